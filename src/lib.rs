@@ -1,0 +1,212 @@
+//! synclint finds concurrency hazards in Rust source code without compiling it.
+//!
+//! Code map (see `docs/architecture.md` for the whole picture):
+//!
+//! - [`discover`] turns paths into the list of `.rs` files, each with its edition.
+//! - [`source`] holds file text and turns positions into [`Span`]s.
+//! - [`model`] collects what items declare; [`flow`] walks every body once and records
+//!   guard lifetimes and what happens while guards live.
+//! - [`rules`] reads flows and the model and produces [`Finding`]s.
+//! - [`report`] prints findings; it knows nothing about `syn`.
+//!
+//! Data flows one way: paths, files, parsed files, per-file facts, crate model, rule
+//! findings, printer. Parsing and per-file work run in parallel; output is sorted so
+//! that it is identical for any thread count.
+
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod error;
+pub mod flow;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use crate::config::{Config, Level};
+pub use crate::error::Error;
+pub use crate::report::finding::{FileId, Finding, Label, Severity, Span};
+use crate::flow::FileFlows;
+use crate::model::{FileItems, Model};
+use crate::source::{SourceFile, SourceMap};
+
+/// A file that could not be read or parsed. It is reported, and every other file is
+/// still checked.
+#[derive(Clone, Debug)]
+pub struct FileProblem {
+    /// The path as given or discovered.
+    pub path: PathBuf,
+    /// The position of the problem, when the file's text could be loaded.
+    pub span: Option<Span>,
+    /// What is wrong, lower-case.
+    pub message: String,
+}
+
+/// Everything one run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The text of every file that was read.
+    pub sources: SourceMap,
+    /// Findings, sorted by file, line, column and rule.
+    pub findings: Vec<Finding>,
+    /// Files that could not be read or parsed, sorted by path.
+    pub problems: Vec<FileProblem>,
+    /// How many files were checked (read and parsed).
+    pub files_checked: usize,
+}
+
+impl Report {
+    /// Whether anything needs the user's attention.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty() && self.problems.is_empty()
+    }
+}
+
+/// Checks the `.rs` files under `paths` (files or folders).
+///
+/// Fails only when a path does not exist or the run cannot start; per-file problems
+/// are in [`Report::problems`].
+pub fn check(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
+    let files = discover::discover(paths, config.edition)?;
+    let loaded: Vec<Result<SourceFile, FileProblem>> = with_pool(config, || {
+        files
+            .par_iter()
+            .map(|d| load(&d.path, d.edition))
+            .collect()
+    });
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for res in loaded {
+        match res {
+            Ok(file) => sources.push(file),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let mut report = check_sources(sources, config);
+    report.problems.extend(problems);
+    report.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(report)
+}
+
+/// Reads one file; a read error or non-UTF-8 text becomes a [`FileProblem`].
+fn load(path: &Path, edition: source::Edition) -> Result<SourceFile, FileProblem> {
+    let bytes = std::fs::read(path).map_err(|e| FileProblem {
+        path: path.to_path_buf(),
+        span: None,
+        message: format!("cannot read file: {e}"),
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(path, text, edition)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let lossy = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let file = SourceFile::new(path, lossy, edition);
+            let (line, column) = file.line_col(valid);
+            Err(FileProblem {
+                path: path.to_path_buf(),
+                span: None,
+                message: format!(
+                    "file is not valid UTF-8 (invalid byte at line {line}, column {column})"
+                ),
+            })
+        }
+    }
+}
+
+/// What the per-file pass keeps of a file once its syntax tree is dropped.
+struct FileFacts {
+    items: FileItems,
+    flows: FileFlows,
+}
+
+/// Checks files already in memory: parses, analyses and runs the rules.
+///
+/// Files that do not parse are reported in [`Report::problems`] with the position of
+/// the error; the rest are still checked.
+pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
+    let mut sources = SourceMap::default();
+    let mut ids = Vec::with_capacity(files.len());
+    for file in files {
+        ids.push(sources.add(file));
+    }
+    let results: Vec<(FileId, Result<FileFacts, FileProblem>)> = with_pool(config, || {
+        ids.par_iter()
+            .map(|&id| (id, analyse_file(sources.get(id), id)))
+            .collect()
+    });
+
+    let mut facts = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for (id, res) in results {
+        match res {
+            Ok(f) => facts.push((id, f)),
+            Err(p) => problems.push(p),
+        }
+    }
+    let model = Model::build(facts.iter().map(|(_, f)| &f.items));
+    let flows: Vec<(FileId, FileFlows)> = facts.into_iter().map(|(id, f)| (id, f.flows)).collect();
+    let cx = rules::RuleCx {
+        sources: &sources,
+        flows: &flows,
+        model: &model,
+    };
+    let mut findings = Vec::new();
+    for rule in rules::ALL {
+        let meta = rule.meta();
+        let Some(severity) = config.level_of(meta.id, meta.default).severity() else {
+            continue;
+        };
+        let start = findings.len();
+        rule.check(&cx, &mut findings);
+        for f in &mut findings[start..] {
+            f.severity = severity;
+        }
+    }
+    findings.sort_by(|a, b| a.cmp_in(b, |id| sources.get(id).display_path()));
+    findings.dedup();
+    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    Report {
+        files_checked: flows.len(),
+        sources,
+        findings,
+        problems,
+    }
+}
+
+/// Parses and analyses one file. The syntax tree is dropped before returning, and
+/// the thread's span table is cleared so memory does not grow with the corpus.
+fn analyse_file(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem> {
+    let parsed = syn::parse_file(&file.text);
+    let res = match parsed {
+        Ok(ast) => {
+            let items = FileItems::collect(&ast);
+            let flows = flow::walk::walk_file(&ast, file, id);
+            Ok(FileFacts { items, flows })
+        }
+        Err(e) => Err(FileProblem {
+            path: file.path.clone(),
+            span: Some(file.span(id, e.span())),
+            message: format!("cannot parse file: {e}"),
+        }),
+    };
+    proc_macro2::extra::invalidate_current_thread_spans();
+    res
+}
+
+/// Runs `f` on a pool with the configured number of threads.
+fn with_pool<T: Send>(config: &Config, f: impl FnOnce() -> T + Send) -> T {
+    match config.threads {
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build() {
+            Ok(pool) => pool.install(f),
+            Err(_) => f(),
+        },
+        None => f(),
+    }
+}

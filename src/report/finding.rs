@@ -1,0 +1,92 @@
+//! Plain data for what the analysis found: `Finding`, `Label`, `Span`, `Severity`.
+//!
+//! Nothing here knows about `syn` or formats text for a terminal; printers in the
+//! sibling modules turn these values into output.
+
+use std::cmp::Ordering;
+
+/// Index of a file in a [`SourceMap`](crate::source::SourceMap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A range of one source file, with both byte offsets and 1-based line/column.
+///
+/// Columns count characters, not bytes, so they match what editors show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// The file the range lies in.
+    pub file: FileId,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: u32,
+    /// 1-based column (in characters) of `start`.
+    pub column: u32,
+    /// 1-based line of `end`.
+    pub end_line: u32,
+    /// 1-based column (in characters) of `end`.
+    pub end_column: u32,
+}
+
+/// How serious a finding is. `Deny` fails CI runs the same way `Warn` does, but
+/// renders as an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Informational.
+    Note,
+    /// A hazard worth fixing.
+    Warn,
+    /// A hazard that is almost certainly a bug.
+    Deny,
+}
+
+impl Severity {
+    /// The word printers use: `error`, `warning` or `note`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Deny => "error",
+            Severity::Warn => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// A secondary site of a finding, with a short phrase saying what happens there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What happens there ("lock acquired here").
+    pub message: String,
+}
+
+/// One hazard, with every site involved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule id (`lock-across-await`).
+    pub rule: &'static str,
+    /// The level the rule runs at in this run.
+    pub severity: Severity,
+    /// The main site; printers anchor the finding here.
+    pub primary: Span,
+    /// One line saying what is wrong, lower-case, no trailing period.
+    pub message: String,
+    /// Every site involved, in reading order. May include the primary span.
+    pub labels: Vec<Label>,
+    /// One imperative sentence saying how to fix it.
+    pub help: String,
+}
+
+impl Finding {
+    /// The order findings are printed in: by file path, line, column, then rule.
+    pub fn cmp_in(&self, other: &Finding, path_of: impl Fn(FileId) -> String) -> Ordering {
+        path_of(self.primary.file)
+            .cmp(&path_of(other.primary.file))
+            .then(self.primary.line.cmp(&other.primary.line))
+            .then(self.primary.column.cmp(&other.primary.column))
+            .then(self.rule.cmp(other.rule))
+            .then(self.message.cmp(&other.message))
+    }
+}

@@ -1,0 +1,3 @@
+//! Printers for findings: human (miette), short, json.
+
+pub mod finding;

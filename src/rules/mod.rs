@@ -1,0 +1,96 @@
+//! The rule registry: the [`Rule`] trait, each rule's metadata, and [`ALL`], the one
+//! hand-kept list of rules in the order of DESIGN.md's table.
+//!
+//! Rules read the flows and the model; they never parse or walk syntax themselves.
+
+pub mod support;
+
+mod blocking_in_async;
+mod discarded_guard;
+mod lock_across_await;
+mod lock_across_blocking;
+
+use crate::config::Level;
+use crate::flow::{Body, FileFlows};
+use crate::model::Model;
+use crate::report::finding::{FileId, Finding};
+use crate::source::SourceMap;
+
+/// What every rule declares about itself.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// The stable, kebab-case id (`lock-across-await`).
+    pub id: &'static str,
+    /// The level it runs at unless configured.
+    pub default: Level,
+    /// The rule page, `rules/<id>.md`.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The first sentence of the page's "What it flags" section.
+    pub fn summary(&self) -> String {
+        let section = self
+            .doc
+            .split("## What it flags")
+            .nth(1)
+            .unwrap_or_default()
+            .trim_start();
+        let paragraph = section.split("\n\n").next().unwrap_or_default();
+        let joined = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+        match joined.find(". ") {
+            Some(i) => joined[..i].to_string(),
+            None => joined.trim_end_matches('.').to_string(),
+        }
+    }
+}
+
+/// What a rule gets to look at.
+pub struct RuleCx<'a> {
+    /// Every file's text.
+    pub sources: &'a SourceMap,
+    /// Every analysed file's flows.
+    pub flows: &'a [(FileId, FileFlows)],
+    /// The crate-wide model.
+    pub model: &'a Model,
+}
+
+impl RuleCx<'_> {
+    /// Every body in the run, with its file.
+    pub fn bodies(&self) -> impl Iterator<Item = (FileId, &Body)> {
+        self.flows
+            .iter()
+            .flat_map(|(f, flows)| flows.bodies.iter().map(move |b| (*f, b)))
+    }
+}
+
+/// A rule. Findings it pushes get their severity from the run's configuration.
+pub trait Rule: Sync {
+    /// Its metadata.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Pushes every finding of this rule.
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in the order of DESIGN.md's table.
+pub const ALL: &[&dyn Rule] = &[
+    &lock_across_await::LockAcrossAwait,
+    &lock_across_blocking::LockAcrossBlocking,
+    &discarded_guard::DiscardedGuard,
+    &blocking_in_async::BlockingInAsync,
+];
+
+/// The rule with this id.
+pub fn lookup(id: &str) -> Option<&'static dyn Rule> {
+    ALL.iter().copied().find(|r| r.meta().id == id)
+}
+
+/// The known id closest to `id`, for "did you mean" hints.
+pub fn closest(id: &str) -> Option<&'static str> {
+    ALL.iter()
+        .map(|r| r.meta().id)
+        .map(|known| (support::edit_distance(id, known), known))
+        .filter(|(d, known)| *d <= 3.max(known.len() / 4))
+        .min()
+        .map(|(_, known)| known)
+}
