@@ -31,9 +31,9 @@ use rayon::prelude::*;
 
 pub use crate::config::{Config, Level};
 pub use crate::error::Error;
-pub use crate::report::finding::{FileId, Finding, Label, Severity, Span};
 use crate::flow::FileFlows;
 use crate::model::{FileItems, Model};
+pub use crate::report::finding::{FileId, Finding, Label, Severity, Span};
 use crate::source::{SourceFile, SourceMap};
 
 /// A file that could not be read or parsed. It is reported, and every other file is
@@ -75,10 +75,7 @@ impl Report {
 pub fn check(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
     let files = discover::discover(paths, config.edition)?;
     let loaded: Vec<Result<SourceFile, FileProblem>> = with_pool(config, || {
-        files
-            .par_iter()
-            .map(|d| load(&d.path, d.edition))
-            .collect()
+        files.par_iter().map(|d| load(&d.path, d.edition)).collect()
     });
     let mut sources = Vec::new();
     let mut problems = Vec::new();
@@ -203,7 +200,10 @@ fn analyse_file(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem>
 /// Runs `f` on a pool with the configured number of threads.
 fn with_pool<T: Send>(config: &Config, f: impl FnOnce() -> T + Send) -> T {
     match config.threads {
-        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build() {
+        Some(n) => match rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+        {
             Ok(pool) => pool.install(f),
             Err(_) => f(),
         },

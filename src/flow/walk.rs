@@ -1,10 +1,1667 @@
-//! The guard-lifetime walker.
+//! The guard-lifetime walker: one pass over every body of a file that records where
+//! each guard is acquired, where it dies, and what happens while it lives.
+//!
+//! Drop scopes follow the Reference ("Destructors", "Temporary scopes"):
+//!
+//! - a named guard lives to the end of its block, to `drop(g)`, or to a move into a
+//!   by-value call; shadowing does not drop it;
+//! - a temporary dies at the end of its statement; `let x = &temp` extends it to the
+//!   end of the block;
+//! - `if` and `while` conditions drop their temporaries before the body runs;
+//! - `match` scrutinee temporaries live to the end of the `match`; `if let` /
+//!   `while let` scrutinee temporaries live through the body, and before edition 2024
+//!   through the `else` block too;
+//! - a block's tail-expression temporaries outlive the block before 2024 (they belong
+//!   to the enclosing statement) and die with it from 2024;
+//! - `for` iterator temporaries live for the whole loop.
+//!
+//! Closures and `async` blocks are separate bodies: nothing held in one is held in the
+//! other. The walker never resolves locks across functions or files; it records the
+//! syntactic lock and the callee of every call, and leaves the rest to the model.
 
-use crate::flow::FileFlows;
-use crate::report::finding::FileId;
+use std::collections::HashSet;
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+
+use crate::flow::{Body, BodyKind, Event, EventKind, FileFlows, Guard, GuardId, LockPath};
+use crate::model::imports::Imports;
+use crate::model::known::Known;
+use crate::model::{compact, type_text};
+use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
 
+/// Crates whose types of the same name as std's (`File`, `Receiver`...) are async.
+const ASYNC_CRATES: &[&str] = &[
+    "tokio",
+    "async_std",
+    "futures",
+    "futures_util",
+    "smol",
+    "async_lock",
+    "async_channel",
+    "async_fs",
+    "async_net",
+];
+
+/// Macros whose arguments are plain comma-separated expressions.
+const EXPR_MACROS: &[&str] = &[
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "vec",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "format_args",
+    "panic",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "info",
+    "debug",
+    "warn",
+    "error",
+    "trace",
+];
+
+/// Macros that never return.
+const DIVERGING_MACROS: &[&str] = &["panic", "todo", "unimplemented", "unreachable"];
+
+/// Macros that await the futures they are given.
+const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
+
+/// Functions that run their closure argument on another thread or outside the async
+/// context; the closure is a separate body either way, these only make it explicit.
+const DIVERGING_FNS: &[&str] = &["std::process::exit", "process::exit", "std::process::abort"];
+
 /// Walks every body of a parsed file.
-pub fn walk_file(_ast: &syn::File, _file: &SourceFile, _id: FileId) -> FileFlows {
-    FileFlows::default()
+pub fn walk_file(ast: &syn::File, file: &SourceFile, id: FileId) -> FileFlows {
+    let mut fw = FileWalker {
+        file,
+        id,
+        imports: Imports::collect(ast),
+        known: Known::builtin(),
+        statics: HashSet::new(),
+    };
+    collect_statics(&ast.items, &mut fw.statics);
+    let mut bodies = Vec::new();
+    fw.items(&ast.items, &mut bodies);
+    FileFlows { bodies }
+}
+
+fn collect_statics(items: &[syn::Item], out: &mut HashSet<String>) {
+    for item in items {
+        match item {
+            syn::Item::Static(s) => {
+                out.insert(s.ident.to_string());
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_statics(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+struct FileWalker<'a> {
+    file: &'a SourceFile,
+    id: FileId,
+    imports: Imports,
+    known: &'static Known,
+    statics: HashSet<String>,
+}
+
+/// A function-like body to walk.
+struct BodySpec<'s> {
+    kind: BodyKind,
+    name: String,
+    is_async: bool,
+    is_test: bool,
+    self_ty: Option<String>,
+    span: proc_macro2::Span,
+    params: Vec<(String, String)>,
+    body: BodyRef<'s>,
+}
+
+enum BodyRef<'s> {
+    Block(&'s syn::Block),
+    Expr(&'s syn::Expr),
+}
+
+impl<'a> FileWalker<'a> {
+    fn span(&self, span: proc_macro2::Span) -> Span {
+        self.file.span(self.id, span)
+    }
+
+    /// The short name of a type as written, unless it comes from an async crate.
+    fn type_name(&self, ty: &str) -> Option<String> {
+        let ty = ty.trim_start_matches('&').trim_start_matches("mut");
+        let path = ty.split('<').next().unwrap_or(ty);
+        if path.is_empty() || !path.starts_with(|c: char| c.is_alphabetic() || c == ':') {
+            return None;
+        }
+        let segs: Vec<String> = path
+            .split("::")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let full = self.imports.resolve(&segs);
+        if is_async_path(&full) {
+            return None;
+        }
+        segs.last().cloned()
+    }
+
+    fn items(&self, items: &[syn::Item], out: &mut Vec<Body>) {
+        for item in items {
+            self.item(item, out);
+        }
+    }
+
+    fn item(&self, item: &syn::Item, out: &mut Vec<Body>) {
+        match item {
+            syn::Item::Fn(f) => {
+                let spec = self.fn_spec(&f.attrs, &f.sig, BodyKind::Fn, None, &f.block);
+                self.walk_body(spec, out);
+            }
+            syn::Item::Impl(imp) => {
+                let self_ty = type_text(&imp.self_ty);
+                for it in &imp.items {
+                    if let syn::ImplItem::Fn(f) = it {
+                        let spec = self.fn_spec(
+                            &f.attrs,
+                            &f.sig,
+                            BodyKind::Method,
+                            Some(self_ty.clone()),
+                            &f.block,
+                        );
+                        self.walk_body(spec, out);
+                    }
+                }
+            }
+            syn::Item::Trait(tr) => {
+                let self_ty = tr.ident.to_string();
+                for it in &tr.items {
+                    if let syn::TraitItem::Fn(f) = it {
+                        if let Some(block) = &f.default {
+                            let spec = self.fn_spec(
+                                &f.attrs,
+                                &f.sig,
+                                BodyKind::Method,
+                                Some(self_ty.clone()),
+                                block,
+                            );
+                            self.walk_body(spec, out);
+                        }
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    self.items(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn fn_spec<'s>(
+        &self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        kind: BodyKind,
+        self_ty: Option<String>,
+        block: &'s syn::Block,
+    ) -> BodySpec<'s> {
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|arg| match arg {
+                syn::FnArg::Typed(pt) => pat_ident(&pt.pat).map(|n| (n, type_text(&pt.ty))),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        BodySpec {
+            kind,
+            name: sig.ident.to_string(),
+            is_async: sig.asyncness.is_some(),
+            is_test: is_test_fn(attrs),
+            self_ty,
+            span: sig.ident.span(),
+            params,
+            body: BodyRef::Block(block),
+        }
+    }
+
+    fn walk_body(&self, spec: BodySpec<'_>, out: &mut Vec<Body>) {
+        let mut bw = BodyWalker::new(self, &spec);
+        match spec.body {
+            BodyRef::Block(block) => {
+                bw.block(block, Tail::FnBody);
+            }
+            BodyRef::Expr(expr) => {
+                bw.temps.push(Vec::new());
+                bw.expr(expr, false);
+                bw.end_temps();
+            }
+        }
+        let (body, children) = bw.finish();
+        out.push(body);
+        out.extend(children);
+    }
+}
+
+fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let segs: Vec<String> = a
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        matches!(
+            segs.last().map(String::as_str),
+            Some("test" | "rstest" | "test_case")
+        )
+    })
+}
+
+fn pat_ident(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+        syn::Pat::Type(pt) => pat_ident(&pt.pat),
+        syn::Pat::Reference(r) => pat_ident(&r.pat),
+        syn::Pat::Paren(p) => pat_ident(&p.pat),
+        _ => None,
+    }
+}
+
+/// Every identifier a pattern binds.
+fn pat_bindings(pat: &syn::Pat, out: &mut Vec<String>) {
+    match pat {
+        syn::Pat::Ident(pi) => {
+            out.push(pi.ident.to_string());
+            if let Some((_, sub)) = &pi.subpat {
+                pat_bindings(sub, out);
+            }
+        }
+        syn::Pat::Type(pt) => pat_bindings(&pt.pat, out),
+        syn::Pat::Reference(r) => pat_bindings(&r.pat, out),
+        syn::Pat::Paren(p) => pat_bindings(&p.pat, out),
+        syn::Pat::Guard(g) => pat_bindings(&g.pat, out),
+        syn::Pat::Or(o) => {
+            if let Some(first) = o.cases.first() {
+                pat_bindings(first, out);
+            }
+        }
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| pat_bindings(p, out)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pat_bindings(p, out)),
+        syn::Pat::Slice(s) => s.elems.iter().for_each(|p| pat_bindings(p, out)),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| pat_bindings(&f.pat, out)),
+        _ => {}
+    }
+}
+
+/// The identifier a pattern binds the whole matched value (or the only field of
+/// `Ok(..)`, `Some(..)`, `Err(..)`) to: that binding holds a guard the scrutinee holds.
+fn guard_binding(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(pi) if pi.subpat.is_none() => Some(pi.ident.to_string()),
+        syn::Pat::Type(pt) => guard_binding(&pt.pat),
+        syn::Pat::Paren(p) => guard_binding(&p.pat),
+        syn::Pat::Guard(g) => guard_binding(&g.pat),
+        syn::Pat::TupleStruct(t) if t.elems.len() == 1 => {
+            let last = t.path.segments.last()?.ident.to_string();
+            if matches!(last.as_str(), "Ok" | "Some" | "Err") {
+                guard_binding(&t.elems[0])
+            } else {
+                None
+            }
+        }
+        // `let (g, timeout) = cv.wait_timeout(g, d).unwrap();`
+        syn::Pat::Tuple(t) => t.elems.first().and_then(guard_binding),
+        _ => None,
+    }
+}
+
+fn is_let_cond(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Let(_) => true,
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            is_let_cond(&b.left) || is_let_cond(&b.right)
+        }
+        syn::Expr::Paren(p) => is_let_cond(&p.expr),
+        syn::Expr::Group(g) => is_let_cond(&g.expr),
+        _ => false,
+    }
+}
+
+fn strip(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip(&p.expr),
+        syn::Expr::Group(g) => strip(&g.expr),
+        _ => e,
+    }
+}
+
+fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// The plain variable a path expression names, if it is a single identifier.
+fn path_var(e: &syn::Expr) -> Option<String> {
+    match strip(e) {
+        syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A receiver as field/path segments, when it is a plain place expression.
+fn place_segments(e: &syn::Expr) -> Option<Vec<String>> {
+    match strip(e) {
+        syn::Expr::Path(p) if p.qself.is_none() => Some(path_segments(&p.path)),
+        syn::Expr::Field(f) => {
+            let mut base = place_segments(&f.base)?;
+            base.push(match &f.member {
+                syn::Member::Named(n) => n.to_string(),
+                syn::Member::Unnamed(i) => i.index.to_string(),
+            });
+            Some(base)
+        }
+        syn::Expr::Reference(r) => place_segments(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place_segments(&u.expr),
+        // `self.inner.as_ref()`, `lock.clone()` name the same lock.
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "as_ref" | "clone" | "deref" | "borrow" | "get_ref"
+                ) =>
+        {
+            place_segments(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
+fn is_static_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// What walking an expression tells its parent.
+#[derive(Clone, Copy, Default)]
+struct Flow {
+    /// The guard the expression's value is (or owns).
+    value: Option<GuardId>,
+    /// The expression never completes normally (`return`, `panic!`...).
+    diverges: bool,
+}
+
+impl Flow {
+    fn value(g: Option<GuardId>) -> Flow {
+        Flow {
+            value: g,
+            diverges: false,
+        }
+    }
+
+    fn diverging() -> Flow {
+        Flow {
+            value: None,
+            diverges: true,
+        }
+    }
+}
+
+/// How a block's tail expression's temporaries are dropped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    /// The body of a function or closure: nothing happens after it.
+    FnBody,
+    /// A block used as an expression.
+    Expr,
+}
+
+#[derive(Clone, Default)]
+struct Var {
+    name: String,
+    guard: Option<GuardId>,
+    /// Known type names (last path segment), one per tuple element for tuples.
+    ty: Option<String>,
+    is_refcell: bool,
+}
+
+#[derive(Default)]
+struct Scope {
+    vars: Vec<Var>,
+    owned: Vec<GuardId>,
+}
+
+struct BodyWalker<'w, 'a> {
+    fw: &'w FileWalker<'a>,
+    is_async: bool,
+    is_test: bool,
+    guards: Vec<Guard>,
+    events: Vec<Event>,
+    alive: Vec<bool>,
+    n_alive: usize,
+    scopes: Vec<Scope>,
+    temps: Vec<Vec<GuardId>>,
+    unsafe_depth: usize,
+    children: Vec<Body>,
+    body: Body,
+}
+
+impl<'w, 'a> BodyWalker<'w, 'a> {
+    fn new(fw: &'w FileWalker<'a>, spec: &BodySpec<'_>) -> Self {
+        let mut top = Scope::default();
+        for (name, ty) in &spec.params {
+            top.vars.push(Var {
+                name: name.clone(),
+                guard: None,
+                ty: fw.type_name(ty),
+                is_refcell: ty.contains("RefCell<"),
+            });
+        }
+        BodyWalker {
+            fw,
+            is_async: spec.is_async,
+            is_test: spec.is_test,
+            guards: Vec::new(),
+            events: Vec::new(),
+            alive: Vec::new(),
+            n_alive: 0,
+            scopes: vec![top],
+            temps: Vec::new(),
+            unsafe_depth: 0,
+            children: Vec::new(),
+            body: Body {
+                kind: spec.kind,
+                name: spec.name.clone(),
+                is_async: spec.is_async,
+                is_test: spec.is_test,
+                self_ty: spec.self_ty.clone(),
+                span: fw.span(spec.span),
+                guards: Vec::new(),
+                events: Vec::new(),
+            },
+        }
+    }
+
+    fn finish(mut self) -> (Body, Vec<Body>) {
+        self.body.guards = std::mem::take(&mut self.guards);
+        self.body.events = std::mem::take(&mut self.events);
+        (self.body, std::mem::take(&mut self.children))
+    }
+
+    // ---- guard bookkeeping -------------------------------------------------------
+
+    fn live(&self) -> Vec<GuardId> {
+        if self.n_alive == 0 {
+            return Vec::new();
+        }
+        self.alive
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &a)| a.then_some(i))
+            .collect()
+    }
+
+    fn kill(&mut self, g: GuardId) {
+        if self.alive.get(g).copied().unwrap_or(false) {
+            self.alive[g] = false;
+            self.n_alive -= 1;
+        }
+    }
+
+    fn set_alive(&mut self, alive: Vec<bool>) {
+        self.n_alive = alive.iter().filter(|a| **a).count();
+        self.alive = alive;
+    }
+
+    fn merge(branches: &[Vec<bool>]) -> Vec<bool> {
+        let len = branches.iter().map(Vec::len).max().unwrap_or(0);
+        let mut out = vec![false; len];
+        for b in branches {
+            for (i, &a) in b.iter().enumerate() {
+                out[i] |= a;
+            }
+        }
+        out
+    }
+
+    fn event(&mut self, kind: EventKind, span: proc_macro2::Span) {
+        let live = self.live();
+        let span = self.fw.span(span);
+        self.events.push(Event { kind, span, live });
+    }
+
+    fn new_guard(&mut self, guard: Guard) -> GuardId {
+        let id = self.guards.len();
+        let span = guard.acquired;
+        let live = self.live();
+        self.events.push(Event {
+            kind: EventKind::Acquire(id),
+            span,
+            live,
+        });
+        self.guards.push(guard);
+        self.alive.push(true);
+        self.n_alive += 1;
+        if let Some(t) = self.temps.last_mut() {
+            t.push(id);
+        }
+        id
+    }
+
+    /// Ends the innermost temporary scope, dropping its temporaries.
+    fn end_temps(&mut self) -> Vec<GuardId> {
+        let temps = self.temps.pop().unwrap_or_default();
+        for &g in &temps {
+            self.kill(g);
+        }
+        temps
+    }
+
+    /// Moves guard `g` out of any temporary scope (it now has an owner elsewhere).
+    fn untemp(&mut self, g: GuardId) {
+        for t in self.temps.iter_mut().rev() {
+            if let Some(pos) = t.iter().position(|&x| x == g) {
+                t.remove(pos);
+                return;
+            }
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Var> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.vars.iter().rev())
+            .find(|v| v.name == name)
+    }
+
+    fn lookup_mut(&mut self, name: &str) -> Option<&mut Var> {
+        self.scopes
+            .iter_mut()
+            .rev()
+            .flat_map(|s| s.vars.iter_mut().rev())
+            .find(|v| v.name == name)
+    }
+
+    fn guard_var(&self, name: &str) -> Option<GuardId> {
+        self.lookup(name).and_then(|v| v.guard)
+    }
+
+    fn declare(&mut self, var: Var) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.vars.push(var);
+        }
+    }
+
+    /// Binds `name` to guard `g`, owned by the innermost scope.
+    fn own(&mut self, name: Option<String>, g: GuardId) {
+        self.untemp(g);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.owned.push(g);
+        }
+        if let Some(name) = name {
+            if self.guards[g].name.is_none() {
+                self.guards[g].name = Some(name.clone());
+            }
+            self.declare(Var {
+                name,
+                guard: Some(g),
+                ..Var::default()
+            });
+        }
+    }
+
+    /// The guard held by a bare variable passed by value: it moves, so it dies here.
+    fn move_out(&mut self, e: &syn::Expr) {
+        if let Some(name) = path_var(e) {
+            if let Some(g) = self.guard_var(&name) {
+                self.kill(g);
+                if let Some(v) = self.lookup_mut(&name) {
+                    v.guard = None;
+                }
+            }
+        }
+    }
+
+    fn push_scope(&mut self) {
+        self.scopes.push(Scope::default());
+    }
+
+    /// Ends a block scope, dropping the guards it owns except `keep` (the block's value).
+    fn pop_scope(&mut self, keep: Option<GuardId>) {
+        let Some(scope) = self.scopes.pop() else {
+            return;
+        };
+        for g in scope.owned {
+            if Some(g) == keep {
+                if let Some(t) = self.temps.last_mut() {
+                    t.push(g);
+                }
+                continue;
+            }
+            self.kill(g);
+        }
+    }
+
+    // ---- statements and blocks ------------------------------------------------------
+
+    fn block(&mut self, block: &syn::Block, tail: Tail) -> Flow {
+        self.push_scope();
+        let depth = self.scopes.len();
+        let mut out = Flow::default();
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            let is_tail = i + 1 == n && matches!(stmt, syn::Stmt::Expr(_, None));
+            let f = if is_tail {
+                let syn::Stmt::Expr(e, None) = stmt else {
+                    unreachable!("invariant: checked by is_tail")
+                };
+                self.tail_expr(e, tail)
+            } else {
+                self.stmt(stmt)
+            };
+            if is_tail {
+                out.value = f.value;
+            }
+            if f.diverges {
+                out.diverges = true;
+                break;
+            }
+        }
+        if tail == Tail::FnBody && self.is_test && depth == 2 {
+            self.mark_serialising(depth);
+        }
+        self.pop_scope(out.value);
+        out
+    }
+
+    fn mark_serialising(&mut self, depth: usize) {
+        let owned = self.scopes[depth - 1].owned.clone();
+        for g in owned {
+            if !self.alive[g] {
+                continue;
+            }
+            let is_static = self.guards[g]
+                .lock
+                .segments
+                .as_ref()
+                .and_then(|s| s.last())
+                .is_some_and(|last| is_static_name(last) || self.fw.statics.contains(last));
+            if is_static && self.guards[g].name.is_some() {
+                self.guards[g].serialises_test = true;
+            }
+        }
+    }
+
+    fn tail_expr(&mut self, e: &syn::Expr, tail: Tail) -> Flow {
+        self.temps.push(Vec::new());
+        let f = self.expr(e, false);
+        let temps = self.temps.pop().unwrap_or_default();
+        let outlive = tail == Tail::Expr && !self.fw.file.edition.is_2024();
+        for g in temps {
+            if outlive || Some(g) == f.value {
+                // Before 2024 the tail's temporaries belong to the enclosing statement.
+                if let Some(t) = self.temps.last_mut() {
+                    t.push(g);
+                    continue;
+                }
+            }
+            self.kill(g);
+        }
+        f
+    }
+
+    fn stmt(&mut self, stmt: &syn::Stmt) -> Flow {
+        match stmt {
+            syn::Stmt::Local(local) => self.local(local),
+            syn::Stmt::Expr(e, semi) => {
+                self.temps.push(Vec::new());
+                let f = self.expr(e, false);
+                if semi.is_some() {
+                    self.discard_check(f.value, stmt.span());
+                }
+                self.end_temps();
+                f
+            }
+            syn::Stmt::Macro(m) => {
+                self.temps.push(Vec::new());
+                let f = self.mac(&m.mac, false);
+                self.end_temps();
+                f
+            }
+            syn::Stmt::Item(item) => {
+                self.nested_item(item);
+                Flow::default()
+            }
+        }
+    }
+
+    /// A guard created in this statement and dropped at its end is discarded.
+    fn discard_check(&mut self, value: Option<GuardId>, span: proc_macro2::Span) {
+        let Some(g) = value else { return };
+        let created_here = self.temps.last().is_some_and(|t| t.contains(&g));
+        if created_here && self.guards[g].name.is_none() {
+            self.guards[g].discarded = Some(self.fw.span(span));
+        }
+    }
+
+    fn nested_item(&mut self, item: &syn::Item) {
+        // Items nested in a body share nothing with it.
+        self.fw.item(item, &mut self.children);
+    }
+
+    fn local(&mut self, local: &syn::Local) -> Flow {
+        let span = local.span();
+        self.temps.push(Vec::new());
+        let mut f = Flow::default();
+        let mut ty = None;
+        let mut is_refcell = false;
+        if let Some(init) = &local.init {
+            f = self.expr(&init.expr, false);
+            let tys = self.expr_types(&init.expr);
+            is_refcell = expr_mentions_refcell(&init.expr);
+            ty = tys;
+            if let Some((_, diverge)) = &init.diverge {
+                let saved = self.alive.clone();
+                self.temps.push(Vec::new());
+                self.expr(diverge, false);
+                self.end_temps();
+                self.set_alive(saved);
+            }
+        }
+        if let syn::Pat::Type(pt) = &local.pat {
+            let written = type_text(&pt.ty);
+            is_refcell |= written.contains("RefCell<");
+            if let Some(t) = self.fw.type_name(&written) {
+                ty = Some(t);
+            }
+        }
+        match &local.pat {
+            syn::Pat::Wild(_) => self.discard_check(f.value, span),
+            pat => {
+                let extended = local
+                    .init
+                    .as_ref()
+                    .is_some_and(|i| matches!(strip(&i.expr), syn::Expr::Reference(_)));
+                if extended {
+                    // `let x = &temp;` extends the temporary to the end of the block.
+                    let temps = self.temps.last().cloned().unwrap_or_default();
+                    for g in temps {
+                        self.own(None, g);
+                    }
+                }
+                let binding = guard_binding(pat);
+                if let (Some(g), Some(name)) = (f.value, binding.clone()) {
+                    self.own(Some(name), g);
+                }
+                let mut names = Vec::new();
+                pat_bindings(pat, &mut names);
+                let tuple_tys: Vec<String> = ty
+                    .as_deref()
+                    .map(|t| t.split(',').map(str::to_string).collect())
+                    .unwrap_or_default();
+                for (i, name) in names.into_iter().enumerate() {
+                    if f.value.is_some() && binding.as_deref() == Some(name.as_str()) {
+                        continue;
+                    }
+                    let ty = if matches!(pat, syn::Pat::Tuple(_)) {
+                        tuple_tys.get(i).cloned()
+                    } else {
+                        ty.clone()
+                    };
+                    self.declare(Var {
+                        name,
+                        guard: None,
+                        ty,
+                        is_refcell,
+                    });
+                }
+            }
+        }
+        self.end_temps();
+        f.value = None;
+        f
+    }
+
+    // ---- expressions -----------------------------------------------------------------
+
+    fn exprs<'e>(&mut self, es: impl IntoIterator<Item = &'e syn::Expr>, awaited: bool) -> Flow {
+        let mut out = Flow::default();
+        for e in es {
+            out.diverges |= self.expr(e, awaited).diverges;
+        }
+        out
+    }
+
+    fn expr(&mut self, e: &syn::Expr, awaited: bool) -> Flow {
+        match e {
+            syn::Expr::Array(a) => {
+                let f = self.exprs(&a.elems, false);
+                a.elems.iter().for_each(|e| self.move_out(e));
+                Flow::value(None).or_div(f)
+            }
+            syn::Expr::Assign(a) => {
+                let right = self.expr(&a.right, false);
+                let left = self.expr(&a.left, false);
+                if let Some(name) = path_var(&a.left) {
+                    self.assign(&name, right.value);
+                }
+                Flow::default().or_div(right).or_div(left)
+            }
+            syn::Expr::Async(a) => {
+                self.child(BodySpec {
+                    kind: BodyKind::AsyncBlock,
+                    name: "<async block>".into(),
+                    is_async: true,
+                    is_test: false,
+                    self_ty: None,
+                    span: a.async_token.span,
+                    params: Vec::new(),
+                    body: BodyRef::Block(&a.block),
+                });
+                if a.capture.is_some() {
+                    self.kill_captured(&quote::ToTokens::to_token_stream(&a.block));
+                }
+                Flow::default()
+            }
+            syn::Expr::Await(a) => self.await_expr(a),
+            syn::Expr::Binary(b) => {
+                let l = self.expr(&b.left, false);
+                let r = self.expr(&b.right, false);
+                Flow::default().or_div(l).or_div(r)
+            }
+            syn::Expr::Block(b) => self.block(&b.block, Tail::Expr),
+            syn::Expr::Break(b) => {
+                if let Some(e) = &b.expr {
+                    self.expr(e, false);
+                }
+                Flow::diverging()
+            }
+            syn::Expr::Call(c) => self.call(c, awaited),
+            syn::Expr::Cast(c) => self.expr(&c.expr, false).no_value(),
+            syn::Expr::Closure(c) => {
+                let params = c
+                    .inputs
+                    .iter()
+                    .filter_map(|p| match p {
+                        syn::Pat::Type(pt) => pat_ident(&pt.pat).map(|n| (n, type_text(&pt.ty))),
+                        _ => None,
+                    })
+                    .collect();
+                self.child(BodySpec {
+                    kind: BodyKind::Closure,
+                    name: "<closure>".into(),
+                    is_async: c.asyncness.is_some(),
+                    is_test: false,
+                    self_ty: None,
+                    span: c.inputs_begin.span,
+                    params,
+                    body: BodyRef::Expr(&c.body),
+                });
+                if c.capture.is_some() {
+                    self.kill_captured(&quote::ToTokens::to_token_stream(&c.body));
+                }
+                Flow::default()
+            }
+            syn::Expr::Const(_) => Flow::default(),
+            syn::Expr::Continue(_) => Flow::diverging(),
+            syn::Expr::Field(f) => self.expr(&f.base, false).no_value(),
+            syn::Expr::ForLoop(fl) => {
+                self.temps.push(Vec::new());
+                let it = self.expr(&fl.expr, false);
+                let before = self.alive.clone();
+                self.push_scope();
+                self.bind_plain(&fl.pat);
+                let body = self.block(&fl.body, Tail::Expr);
+                self.pop_scope(None);
+                let after = self.alive.clone();
+                self.set_alive(Self::merge(&[before, after]));
+                self.end_temps();
+                let _ = body;
+                Flow::default().or_div(it)
+            }
+            syn::Expr::Group(g) => self.expr(&g.expr, awaited),
+            syn::Expr::If(i) => self.if_expr(i),
+            syn::Expr::Index(i) => {
+                let a = self.expr(&i.expr, false);
+                let b = self.expr(&i.index, false);
+                Flow::default().or_div(a).or_div(b)
+            }
+            syn::Expr::Let(l) => {
+                // A `let` outside an `if`/`while` condition (e.g. in `matches!`-like
+                // positions): evaluate the scrutinee.
+                self.expr(&l.expr, false).no_value()
+            }
+            syn::Expr::Loop(l) => {
+                let before = self.alive.clone();
+                self.block(&l.body, Tail::Expr);
+                let after = self.alive.clone();
+                self.set_alive(Self::merge(&[before, after]));
+                Flow::default()
+            }
+            syn::Expr::Macro(m) => self.mac(&m.mac, awaited),
+            syn::Expr::Match(m) => self.match_expr(m),
+            syn::Expr::MethodCall(mc) => self.method_call(mc, awaited),
+            syn::Expr::Paren(p) => self.expr(&p.expr, awaited),
+            syn::Expr::Path(_) => Flow::value(path_var(e).and_then(|n| self.guard_var(&n))),
+            syn::Expr::Range(r) => {
+                let a = r.start.as_ref().map(|e| self.expr(e, false));
+                let b = r.end.as_ref().map(|e| self.expr(e, false));
+                let mut out = Flow::default();
+                for f in [a, b].into_iter().flatten() {
+                    out = out.or_div(f);
+                }
+                out
+            }
+            syn::Expr::RawAddr(r) => self.expr(&r.expr, false).no_value(),
+            syn::Expr::Reference(r) => self.expr(&r.expr, false).no_value(),
+            syn::Expr::Repeat(r) => self.expr(&r.expr, false).no_value(),
+            syn::Expr::Return(r) => {
+                if let Some(e) = &r.expr {
+                    self.expr(e, false);
+                }
+                Flow::diverging()
+            }
+            syn::Expr::Struct(s) => {
+                let mut out = Flow::default();
+                for fv in &s.fields {
+                    out = out.or_div(self.expr(&fv.expr, false));
+                    self.move_out(&fv.expr);
+                }
+                if let Some(rest) = &s.rest {
+                    out = out.or_div(self.expr(rest, false));
+                }
+                out.no_value()
+            }
+            syn::Expr::Try(t) => self.expr(&t.expr, awaited),
+            syn::Expr::TryBlock(t) => self.block(&t.block, Tail::Expr),
+            syn::Expr::Tuple(t) => {
+                let f = self.exprs(&t.elems, awaited);
+                t.elems.iter().for_each(|e| self.move_out(e));
+                f.no_value()
+            }
+            syn::Expr::Unary(u) => self.expr(&u.expr, false).no_value(),
+            syn::Expr::Unsafe(u) => {
+                self.unsafe_depth += 1;
+                let f = self.block(&u.block, Tail::Expr);
+                self.unsafe_depth -= 1;
+                f
+            }
+            syn::Expr::While(w) => self.while_expr(w),
+            syn::Expr::Yield(y) => {
+                if let Some(e) = &y.expr {
+                    self.expr(e, false);
+                }
+                Flow::default()
+            }
+            _ => Flow::default(),
+        }
+    }
+
+    fn assign(&mut self, name: &str, value: Option<GuardId>) {
+        let old = self.guard_var(name);
+        if old.is_some() && old != value {
+            if let Some(o) = old {
+                self.kill(o);
+            }
+        }
+        let depth = self
+            .scopes
+            .iter()
+            .rposition(|s| s.vars.iter().any(|v| v.name == name));
+        if let Some(v) = self.lookup_mut(name) {
+            v.guard = value;
+        }
+        if let (Some(g), Some(depth)) = (value, depth) {
+            self.untemp(g);
+            if !self.scopes[depth].owned.contains(&g) {
+                self.scopes[depth].owned.push(g);
+            }
+            if self.guards[g].name.is_none() {
+                self.guards[g].name = Some(name.to_string());
+            }
+        }
+    }
+
+    /// A `move` closure or async block takes the guards it names.
+    fn kill_captured(&mut self, tokens: &TokenStream) {
+        let mut idents = HashSet::new();
+        collect_idents(tokens, &mut idents);
+        for name in idents {
+            if self.guard_var(&name).is_some() {
+                let e: syn::Expr = syn::Expr::Path(syn::ExprPath {
+                    attrs: Vec::new(),
+                    qself: None,
+                    path: syn::Path::from(syn::Ident::new(&name, proc_macro2::Span::call_site())),
+                });
+                self.move_out(&e);
+            }
+        }
+    }
+
+    fn bind_plain(&mut self, pat: &syn::Pat) {
+        let mut names = Vec::new();
+        pat_bindings(pat, &mut names);
+        for name in names {
+            self.declare(Var {
+                name,
+                ..Var::default()
+            });
+        }
+    }
+
+    /// Binds a pattern over a scrutinee whose value may be guard `g`.
+    fn bind_pattern(&mut self, pat: &syn::Pat, g: Option<GuardId>) {
+        let binding = g.and(guard_binding(pat));
+        let mut names = Vec::new();
+        pat_bindings(pat, &mut names);
+        for name in names {
+            let guard = if binding.as_deref() == Some(name.as_str()) {
+                g
+            } else {
+                None
+            };
+            self.declare(Var {
+                name,
+                guard,
+                ..Var::default()
+            });
+        }
+    }
+
+    fn await_expr(&mut self, a: &syn::ExprAwait) -> Flow {
+        let span = a
+            .dot_token
+            .span
+            .join(a.await_token.span)
+            .unwrap_or(a.await_token.span);
+        if let Some((mc, method)) = self.acquisition(&a.base) {
+            // `m.lock().await`: an async lock. The guard exists only after the await.
+            let recv = self.expr(&mc.receiver, false);
+            self.event(EventKind::Await, span);
+            let g = self.new_guard(Guard {
+                lock: self.lock_path(&mc.receiver),
+                method: method.name.clone(),
+                kind: method.kind,
+                is_async: true,
+                is_try: method.is_try,
+                confirmed: true,
+                acquired: self.fw.span(mc.span()),
+                name: None,
+                discarded: None,
+                serialises_test: false,
+            });
+            return Flow::value(Some(g)).or_div(recv);
+        }
+        let f = self.expr(&a.base, true);
+        self.event(EventKind::Await, span);
+        Flow::default().or_div(f)
+    }
+
+    /// `recv.method()` with no arguments where `method` hands out a guard.
+    fn acquisition<'e>(
+        &self,
+        e: &'e syn::Expr,
+    ) -> Option<(
+        &'e syn::ExprMethodCall,
+        &'static crate::model::known::GuardMethod,
+    )> {
+        let syn::Expr::MethodCall(mc) = strip(e) else {
+            return None;
+        };
+        Some((mc, self.acquisition_method(mc)?))
+    }
+
+    fn acquisition_method(
+        &self,
+        mc: &syn::ExprMethodCall,
+    ) -> Option<&'static crate::model::known::GuardMethod> {
+        if !mc.args.is_empty() {
+            return None;
+        }
+        let name = mc.method.to_string();
+        let method = self.fw.known.guard_method(&name)?;
+        if self.is_stream(&mc.receiver) {
+            return None;
+        }
+        if name == "read" && self.is_pointer_like(&mc.receiver) {
+            return None;
+        }
+        Some(method)
+    }
+
+    fn is_stream(&self, recv: &syn::Expr) -> bool {
+        match strip(recv) {
+            syn::Expr::Call(c) => match strip(&c.func) {
+                syn::Expr::Path(p) => p
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| self.fw.known.is_stream_fn(&s.ident.to_string())),
+                _ => false,
+            },
+            e => path_var(e)
+                .and_then(|n| self.lookup(&n).and_then(|v| v.ty.clone()))
+                .is_some_and(|t| matches!(t.as_str(), "Stdout" | "Stdin" | "Stderr")),
+        }
+    }
+
+    /// `ptr.read()` is a raw-pointer read, not an `RwLock`: inside `unsafe`, or on a
+    /// pointer-producing expression.
+    fn is_pointer_like(&self, recv: &syn::Expr) -> bool {
+        match strip(recv) {
+            syn::Expr::Cast(_) => true,
+            syn::Expr::MethodCall(m) => matches!(
+                m.method.to_string().as_str(),
+                "add" | "offset" | "sub" | "as_ptr" | "as_mut_ptr" | "cast" | "byte_add" | "get"
+            ),
+            e => {
+                self.unsafe_depth > 0
+                    && !place_segments(e)
+                        .and_then(|s| s.last().cloned())
+                        .is_some_and(|l| l.to_ascii_lowercase().contains("lock"))
+            }
+        }
+    }
+
+    fn lock_path(&self, recv: &syn::Expr) -> LockPath {
+        LockPath {
+            text: compact(&quote::ToTokens::to_token_stream(recv).to_string()),
+            segments: place_segments(recv),
+        }
+    }
+
+    fn method_call(&mut self, mc: &syn::ExprMethodCall, awaited: bool) -> Flow {
+        if let Some(method) = self.acquisition_method(mc) {
+            let recv = self.expr(&mc.receiver, false);
+            let confirmed = !method.refcell || self.is_refcell(&mc.receiver);
+            let g = self.new_guard(Guard {
+                lock: self.lock_path(&mc.receiver),
+                method: method.name.clone(),
+                kind: method.kind,
+                is_async: false,
+                is_try: method.is_try,
+                confirmed,
+                acquired: self.fw.span(mc.span()),
+                name: None,
+                discarded: None,
+                serialises_test: false,
+            });
+            return Flow::value(Some(g)).or_div(recv);
+        }
+        let name = mc.method.to_string();
+        let recv = self.expr(&mc.receiver, false);
+        let mut out = Flow::default().or_div(recv);
+        let mut arg_guard = None;
+        for arg in &mc.args {
+            let f = self.expr(arg, awaited);
+            out = out.or_div(f);
+            if f.value.is_some() {
+                arg_guard = arg_guard.or(f.value);
+            }
+        }
+        if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
+            out.value = recv.value;
+        } else if self.fw.known.is_condvar_wait(&name) && arg_guard.is_some() {
+            // The wait takes the guard and gives it back.
+            out.value = arg_guard;
+            for arg in &mc.args {
+                if let Some(n) = path_var(arg) {
+                    if let Some(v) = self.lookup_mut(&n) {
+                        v.guard = None;
+                    }
+                }
+            }
+        } else {
+            mc.args.iter().for_each(|a| self.move_out(a));
+        }
+        let blocking = if awaited {
+            None
+        } else {
+            self.blocking_method(&name, mc.args.len(), &mc.receiver)
+        };
+        let span = mc
+            .method
+            .span()
+            .join(mc.paren_token.span.close())
+            .unwrap_or_else(|| mc.method.span());
+        self.event(
+            EventKind::Call {
+                callee: format!(".{name}"),
+                is_method: true,
+                blocking,
+            },
+            span,
+        );
+        out
+    }
+
+    fn call(&mut self, c: &syn::ExprCall, awaited: bool) -> Flow {
+        let callee = match strip(&c.func) {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                Some(self.fw.imports.resolve(&path_segments(&p.path)))
+            }
+            other => {
+                self.expr(other, false);
+                None
+            }
+        };
+        let is_drop = callee.as_deref().is_some_and(|p| {
+            matches!(
+                p,
+                "drop" | "std::mem::drop" | "core::mem::drop" | "mem::drop"
+            )
+        });
+        let mut out = Flow::default();
+        for arg in &c.args {
+            out = out.or_div(self.expr(arg, awaited));
+        }
+        c.args.iter().for_each(|a| self.move_out(a));
+        if is_drop {
+            return out;
+        }
+        let Some(callee) = callee else {
+            return out;
+        };
+        if DIVERGING_FNS.contains(&callee.as_str()) {
+            out.diverges = true;
+        }
+        let blocking = if awaited {
+            None
+        } else {
+            self.fw
+                .known
+                .blocking_fn(&callee)
+                .map(|b| format!("`{}` {}", short_path(&callee), b.why))
+        };
+        self.event(
+            EventKind::Call {
+                callee,
+                is_method: false,
+                blocking,
+            },
+            c.span(),
+        );
+        out
+    }
+
+    fn blocking_method(&self, name: &str, n_args: usize, recv: &syn::Expr) -> Option<String> {
+        let candidates = self.fw.known.blocking_methods(name);
+        if candidates.is_empty() {
+            return None;
+        }
+        let recv_ty = self.receiver_type(recv);
+        for m in candidates {
+            if m.args != n_args {
+                continue;
+            }
+            let needed = match (&m.receivers, &m.async_receivers) {
+                (Some(r), _) => Some(r),
+                (None, Some(r)) if self.is_async => Some(r),
+                _ => None,
+            };
+            if let Some(needed) = needed {
+                if !recv_ty.as_ref().is_some_and(|t| needed.contains(t)) {
+                    continue;
+                }
+            }
+            return Some(format!("`{name}` {}", m.why));
+        }
+        None
+    }
+
+    /// The type name of a receiver, from locals, parameters and constructors.
+    fn receiver_type(&self, recv: &syn::Expr) -> Option<String> {
+        self.expr_types(recv).filter(|t| !t.contains(','))
+    }
+
+    /// The type name(s) of an expression's value, comma-separated for tuples.
+    fn expr_types(&self, e: &syn::Expr) -> Option<String> {
+        match strip(e) {
+            syn::Expr::Path(_) => {
+                let name = path_var(e)?;
+                self.lookup(&name).and_then(|v| v.ty.clone())
+            }
+            syn::Expr::Reference(r) => self.expr_types(&r.expr),
+            syn::Expr::Try(t) => self.expr_types(&t.expr),
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = strip(&c.func) else {
+                    return None;
+                };
+                let segs = path_segments(&p.path);
+                let full = self.fw.imports.resolve(&segs);
+                if let Some(tys) = self.fw.known.constructor(&full) {
+                    return Some(tys.join(","));
+                }
+                if is_async_path(&full) || segs.len() < 2 {
+                    return None;
+                }
+                let ty = &segs[segs.len() - 2];
+                let func = &segs[segs.len() - 1];
+                let is_ctor = matches!(
+                    func.as_str(),
+                    "new"
+                        | "open"
+                        | "create"
+                        | "create_new"
+                        | "connect"
+                        | "connect_timeout"
+                        | "bind"
+                        | "options"
+                        | "default"
+                        | "with_capacity"
+                );
+                (is_ctor && ty.starts_with(|c: char| c.is_ascii_uppercase())).then(|| ty.clone())
+            }
+            syn::Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                let inner = self.expr_types(&m.receiver);
+                match name.as_str() {
+                    "unwrap" | "expect" | "unwrap_or_else" => inner,
+                    "arg" | "args" | "env" | "envs" | "env_clear" | "env_remove"
+                    | "current_dir" | "stdin" | "stdout" | "stderr" | "uid" | "gid"
+                        if inner.as_deref() == Some("Command") =>
+                    {
+                        inner
+                    }
+                    "spawn" if inner.as_deref() == Some("Command") => Some("Child".into()),
+                    "read" | "write" | "create" | "append" | "truncate"
+                        if inner.as_deref() == Some("OpenOptions") =>
+                    {
+                        inner
+                    }
+                    "open" if inner.as_deref() == Some("OpenOptions") => Some("File".into()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn is_refcell(&self, recv: &syn::Expr) -> bool {
+        match path_var(recv) {
+            Some(name) => self.lookup(&name).is_some_and(|v| v.is_refcell),
+            None => false,
+        }
+    }
+
+    fn if_expr(&mut self, i: &syn::ExprIf) -> Flow {
+        let is_let = is_let_cond(&i.cond);
+        self.temps.push(Vec::new());
+        self.push_scope();
+        let cond = self.cond(&i.cond);
+        if !is_let {
+            // An `if` condition's temporaries drop before the block runs.
+            let temps = self.temps.last().cloned().unwrap_or_default();
+            temps.into_iter().for_each(|g| self.kill(g));
+        }
+        let before = self.alive.clone();
+        let then = self.block(&i.then_branch, Tail::Expr);
+        self.pop_scope(None);
+        let after_then = self.alive.clone();
+        self.set_alive(before);
+        if is_let && self.fw.file.edition.is_2024() {
+            // Edition 2024 drops `if let` scrutinee temporaries before `else`.
+            let temps = self.temps.last().cloned().unwrap_or_default();
+            temps.into_iter().for_each(|g| self.kill(g));
+        }
+        let els = match &i.else_branch {
+            Some((_, e)) => self.expr(e, false),
+            None => Flow::default(),
+        };
+        let after_else = self.alive.clone();
+        let mut branches = Vec::new();
+        if !then.diverges {
+            branches.push(after_then);
+        }
+        if !els.diverges {
+            branches.push(after_else);
+        }
+        let diverges = branches.is_empty() && !cond.diverges && i.else_branch.is_some();
+        if !branches.is_empty() {
+            self.set_alive(Self::merge(&branches));
+        }
+        let value = then.value.or(els.value);
+        let temps = self.temps.pop().unwrap_or_default();
+        for g in temps {
+            if Some(g) == value {
+                if let Some(t) = self.temps.last_mut() {
+                    t.push(g);
+                    continue;
+                }
+            }
+            self.kill(g);
+        }
+        Flow {
+            value,
+            diverges: diverges || cond.diverges,
+        }
+    }
+
+    /// An `if`/`while` condition; `let` parts bind into the innermost scope.
+    fn cond(&mut self, e: &syn::Expr) -> Flow {
+        match e {
+            syn::Expr::Let(l) => {
+                let f = self.expr(&l.expr, false);
+                self.bind_pattern(&l.pat, f.value);
+                f.no_value()
+            }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) && is_let_cond(e) => {
+                let l = self.cond(&b.left);
+                let r = self.cond(&b.right);
+                l.or_div(r)
+            }
+            syn::Expr::Paren(p) => self.cond(&p.expr),
+            other => self.expr(other, false).no_value(),
+        }
+    }
+
+    fn while_expr(&mut self, w: &syn::ExprWhile) -> Flow {
+        let is_let = is_let_cond(&w.cond);
+        let before = self.alive.clone();
+        self.temps.push(Vec::new());
+        self.push_scope();
+        self.cond(&w.cond);
+        if !is_let {
+            let temps = self.temps.last().cloned().unwrap_or_default();
+            temps.into_iter().for_each(|g| self.kill(g));
+        }
+        self.block(&w.body, Tail::Expr);
+        self.pop_scope(None);
+        self.end_temps();
+        let after = self.alive.clone();
+        self.set_alive(Self::merge(&[before, after]));
+        Flow::default()
+    }
+
+    fn match_expr(&mut self, m: &syn::ExprMatch) -> Flow {
+        self.temps.push(Vec::new());
+        let scrut = self.expr(&m.expr, false);
+        let before = self.alive.clone();
+        let mut branches = Vec::new();
+        let mut value = None;
+        for arm in &m.arms {
+            self.set_alive(before.clone());
+            self.push_scope();
+            self.bind_pattern(&arm.pat, scrut.value);
+            if let syn::Pat::Guard(g) = &arm.pat {
+                self.temps.push(Vec::new());
+                self.expr(&g.guard, false);
+                self.end_temps();
+            }
+            self.temps.push(Vec::new());
+            let f = self.expr(&arm.body, false);
+            let temps = self.temps.pop().unwrap_or_default();
+            for g in temps {
+                if Some(g) == f.value {
+                    if let Some(t) = self.temps.last_mut() {
+                        t.push(g);
+                    }
+                    continue;
+                }
+                self.kill(g);
+            }
+            self.pop_scope(f.value);
+            if !f.diverges {
+                branches.push(self.alive.clone());
+                value = value.or(f.value);
+            }
+        }
+        let diverges = branches.is_empty() && !m.arms.is_empty();
+        if branches.is_empty() {
+            self.set_alive(before);
+        } else {
+            self.set_alive(Self::merge(&branches));
+        }
+        let temps = self.temps.pop().unwrap_or_default();
+        for g in temps {
+            if Some(g) == value {
+                if let Some(t) = self.temps.last_mut() {
+                    t.push(g);
+                    continue;
+                }
+            }
+            self.kill(g);
+        }
+        Flow {
+            value,
+            diverges: diverges || scrut.diverges,
+        }
+    }
+
+    fn mac(&mut self, mac: &syn::Macro, awaited: bool) -> Flow {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let diverges = DIVERGING_MACROS.contains(&name.as_str());
+        if AWAITING_MACROS.contains(&name.as_str()) && self.is_async {
+            self.scan_awaits(&mac.tokens);
+            self.event(EventKind::Await, mac.path.span());
+            return Flow::default();
+        }
+        if EXPR_MACROS.contains(&name.as_str()) {
+            let parsed =
+                mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated);
+            if let Ok(args) = parsed {
+                let f = self.exprs(&args, awaited);
+                return Flow {
+                    value: None,
+                    diverges: diverges || f.diverges,
+                };
+            }
+        }
+        self.scan_awaits(&mac.tokens);
+        Flow {
+            value: None,
+            diverges,
+        }
+    }
+
+    /// In a macro syn cannot parse, a visible `.await` still counts.
+    fn scan_awaits(&mut self, tokens: &TokenStream) {
+        let mut prev_dot = false;
+        for tt in tokens.clone() {
+            match tt {
+                TokenTree::Group(g) => {
+                    self.scan_awaits(&g.stream());
+                    prev_dot = false;
+                }
+                TokenTree::Ident(i) if prev_dot && i == "await" => {
+                    self.event(EventKind::Await, i.span());
+                    prev_dot = false;
+                }
+                TokenTree::Punct(p) => prev_dot = p.as_char() == '.',
+                _ => prev_dot = false,
+            }
+        }
+    }
+
+    // ---- child bodies ------------------------------------------------------------------
+
+    fn child(&mut self, spec: BodySpec<'_>) {
+        self.fw.walk_body(spec, &mut self.children);
+    }
+}
+
+impl Flow {
+    /// Keeps `self`'s value and adds `other`'s divergence.
+    fn or_div(mut self, other: Flow) -> Flow {
+        self.diverges |= other.diverges;
+        self
+    }
+
+    /// The same divergence, with no guard value.
+    fn no_value(mut self) -> Flow {
+        self.value = None;
+        self
+    }
+}
+
+fn collect_idents(tokens: &TokenStream, out: &mut HashSet<String>) {
+    for tt in tokens.clone() {
+        match tt {
+            TokenTree::Group(g) => collect_idents(&g.stream(), out),
+            TokenTree::Ident(i) => {
+                out.insert(i.to_string());
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_async_path(full: &str) -> bool {
+    let first = full.split("::").next().unwrap_or_default();
+    ASYNC_CRATES.contains(&first)
+}
+
+fn short_path(full: &str) -> String {
+    let segs: Vec<&str> = full.split("::").collect();
+    if segs.len() <= 2 {
+        full.to_string()
+    } else {
+        segs[segs.len() - 2..].join("::")
+    }
+}
+
+fn expr_mentions_refcell(e: &syn::Expr) -> bool {
+    match strip(e) {
+        syn::Expr::Call(c) => {
+            let is_new = match strip(&c.func) {
+                syn::Expr::Path(p) => {
+                    let segs = path_segments(&p.path);
+                    segs.iter().any(|s| s == "RefCell")
+                }
+                _ => false,
+            };
+            is_new || c.args.iter().any(expr_mentions_refcell)
+        }
+        syn::Expr::MethodCall(m) if m.method == "clone" => expr_mentions_refcell(&m.receiver),
+        _ => false,
+    }
 }

@@ -1,1 +1,225 @@
-//! Known.
+//! The data tables of `rules/locks.toml` and `rules/blocking.toml`: guard methods,
+//! pass-through methods, condvar waits, stream locks, async lock types, blocking calls
+//! and the constructors that tell a local's type.
+//!
+//! The tables are embedded at build time and parsed once. This module only answers
+//! look-ups; deciding what a call means in context is the walker's job.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::flow::GuardKind;
+
+const LOCKS_TOML: &str = include_str!("../../rules/locks.toml");
+const BLOCKING_TOML: &str = include_str!("../../rules/blocking.toml");
+
+/// A method that hands out a guard.
+#[derive(Clone, Debug, Deserialize)]
+pub struct GuardMethod {
+    /// The method name.
+    pub name: String,
+    /// What kind of guard it gives.
+    #[serde(deserialize_with = "de_kind")]
+    pub kind: GuardKind,
+    /// Never blocks.
+    #[serde(default, rename = "try")]
+    pub is_try: bool,
+    /// Counts only on a receiver known to be a `RefCell`.
+    #[serde(default)]
+    pub refcell: bool,
+}
+
+fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GuardKind, D::Error> {
+    let s = String::deserialize(d)?;
+    match s.as_str() {
+        "mutex" => Ok(GuardKind::Mutex),
+        "read" => Ok(GuardKind::Read),
+        "write" => Ok(GuardKind::Write),
+        "borrow" => Ok(GuardKind::Borrow),
+        "borrow_mut" => Ok(GuardKind::BorrowMut),
+        other => Err(serde::de::Error::custom(format!(
+            "unknown guard kind `{other}`"
+        ))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Methods {
+    methods: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Streams {
+    functions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Paths {
+    paths: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LocksFile {
+    guard_method: Vec<GuardMethod>,
+    passthrough: Methods,
+    condvar: Methods,
+    streams: Streams,
+    async_locks: Paths,
+}
+
+/// A function that blocks, by full path.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BlockingFn {
+    /// Full path after imports are resolved.
+    pub path: String,
+    /// What it does, for messages ("reads a file").
+    pub why: String,
+}
+
+/// A method that blocks, by name and shape.
+#[derive(Clone, Debug, Deserialize)]
+pub struct BlockingMethod {
+    /// The method name.
+    pub name: String,
+    /// How many arguments the call must have.
+    pub args: usize,
+    /// Receiver types (last path segment) required everywhere.
+    #[serde(default)]
+    pub receivers: Option<Vec<String>>,
+    /// Receiver types required inside async bodies.
+    #[serde(default)]
+    pub async_receivers: Option<Vec<String>>,
+    /// What it does, for messages.
+    pub why: String,
+}
+
+/// A function whose result has a known type.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Constructor {
+    /// Full path.
+    pub path: String,
+    /// The result type, or the tuple element types.
+    pub types: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BlockingFile {
+    function: Vec<BlockingFn>,
+    method: Vec<BlockingMethod>,
+    constructor: Vec<Constructor>,
+}
+
+/// All tables, indexed for look-up.
+#[derive(Debug)]
+pub struct Known {
+    guard_methods: HashMap<String, GuardMethod>,
+    passthrough: Vec<String>,
+    condvar: Vec<String>,
+    streams: Vec<String>,
+    /// Lock types whose guards are awaited.
+    pub async_locks: Vec<String>,
+    blocking_fns: HashMap<String, BlockingFn>,
+    blocking_methods: HashMap<String, Vec<BlockingMethod>>,
+    constructors: HashMap<String, Vec<String>>,
+}
+
+impl Known {
+    /// The built-in tables.
+    pub fn builtin() -> &'static Known {
+        static KNOWN: OnceLock<Known> = OnceLock::new();
+        KNOWN.get_or_init(|| {
+            Known::from_toml(LOCKS_TOML, BLOCKING_TOML)
+                .expect("invariant: the embedded rules/*.toml tables parse (tested)")
+        })
+    }
+
+    /// Builds the tables from the text of `locks.toml` and `blocking.toml`.
+    pub fn from_toml(locks: &str, blocking: &str) -> Result<Known, toml::de::Error> {
+        let locks: LocksFile = toml::from_str(locks)?;
+        let blocking: BlockingFile = toml::from_str(blocking)?;
+        let mut blocking_methods: HashMap<String, Vec<BlockingMethod>> = HashMap::new();
+        for m in blocking.method {
+            blocking_methods.entry(m.name.clone()).or_default().push(m);
+        }
+        Ok(Known {
+            guard_methods: locks
+                .guard_method
+                .into_iter()
+                .map(|m| (m.name.clone(), m))
+                .collect(),
+            passthrough: locks.passthrough.methods,
+            condvar: locks.condvar.methods,
+            streams: locks.streams.functions,
+            async_locks: locks.async_locks.paths,
+            blocking_fns: blocking
+                .function
+                .into_iter()
+                .map(|f| (f.path.clone(), f))
+                .collect(),
+            blocking_methods,
+            constructors: blocking
+                .constructor
+                .into_iter()
+                .map(|c| (c.path, c.types))
+                .collect(),
+        })
+    }
+
+    /// The guard method of this name.
+    pub fn guard_method(&self, name: &str) -> Option<&GuardMethod> {
+        self.guard_methods.get(name)
+    }
+
+    /// Whether a guard passes through this method unchanged.
+    pub fn is_passthrough(&self, name: &str) -> bool {
+        self.passthrough.iter().any(|m| m == name)
+    }
+
+    /// Whether this is a condition-variable wait that takes and returns a guard.
+    pub fn is_condvar_wait(&self, name: &str) -> bool {
+        self.condvar.iter().any(|m| m == name)
+    }
+
+    /// Whether `name()` returns a standard stream whose `lock()` is not shared state.
+    pub fn is_stream_fn(&self, name: &str) -> bool {
+        self.streams.iter().any(|m| m == name)
+    }
+
+    /// The blocking function with this full path.
+    pub fn blocking_fn(&self, path: &str) -> Option<&BlockingFn> {
+        self.blocking_fns.get(path)
+    }
+
+    /// Blocking methods of this name.
+    pub fn blocking_methods(&self, name: &str) -> &[BlockingMethod] {
+        self.blocking_methods.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The types a function's result is known to have.
+    pub fn constructor(&self, path: &str) -> Option<&[String]> {
+        self.constructors.get(path).map(Vec::as_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_tables_parse() {
+        let known = Known::from_toml(LOCKS_TOML, BLOCKING_TOML).expect("tables parse");
+        assert_eq!(
+            known.guard_method("lock").map(|m| m.kind),
+            Some(GuardKind::Mutex)
+        );
+        assert!(known.guard_method("borrow_mut").is_some_and(|m| m.refcell));
+        assert!(known.blocking_fn("std::thread::sleep").is_some());
+        assert!(!known.blocking_methods("recv").is_empty());
+        assert_eq!(
+            known.constructor("std::sync::mpsc::sync_channel"),
+            Some(&["SyncSender".to_string(), "Receiver".to_string()][..])
+        );
+    }
+}

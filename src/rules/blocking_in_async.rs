@@ -1,7 +1,10 @@
-//! `blocking-in-async`. Page: rules/blocking-in-async.md.
+//! `blocking-in-async`: a blocking call made directly inside an `async fn` or block.
+//! Page: rules/blocking-in-async.md.
 
 use crate::config::Level;
-use crate::report::finding::Finding;
+use crate::flow::EventKind;
+use crate::report::finding::{Finding, Severity};
+use crate::rules::support::label;
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `blocking-in-async` rule.
@@ -18,5 +21,25 @@ impl Rule for BlockingInAsync {
         &META
     }
 
-    fn check(&self, _cx: &RuleCx<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        for (_, body) in cx.bodies().filter(|(_, b)| b.is_async) {
+            for event in &body.events {
+                let EventKind::Call {
+                    blocking: Some(why),
+                    ..
+                } = &event.kind
+                else {
+                    continue;
+                };
+                out.push(Finding {
+                    rule: META.id,
+                    severity: Severity::Warn,
+                    primary: event.span,
+                    message: format!("blocking call in async code: {why}"),
+                    labels: vec![label(event.span, "blocks the executor thread")],
+                    help: "use the async equivalent, or run it in `tokio::task::spawn_blocking` / `block_in_place`".into(),
+                });
+            }
+        }
+    }
 }

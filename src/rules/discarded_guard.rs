@@ -1,7 +1,9 @@
-//! `discarded-guard`. Page: rules/discarded-guard.md.
+//! `discarded-guard`: a guard dropped as soon as it is made.
+//! Page: rules/discarded-guard.md.
 
 use crate::config::Level;
-use crate::report::finding::Finding;
+use crate::report::finding::{Finding, Severity};
+use crate::rules::support::{guard_noun, is_real_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `discarded-guard` rule.
@@ -18,5 +20,28 @@ impl Rule for DiscardedGuard {
         &META
     }
 
-    fn check(&self, _cx: &RuleCx<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        for (_, body) in cx.bodies() {
+            for guard in &body.guards {
+                let Some(stmt) = guard.discarded else {
+                    continue;
+                };
+                if guard.is_try || !is_real_guard(guard, cx.model) {
+                    continue;
+                }
+                out.push(Finding {
+                    rule: META.id,
+                    severity: Severity::Warn,
+                    primary: stmt,
+                    message: format!(
+                        "{} on `{}` is dropped at once: the critical section is empty",
+                        guard_noun(guard),
+                        guard.lock.text
+                    ),
+                    labels: vec![label(stmt, "the guard is dropped at the end of this statement")],
+                    help: "bind the guard to a named variable (`let guard = ...`) for as long as the data must stay locked, or remove the statement".into(),
+                });
+            }
+        }
+    }
 }

@@ -1,7 +1,10 @@
-//! `lock-across-await`. Page: rules/lock-across-await.md.
+//! `lock-across-await`: a synchronous guard alive across `.await`.
+//! Page: rules/lock-across-await.md.
 
 use crate::config::Level;
-use crate::report::finding::Finding;
+use crate::flow::{Body, EventKind, GuardId};
+use crate::report::finding::{Finding, Severity};
+use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `lock-across-await` rule.
@@ -18,5 +21,49 @@ impl Rule for LockAcrossAwait {
         &META
     }
 
-    fn check(&self, _cx: &RuleCx<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        for (_, body) in cx.bodies().filter(|(_, b)| b.is_async) {
+            for (g, guard) in body.guards.iter().enumerate() {
+                if guard.is_async || !is_held_guard(guard, cx.model) {
+                    continue;
+                }
+                let awaits: Vec<_> = body
+                    .events_while_held(g)
+                    .filter(|e| e.kind == EventKind::Await)
+                    .map(|e| e.span)
+                    .collect();
+                if !awaits.is_empty() {
+                    out.push(finding(body, g, &awaits));
+                }
+            }
+        }
+    }
+}
+
+fn finding(body: &Body, g: GuardId, awaits: &[crate::report::finding::Span]) -> Finding {
+    let guard = &body.guards[g];
+    let mut labels = vec![acquired_label(body, guard)];
+    labels.extend(
+        awaits
+            .iter()
+            .map(|&s| label(s, "still held at this `.await`")),
+    );
+    let n = awaits.len();
+    Finding {
+        rule: META.id,
+        severity: Severity::Warn,
+        primary: guard.acquired,
+        message: format!(
+            "{} on `{}` held across {}",
+            guard_noun(guard),
+            guard.lock.text,
+            if n == 1 {
+                "an `.await`".to_string()
+            } else {
+                format!("{n} `.await` points")
+            }
+        ),
+        labels,
+        help: "end the guard's scope or `drop` it before the `.await`, or use an async lock such as `tokio::sync::Mutex`".into(),
+    }
 }

@@ -1,7 +1,10 @@
-//! `lock-across-blocking`. Page: rules/lock-across-blocking.md.
+//! `lock-across-blocking`: a guard alive across a blocking call.
+//! Page: rules/lock-across-blocking.md.
 
 use crate::config::Level;
-use crate::report::finding::Finding;
+use crate::flow::{Body, EventKind, GuardId};
+use crate::report::finding::{Finding, Label, Severity};
+use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `lock-across-blocking` rule.
@@ -18,5 +21,59 @@ impl Rule for LockAcrossBlocking {
         &META
     }
 
-    fn check(&self, _cx: &RuleCx<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        for (_, body) in cx.bodies() {
+            for (g, guard) in body.guards.iter().enumerate() {
+                if !is_held_guard(guard, cx.model) {
+                    continue;
+                }
+                let calls: Vec<Label> = body
+                    .events_while_held(g)
+                    .filter_map(|e| match &e.kind {
+                        EventKind::Call {
+                            blocking: Some(why),
+                            ..
+                        } => Some(label(e.span, format!("{why} while the lock is held"))),
+                        _ => None,
+                    })
+                    .collect();
+                if !calls.is_empty() {
+                    out.push(finding(body, g, calls));
+                }
+            }
+        }
+    }
+}
+
+fn finding(body: &Body, g: GuardId, calls: Vec<Label>) -> Finding {
+    let guard = &body.guards[g];
+    let first = calls[0].message.clone();
+    let mut labels = vec![acquired_label(body, guard)];
+    let n = calls.len();
+    labels.extend(calls);
+    let what = first
+        .split(" while the lock is held")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Finding {
+        rule: META.id,
+        severity: Severity::Warn,
+        primary: guard.acquired,
+        message: if n == 1 {
+            format!(
+                "{} on `{}` held across a blocking call: {what}",
+                guard_noun(guard),
+                guard.lock.text
+            )
+        } else {
+            format!(
+                "{} on `{}` held across {n} blocking calls",
+                guard_noun(guard),
+                guard.lock.text
+            )
+        },
+        labels,
+        help: "copy what you need out of the guard and drop it before blocking, or move the blocking work out of the critical section".into(),
+    }
 }

@@ -1,6 +1,69 @@
-//! Helpers shared by several rules: label wording and small string utilities.
+//! Helpers shared by several rules: which guards count, label wording, and small
+//! string utilities.
 //!
-//! Nothing here looks at syntax; it works on flows and findings.
+//! Nothing here looks at syntax; it works on flows, the model and findings.
+
+use crate::flow::{Body, Guard, GuardKind};
+use crate::model::Model;
+use crate::report::finding::{Label, Span};
+
+/// Whether a guard really is a lock guard or a `RefCell` borrow: `borrow()` counts only
+/// when the receiver is known to be a `RefCell`, from the body or the crate's fields.
+pub fn is_real_guard(guard: &Guard, model: &Model) -> bool {
+    if guard.confirmed {
+        return true;
+    }
+    match guard.kind {
+        GuardKind::Borrow | GuardKind::BorrowMut => guard
+            .lock
+            .segments
+            .as_ref()
+            .and_then(|s| s.last())
+            .is_some_and(|field| model.is_refcell_field(field)),
+        _ => true,
+    }
+}
+
+/// Whether a guard is held across `.await` and blocking calls in a way the
+/// lock-across rules report: a real, synchronous-lock guard that is not the
+/// test-serialisation pattern and not a `try_` guard... `try_lock` guards do hold
+/// the lock once taken, so they count too.
+pub fn is_held_guard(guard: &Guard, model: &Model) -> bool {
+    is_real_guard(guard, model) && !guard.serialises_test
+}
+
+/// What a guard is, for messages: "`MutexGuard`", "`RwLockReadGuard`", "`RefCell` borrow".
+pub fn guard_noun(guard: &Guard) -> &'static str {
+    match guard.kind {
+        GuardKind::Mutex => "`MutexGuard`",
+        GuardKind::Read => "`RwLockReadGuard`",
+        GuardKind::Write => "`RwLockWriteGuard`",
+        GuardKind::Borrow => "`RefCell` borrow",
+        GuardKind::BorrowMut => "`RefCell` mutable borrow",
+    }
+}
+
+/// The label on an acquisition.
+pub fn acquired_label(body: &Body, guard: &Guard) -> Label {
+    let _ = body;
+    let what = match guard.kind {
+        GuardKind::Borrow | GuardKind::BorrowMut => "borrowed here",
+        _ => "lock acquired here",
+    };
+    let message = match &guard.name {
+        Some(name) => format!("`{}` {what} as `{name}`", guard.lock.text),
+        None => format!("`{}` {what}", guard.lock.text),
+    };
+    label(guard.acquired, message)
+}
+
+/// A label.
+pub fn label(span: Span, message: impl Into<String>) -> Label {
+    Label {
+        span,
+        message: message.into(),
+    }
+}
 
 /// Levenshtein distance, for "did you mean" suggestions.
 pub fn edit_distance(a: &str, b: &str) -> usize {
