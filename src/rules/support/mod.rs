@@ -18,6 +18,7 @@ pub fn is_real_guard(guard: &Guard, model: &Model) -> bool {
             .lock
             .segments
             .as_ref()
+            .filter(|s| s.len() >= 2)
             .and_then(|s| s.last())
             .is_some_and(|field| model.is_refcell_field(field)),
         _ => true,
