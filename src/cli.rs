@@ -1,1 +1,411 @@
-//! Command-line arguments.
+//! The command line shared by `synclint` and `cargo synclint`: arguments (clap),
+//! turning them into a [`Config`], running [`check`](crate::check), printing, and the
+//! exit code.
+//!
+//! Both binaries are thin wrappers around [`run`]. The difference between them is
+//! [`Invocation`]: `cargo synclint` drops the `synclint` argument cargo passes and,
+//! given no paths, checks the package around the current folder.
+//!
+//! Exit codes: 0 when nothing is reported, 1 when there are findings, 2 on bad usage,
+//! a missing path, or any file that could not be read or parsed. A closed stdout
+//! (`synclint . | head -1`) ends the run quietly with 0.
+//!
+//! This module does not analyse anything and does not know how findings look: that
+//! is [`report`](crate::report)'s job.
+
+use std::ffi::OsString;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+
+use crate::config::{Config, Level};
+use crate::error::Error;
+use crate::report::{self, Format, Printer, Style};
+use crate::rules;
+use crate::source::Edition;
+
+/// Which binary is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Invocation {
+    /// `synclint [PATHS...]`; no paths means `.`.
+    Synclint,
+    /// `cargo synclint [PATHS...]`, run by cargo as `cargo-synclint synclint ...`;
+    /// no paths means the package around the current folder.
+    Cargo,
+}
+
+/// Finds concurrency hazards in Rust source code without compiling it.
+#[derive(Debug, Parser)]
+#[command(name = "synclint", version, max_term_width = 100)]
+pub struct Args {
+    /// Files or folders to check [default: `.`; for `cargo synclint`, the current package]
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Run only this rule (repeatable)
+    #[arg(long = "rule", value_name = "ID")]
+    pub rule: Vec<String>,
+
+    /// Do not report this rule (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub allow: Vec<String>,
+
+    /// Report this rule as a warning (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub warn: Vec<String>,
+
+    /// Report this rule as an error (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub deny: Vec<String>,
+
+    /// Print the page of a rule and exit
+    #[arg(long, value_name = "ID", conflicts_with = "list_rules")]
+    pub explain: Option<String>,
+
+    /// Print every rule with its default level and summary, and exit
+    #[arg(long)]
+    pub list_rules: bool,
+
+    /// The edition to assume for every file [default: from `Cargo.toml`, else 2021]
+    #[arg(long, value_enum, value_name = "YEAR")]
+    pub edition: Option<EditionArg>,
+
+    /// Number of worker threads [default: one per core]
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+}
+
+/// The values `--edition` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EditionArg {
+    /// Rust 2015.
+    #[value(name = "2015")]
+    E2015,
+    /// Rust 2018.
+    #[value(name = "2018")]
+    E2018,
+    /// Rust 2021.
+    #[value(name = "2021")]
+    E2021,
+    /// Rust 2024.
+    #[value(name = "2024")]
+    E2024,
+}
+
+impl From<EditionArg> for Edition {
+    fn from(e: EditionArg) -> Edition {
+        match e {
+            EditionArg::E2015 => Edition::E2015,
+            EditionArg::E2018 => Edition::E2018,
+            EditionArg::E2021 => Edition::E2021,
+            EditionArg::E2024 => Edition::E2024,
+        }
+    }
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Runs the whole command line: `args` is the full `argv`, program name first.
+///
+/// Prints findings to stdout and tool errors to stderr, and returns the exit code.
+pub fn run<I, T>(args: I, invocation: Invocation) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    install_hook();
+    let mut argv: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if invocation == Invocation::Cargo && argv.get(1).is_some_and(|a| a == "synclint") {
+        argv.remove(1);
+    }
+    let (args, matches) = match parse(argv, invocation) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            // Usage errors go to stderr with code 2; `--help` and `--version` go to
+            // stdout with code 0. A closed pipe while printing help is not an error.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
+    match execute(&args, &matches, invocation) {
+        Ok(code) => code,
+        Err(Failure::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(err)) => report_error(Error::Io {
+            context: "cannot write output".to_string(),
+            source: err,
+        }),
+        Err(Failure::Tool(err)) => report_error(err),
+    }
+}
+
+/// Why a run stopped early.
+enum Failure {
+    /// A tool error: exit 2 with a diagnostic on stderr.
+    Tool(Error),
+    /// Writing to stdout failed.
+    Output(io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Failure {
+        Failure::Tool(err)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(err: io::Error) -> Failure {
+        Failure::Output(err)
+    }
+}
+
+fn parse(argv: Vec<OsString>, invocation: Invocation) -> Result<(Args, ArgMatches), clap::Error> {
+    let mut cmd = Args::command();
+    if invocation == Invocation::Cargo {
+        cmd = cmd.bin_name("cargo synclint");
+    }
+    let matches = cmd.try_get_matches_from(argv)?;
+    let args = Args::from_arg_matches(&matches)?;
+    Ok((args, matches))
+}
+
+fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<ExitCode, Failure> {
+    if let Some(id) = &args.explain {
+        let rule = known_rule(id)?;
+        let mut out = io::stdout().lock();
+        let doc = rule.meta().doc;
+        out.write_all(doc.as_bytes())?;
+        if !doc.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.list_rules {
+        list_rules(&mut io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let config = config(args, matches)?;
+    let paths = if !args.paths.is_empty() {
+        args.paths.clone()
+    } else {
+        match invocation {
+            Invocation::Synclint => vec![PathBuf::from(".")],
+            Invocation::Cargo => {
+                let cwd = std::env::current_dir().map_err(|source| Error::Io {
+                    context: "cannot read the current folder".to_string(),
+                    source,
+                })?;
+                package_paths(&cwd)?
+            }
+        }
+    };
+    let report = crate::check(&paths, &config)?;
+
+    let stdout = io::stdout();
+    let style = Style {
+        color: use_color(stdout.is_terminal()),
+        width: width(stdout.is_terminal()),
+    };
+    let mut printer = Printer::new(args.format, BufWriter::new(stdout.lock()), style);
+    report::print_report(&mut printer, &report)?;
+
+    Ok(if !report.problems.is_empty() {
+        ExitCode::from(2)
+    } else if !report.findings.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The run's configuration from the flags. For a rule named in several of `--allow`,
+/// `--warn` and `--deny`, the last one on the command line wins.
+fn config(args: &Args, matches: &ArgMatches) -> Result<Config, Error> {
+    let mut config = Config {
+        edition: args.edition.map(Edition::from),
+        threads: args.threads,
+        ..Config::default()
+    };
+    if !args.rule.is_empty() {
+        for id in &args.rule {
+            known_rule(id)?;
+        }
+        config.only = Some(args.rule.clone());
+    }
+    let mut levels: Vec<(usize, &String, Level)> = Vec::new();
+    for (arg, level) in [
+        ("allow", Level::Allow),
+        ("warn", Level::Warn),
+        ("deny", Level::Deny),
+    ] {
+        let (Some(ids), Some(indices)) = (matches.get_many::<String>(arg), matches.indices_of(arg))
+        else {
+            continue;
+        };
+        levels.extend(indices.zip(ids).map(|(i, id)| (i, id, level)));
+    }
+    levels.sort_by_key(|(i, _, _)| *i);
+    for (_, id, level) in levels {
+        known_rule(id)?;
+        config.levels.insert(id.clone(), level);
+    }
+    Ok(config)
+}
+
+/// The rule with this id, or an error suggesting the closest one.
+fn known_rule(id: &str) -> Result<&'static dyn rules::Rule, Error> {
+    rules::lookup(id).ok_or_else(|| Error::UnknownRule {
+        id: id.to_string(),
+        help: match rules::closest(id) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "run `synclint --list-rules` to see every rule".to_string(),
+        },
+    })
+}
+
+/// One line per rule: id, default level and summary, in aligned columns.
+fn list_rules(out: &mut impl Write) -> io::Result<()> {
+    let width = rules::ALL
+        .iter()
+        .map(|r| r.meta().id.len())
+        .max()
+        .unwrap_or(0);
+    for rule in rules::ALL {
+        let meta = rule.meta();
+        let line = format!(
+            "{:<width$}  {:<5}  {}",
+            meta.id,
+            meta.default.as_str(),
+            meta.summary()
+        );
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    out.flush()
+}
+
+/// What `cargo synclint` checks without paths: `src/`, `tests/`, `examples/`,
+/// `benches/` and `build.rs` of the nearest package at or above `cwd`, those that
+/// exist, as paths relative to `cwd`.
+pub fn package_paths(cwd: &Path) -> Result<Vec<PathBuf>, Error> {
+    let (ups, root) = cwd
+        .ancestors()
+        .enumerate()
+        .find(|(_, dir)| dir.join("Cargo.toml").is_file())
+        .ok_or_else(|| Error::NoManifest {
+            dir: cwd.to_path_buf(),
+        })?;
+    let prefix: PathBuf = std::iter::repeat_n("..", ups).collect();
+    Ok(["src", "tests", "examples", "benches", "build.rs"]
+        .into_iter()
+        .filter(|name| root.join(name).exists())
+        .map(|name| prefix.join(name))
+        .collect())
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to anything but "".
+fn use_color(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The width to wrap human output at: `COLUMNS` on a terminal when set, else 80, so
+/// that piped output does not depend on the terminal it was started from.
+fn width(is_terminal: bool) -> usize {
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    match columns {
+        Some(n) if is_terminal && n >= 40 => n,
+        _ => 80,
+    }
+}
+
+/// Installs the miette hook used for tool errors: graphical, unicode, colour only
+/// when stderr (where they go) is a terminal and `NO_COLOR` is unset.
+fn install_hook() {
+    let is_terminal = io::stderr().is_terminal();
+    let style = Style {
+        color: use_color(is_terminal),
+        width: width(is_terminal),
+    };
+    // Fails only when a hook is already installed (a second run in one process),
+    // which is the same hook.
+    let _ = miette::set_hook(Box::new(move |_| Box::new(report::human::handler(style))));
+}
+
+/// Prints a tool error on stderr through the miette hook; returns exit code 2.
+fn report_error(err: Error) -> ExitCode {
+    let report = miette::Report::new(err);
+    let _ = writeln!(io::stderr().lock(), "{report:?}");
+    ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_paths_are_relative_to_cwd() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"p\"\n").expect("write");
+        for dir in ["src/deep", "tests", "benches"] {
+            std::fs::create_dir_all(root.join(dir)).expect("mkdir");
+        }
+        std::fs::write(root.join("build.rs"), "fn main() {}").expect("write");
+        assert_eq!(
+            package_paths(root).expect("found"),
+            ["src", "tests", "benches", "build.rs"].map(PathBuf::from)
+        );
+        assert_eq!(
+            package_paths(&root.join("src/deep")).expect("found"),
+            [
+                "../../src",
+                "../../tests",
+                "../../benches",
+                "../../build.rs"
+            ]
+            .map(PathBuf::from)
+        );
+    }
+
+    #[test]
+    fn later_level_flags_win() {
+        let argv = [
+            "synclint",
+            "--deny",
+            "lock-across-await",
+            "--allow",
+            "lock-across-await",
+        ];
+        let (args, matches) =
+            parse(argv.map(OsString::from).to_vec(), Invocation::Synclint).expect("parses");
+        let config = config(&args, &matches).expect("known rules");
+        assert_eq!(config.levels.get("lock-across-await"), Some(&Level::Allow));
+    }
+
+    #[test]
+    fn unknown_rule_suggests_the_closest() {
+        match known_rule("lock-across-awiat") {
+            Err(Error::UnknownRule { help, .. }) => {
+                assert_eq!(help, "did you mean `lock-across-await`?")
+            }
+            other => panic!("expected UnknownRule, got {:?}", other.map(|r| r.meta().id)),
+        }
+    }
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Args::command().debug_assert();
+    }
+}

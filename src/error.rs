@@ -24,6 +24,17 @@ pub enum Error {
         help: String,
     },
 
+    /// `cargo synclint` was run outside any package.
+    #[error("no `Cargo.toml` in `{}` or any folder above it", .dir.display())]
+    #[diagnostic(
+        code(synclint::cargo::no_manifest),
+        help("run `cargo synclint` inside a package, or name the files to check")
+    )]
+    NoManifest {
+        /// The folder the search started from.
+        dir: PathBuf,
+    },
+
     /// An I/O error outside any one source file.
     #[error("{context}: {source}")]
     #[diagnostic(code(synclint::io))]

@@ -1,3 +1,233 @@
-//! Printers for findings: human (miette), short, json.
+//! Printers for findings and file problems: `human` (miette graphical reports),
+//! `short` (one line each, for editors and grep) and `json` (versioned, for tools).
+//!
+//! A printer gets `begin()`, then every finding and every file problem in the
+//! [`Report`]'s order, then `finish()` with a [`Summary`]. Streaming printers write as
+//! they go; `json` buffers and writes one document in `finish`. Printers only format:
+//! they do not sort, filter or decide exit codes, and they know nothing about `syn`.
+//!
+//! Write errors are returned as they are, so that the caller can treat a closed pipe
+//! (`synclint . | head -1`) as a normal end.
 
 pub mod finding;
+pub mod human;
+pub mod json;
+pub mod short;
+
+use std::io::{self, Write};
+
+use crate::source::SourceMap;
+use crate::{FileProblem, Finding, Report};
+
+/// An output format, as chosen with `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// miette graphical reports with a summary line.
+    #[default]
+    Human,
+    /// One line per finding: `path:line:col: warning[rule-id]: message`.
+    Short,
+    /// One JSON document, schema version 1 (see `docs/output.md`).
+    Json,
+}
+
+/// How the human printer draws; the other formats ignore it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    /// Whether to use ANSI colours.
+    pub color: bool,
+    /// The width text is wrapped at.
+    pub width: usize,
+}
+
+impl Default for Style {
+    fn default() -> Style {
+        Style {
+            color: false,
+            width: 80,
+        }
+    }
+}
+
+/// Counts shown by the human footer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files read and parsed.
+    pub files_checked: usize,
+    /// Findings printed.
+    pub findings: usize,
+    /// Distinct files holding the primary site of a finding.
+    pub files_with_findings: usize,
+    /// Files that could not be read or parsed.
+    pub problems: usize,
+}
+
+impl Summary {
+    /// The counts of a whole report.
+    pub fn of(report: &Report) -> Summary {
+        let mut files: Vec<_> = report.findings.iter().map(|f| f.primary.file).collect();
+        files.sort();
+        files.dedup();
+        Summary {
+            files_checked: report.files_checked,
+            findings: report.findings.len(),
+            files_with_findings: files.len(),
+            problems: report.problems.len(),
+        }
+    }
+}
+
+/// A printer for one format, writing to `W` (static dispatch, one variant per format).
+#[derive(Debug)]
+pub enum Printer<W: Write> {
+    /// See [`human`].
+    Human(human::HumanPrinter<W>),
+    /// See [`short`].
+    Short(short::ShortPrinter<W>),
+    /// See [`json`].
+    Json(json::JsonPrinter<W>),
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer of `format` writing to `out`.
+    pub fn new(format: Format, out: W, style: Style) -> Printer<W> {
+        match format {
+            Format::Human => Printer::Human(human::HumanPrinter::new(out, style)),
+            Format::Short => Printer::Short(short::ShortPrinter::new(out)),
+            Format::Json => Printer::Json(json::JsonPrinter::new(out)),
+        }
+    }
+
+    /// Whether the output is meant for people rather than tools (it gets a footer).
+    pub fn is_human(&self) -> bool {
+        matches!(self, Printer::Human(_))
+    }
+
+    /// Called once before anything else.
+    pub fn begin(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Prints one finding.
+    pub fn finding(&mut self, finding: &Finding, sources: &SourceMap) -> io::Result<()> {
+        match self {
+            Printer::Human(p) => p.finding(finding, sources),
+            Printer::Short(p) => p.finding(finding, sources),
+            Printer::Json(p) => p.finding(finding, sources),
+        }
+    }
+
+    /// Prints one file that could not be read or parsed.
+    pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
+        match self {
+            Printer::Human(p) => p.problem(problem, sources),
+            Printer::Short(p) => p.problem(problem, sources),
+            Printer::Json(p) => p.problem(problem, sources),
+        }
+    }
+
+    /// Called once at the end; writes whatever was buffered and flushes.
+    pub fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        match self {
+            Printer::Human(p) => p.finish(summary),
+            Printer::Short(p) => p.finish(),
+            Printer::Json(p) => p.finish(),
+        }
+    }
+}
+
+/// Prints a whole report: its findings, then its file problems, then the summary.
+pub fn print_report<W: Write>(printer: &mut Printer<W>, report: &Report) -> io::Result<()> {
+    printer.begin()?;
+    for finding in &report.findings {
+        printer.finding(finding, &report.sources)?;
+    }
+    for problem in &report.problems {
+        printer.problem(problem, &report.sources)?;
+    }
+    printer.finish(&Summary::of(report))
+}
+
+/// The path of a problem as shown to users.
+fn problem_path(problem: &FileProblem, sources: &SourceMap) -> String {
+    match problem.span {
+        Some(span) => sources.get(span.file).display_path(),
+        None => crate::source::display_path(&problem.path),
+    }
+}
+
+/// The short code of a problem: `parse` when it has a position in the text, `io`
+/// when the text could not be loaded at all.
+fn problem_kind(problem: &FileProblem) -> &'static str {
+    if problem.span.is_some() {
+        "parse"
+    } else {
+        "io"
+    }
+}
+
+/// Sample sources and findings shared by the printers' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::report::finding::{FileId, Finding, Label, Severity, Span};
+    use crate::source::{Edition, SourceFile, SourceMap};
+
+    /// `src/a.rs` (a guard held across an `.await`) and `src/b.rs` (another lock site).
+    pub(crate) fn sample_sources() -> (SourceMap, FileId, FileId) {
+        let mut sources = SourceMap::default();
+        let a = sources.add(SourceFile::new(
+            "./src/a.rs",
+            "use std::sync::Mutex;\n\
+             async fn f(m: &Mutex<u8>) {\n    \
+             let g = m.lock().unwrap();\n    \
+             x().await;\n\
+             }\n",
+            Edition::E2021,
+        ));
+        let b = sources.add(SourceFile::new(
+            "src/b.rs",
+            "fn g(m: &std::sync::Mutex<u8>) {\n    let _g = m.lock().unwrap();\n}\n",
+            Edition::E2021,
+        ));
+        (sources, a, b)
+    }
+
+    /// The span of the first `needle` in file `id`.
+    pub(crate) fn span_of(sources: &SourceMap, id: FileId, needle: &str) -> Span {
+        let file = sources.get(id);
+        let start = file
+            .text
+            .find(needle)
+            .expect("invariant: the needle is in the sample");
+        file.span_of_bytes(id, start, start + needle.len())
+    }
+
+    /// A `lock-across-await` finding in `a`, with a third label in `b` when given.
+    pub(crate) fn sample_finding(sources: &SourceMap, a: FileId, b: Option<FileId>) -> Finding {
+        let acquired = span_of(sources, a, "m.lock().unwrap()");
+        let mut labels = vec![
+            Label {
+                span: acquired,
+                message: "lock acquired here".into(),
+            },
+            Label {
+                span: span_of(sources, a, ".await"),
+                message: "still held at this `.await`".into(),
+            },
+        ];
+        if let Some(b) = b {
+            labels.push(Label {
+                span: span_of(sources, b, "m.lock()"),
+                message: "also taken here".into(),
+            });
+        }
+        Finding {
+            rule: "lock-across-await",
+            severity: Severity::Warn,
+            primary: acquired,
+            message: "`MutexGuard` held across `.await`".into(),
+            labels,
+            help: "drop the guard before the `.await`".into(),
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! The `human` format: every finding and file problem rendered as a miette graphical
+//! report, then a footer such as `2 findings in 1 file (5 files checked)`.
+//!
+//! One hand-written adapter turns any [`Finding`] into a [`miette::Diagnostic`]: its
+//! code is the rule id, its labels are the primary site plus the labels in the same
+//! file, and labels in other files become one related diagnostic per file, each with
+//! that file's source, so that a cycle across modules shows every site. Sources are
+//! borrowed from the [`SourceMap`], never copied.
+//!
+//! This module does not decide whether to use colour or how wide the terminal is:
+//! the caller passes a [`Style`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use crate::report::finding::{FileId, Severity, Span};
+use crate::report::{Style, Summary};
+use crate::source::SourceMap;
+use crate::{FileProblem, Finding};
+
+/// Renders each finding and problem as it comes, and the footer at the end.
+pub struct HumanPrinter<W> {
+    out: W,
+    // Boxed: the handler is large and `Printer` is an enum of printers.
+    handler: Box<GraphicalReportHandler>,
+}
+
+impl<W> fmt::Debug for HumanPrinter<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HumanPrinter").finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> HumanPrinter<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W, style: Style) -> HumanPrinter<W> {
+        HumanPrinter {
+            out,
+            handler: Box::new(handler(style)),
+        }
+    }
+
+    /// Renders one finding.
+    pub fn finding(&mut self, finding: &Finding, sources: &SourceMap) -> io::Result<()> {
+        let diagnostic = FindingDiagnostic::new(finding, sources);
+        self.render(&diagnostic)
+    }
+
+    /// Renders one file problem as an error.
+    pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
+        let diagnostic = ProblemDiagnostic::new(problem, sources);
+        self.render(&diagnostic)
+    }
+
+    /// Writes the footer and flushes.
+    pub fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        writeln!(self.out, "{}", footer(summary))?;
+        self.out.flush()
+    }
+
+    fn render(&mut self, diagnostic: &dyn Diagnostic) -> io::Result<()> {
+        let mut text = String::new();
+        self.handler
+            .render_report(&mut text, diagnostic)
+            .map_err(|_| io::Error::other("cannot render diagnostic"))?;
+        self.out.write_all(text.as_bytes())?;
+        writeln!(self.out)
+    }
+}
+
+/// The graphical handler every human rendering uses: unicode drawing, colour only
+/// when asked for.
+pub fn handler(style: Style) -> GraphicalReportHandler {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_show_related_as_nested(true)
+}
+
+/// `2 findings in 1 file (5 files checked)`, `no findings (5 files checked)`, plus
+/// how many files could not be checked.
+pub fn footer(summary: &Summary) -> String {
+    let checked = plural(summary.files_checked, "file");
+    let mut line = if summary.findings == 0 {
+        format!("no findings ({checked} checked")
+    } else {
+        format!(
+            "{} in {} ({checked} checked",
+            plural(summary.findings, "finding"),
+            plural(summary.files_with_findings, "file"),
+        )
+    };
+    if summary.problems > 0 {
+        line.push_str(&format!(
+            ", {} could not be checked",
+            plural(summary.problems, "file")
+        ));
+    }
+    line.push(')');
+    line
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// A file's text under its display name, borrowed from the source map.
+struct FileSource<'a> {
+    name: String,
+    text: &'a str,
+}
+
+impl<'a> FileSource<'a> {
+    fn new(sources: &'a SourceMap, file: FileId) -> FileSource<'a> {
+        let file = sources.get(file);
+        FileSource {
+            name: file.display_path(),
+            text: &file.text,
+        }
+    }
+}
+
+impl fmt::Debug for FileSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileSource")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SourceCode for FileSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::from((span.start, span.end.saturating_sub(span.start)))
+}
+
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Deny => miette::Severity::Error,
+        Severity::Warn => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
+    }
+}
+
+/// A [`Finding`] seen as a miette diagnostic.
+#[derive(Debug)]
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    source: FileSource<'a>,
+    labels: Vec<LabeledSpan>,
+    elsewhere: Vec<SitesElsewhere<'a>>,
+    help: String,
+}
+
+impl<'a> FindingDiagnostic<'a> {
+    fn new(finding: &'a Finding, sources: &'a SourceMap) -> FindingDiagnostic<'a> {
+        let primary = finding.primary;
+        let same_site =
+            |s: &Span| s.file == primary.file && (s.start, s.end) == (primary.start, primary.end);
+        // The primary site takes the text of a label at the same span, if any.
+        let primary_text = finding
+            .labels
+            .iter()
+            .find(|l| same_site(&l.span))
+            .map(|l| l.message.clone());
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            primary_text,
+            source_span(primary),
+        )];
+        let mut other_files: BTreeMap<String, (FileId, Vec<LabeledSpan>)> = BTreeMap::new();
+        for label in finding.labels.iter().filter(|l| !same_site(&l.span)) {
+            let labeled =
+                LabeledSpan::new_with_span(Some(label.message.clone()), source_span(label.span));
+            if label.span.file == primary.file {
+                labels.push(labeled);
+            } else {
+                let name = sources.get(label.span.file).display_path();
+                other_files
+                    .entry(name)
+                    .or_insert_with(|| (label.span.file, Vec::new()))
+                    .1
+                    .push(labeled);
+            }
+        }
+        let elsewhere = other_files
+            .into_values()
+            .map(|(file, labels)| SitesElsewhere {
+                severity: finding.severity,
+                source: FileSource::new(sources, file),
+                labels,
+            })
+            .collect();
+        let explain = format!("run `synclint --explain {}`", finding.rule);
+        let help = if finding.help.is_empty() {
+            explain
+        } else {
+            format!("{}\n{explain}", finding.help)
+        };
+        FindingDiagnostic {
+            finding,
+            source: FileSource::new(sources, primary.file),
+            labels,
+            elsewhere,
+            help,
+        }
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.finding.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette_severity(self.finding.severity))
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.help))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.elsewhere.iter().map(|d| d as &dyn Diagnostic),
+        ))
+    }
+}
+
+/// The sites of a finding that lie in another file than its primary site.
+#[derive(Debug)]
+struct SitesElsewhere<'a> {
+    severity: Severity,
+    source: FileSource<'a>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Display for SitesElsewhere<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "also involved in `{}`", self.source.name)
+    }
+}
+
+impl std::error::Error for SitesElsewhere<'_> {}
+
+impl Diagnostic for SitesElsewhere<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette_severity(self.severity))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// A [`FileProblem`] seen as a miette error: `synclint::parse` with a label at its
+/// position, or `synclint::io` naming the file when its text could not be loaded.
+#[derive(Debug)]
+struct ProblemDiagnostic<'a> {
+    header: String,
+    code: &'static str,
+    source: Option<FileSource<'a>>,
+    label: Option<LabeledSpan>,
+}
+
+impl<'a> ProblemDiagnostic<'a> {
+    fn new(problem: &'a FileProblem, sources: &'a SourceMap) -> ProblemDiagnostic<'a> {
+        let code = match super::problem_kind(problem) {
+            "parse" => "synclint::parse",
+            _ => "synclint::io",
+        };
+        match problem.span {
+            // The snippet names the file, so the header is the message alone.
+            Some(span) => ProblemDiagnostic {
+                header: problem.message.clone(),
+                code,
+                source: Some(FileSource::new(sources, span.file)),
+                label: Some(LabeledSpan::new_primary_with_span(None, source_span(span))),
+            },
+            None => ProblemDiagnostic {
+                header: format!(
+                    "`{}`: {}",
+                    super::problem_path(problem, sources),
+                    problem.message
+                ),
+                code,
+                source: None,
+                label: None,
+            },
+        }
+    }
+}
+
+impl fmt::Display for ProblemDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.header)
+    }
+}
+
+impl std::error::Error for ProblemDiagnostic<'_> {}
+
+impl Diagnostic for ProblemDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Error)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let label = self.label.clone()?;
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testing::{sample_finding, sample_sources};
+
+    fn render(f: impl FnOnce(&mut HumanPrinter<&mut Vec<u8>>)) -> String {
+        let mut out = Vec::new();
+        let mut p = HumanPrinter::new(&mut out, Style::default());
+        f(&mut p);
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn finding_shows_code_labels_and_help() {
+        let (sources, a, _) = sample_sources();
+        let text = render(|p| {
+            p.finding(&sample_finding(&sources, a, None), &sources)
+                .expect("write")
+        });
+        println!("{text}");
+        assert!(text.contains("lock-across-await"), "{text}");
+        assert!(text.contains("`MutexGuard` held across `.await`"), "{text}");
+        assert!(text.contains("[src/a.rs:3:13]"), "{text}");
+        assert!(text.contains("lock acquired here"), "{text}");
+        assert!(text.contains("still held at this `.await`"), "{text}");
+        assert!(
+            text.contains("drop the guard before the `.await`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("run `synclint --explain lock-across-await`"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "no colour unless asked: {text}");
+        assert_eq!(text.matches("lock acquired here").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn labels_in_other_files_are_shown_with_their_file() {
+        let (sources, a, b) = sample_sources();
+        let text = render(|p| {
+            p.finding(&sample_finding(&sources, a, Some(b)), &sources)
+                .expect("write")
+        });
+        println!("{text}");
+        assert!(text.contains("[src/b.rs:2:14]"), "{text}");
+        assert!(text.contains("also taken here"), "{text}");
+        assert!(text.contains("let _g = m.lock().unwrap();"), "{text}");
+    }
+
+    #[test]
+    fn colour_when_asked() {
+        let (sources, a, _) = sample_sources();
+        let mut out = Vec::new();
+        let style = Style {
+            color: true,
+            width: 80,
+        };
+        HumanPrinter::new(&mut out, style)
+            .finding(&sample_finding(&sources, a, None), &sources)
+            .expect("write");
+        assert!(out.contains(&0x1b));
+    }
+
+    #[test]
+    fn problems_render_as_errors() {
+        let (sources, a, _) = sample_sources();
+        let parse = FileProblem {
+            path: "src/a.rs".into(),
+            span: Some(sources.get(a).span_of_bytes(a, 22, 27)),
+            message: "cannot parse file: expected `;`".into(),
+        };
+        let io = FileProblem {
+            path: "src/bad.rs".into(),
+            span: None,
+            message: "file is not valid UTF-8".into(),
+        };
+        let text = render(|p| {
+            p.problem(&parse, &sources).expect("write");
+            p.problem(&io, &sources).expect("write");
+        });
+        println!("{text}");
+        assert!(text.contains("synclint::parse"), "{text}");
+        assert!(text.contains("cannot parse file: expected `;`"), "{text}");
+        assert!(text.contains("[src/a.rs:2:1]"), "{text}");
+        assert!(text.contains("synclint::io"), "{text}");
+        assert!(
+            text.contains("`src/bad.rs`: file is not valid UTF-8"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn footer_counts() {
+        let s = |findings, files_with_findings, files_checked, problems| {
+            footer(&Summary {
+                files_checked,
+                findings,
+                files_with_findings,
+                problems,
+            })
+        };
+        assert_eq!(s(0, 0, 1, 0), "no findings (1 file checked)");
+        assert_eq!(s(2, 1, 5, 0), "2 findings in 1 file (5 files checked)");
+        assert_eq!(
+            s(1, 1, 3, 2),
+            "1 finding in 1 file (3 files checked, 2 files could not be checked)"
+        );
+    }
+}

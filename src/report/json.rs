@@ -1,0 +1,212 @@
+//! The `json` format: one JSON document per run, for tools. It is an API boundary:
+//! any change to the shape below bumps `version`.
+//!
+//! Schema, version 1 (lines and columns are 1-based; columns count characters; paths
+//! are as given or discovered, `/`-separated, without a leading `./`):
+//!
+//! ```text
+//! {
+//!   "version": 1,
+//!   "findings": [
+//!     {
+//!       "rule": "lock-across-await",          // rule id
+//!       "severity": "warning",                // "error" | "warning" | "note"
+//!       "file": "src/cache.rs",               // file of the primary site
+//!       "line": 12, "column": 9,              // start of the primary site
+//!       "end_line": 12, "end_column": 27,     // end of the primary site (exclusive)
+//!       "message": "`MutexGuard` held across `.await`",
+//!       "labels": [                           // every site involved, in reading order
+//!         { "file": "src/cache.rs", "line": 12, "column": 9, "message": "lock acquired here" }
+//!       ],
+//!       "help": "drop the guard before the `.await`"
+//!     }
+//!   ],
+//!   "errors": [                               // files that could not be read or parsed
+//!     { "file": "src/broken.rs", "line": 3, "column": 1, "message": "cannot parse file: expected `;`" },
+//!     { "file": "src/latin1.rs", "line": null, "column": null, "message": "file is not valid UTF-8 (...)" }
+//!   ]
+//! }
+//! ```
+//!
+//! `findings` and `errors` are always present (possibly empty) and in the run's sorted
+//! order. An error's `line` and `column` are `null` when the file's text could not be
+//! loaded. The document is written on one line, followed by a newline, when the run
+//! ends. This printer does not use miette's JSON handler, which reports byte offsets
+//! and no file names.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::report::finding::Span;
+use crate::source::SourceMap;
+use crate::{FileProblem, Finding};
+
+/// The schema version written in every document.
+pub const VERSION: u32 = 1;
+
+/// Buffers findings and writes one document in [`JsonPrinter::finish`].
+#[derive(Debug)]
+pub struct JsonPrinter<W> {
+    out: W,
+    findings: Vec<JsonFinding>,
+    errors: Vec<JsonError>,
+}
+
+#[derive(Debug, Serialize)]
+struct Document<'a> {
+    version: u32,
+    findings: &'a [JsonFinding],
+    errors: &'a [JsonError],
+}
+
+#[derive(Debug, Serialize)]
+struct JsonFinding {
+    rule: &'static str,
+    severity: &'static str,
+    file: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: String,
+    labels: Vec<JsonLabel>,
+    help: String,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonLabel {
+    file: String,
+    line: u32,
+    column: u32,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonError {
+    file: String,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: String,
+}
+
+impl<W: Write> JsonPrinter<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W) -> JsonPrinter<W> {
+        JsonPrinter {
+            out,
+            findings: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Buffers one finding.
+    pub fn finding(&mut self, finding: &Finding, sources: &SourceMap) -> io::Result<()> {
+        let file_of = |span: &Span| sources.get(span.file).display_path();
+        let p = finding.primary;
+        self.findings.push(JsonFinding {
+            rule: finding.rule,
+            severity: finding.severity.as_str(),
+            file: file_of(&p),
+            line: p.line,
+            column: p.column,
+            end_line: p.end_line,
+            end_column: p.end_column,
+            message: finding.message.clone(),
+            labels: finding
+                .labels
+                .iter()
+                .map(|l| JsonLabel {
+                    file: file_of(&l.span),
+                    line: l.span.line,
+                    column: l.span.column,
+                    message: l.message.clone(),
+                })
+                .collect(),
+            help: finding.help.clone(),
+        });
+        Ok(())
+    }
+
+    /// Buffers one file problem.
+    pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
+        self.errors.push(JsonError {
+            file: super::problem_path(problem, sources),
+            line: problem.span.map(|s| s.line),
+            column: problem.span.map(|s| s.column),
+            message: problem.message.clone(),
+        });
+        Ok(())
+    }
+
+    /// Writes the document and flushes.
+    pub fn finish(&mut self) -> io::Result<()> {
+        let doc = Document {
+            version: VERSION,
+            findings: &self.findings,
+            errors: &self.errors,
+        };
+        serde_json::to_writer(&mut self.out, &doc)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testing::{sample_finding, sample_sources};
+
+    #[test]
+    fn document_has_the_v1_shape() {
+        let (sources, a, b) = sample_sources();
+        let mut out = Vec::new();
+        let mut p = JsonPrinter::new(&mut out);
+        p.finding(&sample_finding(&sources, a, Some(b)), &sources)
+            .expect("write");
+        let io = FileProblem {
+            path: "./src/bad.rs".into(),
+            span: None,
+            message: "file is not valid UTF-8".into(),
+        };
+        p.problem(&io, &sources).expect("write");
+        p.finish().expect("flush");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.ends_with("}\n") && text.lines().count() == 1);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("valid json");
+        assert_eq!(v["version"], 1);
+        let f = &v["findings"][0];
+        assert_eq!(f["rule"], "lock-across-await");
+        assert_eq!(f["severity"], "warning");
+        assert_eq!(f["file"], "src/a.rs");
+        assert_eq!(
+            (f["line"].as_u64(), f["column"].as_u64()),
+            (Some(3), Some(13))
+        );
+        assert_eq!(
+            (f["end_line"].as_u64(), f["end_column"].as_u64()),
+            (Some(3), Some(30))
+        );
+        assert_eq!(f["message"], "`MutexGuard` held across `.await`");
+        assert_eq!(f["help"], "drop the guard before the `.await`");
+        let labels = f["labels"].as_array().expect("labels array");
+        assert_eq!(labels.len(), 3);
+        assert_eq!(labels[1]["line"], 4);
+        assert_eq!(labels[1]["message"], "still held at this `.await`");
+        assert_eq!(labels[2]["file"], "src/b.rs");
+        assert_eq!(
+            v["errors"][0],
+            serde_json::json!({"file": "src/bad.rs", "line": null, "column": null, "message": "file is not valid UTF-8"})
+        );
+    }
+
+    #[test]
+    fn empty_run_still_has_both_arrays() {
+        let mut out = Vec::new();
+        JsonPrinter::new(&mut out).finish().expect("flush");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "{\"version\":1,\"findings\":[],\"errors\":[]}\n"
+        );
+    }
+}

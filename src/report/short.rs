@@ -1,0 +1,104 @@
+//! The `short` format: one line per finding, for editor problem matchers (VS Code,
+//! vim's `errorformat`, emacs's compilation mode) and for grep.
+//!
+//! ```text
+//! src/cache.rs:12:9: warning[lock-across-await]: `MutexGuard` held across `.await`
+//! src/broken.rs:3:1: error[parse]: cannot parse file: expected `;`
+//! src/latin1.rs: error[io]: file is not valid UTF-8 (invalid byte at line 2, column 5)
+//! ```
+//!
+//! Lines and columns are 1-based; columns count characters. Labels and help are left
+//! out: the line is the finding's primary site. Nothing is printed for a clean run.
+
+use std::io::{self, Write};
+
+use crate::source::SourceMap;
+use crate::{FileProblem, Finding};
+
+/// Streams one line per finding or file problem.
+#[derive(Debug)]
+pub struct ShortPrinter<W> {
+    out: W,
+}
+
+impl<W: Write> ShortPrinter<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W) -> ShortPrinter<W> {
+        ShortPrinter { out }
+    }
+
+    /// `path:line:col: severity[rule-id]: message`.
+    pub fn finding(&mut self, finding: &Finding, sources: &SourceMap) -> io::Result<()> {
+        let span = finding.primary;
+        writeln!(
+            self.out,
+            "{}:{}:{}: {}[{}]: {}",
+            sources.get(span.file).display_path(),
+            span.line,
+            span.column,
+            finding.severity.as_str(),
+            finding.rule,
+            one_line(&finding.message),
+        )
+    }
+
+    /// `path:line:col: error[parse]: message`, or `path: error[io]: message` when the
+    /// problem has no position.
+    pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
+        let path = super::problem_path(problem, sources);
+        let kind = super::problem_kind(problem);
+        let message = one_line(&problem.message);
+        match problem.span {
+            Some(span) => writeln!(
+                self.out,
+                "{path}:{}:{}: error[{kind}]: {message}",
+                span.line, span.column
+            ),
+            None => writeln!(self.out, "{path}: error[{kind}]: {message}"),
+        }
+    }
+
+    /// Flushes the output.
+    pub fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The message on one line, so that one record is always one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testing::{sample_finding, sample_sources};
+
+    #[test]
+    fn finding_and_problems_are_one_line_each() {
+        let (sources, a, _) = sample_sources();
+        let mut out = Vec::new();
+        let mut p = ShortPrinter::new(&mut out);
+        p.finding(&sample_finding(&sources, a, None), &sources)
+            .expect("write");
+        let parse = FileProblem {
+            path: "src/a.rs".into(),
+            span: Some(sources.get(a).span_of_bytes(a, 0, 5)),
+            message: "cannot parse file: expected `;`".into(),
+        };
+        p.problem(&parse, &sources).expect("write");
+        let io = FileProblem {
+            path: "./src/bad.rs".into(),
+            span: None,
+            message: "file is not valid UTF-8 (invalid byte at line 1, column 1)".into(),
+        };
+        p.problem(&io, &sources).expect("write");
+        p.finish().expect("flush");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "src/a.rs:3:13: warning[lock-across-await]: `MutexGuard` held across `.await`\n\
+             src/a.rs:1:1: error[parse]: cannot parse file: expected `;`\n\
+             src/bad.rs: error[io]: file is not valid UTF-8 (invalid byte at line 1, column 1)\n"
+        );
+    }
+}
