@@ -39,61 +39,58 @@ pub enum Invocation {
 /// Finds concurrency hazards in Rust source code without compiling it.
 #[derive(Debug, Parser)]
 #[command(name = "synclint", version, max_term_width = 100)]
-pub struct Args {
-    /// Files or folders to check [default: `.`; for `cargo synclint`, the current package]
+struct Args {
+    /// Files or folders to check [default: the current folder; for `cargo synclint`, the
+    /// current package]
     #[arg(value_name = "PATHS")]
-    pub paths: Vec<PathBuf>,
+    paths: Vec<PathBuf>,
 
     /// Output format
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human)]
-    pub format: Format,
+    format: Format,
 
     /// Run only this rule (repeatable)
     #[arg(long = "rule", value_name = "ID")]
-    pub rule: Vec<String>,
+    rule: Vec<String>,
 
     /// Do not report this rule (repeatable)
     #[arg(long, value_name = "ID")]
-    pub allow: Vec<String>,
+    allow: Vec<String>,
 
     /// Report this rule as a warning (repeatable)
     #[arg(long, value_name = "ID")]
-    pub warn: Vec<String>,
+    warn: Vec<String>,
 
     /// Report this rule as an error (repeatable)
     #[arg(long, value_name = "ID")]
-    pub deny: Vec<String>,
+    deny: Vec<String>,
 
     /// Print the page of a rule and exit
     #[arg(long, value_name = "ID", conflicts_with = "list_rules")]
-    pub explain: Option<String>,
+    explain: Option<String>,
 
     /// Print every rule with its default level and summary, and exit
     #[arg(long)]
-    pub list_rules: bool,
+    list_rules: bool,
 
     /// The edition to assume for every file [default: from `Cargo.toml`, else 2021]
     #[arg(long, value_enum, value_name = "YEAR")]
-    pub edition: Option<EditionArg>,
+    edition: Option<EditionArg>,
 
     /// Number of worker threads [default: one per core]
     #[arg(long, value_name = "N", value_parser = parse_threads)]
-    pub threads: Option<usize>,
+    threads: Option<usize>,
 }
 
 /// The values `--edition` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum EditionArg {
-    /// Rust 2015.
+enum EditionArg {
     #[value(name = "2015")]
     E2015,
-    /// Rust 2018.
     #[value(name = "2018")]
     E2018,
-    /// Rust 2021.
     #[value(name = "2021")]
     E2021,
-    /// Rust 2024.
     #[value(name = "2024")]
     E2024,
 }

@@ -479,6 +479,54 @@ fn manifests_do_not_break_the_run() {
     dir.synclint(&["--edition", "2018"]).code(0);
 }
 
+/// An `if let` scrutinee guard alive in `else` in edition 2021, dropped before it in
+/// 2024.
+const IF_LET_ELSE: &str = "\
+use std::sync::Mutex;
+async fn f(m: &Mutex<Option<u32>>) {
+    if let Some(v) = m.lock().unwrap().as_ref() {
+        let _ = v;
+    } else {
+        g().await;
+    }
+}
+";
+
+#[test]
+fn edition_comes_from_the_nearest_manifest() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"*\"]\n[workspace.package]\nedition = \"2024\"\n",
+    )
+    .create(
+        "new/Cargo.toml",
+        "[package]\nname = \"new\"\nedition = \"2024\"\n",
+    )
+    .create("new/src/lib.rs", IF_LET_ELSE)
+    .create(
+        "inherited/Cargo.toml",
+        "[package]\nname = \"inherited\"\nedition.workspace = true\n",
+    )
+    .create("inherited/src/lib.rs", IF_LET_ELSE)
+    .create(
+        "old/Cargo.toml",
+        "[package]\nname = \"old\"\nedition = \"2021\"\n",
+    )
+    .create("old/src/lib.rs", IF_LET_ELSE);
+    dir.synclint(&["--format", "short"])
+        .code(1)
+        .stdout_has("old/src/lib.rs:3:")
+        .stdout_lacks("new/src/lib.rs")
+        .stdout_lacks("inherited/src/lib.rs");
+    // `--edition` overrides every manifest.
+    dir.synclint(&["--format", "short", "--edition", "2021"])
+        .code(1)
+        .stdout_has("new/src/lib.rs:3:")
+        .stdout_has("inherited/src/lib.rs:3:");
+    dir.synclint(&["--edition", "2024"]).code(0);
+}
+
 fn tiny_package(dir: &Dir) {
     dir.create(
         "pkg/Cargo.toml",

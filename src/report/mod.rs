@@ -22,12 +22,12 @@ use crate::{FileProblem, Finding, Report};
 /// An output format, as chosen with `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
-    /// miette graphical reports with a summary line.
+    /// Graphical reports for people, with a summary line.
     #[default]
     Human,
-    /// One line per finding: `path:line:col: warning[rule-id]: message`.
+    /// One line per finding, for editors and grep.
     Short,
-    /// One JSON document, schema version 1 (see `docs/output.md`).
+    /// One versioned JSON document, for tools.
     Json,
 }
 
