@@ -183,8 +183,9 @@ fn analyse_file(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem>
     let parsed = syn::parse_file(&file.text);
     let res = match parsed {
         Ok(ast) => {
-            let items = FileItems::collect(&ast);
-            let flows = flow::walk::walk_file(&ast, file, id);
+            let imports = model::imports::Imports::collect(&ast);
+            let items = FileItems::collect(&ast, &imports);
+            let flows = flow::walk::walk_file(&ast, &imports, file, id);
             Ok(FileFacts { items, flows })
         }
         Err(e) => Err(FileProblem {

@@ -118,6 +118,9 @@ pub struct Body {
     pub is_async: bool,
     /// A `#[test]`-like function (`#[test]`, `#[tokio::test]`...).
     pub is_test: bool,
+    /// Test code: a test function, a body nested in one, or anything inside a
+    /// `#[cfg(test)]` module.
+    pub in_test: bool,
     /// The `impl` type the method belongs to, as written.
     pub self_ty: Option<String>,
     /// The name or header.

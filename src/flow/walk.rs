@@ -85,17 +85,22 @@ const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join"
 const DIVERGING_FNS: &[&str] = &["std::process::exit", "process::exit", "std::process::abort"];
 
 /// Walks every body of a parsed file.
-pub fn walk_file(ast: &syn::File, file: &SourceFile, id: FileId) -> FileFlows {
+pub fn walk_file(ast: &syn::File, imports: &Imports, file: &SourceFile, id: FileId) -> FileFlows {
     let mut fw = FileWalker {
         file,
         id,
-        imports: Imports::collect(ast),
+        imports,
         known: Known::builtin(),
         statics: HashSet::new(),
     };
     collect_statics(&ast.items, &mut fw.statics);
     let mut bodies = Vec::new();
-    fw.items(&ast.items, &mut bodies);
+    // Cargo's integration tests and benchmarks are test code throughout.
+    let in_test_file = file
+        .path
+        .components()
+        .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")));
+    fw.items(&ast.items, in_test_file, &mut bodies);
     FileFlows { bodies }
 }
 
@@ -118,7 +123,7 @@ fn collect_statics(items: &[syn::Item], out: &mut HashSet<String>) {
 struct FileWalker<'a> {
     file: &'a SourceFile,
     id: FileId,
-    imports: Imports,
+    imports: &'a Imports,
     known: &'static Known,
     statics: HashSet<String>,
 }
@@ -129,6 +134,7 @@ struct BodySpec<'s> {
     name: String,
     is_async: bool,
     is_test: bool,
+    in_test: bool,
     self_ty: Option<String>,
     span: proc_macro2::Span,
     params: Vec<(String, String)>,
@@ -164,16 +170,16 @@ impl<'a> FileWalker<'a> {
         segs.last().cloned()
     }
 
-    fn items(&self, items: &[syn::Item], out: &mut Vec<Body>) {
+    fn items(&self, items: &[syn::Item], in_test: bool, out: &mut Vec<Body>) {
         for item in items {
-            self.item(item, out);
+            self.item(item, in_test, out);
         }
     }
 
-    fn item(&self, item: &syn::Item, out: &mut Vec<Body>) {
+    fn item(&self, item: &syn::Item, in_test: bool, out: &mut Vec<Body>) {
         match item {
             syn::Item::Fn(f) => {
-                let spec = self.fn_spec(&f.attrs, &f.sig, BodyKind::Fn, None, &f.block);
+                let spec = self.fn_spec(&f.attrs, &f.sig, BodyKind::Fn, None, &f.block, in_test);
                 self.walk_body(spec, out);
             }
             syn::Item::Impl(imp) => {
@@ -186,6 +192,7 @@ impl<'a> FileWalker<'a> {
                             BodyKind::Method,
                             Some(self_ty.clone()),
                             &f.block,
+                            in_test,
                         );
                         self.walk_body(spec, out);
                     }
@@ -202,6 +209,7 @@ impl<'a> FileWalker<'a> {
                                 BodyKind::Method,
                                 Some(self_ty.clone()),
                                 block,
+                                in_test,
                             );
                             self.walk_body(spec, out);
                         }
@@ -210,7 +218,7 @@ impl<'a> FileWalker<'a> {
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    self.items(items, out);
+                    self.items(items, in_test || is_cfg_test(&m.attrs), out);
                 }
             }
             _ => {}
@@ -224,6 +232,7 @@ impl<'a> FileWalker<'a> {
         kind: BodyKind,
         self_ty: Option<String>,
         block: &'s syn::Block,
+        in_test: bool,
     ) -> BodySpec<'s> {
         let params = sig
             .inputs
@@ -238,6 +247,7 @@ impl<'a> FileWalker<'a> {
             name: sig.ident.to_string(),
             is_async: sig.asyncness.is_some(),
             is_test: is_test_fn(attrs),
+            in_test: in_test || is_test_fn(attrs),
             self_ty,
             span: sig.ident.span(),
             params,
@@ -275,6 +285,19 @@ fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
             segs.last().map(String::as_str),
             Some("test" | "rstest" | "test_case")
         )
+    })
+}
+
+/// `#[cfg(test)]` (also inside `all(..)`/`any(..)`).
+fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg") && {
+            let mut idents = HashSet::new();
+            if let syn::Meta::List(list) = &a.meta {
+                collect_idents(&list.tokens, &mut idents);
+            }
+            idents.contains("test") && !idents.contains("not")
+        }
     })
 }
 
@@ -446,6 +469,9 @@ struct Var {
     /// Known type names (last path segment), one per tuple element for tuples.
     ty: Option<String>,
     is_refcell: bool,
+    /// Declared as an async lock (`tokio::sync::Mutex`...), whose guards may cross
+    /// `.await`.
+    is_async_lock: bool,
 }
 
 #[derive(Default)]
@@ -457,7 +483,6 @@ struct Scope {
 struct BodyWalker<'w, 'a> {
     fw: &'w FileWalker<'a>,
     is_async: bool,
-    is_test: bool,
     guards: Vec<Guard>,
     events: Vec<Event>,
     alive: Vec<bool>,
@@ -478,12 +503,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 guard: None,
                 ty: fw.type_name(ty),
                 is_refcell: ty.contains("RefCell<"),
+                is_async_lock: fw.imports.is_async_lock_type(ty, &fw.known.async_locks),
             });
         }
         BodyWalker {
             fw,
             is_async: spec.is_async,
-            is_test: spec.is_test,
             guards: Vec::new(),
             events: Vec::new(),
             alive: Vec::new(),
@@ -497,6 +522,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 name: spec.name.clone(),
                 is_async: spec.is_async,
                 is_test: spec.is_test,
+                in_test: spec.in_test,
                 self_ty: spec.self_ty.clone(),
                 span: fw.span(spec.span),
                 guards: Vec::new(),
@@ -531,7 +557,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
     }
 
-    fn set_alive(&mut self, alive: Vec<bool>) {
+    /// Restores a liveness snapshot; guards made since it was taken are dead in it.
+    fn set_alive(&mut self, mut alive: Vec<bool>) {
+        alive.resize(self.guards.len(), false);
         self.n_alive = alive.iter().filter(|a| **a).count();
         self.alive = alive;
     }
@@ -691,7 +719,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 break;
             }
         }
-        if tail == Tail::FnBody && self.is_test && depth == 2 {
+        if tail == Tail::FnBody && self.body.in_test && depth == 2 {
             self.mark_serialising(depth);
         }
         self.pop_scope(out.value);
@@ -770,7 +798,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn nested_item(&mut self, item: &syn::Item) {
         // Items nested in a body share nothing with it.
-        self.fw.item(item, &mut self.children);
+        self.fw.item(item, self.body.in_test, &mut self.children);
     }
 
     fn local(&mut self, local: &syn::Local) -> Flow {
@@ -792,9 +820,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 self.set_alive(saved);
             }
         }
+        let mut is_async_lock = false;
         if let syn::Pat::Type(pt) = &local.pat {
             let written = type_text(&pt.ty);
             is_refcell |= written.contains("RefCell<");
+            is_async_lock = self
+                .fw
+                .imports
+                .is_async_lock_type(&written, &self.fw.known.async_locks);
             if let Some(t) = self.fw.type_name(&written) {
                 ty = Some(t);
             }
@@ -837,6 +870,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                         guard: None,
                         ty,
                         is_refcell,
+                        is_async_lock,
                     });
                 }
             }
@@ -868,6 +902,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 let left = self.expr(&a.left, false);
                 if let Some(name) = path_var(&a.left) {
                     self.assign(&name, right.value);
+                    if let Some(ty) = self.expr_types(&a.right) {
+                        if let Some(v) = self.lookup_mut(&name) {
+                            v.ty = Some(ty);
+                        }
+                    }
                 }
                 Flow::default().or_div(right).or_div(left)
             }
@@ -877,6 +916,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     name: "<async block>".into(),
                     is_async: true,
                     is_test: false,
+                    in_test: self.body.in_test,
                     self_ty: None,
                     span: a.async_token.span,
                     params: Vec::new(),
@@ -916,6 +956,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     name: "<closure>".into(),
                     is_async: c.asyncness.is_some(),
                     is_test: false,
+                    in_test: self.body.in_test,
                     self_ty: None,
                     span: c.inputs_begin.span,
                     params,
@@ -1198,11 +1239,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         if let Some(method) = self.acquisition_method(mc) {
             let recv = self.expr(&mc.receiver, false);
             let confirmed = !method.refcell || self.is_refcell(&mc.receiver);
+            let is_async = path_var(&mc.receiver)
+                .and_then(|n| self.lookup(&n))
+                .is_some_and(|v| v.is_async_lock);
             let g = self.new_guard(Guard {
                 lock: self.lock_path(&mc.receiver),
                 method: method.name.clone(),
                 kind: method.kind,
-                is_async: false,
+                is_async,
                 is_try: method.is_try,
                 confirmed,
                 acquired: self.fw.span(mc.span()),
@@ -1222,6 +1266,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             if f.value.is_some() {
                 arg_guard = arg_guard.or(f.value);
             }
+        }
+        let on_acquisition = mc.args.is_empty()
+            && recv.value.is_some()
+            && matches!(strip(&mc.receiver), syn::Expr::MethodCall(inner) if self.acquisition_method(inner).is_some());
+        if on_acquisition && self.fw.known.is_blocking_acquire(&name) {
+            // `m.lock().wait()`: the wait is how the guard is acquired, not a call
+            // made while it is held.
+            return out.with_value(recv.value);
         }
         if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
             out.value = recv.value;
@@ -1277,7 +1329,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         });
         let mut out = Flow::default();
         for arg in &c.args {
-            out = out.or_div(self.expr(arg, awaited));
+            let f = self.expr(arg, awaited);
+            out = out.or_div(f);
+            if let Some(g) = f.value {
+                // A guard passed by value moves into the callee; it is no longer
+                // ours to track (`Box::new(stdin.lock())`, `Some(g)`, `drop(g)`).
+                self.untemp(g);
+                self.kill(g);
+            }
         }
         c.args.iter().for_each(|a| self.move_out(a));
         if is_drop {
@@ -1613,6 +1672,12 @@ impl Flow {
     /// Keeps `self`'s value and adds `other`'s divergence.
     fn or_div(mut self, other: Flow) -> Flow {
         self.diverges |= other.diverges;
+        self
+    }
+
+    /// The same divergence, with this guard value.
+    fn with_value(mut self, g: Option<GuardId>) -> Flow {
+        self.value = g;
         self
     }
 

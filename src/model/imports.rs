@@ -49,6 +49,22 @@ impl Imports {
             .any(|p| p.starts_with(prefix))
     }
 
+    /// Whether a type as written (`Arc<tokio::sync::Mutex<T>>`, `&Mutex<T>` with
+    /// `use tokio::sync::Mutex;`) is, or wraps, one of the given async lock types.
+    pub fn is_async_lock_type(&self, ty: &str, async_locks: &[String]) -> bool {
+        ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .filter(|w| w.ends_with("Mutex") || w.ends_with("RwLock"))
+            .any(|w| {
+                let segs: Vec<String> = w
+                    .split("::")
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let full = self.resolve(&segs);
+                async_locks.iter().any(|a| *a == full)
+            })
+    }
+
     /// Glob imports (`use std::fs::*;` gives `std::fs`).
     pub fn globs(&self) -> &[String] {
         &self.globs

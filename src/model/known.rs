@@ -65,6 +65,7 @@ struct LocksFile {
     guard_method: Vec<GuardMethod>,
     passthrough: Methods,
     condvar: Methods,
+    blocking_acquire: Methods,
     streams: Streams,
     async_locks: Paths,
 }
@@ -117,6 +118,7 @@ pub struct Known {
     guard_methods: HashMap<String, GuardMethod>,
     passthrough: Vec<String>,
     condvar: Vec<String>,
+    blocking_acquire: Vec<String>,
     streams: Vec<String>,
     /// Lock types whose guards are awaited.
     pub async_locks: Vec<String>,
@@ -151,6 +153,7 @@ impl Known {
                 .collect(),
             passthrough: locks.passthrough.methods,
             condvar: locks.condvar.methods,
+            blocking_acquire: locks.blocking_acquire.methods,
             streams: locks.streams.functions,
             async_locks: locks.async_locks.paths,
             blocking_fns: blocking
@@ -180,6 +183,11 @@ impl Known {
     /// Whether this is a condition-variable wait that takes and returns a guard.
     pub fn is_condvar_wait(&self, name: &str) -> bool {
         self.condvar.iter().any(|m| m == name)
+    }
+
+    /// Whether `lock().name()` blocks until the lock's future yields its guard.
+    pub fn is_blocking_acquire(&self, name: &str) -> bool {
+        self.blocking_acquire.iter().any(|m| m == name)
     }
 
     /// Whether `name()` returns a standard stream whose `lock()` is not shared state.

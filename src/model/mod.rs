@@ -11,6 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use syn::visit::Visit;
 
+use crate::model::imports::Imports;
+use crate::model::known::Known;
+
 /// One struct field as declared.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldDecl {
@@ -20,6 +23,8 @@ pub struct FieldDecl {
     pub name: String,
     /// The type as written, without whitespace.
     pub ty: String,
+    /// The type is, or wraps, an async lock (`tokio::sync::Mutex`...).
+    pub is_async_lock: bool,
 }
 
 /// What one file declares.
@@ -31,35 +36,42 @@ pub struct FileItems {
 
 impl FileItems {
     /// Collects the declarations of a parsed file.
-    pub fn collect(file: &syn::File) -> FileItems {
-        let mut c = Collector::default();
+    pub fn collect(file: &syn::File, imports: &Imports) -> FileItems {
+        let mut c = Collector {
+            items: FileItems::default(),
+            imports,
+            async_locks: &Known::builtin().async_locks,
+        };
         c.visit_file(file);
         c.items
     }
 }
 
-#[derive(Default)]
-struct Collector {
+struct Collector<'a> {
     items: FileItems,
+    imports: &'a Imports,
+    async_locks: &'a [String],
 }
 
-impl Collector {
+impl Collector<'_> {
     fn fields(&mut self, owner: &str, fields: &syn::Fields) {
         for (i, field) in fields.iter().enumerate() {
             let name = field
                 .ident
                 .as_ref()
                 .map_or_else(|| i.to_string(), ToString::to_string);
+            let ty = type_text(&field.ty);
             self.items.fields.push(FieldDecl {
                 owner: owner.to_string(),
                 name,
-                ty: type_text(&field.ty),
+                is_async_lock: self.imports.is_async_lock_type(&ty, self.async_locks),
+                ty,
             });
         }
     }
 }
 
-impl<'ast> Visit<'ast> for Collector {
+impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
         self.fields(&it.ident.to_string(), &it.fields);
         syn::visit::visit_item_struct(self, it);
@@ -91,14 +103,23 @@ pub fn compact(s: &str) -> String {
 pub struct Model {
     /// Field name to the types declared for it anywhere in the run.
     pub field_types: BTreeMap<String, BTreeSet<String>>,
+    /// Field names declared with an async lock type somewhere, and with a sync lock
+    /// type nowhere.
+    pub async_lock_fields: BTreeSet<String>,
 }
 
 impl Model {
     /// Joins per-file declarations.
     pub fn build<'a>(files: impl IntoIterator<Item = &'a FileItems>) -> Model {
         let mut model = Model::default();
+        let mut sync_lock_fields = BTreeSet::new();
         for items in files {
             for field in &items.fields {
+                if field.is_async_lock {
+                    model.async_lock_fields.insert(field.name.clone());
+                } else if field.ty.contains("Mutex<") || field.ty.contains("RwLock<") {
+                    sync_lock_fields.insert(field.name.clone());
+                }
                 model
                     .field_types
                     .entry(field.name.clone())
@@ -107,6 +128,15 @@ impl Model {
             }
         }
         model
+            .async_lock_fields
+            .retain(|f| !sync_lock_fields.contains(f));
+        model
+    }
+
+    /// Whether the field a lock path ends in (`self.state`) is declared as an async
+    /// lock, and never as a sync one, anywhere in the run.
+    pub fn is_async_lock_field(&self, name: &str) -> bool {
+        self.async_lock_fields.contains(name)
     }
 
     /// Whether every field named `name` in the run is declared with a `RefCell` in

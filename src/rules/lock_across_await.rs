@@ -4,7 +4,7 @@
 use crate::config::Level;
 use crate::flow::{Body, EventKind, GuardId};
 use crate::report::finding::{Finding, Severity};
-use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
+use crate::rules::support::{acquired_label, guard_noun, is_async_guard, is_held_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `lock-across-await` rule.
@@ -24,7 +24,7 @@ impl Rule for LockAcrossAwait {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         for (_, body) in cx.bodies().filter(|(_, b)| b.is_async) {
             for (g, guard) in body.guards.iter().enumerate() {
-                if guard.is_async || !is_held_guard(guard, cx.model) {
+                if is_async_guard(guard, cx.model) || !is_held_guard(guard, cx.model) {
                     continue;
                 }
                 let awaits: Vec<_> = body

@@ -33,6 +33,19 @@ pub fn is_held_guard(guard: &Guard, model: &Model) -> bool {
     is_real_guard(guard, model) && !guard.serialises_test
 }
 
+/// Whether a guard belongs to an async lock: acquired with `.await`, on a local
+/// declared with an async lock type, or on a field declared with one in the crate.
+pub fn is_async_guard(guard: &Guard, model: &Model) -> bool {
+    guard.is_async
+        || guard
+            .lock
+            .segments
+            .as_ref()
+            .filter(|s| s.len() >= 2)
+            .and_then(|s| s.last())
+            .is_some_and(|field| model.is_async_lock_field(field))
+}
+
 /// What a guard is, for messages: "`MutexGuard`", "`RwLockReadGuard`", "`RefCell` borrow".
 pub fn guard_noun(guard: &Guard) -> &'static str {
     match guard.kind {
