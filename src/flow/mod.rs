@@ -69,6 +69,12 @@ pub struct Guard {
     pub confirmed: bool,
     /// The acquisition call (receiver through the method call).
     pub acquired: Span,
+    /// The receiver's type name when the body shows it (`Mutex` for a local built
+    /// with `Mutex::new`, or a parameter declared `&RwLock<T>`).
+    pub receiver_ty: Option<String>,
+    /// The acquisition was unwrapped, `?`-ed or awaited: the call's result certainly
+    /// held a guard. A bare `x.lock()` may be a raw lock whose `lock()` returns `()`.
+    pub wrapped: bool,
     /// The variable it is bound to, if any.
     pub name: Option<String>,
     /// The statement that drops it at once (`let _ = m.lock();`, `m.lock().unwrap();`).

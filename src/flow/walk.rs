@@ -1037,7 +1037,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 }
                 out.no_value()
             }
-            syn::Expr::Try(t) => self.expr(&t.expr, awaited),
+            syn::Expr::Try(t) => {
+                let f = self.expr(&t.expr, awaited);
+                if let Some(g) = f.value {
+                    self.guards[g].wrapped = true;
+                }
+                f
+            }
             syn::Expr::TryBlock(t) => self.block(&t.block, Tail::Expr),
             syn::Expr::Tuple(t) => {
                 let f = self.exprs(&t.elems, awaited);
@@ -1150,6 +1156,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 is_async: true,
                 is_try: method.is_try,
                 confirmed: true,
+                receiver_ty: None,
+                wrapped: true,
                 acquired: self.fw.span(mc.span()),
                 name: None,
                 discarded: None,
@@ -1249,6 +1257,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 is_async,
                 is_try: method.is_try,
                 confirmed,
+                receiver_ty: self.receiver_type(&mc.receiver),
+                wrapped: false,
                 acquired: self.fw.span(mc.span()),
                 name: None,
                 discarded: None,
@@ -1277,6 +1287,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
             out.value = recv.value;
+            if let Some(g) = recv.value {
+                self.guards[g].wrapped = true;
+            }
         } else if self.fw.known.is_condvar_wait(&name) && arg_guard.is_some() {
             // The wait takes the guard and gives it back.
             out.value = arg_guard;

@@ -61,7 +61,7 @@ impl Imports {
                     .map(str::to_string)
                     .collect();
                 let full = self.resolve(&segs);
-                async_locks.iter().any(|a| *a == full)
+                async_locks.contains(&full)
             })
     }
 

@@ -3,7 +3,7 @@
 
 use crate::config::Level;
 use crate::report::finding::{Finding, Severity};
-use crate::rules::support::{guard_noun, is_real_guard, label};
+use crate::rules::support::{guard_noun, has_guard_lock_type, is_real_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `discarded-guard` rule.
@@ -27,6 +27,11 @@ impl Rule for DiscardedGuard {
                     continue;
                 };
                 if guard.is_try || !is_real_guard(guard, cx.model) {
+                    continue;
+                }
+                // A bare `x.lock();` is also how raw locks (`lock_api::RawMutex`) are
+                // taken, returning `()`: report it only when the type says guard.
+                if !guard.wrapped && !has_guard_lock_type(guard, cx.model) {
                     continue;
                 }
                 out.push(Finding {

@@ -46,6 +46,28 @@ pub fn is_async_guard(guard: &Guard, model: &Model) -> bool {
             .is_some_and(|field| model.is_async_lock_field(field))
 }
 
+/// Whether the lock's type is known to hand out guards: the local or parameter type
+/// the body shows, or the declared type of the field it ends in.
+pub fn has_guard_lock_type(guard: &Guard, model: &Model) -> bool {
+    const LOCKS: &[&str] = &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
+    if let Some(ty) = &guard.receiver_ty {
+        return LOCKS.contains(&ty.as_str());
+    }
+    let Some(field) = guard
+        .lock
+        .segments
+        .as_ref()
+        .filter(|s| s.len() >= 2)
+        .and_then(|s| s.last())
+    else {
+        return false;
+    };
+    model.field_types.get(field).is_some_and(|tys| {
+        tys.iter()
+            .all(|t| !t.contains("Raw") && LOCKS.iter().any(|l| t.contains(&format!("{l}<"))))
+    })
+}
+
 /// What a guard is, for messages: "`MutexGuard`", "`RwLockReadGuard`", "`RefCell` borrow".
 pub fn guard_noun(guard: &Guard) -> &'static str {
     match guard.kind {
