@@ -36,10 +36,34 @@ use crate::model::{FileItems, Model};
 pub use crate::report::finding::{FileId, Finding, Label, Severity, Span};
 use crate::source::{SourceFile, SourceMap};
 
+/// What kind of problem a [`FileProblem`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The file could not be read.
+    Io,
+    /// The file is not valid UTF-8.
+    Encoding,
+    /// The file is not valid Rust.
+    Parse,
+}
+
+impl ProblemKind {
+    /// The short code printers use: `io`, `encoding` or `parse`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Io => "io",
+            ProblemKind::Encoding => "encoding",
+            ProblemKind::Parse => "parse",
+        }
+    }
+}
+
 /// A file that could not be read or parsed. It is reported, and every other file is
 /// still checked.
 #[derive(Clone, Debug)]
 pub struct FileProblem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
     /// The path as given or discovered.
     pub path: PathBuf,
     /// The position of the problem, when the file's text could be loaded.
@@ -87,13 +111,16 @@ pub fn check(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
     }
     let mut report = check_sources(sources, config);
     report.problems.extend(problems);
-    report.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    report
+        .problems
+        .sort_by_key(|p| source::display_path(&p.path));
     Ok(report)
 }
 
 /// Reads one file; a read error or non-UTF-8 text becomes a [`FileProblem`].
 fn load(path: &Path, edition: source::Edition) -> Result<SourceFile, FileProblem> {
     let bytes = std::fs::read(path).map_err(|e| FileProblem {
+        kind: ProblemKind::Io,
         path: path.to_path_buf(),
         span: None,
         message: format!("cannot read file: {e}"),
@@ -107,6 +134,7 @@ fn load(path: &Path, edition: source::Edition) -> Result<SourceFile, FileProblem
             let file = SourceFile::new(path, lossy, edition);
             let (line, column) = file.line_col(valid);
             Err(FileProblem {
+                kind: ProblemKind::Encoding,
                 path: path.to_path_buf(),
                 span: None,
                 message: format!(
@@ -168,7 +196,7 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
     }
     findings.sort_by(|a, b| a.cmp_in(b, |id| sources.get(id).display_path()));
     findings.dedup();
-    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    problems.sort_by_key(|p| source::display_path(&p.path));
     Report {
         files_checked: flows.len(),
         sources,
@@ -189,6 +217,7 @@ fn analyse_file(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem>
             Ok(FileFacts { items, flows })
         }
         Err(e) => Err(FileProblem {
+            kind: ProblemKind::Parse,
             path: file.path.clone(),
             span: Some(file.span(id, e.span())),
             message: format!("cannot parse file: {e}"),

@@ -207,7 +207,7 @@ fn non_utf8_file_is_reported() {
     dir.create("src/latin1.rs", b"fn f() {}\n// caf\xe9\n")
         .create("src/ok.rs", CLEAN);
     dir.synclint(&["--format", "short"]).code(2).stdout_is(
-        "src/latin1.rs: error[io]: file is not valid UTF-8 (invalid byte at line 2, column 7)\n",
+        "src/latin1.rs: error[encoding]: file is not valid UTF-8 (invalid byte at line 2, column 7)\n",
     );
     dir.synclint(&[])
         .code(2)

@@ -442,11 +442,13 @@ mod tests {
     fn problems_render_as_errors() {
         let (sources, a, _) = sample_sources();
         let parse = FileProblem {
+            kind: crate::ProblemKind::Parse,
             path: "src/a.rs".into(),
             span: Some(sources.get(a).span_of_bytes(a, 22, 27)),
             message: "cannot parse file: expected `;`".into(),
         };
         let io = FileProblem {
+            kind: crate::ProblemKind::Io,
             path: "src/bad.rs".into(),
             span: None,
             message: "file is not valid UTF-8".into(),

@@ -165,6 +165,7 @@ mod tests {
         p.finding(&sample_finding(&sources, a, Some(b)), &sources)
             .expect("write");
         let io = FileProblem {
+            kind: crate::ProblemKind::Io,
             path: "./src/bad.rs".into(),
             span: None,
             message: "file is not valid UTF-8".into(),

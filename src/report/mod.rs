@@ -156,14 +156,9 @@ fn problem_path(problem: &FileProblem, sources: &SourceMap) -> String {
     }
 }
 
-/// The short code of a problem: `parse` when it has a position in the text, `io`
-/// when the text could not be loaded at all.
+/// The short code of a problem: `io`, `encoding` or `parse`.
 fn problem_kind(problem: &FileProblem) -> &'static str {
-    if problem.span.is_some() {
-        "parse"
-    } else {
-        "io"
-    }
+    problem.kind.as_str()
 }
 
 /// Sample sources and findings shared by the printers' unit tests.

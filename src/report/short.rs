@@ -82,12 +82,14 @@ mod tests {
         p.finding(&sample_finding(&sources, a, None), &sources)
             .expect("write");
         let parse = FileProblem {
+            kind: crate::ProblemKind::Parse,
             path: "src/a.rs".into(),
             span: Some(sources.get(a).span_of_bytes(a, 0, 5)),
             message: "cannot parse file: expected `;`".into(),
         };
         p.problem(&parse, &sources).expect("write");
         let io = FileProblem {
+            kind: crate::ProblemKind::Io,
             path: "./src/bad.rs".into(),
             span: None,
             message: "file is not valid UTF-8 (invalid byte at line 1, column 1)".into(),
