@@ -43,8 +43,10 @@ pub enum ProblemKind {
     Io,
     /// The file is not valid UTF-8.
     Encoding,
-    /// The file is not valid Rust.
+    /// The file is not valid Rust, or nests too deep to analyse.
     Parse,
+    /// The analysis of the file failed; the other files are still checked.
+    Internal,
 }
 
 impl ProblemKind {
@@ -54,6 +56,7 @@ impl ProblemKind {
             ProblemKind::Io => "io",
             ProblemKind::Encoding => "encoding",
             ProblemKind::Parse => "parse",
+            ProblemKind::Internal => "internal",
         }
     }
 }
@@ -98,9 +101,12 @@ impl Report {
 /// are in [`Report::problems`].
 pub fn check(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
     let files = discover::discover(paths, config.edition)?;
-    let loaded: Vec<Result<SourceFile, FileProblem>> = with_pool(config, || {
-        files.par_iter().map(|d| load(&d.path, d.edition)).collect()
-    });
+    Ok(with_pool(config, || check_discovered(&files, config)))
+}
+
+fn check_discovered(files: &[discover::Discovered], config: &Config) -> Report {
+    let loaded: Vec<Result<SourceFile, FileProblem>> =
+        files.par_iter().map(|d| load(&d.path, d.edition)).collect();
     let mut sources = Vec::new();
     let mut problems = Vec::new();
     for res in loaded {
@@ -114,7 +120,7 @@ pub fn check(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
     report
         .problems
         .sort_by_key(|p| source::display_path(&p.path));
-    Ok(report)
+    report
 }
 
 /// Reads one file; a read error or non-UTF-8 text becomes a [`FileProblem`].
@@ -208,8 +214,66 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
 /// Parses and analyses one file. The syntax tree is dropped before returning, and
 /// the thread's span table is cleared so memory does not grow with the corpus.
 fn analyse_file(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem> {
+    let problem = |kind, span, message| FileProblem {
+        kind,
+        path: file.path.clone(),
+        span,
+        message,
+    };
+    let (depth, at) = max_nesting(&file.text);
+    if depth > MAX_NESTING {
+        let span = file.span_of_bytes(id, at, at + 1);
+        return Err(problem(
+            ProblemKind::Parse,
+            Some(span),
+            format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"),
+        ));
+    }
+    // A bug in the analysis of one file must not take the others down with it.
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_and_walk(file, id)))
+        .unwrap_or_else(|payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(problem(
+                ProblemKind::Internal,
+                None,
+                format!("internal error while analysing this file: {what}"),
+            ))
+        });
+    proc_macro2::extra::invalidate_current_thread_spans();
+    res
+}
+
+/// Deeper than this, a file is reported rather than parsed: the recursion of parsing
+/// and walking would outgrow even the workers' large stacks.
+const MAX_NESTING: usize = 50_000;
+
+/// The deepest bracket nesting in a text and the byte offset where it is reached.
+/// Brackets inside literals and comments count too; that only overestimates.
+fn max_nesting(text: &str) -> (usize, usize) {
+    let (mut depth, mut max, mut at) = (0usize, 0usize, 0usize);
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    max = depth;
+                    at = i;
+                }
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    (max, at)
+}
+
+fn parse_and_walk(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem> {
     let parsed = syn::parse_file(&file.text);
-    let res = match parsed {
+    match parsed {
         Ok(ast) => {
             let imports = model::imports::Imports::collect(&ast);
             let items = FileItems::collect(&ast, &imports);
@@ -222,21 +286,26 @@ fn analyse_file(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem>
             span: Some(file.span(id, e.span())),
             message: format!("cannot parse file: {e}"),
         }),
-    };
-    proc_macro2::extra::invalidate_current_thread_spans();
-    res
+    }
 }
 
-/// Runs `f` on a pool with the configured number of threads.
+/// Stack for each worker thread. Parsing and walking recurse once per nesting level
+/// of the source, and real files (and hostile ones) nest thousands deep; the stack is
+/// reserved, not committed, so untouched pages cost nothing.
+const WORKER_STACK: usize = 512 << 20;
+
+/// Runs `f` on a pool with the configured number of threads and deep stacks. Inside
+/// a pool already (a nested call), runs `f` there.
 fn with_pool<T: Send>(config: &Config, f: impl FnOnce() -> T + Send) -> T {
-    match config.threads {
-        Some(n) => match rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-        {
-            Ok(pool) => pool.install(f),
-            Err(_) => f(),
-        },
-        None => f(),
+    if rayon::current_thread_index().is_some() {
+        return f();
+    }
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
+    if let Some(n) = config.threads {
+        builder = builder.num_threads(n.max(1));
+    }
+    match builder.build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
     }
 }

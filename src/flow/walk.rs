@@ -19,7 +19,7 @@
 //! other. The walker never resolves locks across functions or files; it records the
 //! syntactic lock and the callee of every call, and leaves the rest to the model.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
@@ -91,7 +91,7 @@ pub fn walk_file(ast: &syn::File, imports: &Imports, file: &SourceFile, id: File
         id,
         imports,
         known: Known::builtin(),
-        statics: HashSet::new(),
+        statics: HashMap::new(),
     };
     collect_statics(&ast.items, &mut fw.statics);
     let mut bodies = Vec::new();
@@ -104,11 +104,11 @@ pub fn walk_file(ast: &syn::File, imports: &Imports, file: &SourceFile, id: File
     FileFlows { bodies }
 }
 
-fn collect_statics(items: &[syn::Item], out: &mut HashSet<String>) {
+fn collect_statics(items: &[syn::Item], out: &mut HashMap<String, String>) {
     for item in items {
         match item {
             syn::Item::Static(s) => {
-                out.insert(s.ident.to_string());
+                out.insert(s.ident.to_string(), type_text(&s.ty));
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
@@ -125,7 +125,8 @@ struct FileWalker<'a> {
     id: FileId,
     imports: &'a Imports,
     known: &'static Known,
-    statics: HashSet<String>,
+    /// Static items of the file, with their types as written.
+    statics: HashMap<String, String>,
 }
 
 /// A function-like body to walk.
@@ -472,6 +473,8 @@ struct Var {
     /// Declared as an async lock (`tokio::sync::Mutex`...), whose guards may cross
     /// `.await`.
     is_async_lock: bool,
+    /// The lock type the declared type is or wraps (`Mutex` for `Arc<Mutex<T>>`).
+    lock_ty: Option<String>,
 }
 
 #[derive(Default)]
@@ -504,6 +507,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 ty: fw.type_name(ty),
                 is_refcell: ty.contains("RefCell<"),
                 is_async_lock: fw.imports.is_async_lock_type(ty, &fw.known.async_locks),
+                lock_ty: lock_type_in(ty),
             });
         }
         BodyWalker {
@@ -737,7 +741,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 .segments
                 .as_ref()
                 .and_then(|s| s.last())
-                .is_some_and(|last| is_static_name(last) || self.fw.statics.contains(last));
+                .is_some_and(|last| is_static_name(last) || self.fw.statics.contains_key(last));
             if is_static && self.guards[g].name.is_some() {
                 self.guards[g].serialises_test = true;
             }
@@ -821,13 +825,24 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
         }
         let mut is_async_lock = false;
-        if let syn::Pat::Type(pt) = &local.pat {
-            let written = type_text(&pt.ty);
-            is_refcell |= written.contains("RefCell<");
+        let mut lock_ty = None;
+        if let Some(init) = &local.init {
+            // `let m = tokio::sync::Mutex::new(0);`, `let m = Arc::new(Mutex::new(0));`
+            let written = constructed_type(&init.expr);
             is_async_lock = self
                 .fw
                 .imports
                 .is_async_lock_type(&written, &self.fw.known.async_locks);
+            lock_ty = lock_type_in(&written);
+        }
+        if let syn::Pat::Type(pt) = &local.pat {
+            let written = type_text(&pt.ty);
+            is_refcell |= written.contains("RefCell<");
+            is_async_lock |= self
+                .fw
+                .imports
+                .is_async_lock_type(&written, &self.fw.known.async_locks);
+            lock_ty = lock_type_in(&written).or(lock_ty);
             if let Some(t) = self.fw.type_name(&written) {
                 ty = Some(t);
             }
@@ -871,6 +886,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                         ty,
                         is_refcell,
                         is_async_lock,
+                        lock_ty: lock_ty.clone(),
                     });
                 }
             }
@@ -1247,9 +1263,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         if let Some(method) = self.acquisition_method(mc) {
             let recv = self.expr(&mc.receiver, false);
             let confirmed = !method.refcell || self.is_refcell(&mc.receiver);
-            let is_async = path_var(&mc.receiver)
-                .and_then(|n| self.lookup(&n))
-                .is_some_and(|v| v.is_async_lock);
+            let (is_async, lock_ty) = self.declared_lock(&mc.receiver);
             let g = self.new_guard(Guard {
                 lock: self.lock_path(&mc.receiver),
                 method: method.name.clone(),
@@ -1257,7 +1271,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 is_async,
                 is_try: method.is_try,
                 confirmed,
-                receiver_ty: self.receiver_type(&mc.receiver),
+                receiver_ty: lock_ty.or_else(|| self.receiver_type(&mc.receiver)),
                 wrapped: false,
                 acquired: self.fw.span(mc.span()),
                 name: None,
@@ -1361,14 +1375,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         if DIVERGING_FNS.contains(&callee.as_str()) {
             out.diverges = true;
         }
-        let blocking = if awaited {
-            None
-        } else {
-            self.fw
-                .known
-                .blocking_fn(&callee)
-                .map(|b| format!("`{}` {}", short_path(&callee), b.why))
-        };
+        // A function named by its full path is never the async API of the same
+        // name, so being awaited (or an argument of an awaited call) changes nothing.
+        let blocking = self
+            .fw
+            .known
+            .blocking_fn(&callee)
+            .map(|b| format!("`{}` {}", short_path(&callee), b.why));
         self.event(
             EventKind::Call {
                 callee,
@@ -1470,6 +1483,27 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 }
             }
             _ => None,
+        }
+    }
+
+    /// What the declarations in view say about a lock receiver: whether it is an
+    /// async lock, and the lock type (`Mutex`...). Locals and parameters first, then
+    /// the file's statics.
+    fn declared_lock(&self, recv: &syn::Expr) -> (bool, Option<String>) {
+        let Some(name) = path_var(recv) else {
+            return (false, None);
+        };
+        if let Some(v) = self.lookup(&name) {
+            return (v.is_async_lock, v.lock_ty.clone());
+        }
+        match self.fw.statics.get(&name) {
+            Some(ty) => (
+                self.fw
+                    .imports
+                    .is_async_lock_type(ty, &self.fw.known.async_locks),
+                lock_type_in(ty),
+            ),
+            None => (false, None),
         }
     }
 
@@ -1741,5 +1775,41 @@ fn expr_mentions_refcell(e: &syn::Expr) -> bool {
         }
         syn::Expr::MethodCall(m) if m.method == "clone" => expr_mentions_refcell(&m.receiver),
         _ => false,
+    }
+}
+
+/// Lock types whose guards the rules know, by last path segment.
+const LOCK_TYPES: &[&str] = &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
+
+/// The lock type a type as written is or wraps: `Mutex` for `Arc<Mutex<T>>`,
+/// `RwLock` for `LazyLock<RwLock<T>>`; raw locks (`RawMutex`) are not guard locks.
+fn lock_type_in(ty: &str) -> Option<String> {
+    ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .filter_map(|w| w.rsplit("::").next())
+        .find(|last| LOCK_TYPES.contains(last))
+        .map(str::to_string)
+}
+
+/// The type a constructor expression builds, as a type string:
+/// `Arc::new(Mutex::new(0))` gives `Arc<Mutex<>>`. Empty when it is not a chain of
+/// `Type::new`-like calls.
+fn constructed_type(e: &syn::Expr) -> String {
+    match strip(e) {
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = strip(&c.func) else {
+                return String::new();
+            };
+            let segs = path_segments(&p.path);
+            if segs.len() < 2 {
+                return String::new();
+            }
+            let ty = segs[..segs.len() - 1].join("::");
+            let inner = c.args.first().map(constructed_type).unwrap_or_default();
+            format!("{ty}<{inner}>")
+        }
+        syn::Expr::MethodCall(m) if m.method == "into" || m.method == "clone" => {
+            constructed_type(&m.receiver)
+        }
+        _ => String::new(),
     }
 }

@@ -2,7 +2,7 @@
 //! Page: rules/lock-across-blocking.md.
 
 use crate::config::Level;
-use crate::flow::{Body, EventKind, GuardId};
+use crate::flow::{Body, EventKind, GuardId, GuardKind};
 use crate::report::finding::{Finding, Label, Severity};
 use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -26,7 +26,9 @@ impl Rule for LockAcrossBlocking {
         // sleeps); only non-test code is checked.
         for (_, body) in cx.bodies().filter(|(_, b)| !b.in_test) {
             for (g, guard) in body.guards.iter().enumerate() {
-                if !is_held_guard(guard, cx.model) {
+                // A `RefCell` borrow is single-threaded: no other thread waits on it.
+                let is_borrow = matches!(guard.kind, GuardKind::Borrow | GuardKind::BorrowMut);
+                if is_borrow || !is_held_guard(guard, cx.model) {
                     continue;
                 }
                 let calls: Vec<Label> = body
