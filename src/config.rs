@@ -50,6 +50,8 @@ pub struct Config {
     pub edition: Option<Edition>,
     /// Worker threads; `None` uses every core.
     pub threads: Option<usize>,
+    /// Additions to the lock and blocking-call tables of `rules/*.toml`.
+    pub extensions: crate::model::known::Extensions,
 }
 
 impl Config {

@@ -167,9 +167,10 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
     for file in files {
         ids.push(sources.add(file));
     }
+    let known = model::known::Known::with_extensions(&config.extensions);
     let results: Vec<(FileId, Result<FileFacts, FileProblem>)> = with_pool(config, || {
         ids.par_iter()
-            .map(|&id| (id, analyse_file(sources.get(id), id)))
+            .map(|&id| (id, analyse_file(sources.get(id), id, &known)))
             .collect()
     });
 
@@ -213,7 +214,11 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
 
 /// Parses and analyses one file. The syntax tree is dropped before returning, and
 /// the thread's span table is cleared so memory does not grow with the corpus.
-fn analyse_file(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem> {
+fn analyse_file(
+    file: &SourceFile,
+    id: FileId,
+    known: &model::known::Known,
+) -> Result<FileFacts, FileProblem> {
     let problem = |kind, span, message| FileProblem {
         kind,
         path: file.path.clone(),
@@ -230,19 +235,21 @@ fn analyse_file(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem>
         ));
     }
     // A bug in the analysis of one file must not take the others down with it.
-    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_and_walk(file, id)))
-        .unwrap_or_else(|payload| {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(problem(
-                ProblemKind::Internal,
-                None,
-                format!("internal error while analysing this file: {what}"),
-            ))
-        });
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parse_and_walk(file, id, known)
+    }))
+    .unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(problem(
+            ProblemKind::Internal,
+            None,
+            format!("internal error while analysing this file: {what}"),
+        ))
+    });
     proc_macro2::extra::invalidate_current_thread_spans();
     res
 }
@@ -271,13 +278,17 @@ fn max_nesting(text: &str) -> (usize, usize) {
     (max, at)
 }
 
-fn parse_and_walk(file: &SourceFile, id: FileId) -> Result<FileFacts, FileProblem> {
+fn parse_and_walk(
+    file: &SourceFile,
+    id: FileId,
+    known: &model::known::Known,
+) -> Result<FileFacts, FileProblem> {
     let parsed = syn::parse_file(&file.text);
     match parsed {
         Ok(ast) => {
             let imports = model::imports::Imports::collect(&ast);
-            let items = FileItems::collect(&ast, &imports);
-            let flows = flow::walk::walk_file(&ast, &imports, file, id);
+            let items = FileItems::collect(&ast, &imports, known);
+            let flows = flow::walk::walk_file(&ast, &imports, known, file, id);
             Ok(FileFacts { items, flows })
         }
         Err(e) => Err(FileProblem {

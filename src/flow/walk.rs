@@ -85,12 +85,18 @@ const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join"
 const DIVERGING_FNS: &[&str] = &["std::process::exit", "process::exit", "std::process::abort"];
 
 /// Walks every body of a parsed file.
-pub fn walk_file(ast: &syn::File, imports: &Imports, file: &SourceFile, id: FileId) -> FileFlows {
+pub fn walk_file(
+    ast: &syn::File,
+    imports: &Imports,
+    known: &Known,
+    file: &SourceFile,
+    id: FileId,
+) -> FileFlows {
     let mut fw = FileWalker {
         file,
         id,
         imports,
-        known: Known::builtin(),
+        known,
         statics: HashMap::new(),
     };
     collect_statics(&ast.items, &mut fw.statics);
@@ -124,7 +130,7 @@ struct FileWalker<'a> {
     file: &'a SourceFile,
     id: FileId,
     imports: &'a Imports,
-    known: &'static Known,
+    known: &'a Known,
     /// Static items of the file, with their types as written.
     statics: HashMap<String, String>,
 }
@@ -1192,7 +1198,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         e: &'e syn::Expr,
     ) -> Option<(
         &'e syn::ExprMethodCall,
-        &'static crate::model::known::GuardMethod,
+        &'a crate::model::known::GuardMethod,
     )> {
         let syn::Expr::MethodCall(mc) = strip(e) else {
             return None;
@@ -1203,7 +1209,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     fn acquisition_method(
         &self,
         mc: &syn::ExprMethodCall,
-    ) -> Option<&'static crate::model::known::GuardMethod> {
+    ) -> Option<&'a crate::model::known::GuardMethod> {
         if !mc.args.is_empty() {
             return None;
         }

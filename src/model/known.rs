@@ -16,7 +16,7 @@ const LOCKS_TOML: &str = include_str!("../../rules/locks.toml");
 const BLOCKING_TOML: &str = include_str!("../../rules/blocking.toml");
 
 /// A method that hands out a guard.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct GuardMethod {
     /// The method name.
     pub name: String,
@@ -71,7 +71,7 @@ struct LocksFile {
 }
 
 /// A function that blocks, by full path.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct BlockingFn {
     /// Full path after imports are resolved.
     pub path: String,
@@ -80,7 +80,7 @@ pub struct BlockingFn {
 }
 
 /// A method that blocks, by name and shape.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct BlockingMethod {
     /// The method name.
     pub name: String,
@@ -110,6 +110,19 @@ struct BlockingFile {
     function: Vec<BlockingFn>,
     method: Vec<BlockingMethod>,
     constructor: Vec<Constructor>,
+}
+
+/// Entries a user adds to the built-in tables (from configuration).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extensions {
+    /// Extra guard methods.
+    pub guard_methods: Vec<GuardMethod>,
+    /// Extra async lock types, by full path.
+    pub async_locks: Vec<String>,
+    /// Extra blocking functions.
+    pub blocking_fns: Vec<BlockingFn>,
+    /// Extra blocking methods.
+    pub blocking_methods: Vec<BlockingMethod>,
 }
 
 /// All tables, indexed for look-up.
@@ -168,6 +181,27 @@ impl Known {
                 .map(|c| (c.path, c.types))
                 .collect(),
         })
+    }
+
+    /// The built-in tables with a user's additions.
+    pub fn with_extensions(ext: &Extensions) -> Known {
+        let mut known = Known::from_toml(LOCKS_TOML, BLOCKING_TOML)
+            .expect("invariant: the embedded rules/*.toml tables parse (tested)");
+        for m in &ext.guard_methods {
+            known.guard_methods.insert(m.name.clone(), m.clone());
+        }
+        known.async_locks.extend(ext.async_locks.iter().cloned());
+        for f in &ext.blocking_fns {
+            known.blocking_fns.insert(f.path.clone(), f.clone());
+        }
+        for m in &ext.blocking_methods {
+            known
+                .blocking_methods
+                .entry(m.name.clone())
+                .or_default()
+                .push(m.clone());
+        }
+        known
     }
 
     /// The guard method of this name.

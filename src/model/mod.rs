@@ -36,11 +36,11 @@ pub struct FileItems {
 
 impl FileItems {
     /// Collects the declarations of a parsed file.
-    pub fn collect(file: &syn::File, imports: &Imports) -> FileItems {
+    pub fn collect(file: &syn::File, imports: &Imports, known: &Known) -> FileItems {
         let mut c = Collector {
             items: FileItems::default(),
             imports,
-            async_locks: &Known::builtin().async_locks,
+            async_locks: &known.async_locks,
         };
         c.visit_file(file);
         c.items
