@@ -49,6 +49,10 @@ pub struct SourceFile {
     pub text: String,
     /// The edition the file is compiled with.
     pub edition: Edition,
+    /// The root folder of the Cargo package the file belongs to; files of one
+    /// package form one crate for the cross-function analysis. `None` groups the
+    /// file with the other loose files.
+    pub krate: Option<PathBuf>,
     line_starts: Vec<usize>,
 }
 
@@ -65,8 +69,15 @@ impl SourceFile {
             path: path.into(),
             text,
             edition,
+            krate: None,
             line_starts,
         }
+    }
+
+    /// The same file, as part of the package rooted at `krate`.
+    pub fn with_krate(mut self, krate: Option<PathBuf>) -> SourceFile {
+        self.krate = krate;
+        self
     }
 
     /// The path shown to users, with `/` separators.
