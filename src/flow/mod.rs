@@ -47,8 +47,13 @@ pub enum GuardKind {
 pub struct LockPath {
     /// The receiver as written, without whitespace.
     pub text: String,
-    /// The receiver as field/path segments when it is a plain place expression.
+    /// The receiver as field/path segments when it is a plain place expression,
+    /// with `let` aliases of the root variable followed (`let m = &self.state;`
+    /// makes `m` the path `self.state`).
     pub segments: Option<Vec<String>>,
+    /// The declared type of the root variable (a parameter, an annotated `let`, a
+    /// struct literal), as written.
+    pub root_ty: Option<String>,
 }
 
 /// One guard: a value that keeps a lock held (or a `RefCell` borrowed) while it lives.
@@ -77,6 +82,8 @@ pub struct Guard {
     pub wrapped: bool,
     /// The variable it is bound to, if any.
     pub name: Option<String>,
+    /// Methods called on the guard while it lives (`contains_key`, `insert`...).
+    pub methods: Vec<String>,
     /// The statement that drops it at once (`let _ = m.lock();`, `m.lock().unwrap();`).
     pub discarded: Option<Span>,
     /// Taken at the top of a `#[test]` on a static lock and held for the whole test:
@@ -90,16 +97,31 @@ pub enum EventKind {
     /// An `.await` (or an awaiting macro such as `select!`).
     Await,
     /// A call. `blocking` holds the blocking-table entry it matched, if any.
-    Call {
-        /// The callee as written (`std::fs::read`, `.join`), imports resolved.
-        callee: String,
-        /// `true` for a method call.
-        is_method: bool,
-        /// Why the call blocks, when it matches the blocking-call table.
-        blocking: Option<String>,
-    },
+    Call(Box<Call>),
     /// A guard is acquired.
     Acquire(GuardId),
+}
+
+/// A call made in a body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// The callee: a path with imports resolved (`std::fs::read`, `Self::helper`),
+    /// `.name` for a method call, or the callee expression as written
+    /// (`(self.on_change)`).
+    pub callee: String,
+    /// `true` for a method call.
+    pub is_method: bool,
+    /// The receiver of a method call, when it is a place (`self.cache`).
+    pub receiver: Option<LockPath>,
+    /// The receiver (or, for a plain call, the callee variable) is an element taken
+    /// out of the collection this guard protects: `for l in guard.iter() { l.f() }`.
+    pub on_elem_of: Option<GuardId>,
+    /// The method is called on this guard itself.
+    pub on_guard: Option<GuardId>,
+    /// Guards passed as arguments.
+    pub arg_guards: Vec<GuardId>,
+    /// Why the call blocks, when it matches the blocking-call table.
+    pub blocking: Option<String>,
 }
 
 /// Something that happens in a body, with the guards alive at that moment.
@@ -111,6 +133,22 @@ pub struct Event {
     pub span: Span,
     /// Guards alive when it happens (for `Acquire`, not counting the new guard).
     pub live: Vec<GuardId>,
+    /// Guards whose values an enclosing condition tested: the event runs only
+    /// because of what was read under them (`if !m.read().contains_key(k) { .. }`,
+    /// or after `if m.read().contains_key(k) { return; }`).
+    pub deps: Vec<GuardId>,
+    /// Inside a `loop`, `while` or `for` of this body.
+    pub in_loop: bool,
+}
+
+impl Event {
+    /// The call, if this is one.
+    pub fn call(&self) -> Option<&Call> {
+        match &self.kind {
+            EventKind::Call(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 /// The facts of one body.
@@ -129,6 +167,19 @@ pub struct Body {
     pub in_test: bool,
     /// The `impl` type the method belongs to, as written.
     pub self_ty: Option<String>,
+    /// The trait of the `impl` the method is in, if any.
+    pub trait_name: Option<String>,
+    /// Inline `mod` blocks enclosing the body within its file.
+    pub module: Vec<String>,
+    /// `pub` (any `pub(..)` counts).
+    pub is_pub: bool,
+    /// Parameters other than `self`: name and type as written.
+    pub params: Vec<(String, String)>,
+    /// Parameters that hold user code: typed `Fn`/`FnMut`/`FnOnce`, `impl Fn..`,
+    /// `dyn Fn..`, or a type parameter bounded by one of those.
+    pub callback_params: Vec<String>,
+    /// The return type as written, if any.
+    pub ret_ty: Option<String>,
     /// The name or header.
     pub span: Span,
     /// Guards, indexed by [`GuardId`].

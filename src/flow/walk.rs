@@ -25,7 +25,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
-use crate::flow::{Body, BodyKind, Event, EventKind, FileFlows, Guard, GuardId, LockPath};
+use crate::flow::{Body, BodyKind, Call, Event, EventKind, FileFlows, Guard, GuardId, LockPath};
 use crate::model::imports::Imports;
 use crate::model::known::Known;
 use crate::model::{compact, type_text};
@@ -106,7 +106,11 @@ pub fn walk_file(
         .path
         .components()
         .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")));
-    fw.items(&ast.items, in_test_file, &mut bodies);
+    let cx = ItemCx {
+        in_test: in_test_file,
+        ..ItemCx::default()
+    };
+    fw.items(&ast.items, &cx, &mut bodies);
     FileFlows { bodies }
 }
 
@@ -141,11 +145,22 @@ struct BodySpec<'s> {
     name: String,
     is_async: bool,
     is_test: bool,
-    in_test: bool,
-    self_ty: Option<String>,
+    is_pub: bool,
+    cx: ItemCx,
     span: proc_macro2::Span,
     params: Vec<(String, String)>,
+    callback_params: Vec<String>,
+    ret_ty: Option<String>,
     body: BodyRef<'s>,
+}
+
+/// Where an item stands: its module within the file, its `impl`, test code or not.
+#[derive(Clone, Debug, Default)]
+struct ItemCx {
+    in_test: bool,
+    module: Vec<String>,
+    self_ty: Option<String>,
+    trait_name: Option<String>,
 }
 
 enum BodyRef<'s> {
@@ -177,46 +192,63 @@ impl<'a> FileWalker<'a> {
         segs.last().cloned()
     }
 
-    fn items(&self, items: &[syn::Item], in_test: bool, out: &mut Vec<Body>) {
+    fn items(&self, items: &[syn::Item], cx: &ItemCx, out: &mut Vec<Body>) {
         for item in items {
-            self.item(item, in_test, out);
+            self.item(item, cx, out);
         }
     }
 
-    fn item(&self, item: &syn::Item, in_test: bool, out: &mut Vec<Body>) {
+    fn item(&self, item: &syn::Item, cx: &ItemCx, out: &mut Vec<Body>) {
         match item {
             syn::Item::Fn(f) => {
-                let spec = self.fn_spec(&f.attrs, &f.sig, BodyKind::Fn, None, &f.block, in_test);
+                let cx = ItemCx {
+                    self_ty: None,
+                    trait_name: None,
+                    ..cx.clone()
+                };
+                let spec = self.fn_spec(&f.attrs, &f.vis, &f.sig, BodyKind::Fn, &cx, &f.block);
                 self.walk_body(spec, out);
             }
             syn::Item::Impl(imp) => {
-                let self_ty = type_text(&imp.self_ty);
+                let cx = ItemCx {
+                    self_ty: Some(type_text(&imp.self_ty)),
+                    trait_name: imp
+                        .trait_
+                        .as_ref()
+                        .and_then(|(p, _)| p.segments.last())
+                        .map(|s| s.ident.to_string()),
+                    ..cx.clone()
+                };
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(f) = it {
-                        let spec = self.fn_spec(
-                            &f.attrs,
-                            &f.sig,
-                            BodyKind::Method,
-                            Some(self_ty.clone()),
-                            &f.block,
-                            in_test,
-                        );
+                        // Methods of a trait impl are as public as the trait.
+                        let vis = if imp.trait_.is_some() {
+                            syn::Visibility::Public(Default::default())
+                        } else {
+                            f.vis.clone()
+                        };
+                        let spec =
+                            self.fn_spec(&f.attrs, &vis, &f.sig, BodyKind::Method, &cx, &f.block);
                         self.walk_body(spec, out);
                     }
                 }
             }
             syn::Item::Trait(tr) => {
-                let self_ty = tr.ident.to_string();
+                let cx = ItemCx {
+                    self_ty: Some(tr.ident.to_string()),
+                    trait_name: Some(tr.ident.to_string()),
+                    ..cx.clone()
+                };
                 for it in &tr.items {
                     if let syn::TraitItem::Fn(f) = it {
                         if let Some(block) = &f.default {
                             let spec = self.fn_spec(
                                 &f.attrs,
+                                &tr.vis,
                                 &f.sig,
                                 BodyKind::Method,
-                                Some(self_ty.clone()),
+                                &cx,
                                 block,
-                                in_test,
                             );
                             self.walk_body(spec, out);
                         }
@@ -225,7 +257,15 @@ impl<'a> FileWalker<'a> {
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    self.items(items, in_test || is_cfg_test(&m.attrs), out);
+                    let mut module = cx.module.clone();
+                    module.push(m.ident.to_string());
+                    let cx = ItemCx {
+                        in_test: cx.in_test || is_cfg_test(&m.attrs),
+                        module,
+                        self_ty: None,
+                        trait_name: None,
+                    };
+                    self.items(items, &cx, out);
                 }
             }
             _ => {}
@@ -235,13 +275,13 @@ impl<'a> FileWalker<'a> {
     fn fn_spec<'s>(
         &self,
         attrs: &[syn::Attribute],
+        vis: &syn::Visibility,
         sig: &syn::Signature,
         kind: BodyKind,
-        self_ty: Option<String>,
+        cx: &ItemCx,
         block: &'s syn::Block,
-        in_test: bool,
     ) -> BodySpec<'s> {
-        let params = sig
+        let params: Vec<(String, String)> = sig
             .inputs
             .iter()
             .filter_map(|arg| match arg {
@@ -249,15 +289,36 @@ impl<'a> FileWalker<'a> {
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();
+        let fn_bounded = fn_bounded_type_params(&sig.generics);
+        let callback_params = params
+            .iter()
+            .filter(|(_, ty)| {
+                is_fn_type(ty)
+                    || fn_bounded
+                        .iter()
+                        .any(|g| ty.trim_start_matches('&').trim_start_matches("mut") == g)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        let ret_ty = match &sig.output {
+            syn::ReturnType::Default => None,
+            syn::ReturnType::Type(_, ty) => Some(type_text(ty)),
+        };
+        let is_test = is_test_fn(attrs);
         BodySpec {
             kind,
             name: sig.ident.to_string(),
             is_async: sig.asyncness.is_some(),
-            is_test: is_test_fn(attrs),
-            in_test: in_test || is_test_fn(attrs),
-            self_ty,
+            is_test,
+            is_pub: !matches!(vis, syn::Visibility::Inherited),
+            cx: ItemCx {
+                in_test: cx.in_test || is_test,
+                ..cx.clone()
+            },
             span: sig.ident.span(),
             params,
+            callback_params,
+            ret_ty,
             body: BodyRef::Block(block),
         }
     }
@@ -278,6 +339,40 @@ impl<'a> FileWalker<'a> {
         out.push(body);
         out.extend(children);
     }
+}
+
+/// Whether a type as written holds user code: `Fn(..)`, `impl FnMut(..)`,
+/// `&dyn FnOnce(..)`, `Box<dyn Fn(..) + Send>`.
+fn is_fn_type(ty: &str) -> bool {
+    ["Fn(", "FnMut(", "FnOnce("].iter().any(|f| {
+        ty.match_indices(f)
+            .any(|(i, _)| i == 0 || !ty[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+    })
+}
+
+/// Type parameters bounded by `Fn`, `FnMut` or `FnOnce`, in the parameter list or a
+/// `where` clause.
+fn fn_bounded_type_params(generics: &syn::Generics) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &generics.params {
+        if let syn::GenericParam::Type(tp) = p {
+            let bounds = compact(&quote::ToTokens::to_token_stream(&tp.bounds).to_string());
+            if is_fn_type(&bounds) {
+                out.push(tp.ident.to_string());
+            }
+        }
+    }
+    if let Some(wc) = &generics.where_clause {
+        for pred in &wc.predicates {
+            if let syn::WherePredicate::Type(pt) = pred {
+                let bounds = compact(&quote::ToTokens::to_token_stream(&pt.bounds).to_string());
+                if is_fn_type(&bounds) {
+                    out.push(type_text(&pt.bounded_ty));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
@@ -440,6 +535,8 @@ fn is_static_name(name: &str) -> bool {
 struct Flow {
     /// The guard the expression's value is (or owns).
     value: Option<GuardId>,
+    /// The guard the expression's value is a place inside (`g.map`, `*g`, `g[i]`).
+    within: Option<GuardId>,
     /// The expression never completes normally (`return`, `panic!`...).
     diverges: bool,
 }
@@ -448,6 +545,7 @@ impl Flow {
     fn value(g: Option<GuardId>) -> Flow {
         Flow {
             value: g,
+            within: None,
             diverges: false,
         }
     }
@@ -455,7 +553,17 @@ impl Flow {
     fn diverging() -> Flow {
         Flow {
             value: None,
+            within: None,
             diverges: true,
+        }
+    }
+
+    /// A place inside whatever `self` is or is inside of.
+    fn place(self) -> Flow {
+        Flow {
+            value: None,
+            within: self.value.or(self.within),
+            diverges: self.diverges,
         }
     }
 }
@@ -481,6 +589,15 @@ struct Var {
     is_async_lock: bool,
     /// The lock type the declared type is or wraps (`Mutex` for `Arc<Mutex<T>>`).
     lock_ty: Option<String>,
+    /// The declared type as written (parameter, annotation, struct literal).
+    ty_text: Option<String>,
+    /// The place this variable aliases (`let m = &self.state;`), as segments.
+    alias: Option<Vec<String>>,
+    /// Guards the value was computed from (`let found = m.read().contains_key(k);`).
+    derived: Vec<GuardId>,
+    /// An element taken out of the collection this guard protects (a `for`
+    /// variable over `guard.iter()`).
+    elem_of: Option<GuardId>,
 }
 
 #[derive(Default)]
@@ -499,6 +616,14 @@ struct BodyWalker<'w, 'a> {
     scopes: Vec<Scope>,
     temps: Vec<Vec<GuardId>>,
     unsafe_depth: usize,
+    loop_depth: usize,
+    /// Open use collectors: every guard made or used while one is open is added.
+    collectors: Vec<Vec<GuardId>>,
+    /// Guards tested by the conditions enclosing the current point.
+    deps: Vec<GuardId>,
+    /// What the last `if` tested, and whether its `then` block diverges with no
+    /// `else` (an early return guarded by the test).
+    last_if: Option<(Vec<GuardId>, bool)>,
     children: Vec<Body>,
     body: Body,
 }
@@ -514,6 +639,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 is_refcell: ty.contains("RefCell<"),
                 is_async_lock: fw.imports.is_async_lock_type(ty, &fw.known.async_locks),
                 lock_ty: lock_type_in(ty),
+                ty_text: Some(ty.clone()),
+                ..Var::default()
             });
         }
         BodyWalker {
@@ -526,14 +653,24 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             scopes: vec![top],
             temps: Vec::new(),
             unsafe_depth: 0,
+            loop_depth: 0,
+            collectors: Vec::new(),
+            deps: Vec::new(),
+            last_if: None,
             children: Vec::new(),
             body: Body {
                 kind: spec.kind,
                 name: spec.name.clone(),
                 is_async: spec.is_async,
                 is_test: spec.is_test,
-                in_test: spec.in_test,
-                self_ty: spec.self_ty.clone(),
+                in_test: spec.cx.in_test,
+                self_ty: spec.cx.self_ty.clone(),
+                trait_name: spec.cx.trait_name.clone(),
+                module: spec.cx.module.clone(),
+                is_pub: spec.is_pub,
+                params: spec.params.clone(),
+                callback_params: spec.callback_params.clone(),
+                ret_ty: spec.ret_ty.clone(),
                 span: fw.span(spec.span),
                 guards: Vec::new(),
                 events: Vec::new(),
@@ -586,20 +723,58 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     }
 
     fn event(&mut self, kind: EventKind, span: proc_macro2::Span) {
-        let live = self.live();
         let span = self.fw.span(span);
-        self.events.push(Event { kind, span, live });
+        self.push_event(kind, span);
+    }
+
+    fn push_event(&mut self, kind: EventKind, span: Span) {
+        let live = self.live();
+        let mut deps = self.deps.clone();
+        deps.sort_unstable();
+        deps.dedup();
+        self.events.push(Event {
+            kind,
+            span,
+            live,
+            deps,
+            in_loop: self.loop_depth > 0,
+        });
+    }
+
+    /// Records that guard `g` was made or used, for every open collector.
+    fn note_use(&mut self, g: GuardId) {
+        for c in &mut self.collectors {
+            if !c.contains(&g) {
+                c.push(g);
+            }
+        }
+    }
+
+    /// Walks `f` with a use collector open; returns what it collected.
+    fn collecting<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<GuardId>) {
+        self.collectors.push(Vec::new());
+        let out = f(self);
+        let used = self.collectors.pop().unwrap_or_default();
+        for &g in &used {
+            self.note_use(g);
+        }
+        (out, used)
+    }
+
+    /// Walks `f` with `tested` added to the control dependencies.
+    fn depending<T>(&mut self, tested: &[GuardId], f: impl FnOnce(&mut Self) -> T) -> T {
+        let mark = self.deps.len();
+        self.deps.extend_from_slice(tested);
+        let out = f(self);
+        self.deps.truncate(mark);
+        out
     }
 
     fn new_guard(&mut self, guard: Guard) -> GuardId {
         let id = self.guards.len();
         let span = guard.acquired;
-        let live = self.live();
-        self.events.push(Event {
-            kind: EventKind::Acquire(id),
-            span,
-            live,
-        });
+        self.push_event(EventKind::Acquire(id), span);
+        self.note_use(id);
         self.guards.push(guard);
         self.alive.push(true);
         self.n_alive += 1;
@@ -711,7 +886,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let depth = self.scopes.len();
         let mut out = Flow::default();
         let n = block.stmts.len();
+        let deps_mark = self.deps.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
+            self.last_if = None;
             let is_tail = i + 1 == n && matches!(stmt, syn::Stmt::Expr(_, None));
             let f = if is_tail {
                 let syn::Stmt::Expr(e, None) = stmt else {
@@ -728,7 +905,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 out.diverges = true;
                 break;
             }
+            // `if test { return; }` guards the rest of the block with its test.
+            if let (syn::Stmt::Expr(syn::Expr::If(_), _), Some((tested, true))) =
+                (stmt, self.last_if.take())
+            {
+                self.deps.extend(tested);
+            }
         }
+        self.deps.truncate(deps_mark);
         if tail == Tail::FnBody && self.body.in_test && depth == 2 {
             self.mark_serialising(depth);
         }
@@ -808,7 +992,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn nested_item(&mut self, item: &syn::Item) {
         // Items nested in a body share nothing with it.
-        self.fw.item(item, self.body.in_test, &mut self.children);
+        let cx = ItemCx {
+            in_test: self.body.in_test,
+            module: self.body.module.clone(),
+            self_ty: None,
+            trait_name: None,
+        };
+        self.fw.item(item, &cx, &mut self.children);
     }
 
     fn local(&mut self, local: &syn::Local) -> Flow {
@@ -817,8 +1007,15 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut f = Flow::default();
         let mut ty = None;
         let mut is_refcell = false;
+        let mut derived = Vec::new();
+        let mut alias = None;
+        let mut ty_text = None;
         if let Some(init) = &local.init {
-            f = self.expr(&init.expr, false);
+            let (flow, used) = self.collecting(|w| w.expr(&init.expr, false));
+            f = flow;
+            derived = used;
+            alias = self.alias_of(&init.expr);
+            ty_text = struct_literal_type(&init.expr);
             let tys = self.expr_types(&init.expr);
             is_refcell = expr_mentions_refcell(&init.expr);
             ty = tys;
@@ -843,6 +1040,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         if let syn::Pat::Type(pt) = &local.pat {
             let written = type_text(&pt.ty);
+            ty_text = Some(written.clone());
             is_refcell |= written.contains("RefCell<");
             is_async_lock |= self
                 .fw
@@ -886,6 +1084,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     } else {
                         ty.clone()
                     };
+                    let is_whole = matches!(pat, syn::Pat::Ident(_) | syn::Pat::Type(_));
                     self.declare(Var {
                         name,
                         guard: None,
@@ -893,6 +1092,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                         is_refcell,
                         is_async_lock,
                         lock_ty: lock_ty.clone(),
+                        ty_text: ty_text.clone().filter(|_| is_whole),
+                        alias: alias.clone().filter(|_| is_whole),
+                        derived: derived.clone(),
+                        elem_of: None,
                     });
                 }
             }
@@ -938,8 +1141,15 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     name: "<async block>".into(),
                     is_async: true,
                     is_test: false,
-                    in_test: self.body.in_test,
-                    self_ty: None,
+                    is_pub: false,
+                    cx: ItemCx {
+                        in_test: self.body.in_test,
+                        module: self.body.module.clone(),
+                        self_ty: self.body.self_ty.clone(),
+                        trait_name: None,
+                    },
+                    callback_params: Vec::new(),
+                    ret_ty: None,
                     span: a.async_token.span,
                     params: Vec::new(),
                     body: BodyRef::Block(&a.block),
@@ -978,8 +1188,15 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     name: "<closure>".into(),
                     is_async: c.asyncness.is_some(),
                     is_test: false,
-                    in_test: self.body.in_test,
-                    self_ty: None,
+                    is_pub: false,
+                    cx: ItemCx {
+                        in_test: self.body.in_test,
+                        module: self.body.module.clone(),
+                        self_ty: self.body.self_ty.clone(),
+                        trait_name: None,
+                    },
+                    callback_params: Vec::new(),
+                    ret_ty: None,
                     span: c.inputs_begin.span,
                     params,
                     body: BodyRef::Expr(&c.body),
@@ -991,19 +1208,32 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             syn::Expr::Const(_) => Flow::default(),
             syn::Expr::Continue(_) => Flow::diverging(),
-            syn::Expr::Field(f) => self.expr(&f.base, false).no_value(),
+            syn::Expr::Field(f) => self.expr(&f.base, false).place(),
             syn::Expr::ForLoop(fl) => {
                 self.temps.push(Vec::new());
-                let it = self.expr(&fl.expr, false);
+                let (it, used) = self.collecting(|w| w.expr(&fl.expr, false));
+                // `for l in guard.iter()`: the loop variable is an element of the
+                // collection the guard protects.
+                let elem_of = it.value.or_else(|| used.first().copied());
                 let before = self.alive.clone();
                 self.push_scope();
-                self.bind_plain(&fl.pat);
-                let body = self.block(&fl.body, Tail::Expr);
+                let mut names = Vec::new();
+                pat_bindings(&fl.pat, &mut names);
+                for name in names {
+                    self.declare(Var {
+                        name,
+                        elem_of,
+                        derived: used.clone(),
+                        ..Var::default()
+                    });
+                }
+                self.loop_depth += 1;
+                self.block(&fl.body, Tail::Expr);
+                self.loop_depth -= 1;
                 self.pop_scope(None);
                 let after = self.alive.clone();
                 self.set_alive(Self::merge(&[before, after]));
                 self.end_temps();
-                let _ = body;
                 Flow::default().or_div(it)
             }
             syn::Expr::Group(g) => self.expr(&g.expr, awaited),
@@ -1011,7 +1241,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             syn::Expr::Index(i) => {
                 let a = self.expr(&i.expr, false);
                 let b = self.expr(&i.index, false);
-                Flow::default().or_div(a).or_div(b)
+                a.place().or_div(b)
             }
             syn::Expr::Let(l) => {
                 // A `let` outside an `if`/`while` condition (e.g. in `matches!`-like
@@ -1020,7 +1250,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             syn::Expr::Loop(l) => {
                 let before = self.alive.clone();
+                self.loop_depth += 1;
                 self.block(&l.body, Tail::Expr);
+                self.loop_depth -= 1;
                 let after = self.alive.clone();
                 self.set_alive(Self::merge(&[before, after]));
                 Flow::default()
@@ -1029,7 +1261,19 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             syn::Expr::Match(m) => self.match_expr(m),
             syn::Expr::MethodCall(mc) => self.method_call(mc, awaited),
             syn::Expr::Paren(p) => self.expr(&p.expr, awaited),
-            syn::Expr::Path(_) => Flow::value(path_var(e).and_then(|n| self.guard_var(&n))),
+            syn::Expr::Path(_) => {
+                let Some(name) = path_var(e) else {
+                    return Flow::default();
+                };
+                let (guard, derived) = match self.lookup(&name) {
+                    Some(v) => (v.guard, v.derived.clone()),
+                    None => (None, Vec::new()),
+                };
+                for g in derived.into_iter().chain(guard) {
+                    self.note_use(g);
+                }
+                Flow::value(guard)
+            }
             syn::Expr::Range(r) => {
                 let a = r.start.as_ref().map(|e| self.expr(e, false));
                 let b = r.end.as_ref().map(|e| self.expr(e, false));
@@ -1040,7 +1284,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 out
             }
             syn::Expr::RawAddr(r) => self.expr(&r.expr, false).no_value(),
-            syn::Expr::Reference(r) => self.expr(&r.expr, false).no_value(),
+            syn::Expr::Reference(r) => self.expr(&r.expr, false).place(),
             syn::Expr::Repeat(r) => self.expr(&r.expr, false).no_value(),
             syn::Expr::Return(r) => {
                 if let Some(e) = &r.expr {
@@ -1072,7 +1316,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 t.elems.iter().for_each(|e| self.move_out(e));
                 f.no_value()
             }
-            syn::Expr::Unary(u) => self.expr(&u.expr, false).no_value(),
+            syn::Expr::Unary(u) => match u.op {
+                syn::UnOp::Deref(_) => self.expr(&u.expr, false).place(),
+                _ => self.expr(&u.expr, false).no_value(),
+            },
             syn::Expr::Unsafe(u) => {
                 self.unsafe_depth += 1;
                 let f = self.block(&u.block, Tail::Expr);
@@ -1131,17 +1378,6 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
     }
 
-    fn bind_plain(&mut self, pat: &syn::Pat) {
-        let mut names = Vec::new();
-        pat_bindings(pat, &mut names);
-        for name in names {
-            self.declare(Var {
-                name,
-                ..Var::default()
-            });
-        }
-    }
-
     /// Binds a pattern over a scrutinee whose value may be guard `g`.
     fn bind_pattern(&mut self, pat: &syn::Pat, g: Option<GuardId>) {
         let binding = g.and(guard_binding(pat));
@@ -1182,6 +1418,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 wrapped: true,
                 acquired: self.fw.span(mc.span()),
                 name: None,
+                methods: Vec::new(),
                 discarded: None,
                 serialises_test: false,
             });
@@ -1259,10 +1496,80 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     }
 
     fn lock_path(&self, recv: &syn::Expr) -> LockPath {
+        let (segments, root_ty) = match place_segments(recv) {
+            Some(segs) => {
+                let (segs, ty) = self.resolve_place(segs);
+                (Some(segs), ty)
+            }
+            None => (None, None),
+        };
         LockPath {
             text: compact(&quote::ToTokens::to_token_stream(recv).to_string()),
-            segments: place_segments(recv),
+            segments,
+            root_ty,
         }
+    }
+
+    /// Follows a `let` alias of the place's root variable, and finds the declared
+    /// type of the root it ends at.
+    fn resolve_place(&self, segs: Vec<String>) -> (Vec<String>, Option<String>) {
+        let Some(first) = segs.first() else {
+            return (segs, None);
+        };
+        if first == "self" {
+            return (segs, None);
+        }
+        match self.lookup(first) {
+            Some(v) => match &v.alias {
+                Some(alias) => {
+                    let root_ty = alias
+                        .first()
+                        .and_then(|r| self.lookup(r))
+                        .and_then(|r| r.ty_text.clone());
+                    let mut out = alias.clone();
+                    out.extend(segs[1..].iter().cloned());
+                    (out, root_ty)
+                }
+                None => {
+                    let ty = v.ty_text.clone();
+                    (segs, ty)
+                }
+            },
+            None => (segs, None),
+        }
+    }
+
+    /// The place a `let` initializer aliases: `&self.state`, `self.state.clone()`,
+    /// `Arc::clone(&self.state)`, `other` (another alias).
+    fn alias_of(&self, e: &syn::Expr) -> Option<Vec<String>> {
+        let e = strip(e);
+        if let syn::Expr::Call(c) = e {
+            let syn::Expr::Path(p) = strip(&c.func) else {
+                return None;
+            };
+            let segs = path_segments(&p.path);
+            let is_clone = segs.len() >= 2
+                && segs[segs.len() - 1] == "clone"
+                && matches!(segs[segs.len() - 2].as_str(), "Arc" | "Rc");
+            return match (is_clone, c.args.first()) {
+                (true, Some(arg)) => self.alias_of(arg),
+                _ => None,
+            };
+        }
+        let segs = place_segments(e)?;
+        if segs.len() == 1 && self.lookup(&segs[0]).is_none() && segs[0] != "self" {
+            // A bare name that is no variable: a static or a constant.
+            return is_static_name(&segs[0]).then_some(segs);
+        }
+        Some(self.resolve_place(segs).0)
+    }
+
+    /// The guard a method receiver is, or is a place inside.
+    fn receiver_guard(&self, recv: &syn::Expr, flow: Flow) -> Option<GuardId> {
+        flow.value.or(flow.within).or_else(|| {
+            let root = place_segments(recv)?.into_iter().next()?;
+            self.guard_var(&root)
+        })
     }
 
     fn method_call(&mut self, mc: &syn::ExprMethodCall, awaited: bool) -> Flow {
@@ -1281,6 +1588,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 wrapped: false,
                 acquired: self.fw.span(mc.span()),
                 name: None,
+                methods: Vec::new(),
                 discarded: None,
                 serialises_test: false,
             });
@@ -1288,14 +1596,24 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         let name = mc.method.to_string();
         let recv = self.expr(&mc.receiver, false);
+        let on_guard = self.receiver_guard(&mc.receiver, recv);
+        if let Some(g) = on_guard {
+            self.guards[g].methods.push(name.clone());
+            self.note_use(g);
+        }
+        let on_elem_of = place_segments(&mc.receiver)
+            .and_then(|s| s.into_iter().next())
+            .and_then(|root| self.lookup(&root).and_then(|v| v.elem_of));
         let mut out = Flow::default().or_div(recv);
         let mut arg_guard = None;
+        let mut arg_guards = Vec::new();
         for arg in &mc.args {
             let f = self.expr(arg, awaited);
             out = out.or_div(f);
             if f.value.is_some() {
                 arg_guard = arg_guard.or(f.value);
             }
+            arg_guards.extend(f.value.or(f.within));
         }
         let on_acquisition = mc.args.is_empty()
             && recv.value.is_some()
@@ -1333,27 +1651,36 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             .span()
             .join(mc.paren_token.span.close())
             .unwrap_or_else(|| mc.method.span());
+        let receiver = place_segments(&mc.receiver).map(|_| self.lock_path(&mc.receiver));
         self.event(
-            EventKind::Call {
+            EventKind::Call(Box::new(Call {
                 callee: format!(".{name}"),
                 is_method: true,
+                receiver,
+                on_elem_of,
+                on_guard,
+                arg_guards,
                 blocking,
-            },
+            })),
             span,
         );
         out
     }
 
     fn call(&mut self, c: &syn::ExprCall, awaited: bool) -> Flow {
-        let callee = match strip(&c.func) {
+        let func = strip(&c.func);
+        let callee = match func {
             syn::Expr::Path(p) if p.qself.is_none() => {
                 Some(self.fw.imports.resolve(&path_segments(&p.path)))
             }
             other => {
                 self.expr(other, false);
-                None
+                Some(compact(
+                    &quote::ToTokens::to_token_stream(&c.func).to_string(),
+                ))
             }
         };
+        let on_elem_of = path_var(func).and_then(|n| self.lookup(&n).and_then(|v| v.elem_of));
         let is_drop = callee.as_deref().is_some_and(|p| {
             matches!(
                 p,
@@ -1361,9 +1688,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             )
         });
         let mut out = Flow::default();
+        let mut arg_guards = Vec::new();
         for arg in &c.args {
             let f = self.expr(arg, awaited);
             out = out.or_div(f);
+            arg_guards.extend(f.value.or(f.within));
             if let Some(g) = f.value {
                 // A guard passed by value moves into the callee; it is no longer
                 // ours to track (`Box::new(stdin.lock())`, `Some(g)`, `drop(g)`).
@@ -1389,11 +1718,15 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             .blocking_fn(&callee)
             .map(|b| format!("`{}` {}", short_path(&callee), b.why));
         self.event(
-            EventKind::Call {
+            EventKind::Call(Box::new(Call {
                 callee,
                 is_method: false,
+                receiver: None,
+                on_elem_of,
+                on_guard: None,
+                arg_guards,
                 blocking,
-            },
+            })),
             c.span(),
         );
         out
@@ -1524,14 +1857,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let is_let = is_let_cond(&i.cond);
         self.temps.push(Vec::new());
         self.push_scope();
-        let cond = self.cond(&i.cond);
+        let (cond, tested) = self.collecting(|w| w.cond(&i.cond));
         if !is_let {
             // An `if` condition's temporaries drop before the block runs.
             let temps = self.temps.last().cloned().unwrap_or_default();
             temps.into_iter().for_each(|g| self.kill(g));
         }
         let before = self.alive.clone();
-        let then = self.block(&i.then_branch, Tail::Expr);
+        let then = self.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr));
         self.pop_scope(None);
         let after_then = self.alive.clone();
         self.set_alive(before);
@@ -1541,10 +1874,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             temps.into_iter().for_each(|g| self.kill(g));
         }
         let els = match &i.else_branch {
-            Some((_, e)) => self.expr(e, false),
+            Some((_, e)) => self.depending(&tested, |w| w.expr(e, false)),
             None => Flow::default(),
         };
         let after_else = self.alive.clone();
+        self.last_if = Some((tested, then.diverges && i.else_branch.is_none()));
         let mut branches = Vec::new();
         if !then.diverges {
             branches.push(after_then);
@@ -1569,6 +1903,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         Flow {
             value,
+            within: None,
             diverges: diverges || cond.diverges,
         }
     }
@@ -1591,17 +1926,19 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
     }
 
-    fn while_expr(&mut self, w: &syn::ExprWhile) -> Flow {
-        let is_let = is_let_cond(&w.cond);
+    fn while_expr(&mut self, wh: &syn::ExprWhile) -> Flow {
+        let is_let = is_let_cond(&wh.cond);
         let before = self.alive.clone();
         self.temps.push(Vec::new());
         self.push_scope();
-        self.cond(&w.cond);
+        let (_, tested) = self.collecting(|w| w.cond(&wh.cond));
         if !is_let {
             let temps = self.temps.last().cloned().unwrap_or_default();
             temps.into_iter().for_each(|g| self.kill(g));
         }
-        self.block(&w.body, Tail::Expr);
+        self.loop_depth += 1;
+        self.depending(&tested, |w| w.block(&wh.body, Tail::Expr));
+        self.loop_depth -= 1;
         self.pop_scope(None);
         self.end_temps();
         let after = self.alive.clone();
@@ -1611,10 +1948,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn match_expr(&mut self, m: &syn::ExprMatch) -> Flow {
         self.temps.push(Vec::new());
-        let scrut = self.expr(&m.expr, false);
+        let (scrut, tested) = self.collecting(|w| w.expr(&m.expr, false));
         let before = self.alive.clone();
         let mut branches = Vec::new();
         let mut value = None;
+        let mark = self.deps.len();
+        self.deps.extend_from_slice(&tested);
         for arm in &m.arms {
             self.set_alive(before.clone());
             self.push_scope();
@@ -1642,6 +1981,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 value = value.or(f.value);
             }
         }
+        self.deps.truncate(mark);
         let diverges = branches.is_empty() && !m.arms.is_empty();
         if branches.is_empty() {
             self.set_alive(before);
@@ -1660,6 +2000,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         Flow {
             value,
+            within: None,
             diverges: diverges || scrut.diverges,
         }
     }
@@ -1684,6 +2025,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 let f = self.exprs(&args, awaited);
                 return Flow {
                     value: None,
+                    within: None,
                     diverges: diverges || f.diverges,
                 };
             }
@@ -1691,6 +2033,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.scan_awaits(&mac.tokens);
         Flow {
             value: None,
+            within: None,
             diverges,
         }
     }
@@ -1737,6 +2080,7 @@ impl Flow {
     /// The same divergence, with no guard value.
     fn no_value(mut self) -> Flow {
         self.value = None;
+        self.within = None;
         self
     }
 }
@@ -1817,5 +2161,15 @@ fn constructed_type(e: &syn::Expr) -> String {
             constructed_type(&m.receiver)
         }
         _ => String::new(),
+    }
+}
+
+/// The struct a `let` initializer builds with a literal (`Foo { .. }`).
+fn struct_literal_type(e: &syn::Expr) -> Option<String> {
+    match strip(e) {
+        syn::Expr::Struct(s) => Some(compact(
+            &quote::ToTokens::to_token_stream(&s.path).to_string(),
+        )),
+        _ => None,
     }
 }

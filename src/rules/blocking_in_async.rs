@@ -2,7 +2,6 @@
 //! Page: rules/blocking-in-async.md.
 
 use crate::config::Level;
-use crate::flow::EventKind;
 use crate::report::finding::{Finding, Severity};
 use crate::rules::support::label;
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -25,11 +24,7 @@ impl Rule for BlockingInAsync {
         // Tests drive servers on other threads with blocking clients by design.
         for (_, body) in cx.bodies().filter(|(_, b)| b.is_async && !b.in_test) {
             for event in &body.events {
-                let EventKind::Call {
-                    blocking: Some(why),
-                    ..
-                } = &event.kind
-                else {
+                let Some(why) = event.call().and_then(|c| c.blocking.as_ref()) else {
                     continue;
                 };
                 out.push(Finding {

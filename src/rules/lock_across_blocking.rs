@@ -2,7 +2,7 @@
 //! Page: rules/lock-across-blocking.md.
 
 use crate::config::Level;
-use crate::flow::{Body, EventKind, GuardId, GuardKind};
+use crate::flow::{Body, GuardId, GuardKind};
 use crate::report::finding::{Finding, Label, Severity};
 use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -33,12 +33,9 @@ impl Rule for LockAcrossBlocking {
                 }
                 let calls: Vec<Label> = body
                     .events_while_held(g)
-                    .filter_map(|e| match &e.kind {
-                        EventKind::Call {
-                            blocking: Some(why),
-                            ..
-                        } => Some(label(e.span, format!("{why} while the lock is held"))),
-                        _ => None,
+                    .filter_map(|e| {
+                        let why = e.call()?.blocking.as_ref()?;
+                        Some(label(e.span, format!("{why} while the lock is held")))
                     })
                     .collect();
                 if !calls.is_empty() {
