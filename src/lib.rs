@@ -182,7 +182,12 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
             Err(p) => problems.push(p),
         }
     }
-    let model = Model::build(facts.iter().map(|(_, f)| &f.items));
+    let model = Model::build(
+        sources.len(),
+        facts
+            .iter()
+            .map(|(id, f)| (*id, sources.get(*id), &f.items)),
+    );
     let flows: Vec<(FileId, FileFlows)> = facts.into_iter().map(|(id, f)| (id, f.flows)).collect();
     let cx = rules::RuleCx {
         sources: &sources,

@@ -175,7 +175,10 @@ impl<'a> FileWalker<'a> {
 
     /// The short name of a type as written, unless it comes from an async crate.
     fn type_name(&self, ty: &str) -> Option<String> {
-        let ty = ty.trim_start_matches('&').trim_start_matches("mut");
+        let mut ty = ty.trim_start_matches('&');
+        if let Some(rest) = ty.strip_prefix("mut ") {
+            ty = rest;
+        }
         let path = ty.split('<').next().unwrap_or(ty);
         if path.is_empty() || !path.starts_with(|c: char| c.is_alphabetic() || c == ':') {
             return None;
@@ -296,7 +299,7 @@ impl<'a> FileWalker<'a> {
                 is_fn_type(ty)
                     || fn_bounded
                         .iter()
-                        .any(|g| ty.trim_start_matches('&').trim_start_matches("mut") == g)
+                        .any(|g| crate::model::type_name_of(ty).as_deref() == Some(g.as_str()))
             })
             .map(|(n, _)| n.clone())
             .collect();

@@ -1,13 +1,18 @@
-//! The crate model: what the items of the crate declare, gathered from every file
-//! and joined after the per-file pass. Today it knows struct field types and `use`
-//! imports; rules consult it to confirm what the syntax of one body cannot tell.
+//! The crate model: what the items of each crate declare, gathered from every file
+//! and joined after the per-file pass: which files form which crate and module,
+//! structs and their field types, statics, and `use` imports. Rules and the call
+//! graph consult it to resolve what the syntax of one body cannot tell.
 //!
 //! It never walks function bodies; that is `flow`'s job.
 
 pub mod imports;
 pub mod known;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::report::finding::FileId;
+use crate::source::SourceFile;
 
 use syn::visit::Visit;
 
@@ -27,11 +32,28 @@ pub struct FieldDecl {
     pub is_async_lock: bool,
 }
 
+/// A `static` item as declared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaticDecl {
+    /// Inline `mod` blocks around it within its file.
+    pub module: Vec<String>,
+    /// Its name.
+    pub name: String,
+    /// Its type as written.
+    pub ty: String,
+    /// `static mut`.
+    pub is_mut: bool,
+}
+
 /// What one file declares.
 #[derive(Clone, Debug, Default)]
 pub struct FileItems {
     /// Every named or tuple field of every struct and enum variant.
     pub fields: Vec<FieldDecl>,
+    /// Every struct, enum and union name.
+    pub types: Vec<String>,
+    /// Every static item.
+    pub statics: Vec<StaticDecl>,
 }
 
 impl FileItems {
@@ -41,6 +63,7 @@ impl FileItems {
             items: FileItems::default(),
             imports,
             async_locks: &known.async_locks,
+            module: Vec::new(),
         };
         c.visit_file(file);
         c.items
@@ -51,6 +74,7 @@ struct Collector<'a> {
     items: FileItems,
     imports: &'a Imports,
     async_locks: &'a [String],
+    module: Vec<String>,
 }
 
 impl Collector<'_> {
@@ -73,15 +97,37 @@ impl Collector<'_> {
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
+        self.items.types.push(it.ident.to_string());
         self.fields(&it.ident.to_string(), &it.fields);
         syn::visit::visit_item_struct(self, it);
     }
 
     fn visit_item_enum(&mut self, it: &'ast syn::ItemEnum) {
+        self.items.types.push(it.ident.to_string());
         for variant in &it.variants {
             self.fields(&it.ident.to_string(), &variant.fields);
         }
         syn::visit::visit_item_enum(self, it);
+    }
+
+    fn visit_item_union(&mut self, it: &'ast syn::ItemUnion) {
+        self.items.types.push(it.ident.to_string());
+        syn::visit::visit_item_union(self, it);
+    }
+
+    fn visit_item_static(&mut self, it: &'ast syn::ItemStatic) {
+        self.items.statics.push(StaticDecl {
+            module: self.module.clone(),
+            name: it.ident.to_string(),
+            ty: type_text(&it.ty),
+            is_mut: matches!(it.mutability, syn::StaticMutability::Mut(_)),
+        });
+    }
+
+    fn visit_item_mod(&mut self, it: &'ast syn::ItemMod) {
+        self.module.push(it.ident.to_string());
+        syn::visit::visit_item_mod(self, it);
+        self.module.pop();
     }
 
     // Bodies are flow's business; items nested in them are rare enough to skip here.
@@ -93,14 +139,42 @@ pub fn type_text(ty: &syn::Type) -> String {
     compact(&quote::ToTokens::to_token_stream(ty).to_string())
 }
 
-/// Token text without the spaces `proc_macro2` puts between tokens.
+/// Token text without the spaces `proc_macro2` puts between tokens, except one
+/// space between two words (`dyn Fn(u32)`, `&'a mut Cache`, `Arc<Mutex<T>>`).
 pub fn compact(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && out.chars().last().is_some_and(is_word) && is_word(c) {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+    out
 }
+/// Index of a crate in the run: a Cargo package, or all loose files together.
+pub type CrateId = u32;
 
 /// The crate-wide model joined from every file's [`FileItems`].
 #[derive(Clone, Debug, Default)]
 pub struct Model {
+    /// The crate of each file, by [`FileId`] index.
+    pub file_crate: Vec<CrateId>,
+    /// The module path of each file within its crate (`["cache", "disk"]` for
+    /// `src/cache/disk.rs`), by [`FileId`] index.
+    pub file_module: Vec<Vec<String>>,
+    /// Field types by crate, owner type and field name.
+    pub fields: HashMap<(CrateId, String), Vec<(String, String)>>,
+    /// Type names declared in each crate.
+    pub types: HashSet<(CrateId, String)>,
+    /// Statics by crate and name: their full module paths and types.
+    pub statics: HashMap<(CrateId, String), Vec<(Vec<String>, String)>>,
     /// Field name to the types declared for it anywhere in the run.
     pub field_types: BTreeMap<String, BTreeSet<String>>,
     /// Field names declared with an async lock type somewhere, and with a sync lock
@@ -110,11 +184,41 @@ pub struct Model {
 
 impl Model {
     /// Joins per-file declarations.
-    pub fn build<'a>(files: impl IntoIterator<Item = &'a FileItems>) -> Model {
-        let mut model = Model::default();
+    pub fn build<'a>(
+        n_files: usize,
+        files: impl IntoIterator<Item = (FileId, &'a SourceFile, &'a FileItems)>,
+    ) -> Model {
+        let mut model = Model {
+            file_crate: vec![0; n_files],
+            file_module: vec![Vec::new(); n_files],
+            ..Model::default()
+        };
+        let mut crate_ids: HashMap<Option<PathBuf>, CrateId> = HashMap::new();
         let mut sync_lock_fields = BTreeSet::new();
-        for items in files {
+        for (id, file, items) in files {
+            let next = crate_ids.len() as CrateId;
+            let krate = *crate_ids.entry(file.krate.clone()).or_insert(next);
+            let module = module_of(&file.path, file.krate.as_deref());
+            model.file_crate[id.0 as usize] = krate;
+            model.file_module[id.0 as usize] = module.clone();
+            for ty in &items.types {
+                model.types.insert((krate, ty.clone()));
+            }
+            for st in &items.statics {
+                let mut path = module.clone();
+                path.extend(st.module.iter().cloned());
+                model
+                    .statics
+                    .entry((krate, st.name.clone()))
+                    .or_default()
+                    .push((path, st.ty.clone()));
+            }
             for field in &items.fields {
+                model
+                    .fields
+                    .entry((krate, field.owner.clone()))
+                    .or_default()
+                    .push((field.name.clone(), field.ty.clone()));
                 if field.is_async_lock {
                     model.async_lock_fields.insert(field.name.clone());
                 } else if field.ty.contains("Mutex<") || field.ty.contains("RwLock<") {
@@ -133,6 +237,20 @@ impl Model {
         model
     }
 
+    /// The declared type of `owner.field` in a crate.
+    pub fn field_type(&self, krate: CrateId, owner: &str, field: &str) -> Option<&str> {
+        self.fields
+            .get(&(krate, owner.to_string()))?
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, ty)| ty.as_str())
+    }
+
+    /// Whether a type of this name is declared in the crate.
+    pub fn has_type(&self, krate: CrateId, name: &str) -> bool {
+        self.types.contains(&(krate, name.to_string()))
+    }
+
     /// Whether the field a lock path ends in (`self.state`) is declared as an async
     /// lock, and never as a sync one, anywhere in the run.
     pub fn is_async_lock_field(&self, name: &str) -> bool {
@@ -145,5 +263,96 @@ impl Model {
         self.field_types
             .get(name)
             .is_some_and(|tys| !tys.is_empty() && tys.iter().all(|t| t.contains("RefCell<")))
+    }
+}
+
+/// The module path of a file within its crate, from its path: `src/lib.rs` and
+/// `src/main.rs` are the root, `src/a.rs` and `src/a/mod.rs` are `a`, `src/a/b.rs`
+/// is `a::b`. Files outside `src/` (tests, examples) are roots of their own.
+pub fn module_of(path: &Path, krate: Option<&Path>) -> Vec<String> {
+    let rel = krate
+        .and_then(|k| path.strip_prefix(k).ok())
+        .unwrap_or(path);
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    let Some(src) = parts.iter().rposition(|p| p == "src") else {
+        return Vec::new();
+    };
+    let mut module: Vec<String> = parts[src + 1..].to_vec();
+    if let Some(last) = module.pop() {
+        let stem = last.strip_suffix(".rs").unwrap_or(&last).to_string();
+        let is_root = module.is_empty() && (stem == "lib" || stem == "main");
+        if stem != "mod" && !is_root {
+            module.push(stem);
+        }
+    }
+    if module.first().is_some_and(|m| m == "bin") {
+        return Vec::new();
+    }
+    module
+}
+
+/// A type as written reduced to the name of the type it is about: references,
+/// smart pointers and locks' contents are not it; generics are dropped
+/// (`&Arc<Inner<T>>` gives `Inner`, `Self` stays `Self`).
+pub fn type_name_of(ty: &str) -> Option<String> {
+    let mut t = ty.trim();
+    loop {
+        t = t.trim_start_matches('&').trim_start();
+        if let Some(rest) = t.strip_prefix("mut ") {
+            t = rest;
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix('\'') {
+            // A lifetime: `'a Foo`.
+            t = rest
+                .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
+                .trim_start();
+            continue;
+        }
+        let head = t.split('<').next().unwrap_or(t);
+        let last = head.rsplit("::").next().unwrap_or(head);
+        if matches!(last, "Arc" | "Rc" | "Box" | "Weak" | "Pin" | "CachePadded") && t.contains('<')
+        {
+            let inner = &t[head.len() + 1..];
+            t = inner.strip_suffix('>').unwrap_or(inner);
+            continue;
+        }
+        let name = last.trim();
+        let is_path = !name.is_empty()
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !matches!(name, "dyn" | "impl");
+        return is_path.then(|| name.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_paths_follow_the_file_layout() {
+        let k = Path::new("/p");
+        let m = |p: &str| module_of(Path::new(p), Some(k)).join("::");
+        assert_eq!(m("/p/src/lib.rs"), "");
+        assert_eq!(m("/p/src/main.rs"), "");
+        assert_eq!(m("/p/src/cache.rs"), "cache");
+        assert_eq!(m("/p/src/cache/mod.rs"), "cache");
+        assert_eq!(m("/p/src/cache/disk.rs"), "cache::disk");
+        assert_eq!(m("/p/tests/it.rs"), "");
+    }
+
+    #[test]
+    fn type_names_see_through_pointers() {
+        assert_eq!(type_name_of("&Arc<Inner<T>>").as_deref(), Some("Inner"));
+        assert_eq!(type_name_of("&'a mut Cache").as_deref(), Some("Cache"));
+        assert_eq!(type_name_of("crate::a::Pool").as_deref(), Some("Pool"));
+        assert_eq!(type_name_of("Box<dyn Fn()>"), None);
+        assert_eq!(
+            compact("& 'a mut Arc < dyn Fn (u32) + Send >"),
+            "&'a mut Arc<dyn Fn(u32)+Send>"
+        );
     }
 }
