@@ -158,6 +158,9 @@ pub fn compact(s: &str) -> String {
     }
     out
 }
+/// Where a static is declared (its full module path) and its type.
+pub type StaticAt = (Vec<String>, String);
+
 /// Index of a crate in the run: a Cargo package, or all loose files together.
 pub type CrateId = u32;
 
@@ -174,7 +177,7 @@ pub struct Model {
     /// Type names declared in each crate.
     pub types: HashSet<(CrateId, String)>,
     /// Statics by crate and name: their full module paths and types.
-    pub statics: HashMap<(CrateId, String), Vec<(Vec<String>, String)>>,
+    pub statics: HashMap<(CrateId, String), Vec<StaticAt>>,
     /// Field name to the types declared for it anywhere in the run.
     pub field_types: BTreeMap<String, BTreeSet<String>>,
     /// Field names declared with an async lock type somewhere, and with a sync lock
