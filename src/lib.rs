@@ -20,6 +20,7 @@ pub mod config;
 pub mod discover;
 pub mod error;
 pub mod flow;
+pub mod graph;
 pub mod model;
 pub mod report;
 pub mod rules;
@@ -189,10 +190,12 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
             .map(|(id, f)| (*id, sources.get(*id), &f.items)),
     );
     let flows: Vec<(FileId, FileFlows)> = facts.into_iter().map(|(id, f)| (id, f.flows)).collect();
+    let graph = graph::Graph::build(&flows, &model);
     let cx = rules::RuleCx {
         sources: &sources,
         flows: &flows,
         model: &model,
+        graph: &graph,
     };
     let mut findings = Vec::new();
     for rule in rules::ALL {

@@ -17,6 +17,10 @@ macro_rules! fixture_tests {
 fixture_tests! {
     lock_across_await => "lock-across-await",
     lock_across_blocking => "lock-across-blocking",
+    lock_across_callback => "lock-across-callback",
+    double_lock => "double-lock",
+    lock_order_inversion => "lock-order-inversion",
+    check_then_act => "check-then-act",
     discarded_guard => "discarded-guard",
     blocking_in_async => "blocking-in-async",
 }

@@ -6,12 +6,17 @@
 pub mod support;
 
 mod blocking_in_async;
+mod check_then_act;
 mod discarded_guard;
+mod double_lock;
 mod lock_across_await;
 mod lock_across_blocking;
+mod lock_across_callback;
+mod lock_order_inversion;
 
 use crate::config::Level;
 use crate::flow::{Body, FileFlows};
+use crate::graph::{BodyIdx, Graph};
 use crate::model::Model;
 use crate::report::finding::{FileId, Finding};
 use crate::source::SourceMap;
@@ -53,6 +58,8 @@ pub struct RuleCx<'a> {
     pub flows: &'a [(FileId, FileFlows)],
     /// The crate-wide model.
     pub model: &'a Model,
+    /// Lock identities, call resolution, summaries and the lock-order graph.
+    pub graph: &'a Graph,
 }
 
 impl RuleCx<'_> {
@@ -61,6 +68,11 @@ impl RuleCx<'_> {
         self.flows
             .iter()
             .flat_map(|(f, flows)| flows.bodies.iter().map(move |b| (*f, b)))
+    }
+
+    /// Every body in the run with its index in the graph.
+    pub fn indexed_bodies(&self) -> impl Iterator<Item = (BodyIdx, &Body)> {
+        (0..self.graph.bodies.len()).map(move |i| (i, self.graph.body(self.flows, i)))
     }
 }
 
@@ -76,6 +88,10 @@ pub trait Rule: Sync {
 pub const ALL: &[&dyn Rule] = &[
     &lock_across_await::LockAcrossAwait,
     &lock_across_blocking::LockAcrossBlocking,
+    &lock_across_callback::LockAcrossCallback,
+    &double_lock::DoubleLock,
+    &lock_order_inversion::LockOrderInversion,
+    &check_then_act::CheckThenAct,
     &discarded_guard::DiscardedGuard,
     &blocking_in_async::BlockingInAsync,
 ];

@@ -122,10 +122,15 @@ pub fn compare(rule: &str, file_name: &str, text: &str, report: &Report) -> Vec<
             ));
         }
     }
+    // A label may belong to a finding whose primary site is in another file.
+    let label_in_file =
+        |l: &synclint::Label| report.sources.get(l.span.file).display_path() == file_name;
     for e in expects.iter().filter(|e| e.is_label) {
-        let hit = findings
-            .iter()
-            .any(|f| f.labels.iter().any(|l| l.span.line == e.line));
+        let hit = report.findings.iter().filter(|f| f.rule == rule).any(|f| {
+            f.labels
+                .iter()
+                .any(|l| l.span.line == e.line && label_in_file(l))
+        });
         if !hit {
             problems.push(format!(
                 "missing label: {file_name}:{}: {rule} | {}",
@@ -166,31 +171,72 @@ pub fn check_text(rule: &str, file_name: &str, text: &str) -> Vec<String> {
 }
 
 /// Checks every `.rs` fixture under `fixtures/<rule>/`; panics with every mismatch.
+///
+/// A folder with a `Cargo.toml` is one crate: its files are checked together, as
+/// one package, so that findings can cross files. Other files are checked alone.
 #[track_caller]
 pub fn check_fixture_dir(rule: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(rule);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("fixtures").join(rule);
     let mut problems = Vec::new();
     let mut n_files = 0;
     let mut entries: Vec<_> = walkdir::WalkDir::new(&dir)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .map(|e| e.into_path())
         .collect();
-    entries.sort_by(|a, b| a.path().cmp(b.path()));
-    for entry in entries {
-        let text = std::fs::read_to_string(entry.path()).expect("fixture is readable");
-        let name = entry
-            .path()
-            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-            .unwrap_or(entry.path())
+    entries.sort();
+    let crate_of = |p: &Path| {
+        p.ancestors()
+            .take_while(|a| a.starts_with(&dir) && *a != dir.as_path())
+            .find(|a| a.join("Cargo.toml").is_file())
+            .map(Path::to_path_buf)
+    };
+    let rel = |p: &Path| {
+        p.strip_prefix(root)
+            .unwrap_or(p)
             .to_string_lossy()
-            .replace('\\', "/");
-        n_files += 1;
-        problems.extend(check_text(rule, &name, &text));
+            .replace('\\', "/")
+    };
+    let mut crates: std::collections::BTreeMap<std::path::PathBuf, Vec<std::path::PathBuf>> =
+        Default::default();
+    for path in entries {
+        match crate_of(&path) {
+            Some(krate) => crates.entry(krate).or_default().push(path),
+            None => {
+                let text = std::fs::read_to_string(&path).expect("fixture is readable");
+                n_files += 1;
+                problems.extend(check_text(rule, &rel(&path), &text));
+            }
+        }
+    }
+    for (krate, paths) in crates {
+        let texts: Vec<(String, String)> = paths
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).expect("fixture is readable");
+                (rel(p), text)
+            })
+            .collect();
+        let krate_rel = std::path::PathBuf::from(rel(&krate));
+        let files = texts
+            .iter()
+            .map(|(name, text)| {
+                let edition = header_edition(text).unwrap_or_default();
+                SourceFile::new(name.as_str(), text.as_str(), edition)
+                    .with_krate(Some(krate_rel.clone()))
+            })
+            .collect();
+        let report = run_rule(rule, files);
+        n_files += texts.len();
+        for (name, text) in &texts {
+            problems.extend(compare(rule, name, text, &report));
+        }
     }
     assert!(n_files > 0, "no fixtures in {}", dir.display());
+    problems.sort();
+    problems.dedup();
     assert!(
         problems.is_empty(),
         "{} mismatch(es) in fixtures/{rule}:\n  {}",

@@ -4,8 +4,36 @@
 //! Nothing here looks at syntax; it works on flows, the model and findings.
 
 use crate::flow::{Body, Guard, GuardKind};
+use crate::graph::{Hop, LockId};
 use crate::model::Model;
 use crate::report::finding::{Label, Span};
+
+/// Whether two resolved locks are the same lock: same class, same known object.
+pub fn same_lock(a: &LockId, b: &LockId) -> bool {
+    a.krate == b.krate && a.class == b.class && a.obj.is_some() && a.obj == b.obj
+}
+
+/// Whether a guard is a `RefCell` borrow rather than a lock guard.
+pub fn is_borrow(kind: GuardKind) -> bool {
+    matches!(kind, GuardKind::Borrow | GuardKind::BorrowMut)
+}
+
+/// Labels for each call on a chain: "calls `helper`".
+pub fn hop_labels(chain: &[Hop]) -> Vec<Label> {
+    chain
+        .iter()
+        .map(|h| label(h.site, format!("calls `{}`", h.callee)))
+        .collect()
+}
+
+/// A chain as text for messages: "through `a` → `b`".
+pub fn chain_text(chain: &[Hop]) -> String {
+    if chain.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = chain.iter().map(|h| format!("`{}`", h.callee)).collect();
+    format!(" through {}", names.join(" → "))
+}
 
 /// Whether a guard really is a lock guard or a `RefCell` borrow: `borrow()` counts only
 /// when the receiver is known to be a `RefCell`, from the body or the crate's fields.
@@ -26,9 +54,8 @@ pub fn is_real_guard(guard: &Guard, model: &Model) -> bool {
 }
 
 /// Whether a guard is held across `.await` and blocking calls in a way the
-/// lock-across rules report: a real, synchronous-lock guard that is not the
-/// test-serialisation pattern and not a `try_` guard... `try_lock` guards do hold
-/// the lock once taken, so they count too.
+/// lock-across rules report: a real guard that is not the test-serialisation
+/// pattern. `try_lock` guards hold the lock once taken, so they count too.
 pub fn is_held_guard(guard: &Guard, model: &Model) -> bool {
     is_real_guard(guard, model) && !guard.serialises_test
 }

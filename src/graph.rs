@@ -1,0 +1,825 @@
+//! The crate-wide layer over the per-body flows: lock identities, call resolution,
+//! function summaries computed to a fixpoint, and the lock-order graph with its
+//! cycles.
+//!
+//! Lock identity is a class and an object. The class names the lock across the
+//! crate: `Cache.state` for `self.state` in `impl Cache` (following field types, so
+//! `self.inner.state` with `inner: Arc<Inner>` is `Inner.state`), `static NAME` for a
+//! static, or a name local to one function for a lock held in a local. The object is
+//! the place the lock belongs to as the function sees it (`self`, `self.inner`,
+//! `other`); two guards are the same lock when both match.
+//!
+//! Calls resolve through `self.method()`, `x.method()` with a declared type,
+//! `Self::f()`, `Type::f()` and in-crate paths; a call with several candidates, or on
+//! a receiver whose type is not known, resolves to nothing rather than to a guess.
+//! Nothing here reads syntax.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use crate::flow::{Body, BodyKind, Call, EventKind, FileFlows, GuardKind, LockPath};
+use crate::model::{type_name_of, CrateId, Model};
+use crate::report::finding::{FileId, Span};
+
+/// Index of a body in [`Graph::bodies`].
+pub type BodyIdx = usize;
+
+/// Longest call chain followed from a function.
+const MAX_CHAIN: usize = 8;
+/// Most locks (and blocking calls) a summary keeps.
+const MAX_SUMMARY: usize = 64;
+
+/// Where a body is: its file's index in the run's flows and its index there.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyAt {
+    /// Index into the flows slice.
+    pub flow: usize,
+    /// Index into that file's bodies.
+    pub body: usize,
+    /// The file.
+    pub file: FileId,
+}
+
+/// A resolved lock: which lock (class) on which object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LockId {
+    /// The crate the class belongs to.
+    pub krate: CrateId,
+    /// `Type.field`, `static NAME`, or a function-local name.
+    pub class: String,
+    /// The object the lock is a field of, as seen from the function holding it
+    /// (`["self"]`, `["self", "inner"]`, `["other"]`, `["static"]`); `None` when the
+    /// syntax does not show it.
+    pub obj: Option<Vec<String>>,
+}
+
+impl LockId {
+    /// A short name for messages: `Type.field`, the static's name, or the local
+    /// variable's name.
+    pub fn name(&self) -> &str {
+        if let Some(s) = self.class.strip_prefix("static ") {
+            return s;
+        }
+        if self.class.contains('#') {
+            return self.class.rsplit("::").next().unwrap_or(&self.class);
+        }
+        &self.class
+    }
+}
+
+/// One call on a chain from a function down to a site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hop {
+    /// The call site.
+    pub site: Span,
+    /// The callee's name (`helper`, `Cache::load`).
+    pub callee: String,
+}
+
+/// A lock a function takes while it runs, directly or through calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taken {
+    /// The lock, in the frame of the function the summary belongs to.
+    pub lock: LockId,
+    /// How it is taken.
+    pub kind: GuardKind,
+    /// `try_lock` and friends, which never wait.
+    pub is_try: bool,
+    /// `read_recursive`, which may be taken again by a reader.
+    pub is_recursive: bool,
+    /// An async lock.
+    pub is_async: bool,
+    /// The acquisition.
+    pub site: Span,
+    /// The calls from the function down to the acquisition (empty when direct).
+    pub chain: Vec<Hop>,
+}
+
+/// A blocking call a function makes while it runs, directly or through calls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockingSite {
+    /// What blocks ("`fs::read` reads a file").
+    pub why: String,
+    /// The blocking call.
+    pub site: Span,
+    /// The calls from the function down to it.
+    pub chain: Vec<Hop>,
+}
+
+/// What calling a function does, as far as locks and blocking go.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Locks it takes.
+    pub takes: Vec<Taken>,
+    /// Blocking calls it makes.
+    pub blocks: Vec<BlockingSite>,
+    /// Its first `.await`, for an async function.
+    pub first_await: Option<Span>,
+}
+
+/// An edge of the lock-order graph: `to` taken while `from` is held.
+#[derive(Clone, Debug)]
+pub struct OrderEdge {
+    /// The lock held.
+    pub from: LockId,
+    /// The lock taken.
+    pub to: LockId,
+    /// Where `from` was acquired.
+    pub held_site: Span,
+    /// Where `to` is acquired.
+    pub taken_site: Span,
+    /// Calls between the function holding `from` and the acquisition of `to`.
+    pub chain: Vec<Hop>,
+    /// The function holding `from`.
+    pub holder: BodyIdx,
+}
+
+/// The crate-wide graph.
+pub struct Graph {
+    /// Every body of the run.
+    pub bodies: Vec<BodyAt>,
+    /// The crate of each body.
+    pub crate_of: Vec<CrateId>,
+    /// Each body's guards, resolved.
+    pub guard_ids: Vec<Vec<Option<LockId>>>,
+    /// Each body's events' resolved callees (`None` when not a call or unresolved).
+    pub callees: Vec<Vec<Option<BodyIdx>>>,
+    /// Each body's summary.
+    pub summaries: Vec<Summary>,
+    /// Lock-order edges, by (from class, to class).
+    pub edges: Vec<OrderEdge>,
+}
+
+/// A function's resolution key.
+struct FnInfo {
+    name: String,
+    self_ty: Option<String>,
+    module: Vec<String>,
+    krate: CrateId,
+    callable: bool,
+}
+
+impl Graph {
+    /// Builds the graph over every body of the run.
+    pub fn build(flows: &[(FileId, FileFlows)], model: &Model) -> Graph {
+        let mut bodies = Vec::new();
+        for (fi, (file, ff)) in flows.iter().enumerate() {
+            for bi in 0..ff.bodies.len() {
+                bodies.push(BodyAt {
+                    flow: fi,
+                    body: bi,
+                    file: *file,
+                });
+            }
+        }
+        let body_of = |at: &BodyAt| &flows[at.flow].1.bodies[at.body];
+        let infos: Vec<FnInfo> = bodies
+            .iter()
+            .map(|at| {
+                let b = body_of(at);
+                let krate = model
+                    .file_crate
+                    .get(at.file.0 as usize)
+                    .copied()
+                    .unwrap_or(0);
+                let mut module = model
+                    .file_module
+                    .get(at.file.0 as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                module.extend(b.module.iter().cloned());
+                FnInfo {
+                    name: b.name.clone(),
+                    self_ty: b.self_ty.as_deref().and_then(type_name_of),
+                    module,
+                    krate,
+                    callable: matches!(b.kind, BodyKind::Fn | BodyKind::Method),
+                }
+            })
+            .collect();
+        let mut by_name: HashMap<&str, Vec<BodyIdx>> = HashMap::new();
+        for (i, info) in infos.iter().enumerate() {
+            if info.callable {
+                by_name.entry(info.name.as_str()).or_default().push(i);
+            }
+        }
+        let resolver = Resolver {
+            infos: &infos,
+            by_name: &by_name,
+        };
+
+        let crate_of: Vec<CrateId> = infos.iter().map(|i| i.krate).collect();
+        let guard_ids: Vec<Vec<Option<LockId>>> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, at)| {
+                let b = body_of(at);
+                b.guards
+                    .iter()
+                    .map(|g| lock_id(model, &infos[i], i, b, &g.lock))
+                    .collect()
+            })
+            .collect();
+        let callees: Vec<Vec<Option<BodyIdx>>> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, at)| {
+                body_of(at)
+                    .events
+                    .iter()
+                    .map(|e| match &e.kind {
+                        EventKind::Call(call) => resolver.resolve(i, call, body_of(at)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+
+        let mut graph = Graph {
+            bodies,
+            crate_of,
+            guard_ids,
+            callees,
+            summaries: Vec::new(),
+            edges: Vec::new(),
+        };
+        graph.summaries = graph.fixpoint(flows);
+        graph.edges = graph.order_edges(flows);
+        graph
+    }
+
+    /// The body at an index.
+    pub fn body<'f>(&self, flows: &'f [(FileId, FileFlows)], i: BodyIdx) -> &'f Body {
+        let at = self.bodies[i];
+        &flows[at.flow].1.bodies[at.body]
+    }
+
+    fn direct_summary(&self, flows: &[(FileId, FileFlows)], i: BodyIdx) -> Summary {
+        let b = self.body(flows, i);
+        let mut s = Summary::default();
+        for (g, guard) in b.guards.iter().enumerate() {
+            if matches!(guard.kind, GuardKind::Borrow | GuardKind::BorrowMut) {
+                continue;
+            }
+            let Some(lock) = &self.guard_ids[i][g] else {
+                continue;
+            };
+            // Only locks a caller can name matter outside: its own and statics.
+            let visible = lock
+                .obj
+                .as_ref()
+                .and_then(|o| o.first())
+                .is_some_and(|r| r == "self" || r == "static");
+            if visible {
+                push_taken(
+                    &mut s.takes,
+                    Taken {
+                        lock: lock.clone(),
+                        kind: guard.kind,
+                        is_try: guard.is_try,
+                        is_recursive: guard.method == "read_recursive",
+                        is_async: guard.is_async,
+                        site: guard.acquired,
+                        chain: Vec::new(),
+                    },
+                );
+            }
+        }
+        for e in &b.events {
+            match &e.kind {
+                EventKind::Call(c) => {
+                    if let Some(why) = &c.blocking {
+                        if s.blocks.len() < MAX_SUMMARY {
+                            s.blocks.push(BlockingSite {
+                                why: why.clone(),
+                                site: e.span,
+                                chain: Vec::new(),
+                            });
+                        }
+                    }
+                }
+                EventKind::Await if b.is_async && s.first_await.is_none() => {
+                    s.first_await = Some(e.span);
+                }
+                _ => {}
+            }
+        }
+        s
+    }
+
+    /// Summaries to a fixpoint: each function's own locks and blocking calls plus
+    /// those of every function it calls, with the call chain kept. Recursion ends
+    /// because summaries only grow and are capped.
+    fn fixpoint(&self, flows: &[(FileId, FileFlows)]) -> Vec<Summary> {
+        let n = self.bodies.len();
+        let direct: Vec<Summary> = (0..n).map(|i| self.direct_summary(flows, i)).collect();
+        let mut callers: Vec<Vec<BodyIdx>> = vec![Vec::new(); n];
+        for (i, cs) in self.callees.iter().enumerate() {
+            for &k in cs.iter().flatten() {
+                if k != i && !callers[k].contains(&i) {
+                    callers[k].push(i);
+                }
+            }
+        }
+        let mut summaries = direct.clone();
+        let mut queue: VecDeque<BodyIdx> = (0..n).filter(|&i| !callers[i].is_empty()).collect();
+        let mut queued = vec![false; n];
+        for &i in &queue {
+            queued[i] = true;
+        }
+        // Every caller of a function with something to report must see it.
+        for i in 0..n {
+            let s = &direct[i];
+            if !s.takes.is_empty() || !s.blocks.is_empty() {
+                for &c in &callers[i] {
+                    if !queued[c] {
+                        queued[c] = true;
+                        queue.push_back(c);
+                    }
+                }
+            }
+        }
+        let mut budget = n.saturating_mul(16).max(1024);
+        while let Some(i) = queue.pop_front() {
+            queued[i] = false;
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            let mut s = direct[i].clone();
+            let b = self.body(flows, i);
+            for (ei, e) in b.events.iter().enumerate() {
+                let (Some(k), Some(call)) = (self.callees[i][ei], e.call()) else {
+                    continue;
+                };
+                if k == i {
+                    continue;
+                }
+                let hop = Hop {
+                    site: e.span,
+                    callee: self.callee_name(flows, k),
+                };
+                for t in &summaries[k].takes {
+                    if t.chain.len() + 1 > MAX_CHAIN {
+                        continue;
+                    }
+                    let mut t = t.clone();
+                    t.lock.obj = map_obj(t.lock.obj.as_deref(), call);
+                    t.chain.insert(0, hop.clone());
+                    push_taken(&mut s.takes, t);
+                }
+                for bl in &summaries[k].blocks {
+                    if bl.chain.len() + 1 > MAX_CHAIN || s.blocks.len() >= MAX_SUMMARY {
+                        continue;
+                    }
+                    if s.blocks.iter().any(|x| x.site == bl.site) {
+                        continue;
+                    }
+                    let mut bl = bl.clone();
+                    bl.chain.insert(0, hop.clone());
+                    s.blocks.push(bl);
+                }
+            }
+            if s != summaries[i] {
+                summaries[i] = s;
+                for &c in &callers[i] {
+                    if !queued[c] {
+                        queued[c] = true;
+                        queue.push_back(c);
+                    }
+                }
+            }
+        }
+        summaries
+    }
+
+    /// The name a callee is shown by: `helper`, or `Type::helper` for a method.
+    pub fn callee_name(&self, flows: &[(FileId, FileFlows)], k: BodyIdx) -> String {
+        let b = self.body(flows, k);
+        match b.self_ty.as_deref().and_then(type_name_of) {
+            Some(t) => format!("{t}::{}", b.name),
+            None => b.name.clone(),
+        }
+    }
+
+    /// The locks a call at event `ei` of body `i` takes, in `i`'s frame, with the
+    /// call as the first hop.
+    pub fn taken_through(
+        &self,
+        flows: &[(FileId, FileFlows)],
+        i: BodyIdx,
+        ei: usize,
+    ) -> Vec<Taken> {
+        let Some(k) = self.callees[i][ei] else {
+            return Vec::new();
+        };
+        let b = self.body(flows, i);
+        let e = &b.events[ei];
+        let Some(call) = e.call() else {
+            return Vec::new();
+        };
+        let hop = Hop {
+            site: e.span,
+            callee: self.callee_name(flows, k),
+        };
+        self.summaries[k]
+            .takes
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                t.lock.obj = map_obj(t.lock.obj.as_deref(), call);
+                t.chain.insert(0, hop.clone());
+                t
+            })
+            .collect()
+    }
+
+    /// The blocking calls a call at event `ei` of body `i` makes, with the call as
+    /// the first hop.
+    pub fn blocks_through(
+        &self,
+        flows: &[(FileId, FileFlows)],
+        i: BodyIdx,
+        ei: usize,
+    ) -> Vec<BlockingSite> {
+        let Some(k) = self.callees[i][ei] else {
+            return Vec::new();
+        };
+        let e = &self.body(flows, i).events[ei];
+        let hop = Hop {
+            site: e.span,
+            callee: self.callee_name(flows, k),
+        };
+        self.summaries[k]
+            .blocks
+            .iter()
+            .map(|bl| {
+                let mut bl = bl.clone();
+                bl.chain.insert(0, hop.clone());
+                bl
+            })
+            .collect()
+    }
+
+    /// Every "B taken while A is held" in the run, directly or through calls.
+    /// `try_` acquisitions never wait and add no edge; `RefCell` borrows are not
+    /// locks; a lock taken again while held is a double lock, not an order.
+    fn order_edges(&self, flows: &[(FileId, FileFlows)]) -> Vec<OrderEdge> {
+        let mut edges = Vec::new();
+        for i in 0..self.bodies.len() {
+            let b = self.body(flows, i);
+            if b.guards.is_empty() {
+                continue;
+            }
+            for (ei, e) in b.events.iter().enumerate() {
+                if e.live.is_empty() {
+                    continue;
+                }
+                let taken: Vec<(LockId, Span, Vec<Hop>)> = match &e.kind {
+                    EventKind::Acquire(g) => {
+                        let guard = &b.guards[*g];
+                        match (&self.guard_ids[i][*g], guard.is_try, guard.kind) {
+                            (
+                                Some(id),
+                                false,
+                                GuardKind::Mutex | GuardKind::Read | GuardKind::Write,
+                            ) => {
+                                vec![(id.clone(), guard.acquired, Vec::new())]
+                            }
+                            _ => Vec::new(),
+                        }
+                    }
+                    EventKind::Call(_) => self
+                        .taken_through(flows, i, ei)
+                        .into_iter()
+                        .filter(|t| !t.is_try)
+                        .map(|t| (t.lock, t.site, t.chain))
+                        .collect(),
+                    EventKind::Await => Vec::new(),
+                };
+                for (to, taken_site, chain) in taken {
+                    for &h in &e.live {
+                        let held = &b.guards[h];
+                        if matches!(held.kind, GuardKind::Borrow | GuardKind::BorrowMut) {
+                            continue;
+                        }
+                        let Some(from) = &self.guard_ids[i][h] else {
+                            continue;
+                        };
+                        if from.class == to.class || from.krate != to.krate {
+                            continue;
+                        }
+                        edges.push(OrderEdge {
+                            from: from.clone(),
+                            to: to.clone(),
+                            held_site: held.acquired,
+                            taken_site,
+                            chain: chain.clone(),
+                            holder: i,
+                        });
+                    }
+                }
+            }
+        }
+        edges
+    }
+
+    /// Cycles of the lock-order graph, each once: the edges around it, one witness
+    /// per step. Classes are compared within a crate.
+    pub fn cycles(&self) -> Vec<Vec<&OrderEdge>> {
+        // One witness per (from, to) class pair: the first found, in a stable order.
+        let mut witness: BTreeMap<(CrateId, &str, &str), &OrderEdge> = BTreeMap::new();
+        for e in &self.edges {
+            witness
+                .entry((e.from.krate, e.from.class.as_str(), e.to.class.as_str()))
+                .or_insert(e);
+        }
+        let mut succ: BTreeMap<(CrateId, &str), BTreeSet<&str>> = BTreeMap::new();
+        for &(k, a, b) in witness.keys() {
+            succ.entry((k, a)).or_default().insert(b);
+        }
+        let mut out = Vec::new();
+        let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
+        for (&(k, start), _) in succ.iter() {
+            // Simple cycles through `start` whose other nodes sort after it, so that
+            // each cycle is found once, from its smallest node.
+            let mut stack: Vec<&str> = vec![start];
+            find_cycles(k, start, &succ, &mut stack, &mut |cycle: &[&str]| {
+                let key: Vec<String> = cycle.iter().map(|s| s.to_string()).collect();
+                if seen.insert(key) {
+                    let mut edges = Vec::new();
+                    for w in 0..cycle.len() {
+                        let a = cycle[w];
+                        let b = cycle[(w + 1) % cycle.len()];
+                        if let Some(e) = witness.get(&(k, a, b)) {
+                            edges.push(*e);
+                        }
+                    }
+                    out.push(edges);
+                }
+            });
+            if out.len() > 1000 {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// Depth-first search for simple cycles back to `start` through nodes greater than
+/// it, at most six locks long.
+fn find_cycles<'a>(
+    k: CrateId,
+    start: &'a str,
+    succ: &BTreeMap<(CrateId, &'a str), BTreeSet<&'a str>>,
+    stack: &mut Vec<&'a str>,
+    found: &mut dyn FnMut(&[&'a str]),
+) {
+    let Some(&last) = stack.last() else {
+        return;
+    };
+    let Some(next) = succ.get(&(k, last)) else {
+        return;
+    };
+    for &n in next {
+        if n == start && stack.len() >= 2 {
+            found(stack);
+        } else if n > start && !stack.contains(&n) && stack.len() < 6 {
+            stack.push(n);
+            find_cycles(k, start, succ, stack, found);
+            stack.pop();
+        }
+    }
+}
+
+/// Adds a lock to a summary unless the same lock taken the same way is there.
+fn push_taken(takes: &mut Vec<Taken>, t: Taken) {
+    if takes.len() >= MAX_SUMMARY {
+        return;
+    }
+    let dup = takes
+        .iter()
+        .any(|x| x.lock == t.lock && x.kind == t.kind && x.is_try == t.is_try);
+    if !dup {
+        takes.push(t);
+    }
+}
+
+/// A callee's object path in the caller's frame: the callee's `self` is the call's
+/// receiver; statics stay statics; anything else is unknown to the caller.
+fn map_obj(obj: Option<&[String]>, call: &Call) -> Option<Vec<String>> {
+    let obj = obj?;
+    match obj.first().map(String::as_str) {
+        Some("static") => Some(obj.to_vec()),
+        Some("self") => {
+            let recv = call.receiver.as_ref()?.segments.as_ref()?;
+            if !call.is_method {
+                return None;
+            }
+            let mut out = recv.clone();
+            out.extend(obj[1..].iter().cloned());
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Resolves calls to in-crate functions.
+struct Resolver<'a> {
+    infos: &'a [FnInfo],
+    by_name: &'a HashMap<&'a str, Vec<BodyIdx>>,
+}
+
+impl Resolver<'_> {
+    fn resolve(&self, caller: BodyIdx, call: &Call, body: &Body) -> Option<BodyIdx> {
+        let me = &self.infos[caller];
+        if call.is_method {
+            let name = call.callee.strip_prefix('.')?;
+            let recv = call.receiver.as_ref()?;
+            let segs = recv.segments.as_ref()?;
+            // `self.m()` resolves in the impl's type; `x.m()` in `x`'s declared type.
+            let ty = if segs.len() == 1 && segs[0] == "self" {
+                me.self_ty.clone()?
+            } else if segs.len() == 1 {
+                type_name_of(recv.root_ty.as_deref()?)?
+            } else {
+                return None;
+            };
+            return self.unique(name, me.krate, |f| {
+                f.self_ty.as_deref() == Some(ty.as_str())
+            });
+        }
+        let segs: Vec<&str> = call.callee.split("::").collect();
+        let (&name, quals) = segs.split_last()?;
+        if !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            return None;
+        }
+        match quals {
+            [] => {
+                // A plain name: a function of this module, unless a parameter or
+                // local of the same name shadows it.
+                if body.params.iter().any(|(p, _)| p == name) {
+                    return None;
+                }
+                self.unique(name, me.krate, |f| {
+                    f.self_ty.is_none() && f.module == me.module
+                })
+            }
+            ["Self"] => {
+                let ty = me.self_ty.clone()?;
+                self.unique(name, me.krate, |f| {
+                    f.self_ty.as_deref() == Some(ty.as_str())
+                })
+            }
+            [.., ty] if ty.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                self.unique(name, me.krate, |f| f.self_ty.as_deref() == Some(*ty))
+            }
+            _ => {
+                let target = module_target(&me.module, quals)?;
+                self.unique(name, me.krate, |f| {
+                    f.self_ty.is_none() && module_matches(&f.module, &target)
+                })
+            }
+        }
+    }
+
+    fn unique(&self, name: &str, krate: CrateId, ok: impl Fn(&FnInfo) -> bool) -> Option<BodyIdx> {
+        let mut found = None;
+        for &i in self.by_name.get(name)? {
+            let f = &self.infos[i];
+            if f.krate == krate && ok(f) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(i);
+            }
+        }
+        found
+    }
+}
+
+/// The module a qualified path names, from the caller's module: `crate::a::b`,
+/// `self::a`, `super::a`, or `a::b` relative to the caller (a child module).
+fn module_target(current: &[String], quals: &[&str]) -> Option<Target> {
+    let mut quals = quals;
+    let mut base: Vec<String> = current.to_vec();
+    let mut absolute = false;
+    match quals.first() {
+        Some(&"crate") => {
+            base.clear();
+            absolute = true;
+            quals = &quals[1..];
+        }
+        Some(&"self") => {
+            absolute = true;
+            quals = &quals[1..];
+        }
+        Some(&"super") => {
+            absolute = true;
+            while quals.first() == Some(&"super") {
+                base.pop()?;
+                quals = &quals[1..];
+            }
+        }
+        _ => {}
+    }
+    base.extend(quals.iter().map(|s| s.to_string()));
+    Some(Target {
+        path: base,
+        tail: quals.iter().map(|s| s.to_string()).collect(),
+        absolute,
+    })
+}
+
+/// A module a path names: exactly, or (for a relative path) any module ending so.
+struct Target {
+    path: Vec<String>,
+    tail: Vec<String>,
+    absolute: bool,
+}
+
+fn module_matches(module: &[String], t: &Target) -> bool {
+    if module == t.path.as_slice() {
+        return true;
+    }
+    !t.absolute && !t.tail.is_empty() && module.ends_with(&t.tail)
+}
+
+/// Resolves a guard's lock to a crate-wide identity.
+fn lock_id(
+    model: &Model,
+    me: &FnInfo,
+    idx: BodyIdx,
+    body: &Body,
+    lock: &LockPath,
+) -> Option<LockId> {
+    let segs = lock.segments.as_ref()?;
+    let root = segs.first()?;
+    let krate = me.krate;
+    let id = |class: String, obj: Option<Vec<String>>| Some(LockId { krate, class, obj });
+    if root == "self" {
+        let ty = me.self_ty.clone()?;
+        if segs.len() == 1 {
+            return id(ty, Some(segs.clone()));
+        }
+        let class = chase(model, krate, ty, &segs[1..]);
+        return id(class, Some(segs[..segs.len() - 1].to_vec()));
+    }
+    let is_param = body.params.iter().any(|(p, _)| p == root);
+    let is_static =
+        |name: &str| model.statics.contains_key(&(krate, name.to_string())) || is_screaming(name);
+    if !is_param && lock.root_ty.is_none() {
+        // `STATE`, `STATE.inner`, `crate::cache::STATE`: a static.
+        if is_static(root) {
+            return id(
+                format!("static {}", segs.join(".")),
+                Some(vec!["static".to_string()]),
+            );
+        }
+        let last = segs.last()?;
+        if segs.len() >= 2
+            && is_static(last)
+            && segs[..segs.len() - 1]
+                .iter()
+                .all(|s| s.starts_with(|c: char| c.is_lowercase()))
+        {
+            return id(format!("static {last}"), Some(vec!["static".to_string()]));
+        }
+    }
+    if segs.len() == 1 {
+        // A lock in a local or parameter: only this function knows it.
+        return id(
+            format!("{}::{}#{idx}::{root}", me.module.join("::"), me.name),
+            Some(segs.clone()),
+        );
+    }
+    let ty = type_name_of(lock.root_ty.as_deref()?)?;
+    let class = chase(model, krate, ty, &segs[1..]);
+    id(class, Some(segs[..segs.len() - 1].to_vec()))
+}
+
+/// `Type` followed along `fields` through declared field types while they name types
+/// of the crate: `Outer` + `inner.state` with `inner: Arc<Inner>` gives `Inner.state`.
+fn chase(model: &Model, krate: CrateId, mut ty: String, fields: &[String]) -> String {
+    let mut used = 0;
+    for f in &fields[..fields.len().saturating_sub(1)] {
+        let next = model
+            .field_type(krate, &ty, f)
+            .and_then(type_name_of)
+            .filter(|t| model.has_type(krate, t));
+        match next {
+            Some(t) => {
+                ty = t;
+                used += 1;
+            }
+            None => break,
+        }
+    }
+    format!("{ty}.{}", fields[used..].join("."))
+}
+
+fn is_screaming(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}

@@ -1,0 +1,96 @@
+//! `check-then-act`: a condition tested under one acquisition, and acted on under a
+//! later acquisition of the same lock. Page: rules/check-then-act.md.
+
+use crate::config::Level;
+use crate::flow::{EventKind, GuardKind};
+use crate::report::finding::{Finding, Severity};
+use crate::rules::support::{is_borrow, label, same_lock};
+use crate::rules::{Rule, RuleCx, RuleMeta};
+
+/// The `check-then-act` rule.
+pub(crate) struct CheckThenAct;
+
+static META: RuleMeta = RuleMeta {
+    id: "check-then-act",
+    default: Level::Warn,
+    doc: include_str!("../../rules/check-then-act.md"),
+};
+
+/// Methods that look at the state again: an act that calls one of these under its
+/// own guard re-checks, and is correct.
+const RECHECKS: &[&str] = &[
+    "get",
+    "get_mut",
+    "contains_key",
+    "contains",
+    "entry",
+    "is_empty",
+    "is_none",
+    "is_some",
+    "len",
+    "first",
+    "last",
+    "binary_search",
+    "try_insert",
+    "get_or_insert_with",
+    "iter",
+    "keys",
+    "values",
+];
+
+impl Rule for CheckThenAct {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        for (i, body) in cx.indexed_bodies() {
+            let ids = &cx.graph.guard_ids[i];
+            for e in &body.events {
+                let EventKind::Acquire(act) = e.kind else {
+                    continue;
+                };
+                if e.deps.is_empty() {
+                    continue;
+                }
+                let guard = &body.guards[act];
+                let is_act = matches!(guard.kind, GuardKind::Write | GuardKind::Mutex);
+                if !is_act || guard.is_try {
+                    continue;
+                }
+                if guard.methods.iter().any(|m| RECHECKS.contains(&m.as_str())) {
+                    continue;
+                }
+                let Some(act_id) = &ids[act] else { continue };
+                for &check in &e.deps {
+                    let checked = &body.guards[check];
+                    // Still held: that is a double lock, reported there.
+                    if check == act || e.live.contains(&check) || is_borrow(checked.kind) {
+                        continue;
+                    }
+                    let Some(check_id) = &ids[check] else {
+                        continue;
+                    };
+                    if !same_lock(check_id, act_id) {
+                        continue;
+                    }
+                    out.push(Finding {
+                        rule: META.id,
+                        severity: Severity::Warn,
+                        primary: guard.acquired,
+                        message: format!(
+                            "`{}` is checked under one lock and acted on under another: another thread can change it in between",
+                            act_id.name()
+                        ),
+                        labels: vec![
+                            label(checked.acquired, format!("`{}` checked here", checked.lock.text)),
+                            label(guard.acquired, "locked again to act on what was checked"),
+                        ],
+                        help: "check and act under one guard (take the write lock once and re-check, or use the `entry` API)".into(),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+}

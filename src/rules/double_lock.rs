@@ -1,0 +1,113 @@
+//! `double-lock`: a lock taken while this thread already holds it, directly or
+//! through in-crate calls. Page: rules/double-lock.md.
+
+use crate::config::Level;
+use crate::flow::{EventKind, GuardKind};
+use crate::graph::{Hop, LockId};
+use crate::report::finding::{Finding, Label, Severity, Span};
+use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label, same_lock};
+use crate::rules::{Rule, RuleCx, RuleMeta};
+
+/// The `double-lock` rule.
+pub(crate) struct DoubleLock;
+
+static META: RuleMeta = RuleMeta {
+    id: "double-lock",
+    default: Level::Deny,
+    doc: include_str!("../../rules/double-lock.md"),
+};
+
+impl Rule for DoubleLock {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        for (i, body) in cx.indexed_bodies() {
+            if body.guards.is_empty() {
+                continue;
+            }
+            let ids = &cx.graph.guard_ids[i];
+            for (ei, e) in body.events.iter().enumerate() {
+                if e.live.is_empty() {
+                    continue;
+                }
+                // What this event takes: (lock, kind, site, chain).
+                let taken: Vec<(LockId, GuardKind, Span, Vec<Hop>)> = match &e.kind {
+                    EventKind::Acquire(g) => {
+                        let guard = &body.guards[*g];
+                        let never_waits = guard.is_try || guard.method == "read_recursive";
+                        match &ids[*g] {
+                            Some(id) if !never_waits && !is_borrow(guard.kind) => {
+                                vec![(id.clone(), guard.kind, guard.acquired, Vec::new())]
+                            }
+                            _ => Vec::new(),
+                        }
+                    }
+                    EventKind::Call(_) => cx
+                        .graph
+                        .taken_through(cx.flows, i, ei)
+                        .into_iter()
+                        .filter(|t| !t.is_try && !t.is_recursive)
+                        .map(|t| (t.lock, t.kind, t.site, t.chain))
+                        .collect(),
+                    EventKind::Await => Vec::new(),
+                };
+                'taken: for (lock, kind, site, chain) in taken {
+                    for &h in &e.live {
+                        let held = &body.guards[h];
+                        if is_borrow(held.kind) {
+                            continue;
+                        }
+                        let Some(held_id) = &ids[h] else { continue };
+                        if !same_lock(held_id, &lock)
+                            || (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
+                        {
+                            continue;
+                        }
+                        let mut labels = vec![acquired_label(body, held)];
+                        labels.extend(hop_labels(&chain));
+                        let again = match (held.kind, kind) {
+                            (GuardKind::Read, GuardKind::Write) => {
+                                "write lock requested while this thread holds a read guard"
+                            }
+                            _ => "locked again while still held",
+                        };
+                        labels.push(label(site, again));
+                        out.push(finding(&lock, held.kind, kind, e.span, labels, &chain));
+                        break 'taken;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn finding(
+    lock: &LockId,
+    held: GuardKind,
+    again: GuardKind,
+    site: Span,
+    labels: Vec<Label>,
+    chain: &[Hop],
+) -> Finding {
+    let how = chain_text(chain);
+    let message = match (held, again) {
+        (GuardKind::Read, GuardKind::Write) => format!(
+            "`{}` is write-locked{how} while this thread holds a read guard on it: this deadlocks",
+            lock.name()
+        ),
+        _ => format!(
+            "`{}` is locked again{how} while this thread already holds it: this deadlocks",
+            lock.name()
+        ),
+    };
+    Finding {
+        rule: META.id,
+        severity: Severity::Deny,
+        primary: site,
+        message,
+        labels,
+        help: "drop the first guard before locking again, or pass the guard (or the data it protects) to the code that needs it".into(),
+    }
+}

@@ -1,0 +1,137 @@
+//! `lock-order-inversion`: locks taken in inconsistent orders anywhere in the crate,
+//! and the same lock of two instances nested with no order.
+//! Page: rules/lock-order-inversion.md.
+
+use crate::config::Level;
+use crate::flow::{EventKind, GuardKind};
+use crate::graph::OrderEdge;
+use crate::report::finding::{Finding, Severity};
+use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label};
+use crate::rules::{Rule, RuleCx, RuleMeta};
+
+/// The `lock-order-inversion` rule.
+pub(crate) struct LockOrderInversion;
+
+static META: RuleMeta = RuleMeta {
+    id: "lock-order-inversion",
+    default: Level::Deny,
+    doc: include_str!("../../rules/lock-order-inversion.md"),
+};
+
+impl Rule for LockOrderInversion {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        for cycle in cx.graph.cycles() {
+            if let Some(f) = cycle_finding(cx, &cycle) {
+                out.push(f);
+            }
+        }
+        unordered_instances(cx, out);
+    }
+}
+
+/// One finding per cycle, with every acquisition and call on it.
+fn cycle_finding(cx: &RuleCx<'_>, cycle: &[&OrderEdge]) -> Option<Finding> {
+    let first = cycle.first()?;
+    let mut labels = Vec::new();
+    let mut steps = Vec::new();
+    for e in cycle {
+        let holder = cx.graph.callee_name(cx.flows, e.holder);
+        labels.push(label(
+            e.held_site,
+            format!("`{}` acquired here, in `{holder}`", e.from.name()),
+        ));
+        labels.extend(hop_labels(&e.chain));
+        labels.push(label(
+            e.taken_site,
+            format!(
+                "`{}` acquired while `{}` is held",
+                e.to.name(),
+                e.from.name()
+            ),
+        ));
+        steps.push(format!(
+            "`{}` then `{}` in `{holder}`{}",
+            e.from.name(),
+            e.to.name(),
+            chain_text(&e.chain)
+        ));
+    }
+    let names: Vec<&str> = cycle.iter().map(|e| e.from.name()).collect();
+    let message = if cycle.len() == 2 {
+        format!(
+            "lock order inversion between `{}` and `{}`: {}",
+            names[0],
+            names[1],
+            steps.join("; ")
+        )
+    } else {
+        format!(
+            "lock order cycle `{}` → `{}`: {}",
+            names.join("` → `"),
+            names[0],
+            steps.join("; ")
+        )
+    };
+    Some(Finding {
+        rule: META.id,
+        severity: Severity::Deny,
+        primary: first.taken_site,
+        message,
+        labels,
+        help: "pick one order for these locks and take them in that order everywhere (or take them through one function that does)".into(),
+    })
+}
+
+/// `a.m` then `b.m`: the same lock of two instances, nested. Two threads doing it
+/// with the instances swapped deadlock.
+fn unordered_instances(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+    for (i, body) in cx.indexed_bodies() {
+        let ids = &cx.graph.guard_ids[i];
+        for e in &body.events {
+            let EventKind::Acquire(g) = e.kind else {
+                continue;
+            };
+            let guard = &body.guards[g];
+            if guard.is_try || is_borrow(guard.kind) {
+                continue;
+            }
+            let Some(Some(id)) = ids.get(g) else { continue };
+            for &h in &e.live {
+                let held = &body.guards[h];
+                let Some(held_id) = &ids[h] else { continue };
+                let both_read = held.kind == GuardKind::Read && guard.kind == GuardKind::Read;
+                let distinct_roots = match (&held_id.obj, &id.obj) {
+                    (Some(a), Some(b)) => {
+                        a.len() == 1 && b.len() == 1 && a != b && a[0] != "static"
+                    }
+                    _ => false,
+                };
+                if held_id.class != id.class || !distinct_roots || both_read || is_borrow(held.kind)
+                {
+                    continue;
+                }
+                out.push(Finding {
+                    rule: META.id,
+                    severity: Severity::Deny,
+                    primary: guard.acquired,
+                    message: format!(
+                        "`{}` of two instances nested with no order (`{}` then `{}`): two threads doing this with the instances swapped deadlock",
+                        id.name(),
+                        held.lock.text,
+                        guard.lock.text
+                    ),
+                    labels: vec![
+                        acquired_label(body, held),
+                        label(guard.acquired, format!("`{}` acquired while `{}` is held", guard.lock.text, held.lock.text)),
+                    ],
+                    help: "order the two instances by a stable key (an id or an address) and lock the smaller first".into(),
+                });
+                break;
+            }
+        }
+    }
+}
