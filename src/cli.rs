@@ -4,27 +4,36 @@
 //!
 //! Both binaries are thin wrappers around [`run`]. The difference between them is
 //! [`Invocation`]: `cargo synclint` drops the `synclint` argument cargo passes and,
-//! given no paths, checks the package around the current folder.
+//! given no paths, asks `cargo metadata` which packages to check (as do
+//! `--workspace`, `-p` and `--manifest-path` for either binary).
 //!
-//! Exit codes: 0 when nothing is reported, 1 when there are findings, 2 on bad usage,
-//! a missing path, or any file that could not be read or parsed. A closed stdout
-//! (`synclint . | head -1`) ends the run quietly with 0.
+//! The configuration comes from `--config FILE`, or is looked for from the checked
+//! root up (see [`config::find`]); level flags apply on top of it. `--baseline` and
+//! `--write-baseline` filter and record findings (see [`Baseline`]).
+//!
+//! Exit codes: 0 when nothing is reported, 1 when there are findings (0 with
+//! `--exit-zero`), 2 on bad usage, bad configuration, a missing path, or any file that
+//! could not be read or parsed. A closed stdout (`synclint . | head -1`) ends the run
+//! quietly with 0.
 //!
 //! This module does not analyse anything and does not know how findings look: that
 //! is [`report`](crate::report)'s job.
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 
-use crate::config::{Config, Level};
+use crate::config::{self, Config, FileConfig, Level};
+use crate::discover::{self, CargoSelection};
 use crate::error::Error;
+use crate::report::finding::Severity;
 use crate::report::{self, Format, Printer, Style};
 use crate::rules;
 use crate::source::Edition;
+use crate::suppress::{self, Baseline};
 
 /// Which binary is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +41,7 @@ pub enum Invocation {
     /// `synclint [PATHS...]`; no paths means `.`.
     Synclint,
     /// `cargo synclint [PATHS...]`, run by cargo as `cargo-synclint synclint ...`;
-    /// no paths means the package around the current folder.
+    /// no paths means the packages `cargo metadata` selects.
     Cargo,
 }
 
@@ -80,6 +89,46 @@ struct Args {
     /// Number of worker threads [default: one per core]
     #[arg(long, value_name = "N", value_parser = parse_threads)]
     threads: Option<usize>,
+
+    /// Read the configuration from this file [default: `synclint.toml` or `Cargo.toml`
+    /// metadata, from the checked folder up]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Report only findings that this baseline file does not record
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+
+    /// Record every finding in this baseline file, print nothing, and exit 0
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+
+    /// Exit with 0 even when there are findings (bad files and bad usage still exit 2)
+    #[arg(long)]
+    exit_zero: bool,
+
+    /// Check every member of the workspace
+    #[arg(long, help_heading = "Package selection", conflicts_with = "paths")]
+    workspace: bool,
+
+    /// Check this package of the workspace (repeatable)
+    #[arg(
+        short = 'p',
+        long = "package",
+        value_name = "NAME",
+        help_heading = "Package selection",
+        conflicts_with = "paths"
+    )]
+    package: Vec<String>,
+
+    /// Start from this `Cargo.toml` instead of the nearest one
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "Package selection",
+        conflicts_with = "paths"
+    )]
+    manifest_path: Option<PathBuf>,
 }
 
 /// The values `--edition` accepts.
@@ -179,9 +228,14 @@ fn parse(argv: Vec<OsString>, invocation: Invocation) -> Result<(Args, ArgMatche
 
 fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<ExitCode, Failure> {
     if let Some(id) = &args.explain {
-        let rule = known_rule(id)?;
+        let doc = match rules::lookup(id) {
+            Some(rule) => rule.meta().doc,
+            None => match suppress::meta(id) {
+                Some(meta) => meta.doc,
+                None => return Err(unknown_rule(id).into()),
+            },
+        };
         let mut out = io::stdout().lock();
-        let doc = rule.meta().doc;
         out.write_all(doc.as_bytes())?;
         if !doc.ends_with('\n') {
             out.write_all(b"\n")?;
@@ -194,22 +248,54 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         return Ok(ExitCode::SUCCESS);
     }
 
-    let config = config(args, matches)?;
-    let paths = if !args.paths.is_empty() {
-        args.paths.clone()
-    } else {
-        match invocation {
-            Invocation::Synclint => vec![PathBuf::from(".")],
-            Invocation::Cargo => {
-                let cwd = std::env::current_dir().map_err(|source| Error::Io {
-                    context: "cannot read the current folder".to_string(),
-                    source,
-                })?;
-                package_paths(&cwd)?
-            }
-        }
+    let selection = CargoSelection {
+        workspace: args.workspace,
+        packages: args.package.clone(),
+        manifest_path: args.manifest_path.clone(),
     };
-    let report = crate::check(&paths, &config)?;
+    let use_cargo = selection != CargoSelection::default()
+        || (invocation == Invocation::Cargo && args.paths.is_empty());
+    let (paths, root) = if use_cargo {
+        let cwd = std::env::current_dir().map_err(|source| Error::Io {
+            context: "cannot read the current folder".to_string(),
+            source,
+        })?;
+        let plan = discover::cargo_plan(&cwd, &selection)?;
+        (plan.paths, plan.workspace_root)
+    } else if args.paths.is_empty() {
+        (vec![PathBuf::from(".")], PathBuf::from("."))
+    } else {
+        (args.paths.clone(), args.paths[0].clone())
+    };
+    let file = match &args.config {
+        Some(path) => Some(config::load(path)?),
+        None => config::find(&root)?,
+    };
+    let config = config_from(args, matches, file)?;
+    let mut report = crate::check(&paths, &config)?;
+
+    if let Some(path) = &args.write_baseline {
+        let n = Baseline::write(path, &report)?;
+        let mut err = io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "recorded {} in `{}`",
+            plural(n, "finding"),
+            path.display()
+        );
+        if !report.problems.is_empty() {
+            let _ = writeln!(
+                err,
+                "{} could not be checked; run without `--write-baseline` to see why",
+                plural(report.problems.len(), "file")
+            );
+            return Ok(ExitCode::from(2));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.baseline {
+        Baseline::load(path)?.filter(&mut report);
+    }
 
     let stdout = io::stdout();
     let style = Style {
@@ -219,23 +305,43 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     let mut printer = Printer::new(args.format, BufWriter::new(stdout.lock()), style);
     report::print_report(&mut printer, &report)?;
 
+    let has_findings = report
+        .findings
+        .iter()
+        .any(|f| matches!(f.severity, Severity::Warn | Severity::Deny));
     Ok(if !report.problems.is_empty() {
         ExitCode::from(2)
-    } else if !report.findings.is_empty() {
+    } else if has_findings && !args.exit_zero {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-/// The run's configuration from the flags. For a rule named in several of `--allow`,
-/// `--warn` and `--deny`, the last one on the command line wins.
-fn config(args: &Args, matches: &ArgMatches) -> Result<Config, Error> {
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The run's configuration: the configuration file's settings, then the flags. For
+/// a rule named in several of `--allow`, `--warn` and `--deny`, the last one on the
+/// command line wins.
+fn config_from(
+    args: &Args,
+    matches: &ArgMatches,
+    file: Option<FileConfig>,
+) -> Result<Config, Error> {
     let mut config = Config {
         edition: args.edition.map(Edition::from),
         threads: args.threads,
         ..Config::default()
     };
+    if let Some(file) = file {
+        config.apply(file);
+    }
     if !args.rule.is_empty() {
         for id in &args.rule {
             known_rule(id)?;
@@ -262,54 +368,53 @@ fn config(args: &Args, matches: &ArgMatches) -> Result<Config, Error> {
     Ok(config)
 }
 
-/// The rule with this id, or an error suggesting the closest one.
-fn known_rule(id: &str) -> Result<&'static dyn rules::Rule, Error> {
-    rules::lookup(id).ok_or_else(|| Error::UnknownRule {
+/// Checks that `id` names a rule or an allow check.
+fn known_rule(id: &str) -> Result<(), Error> {
+    if config::is_rule_id(id) {
+        Ok(())
+    } else {
+        Err(unknown_rule(id))
+    }
+}
+
+/// The error for an unknown id, suggesting the closest one.
+fn unknown_rule(id: &str) -> Error {
+    Error::UnknownRule {
         id: id.to_string(),
-        help: match rules::closest(id) {
+        help: match config::closest_rule(id) {
             Some(near) => format!("did you mean `{near}`?"),
             None => "run `synclint --list-rules` to see every rule".to_string(),
         },
-    })
+    }
 }
 
-/// One line per rule: id, default level and summary, in aligned columns.
+/// One line per rule, then per allow check: id, default level and summary, in
+/// aligned columns.
 fn list_rules(out: &mut impl Write) -> io::Result<()> {
-    let width = rules::ALL
+    let rows: Vec<(&str, Level, String)> = rules::ALL
         .iter()
-        .map(|r| r.meta().id.len())
-        .max()
-        .unwrap_or(0);
-    for rule in rules::ALL {
-        let meta = rule.meta();
-        let line = format!(
-            "{:<width$}  {:<5}  {}",
-            meta.id,
-            meta.default.as_str(),
-            meta.summary()
-        );
+        .map(|r| {
+            let meta = r.meta();
+            (meta.id, meta.default, meta.summary())
+        })
+        .chain(suppress::META.iter().map(|m| {
+            let summary = m
+                .doc
+                .split("## What it flags")
+                .nth(1)
+                .and_then(|s| s.trim_start().lines().next())
+                .unwrap_or_default()
+                .trim_end_matches('.')
+                .to_string();
+            (m.id, m.default, summary)
+        }))
+        .collect();
+    let width = rows.iter().map(|(id, _, _)| id.len()).max().unwrap_or(0);
+    for (id, default, summary) in rows {
+        let line = format!("{id:<width$}  {:<5}  {summary}", default.as_str());
         writeln!(out, "{}", line.trim_end())?;
     }
     out.flush()
-}
-
-/// What `cargo synclint` checks without paths: `src/`, `tests/`, `examples/`,
-/// `benches/` and `build.rs` of the nearest package at or above `cwd`, those that
-/// exist, as paths relative to `cwd`.
-pub fn package_paths(cwd: &Path) -> Result<Vec<PathBuf>, Error> {
-    let (ups, root) = cwd
-        .ancestors()
-        .enumerate()
-        .find(|(_, dir)| dir.join("Cargo.toml").is_file())
-        .ok_or_else(|| Error::NoManifest {
-            dir: cwd.to_path_buf(),
-        })?;
-    let prefix: PathBuf = std::iter::repeat_n("..", ups).collect();
-    Ok(["src", "tests", "examples", "benches", "build.rs"]
-        .into_iter()
-        .filter(|name| root.join(name).exists())
-        .map(|name| prefix.join(name))
-        .collect())
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set to anything but "".
@@ -352,31 +457,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn package_paths_are_relative_to_cwd() {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let root = tmp.path();
-        std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"p\"\n").expect("write");
-        for dir in ["src/deep", "tests", "benches"] {
-            std::fs::create_dir_all(root.join(dir)).expect("mkdir");
-        }
-        std::fs::write(root.join("build.rs"), "fn main() {}").expect("write");
-        assert_eq!(
-            package_paths(root).expect("found"),
-            ["src", "tests", "benches", "build.rs"].map(PathBuf::from)
-        );
-        assert_eq!(
-            package_paths(&root.join("src/deep")).expect("found"),
-            [
-                "../../src",
-                "../../tests",
-                "../../benches",
-                "../../build.rs"
-            ]
-            .map(PathBuf::from)
-        );
-    }
-
-    #[test]
     fn later_level_flags_win() {
         let argv = [
             "synclint",
@@ -387,7 +467,7 @@ mod tests {
         ];
         let (args, matches) =
             parse(argv.map(OsString::from).to_vec(), Invocation::Synclint).expect("parses");
-        let config = config(&args, &matches).expect("known rules");
+        let config = config_from(&args, &matches, None).expect("known rules");
         assert_eq!(config.levels.get("lock-across-await"), Some(&Level::Allow));
     }
 
@@ -397,8 +477,9 @@ mod tests {
             Err(Error::UnknownRule { help, .. }) => {
                 assert_eq!(help, "did you mean `lock-across-await`?")
             }
-            other => panic!("expected UnknownRule, got {:?}", other.map(|r| r.meta().id)),
+            other => panic!("expected UnknownRule, got {other:?}"),
         }
+        assert!(known_rule("unused-allow").is_ok());
     }
 
     #[test]

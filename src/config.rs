@@ -1,12 +1,31 @@
 //! Run configuration: which rules run at which level, the edition override, thread
-//! count, and user extensions of the lock and blocking-call tables.
+//! count, excluded files, and user extensions of the lock and blocking-call tables;
+//! and reading it from `synclint.toml` or from the `[package.metadata.synclint]` /
+//! `[workspace.metadata.synclint]` table of a `Cargo.toml`.
 //!
-//! This module only holds settings; reading `synclint.toml` comes later and lands here.
+//! Every key is checked. An unknown key, an unknown rule id or a value of the wrong
+//! shape is an [`Error::Config`] labelled at the offending spot of the TOML, with the
+//! closest known key or id as a suggestion; `docs/configuration.md` documents every key.
+//!
+//! This module does not walk files (`discover` asks [`Exclude`] about each one) and
+//! does not merge several files: one run uses one configuration.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::error::{ConfigError, ConfigErrorKind, Error};
+use crate::flow::GuardKind;
+use crate::model::known::{BlockingFn, BlockingMethod, Extensions, GuardMethod};
 use crate::report::finding::Severity;
 use crate::source::Edition;
+
+/// The name of the configuration file looked for in every folder from the checked
+/// root up.
+pub const FILE_NAME: &str = "synclint.toml";
 
 /// The level a rule runs at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,6 +56,16 @@ impl Level {
             Level::Deny => "deny",
         }
     }
+
+    /// Parses `allow`, `warn` or `deny`.
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
 }
 
 /// Everything that shapes one run.
@@ -52,6 +81,10 @@ pub struct Config {
     pub threads: Option<usize>,
     /// Additions to the lock and blocking-call tables of `rules/*.toml`.
     pub extensions: crate::model::known::Extensions,
+    /// Files left out of the run.
+    pub exclude: Exclude,
+    /// The configuration file the settings above came from, if any.
+    pub file: Option<PathBuf>,
 }
 
 impl Config {
@@ -63,5 +96,712 @@ impl Config {
             }
         }
         self.levels.get(rule).copied().unwrap_or(default)
+    }
+
+    /// Takes the settings of a configuration file. Levels already set (from flags)
+    /// are applied after it by the caller, so that flags win.
+    pub fn apply(&mut self, file: FileConfig) {
+        self.levels.extend(file.levels);
+        self.exclude = file.exclude;
+        self.extensions = file.extensions;
+        self.file = Some(file.path);
+    }
+}
+
+/// The `exclude` globs of a configuration file, matched against paths relative to the
+/// folder of that file.
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    base: PathBuf,
+    patterns: Vec<String>,
+    set: Option<globset::GlobSet>,
+}
+
+impl Exclude {
+    /// Globs relative to `base` (an absolute folder). Fails with the index of the
+    /// first pattern that is not a valid glob, and why.
+    pub fn new(base: &Path, patterns: Vec<String>) -> Result<Exclude, (usize, String)> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for (i, pattern) in patterns.iter().enumerate() {
+            let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| (i, e.kind().to_string()))?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|e| (0, e.to_string()))?;
+        Ok(Exclude {
+            base: base.to_path_buf(),
+            patterns,
+            set: Some(set),
+        })
+    }
+
+    /// Whether nothing is excluded.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Whether the file or folder at `path` (absolute, without `.` or `..`) is left
+    /// out: a glob matches its path relative to the configuration's folder, or the
+    /// path of a folder it is in.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        let Some(set) = &self.set else {
+            return false;
+        };
+        if self.patterns.is_empty() {
+            return false;
+        }
+        let Ok(rel) = path.strip_prefix(&self.base) else {
+            return false;
+        };
+        let mut prefix = PathBuf::new();
+        for component in rel.components() {
+            prefix.push(component);
+            if set.is_match(&prefix) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The settings read from one configuration file.
+#[derive(Clone, Debug, Default)]
+pub struct FileConfig {
+    /// The file.
+    pub path: PathBuf,
+    /// Rule levels from `[rules]`.
+    pub levels: BTreeMap<String, Level>,
+    /// The `exclude` globs.
+    pub exclude: Exclude,
+    /// Guard methods, async locks and blocking calls to add to the built-in tables.
+    pub extensions: Extensions,
+}
+
+/// Finds the configuration for a run that checks `start` (a file or folder): the
+/// first folder from `start` up that has a `synclint.toml`, or a `Cargo.toml` with a
+/// `[package.metadata.synclint]` or `[workspace.metadata.synclint]` table.
+///
+/// A `Cargo.toml` that cannot be read or parsed is passed over here: whether it
+/// matters is for cargo, and the edition reader reports nothing either.
+pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
+    let abs = crate::discover::absolute(start);
+    let first = if abs.is_dir() {
+        Some(abs.as_path())
+    } else {
+        abs.parent()
+    };
+    for dir in first.into_iter().flat_map(Path::ancestors) {
+        let own = dir.join(FILE_NAME);
+        if own.is_file() {
+            return load(&own).map(Some);
+        }
+        let manifest = dir.join("Cargo.toml");
+        if manifest.is_file() {
+            let Ok(text) = std::fs::read_to_string(&manifest) else {
+                continue;
+            };
+            if let Some(config) = from_manifest(&manifest, &text)? {
+                return Ok(Some(config));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reads a configuration file named by `--config`: a `synclint.toml`, or a
+/// `Cargo.toml` whose metadata table holds the settings.
+pub fn load(path: &Path) -> Result<FileConfig, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        context: format!("cannot read `{}`", path.display()),
+        source,
+    })?;
+    if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+        return Ok(from_manifest(path, &text)?.unwrap_or_else(|| FileConfig {
+            path: path.to_path_buf(),
+            ..FileConfig::default()
+        }));
+    }
+    let doc = Doc { path, text: &text };
+    let table = doc.parse()?;
+    doc.config(&table)
+}
+
+/// The settings in a `Cargo.toml`'s `[package.metadata.synclint]` table, or else its
+/// `[workspace.metadata.synclint]` table; `None` when it has neither or does not parse.
+fn from_manifest(path: &Path, text: &str) -> Result<Option<FileConfig>, Error> {
+    let Ok(table) = DeTable::parse(text) else {
+        return Ok(None);
+    };
+    let doc = Doc { path, text };
+    for section in ["package", "workspace"] {
+        let found = table
+            .get_ref()
+            .get(section)
+            .and_then(|v| v.get_ref().as_table())
+            .and_then(|t| t.get("metadata"))
+            .and_then(|v| v.get_ref().as_table())
+            .and_then(|t| t.get("synclint"));
+        if let Some(value) = found {
+            let Some(settings) = value.get_ref().as_table() else {
+                return Err(doc.error(
+                    ConfigErrorKind::InvalidValue,
+                    value.span(),
+                    format!("`{section}.metadata.synclint` must be a table"),
+                    "expected a table",
+                    None,
+                ));
+            };
+            return doc.config_table(settings).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// The keys a configuration table may have, in the order `docs/configuration.md`
+/// lists them.
+pub const KEYS: &[&str] = &[
+    "exclude",
+    "rules",
+    "guard_method",
+    "async_locks",
+    "blocking_function",
+    "blocking_method",
+];
+
+const GUARD_METHOD_KEYS: &[&str] = &["name", "kind", "try", "refcell"];
+const BLOCKING_FUNCTION_KEYS: &[&str] = &["path", "why"];
+const BLOCKING_METHOD_KEYS: &[&str] = &["name", "args", "receivers", "async_receivers", "why"];
+const GUARD_KINDS: &[&str] = &["mutex", "read", "write", "borrow", "borrow_mut"];
+
+/// What a user's blocking call does, when the entry does not say.
+const DEFAULT_WHY: &str = "blocks the thread";
+
+/// One configuration text being read, for errors that point into it.
+struct Doc<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+type Table<'i> = DeTable<'i>;
+type Value<'i> = Spanned<DeValue<'i>>;
+
+impl<'a> Doc<'a> {
+    fn parse(&self) -> Result<Spanned<Table<'a>>, Error> {
+        DeTable::parse(self.text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().trim().trim_end_matches('.').to_string();
+            self.error(
+                ConfigErrorKind::Syntax,
+                span,
+                format!("`{}` is not valid TOML", self.path.display()),
+                &message,
+                None,
+            )
+        })
+    }
+
+    fn error(
+        &self,
+        kind: ConfigErrorKind,
+        span: Range<usize>,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> Error {
+        Error::Config(Box::new(ConfigError::new(
+            kind,
+            self.path,
+            self.text,
+            span,
+            message,
+            label.to_string(),
+            help,
+        )))
+    }
+
+    fn config(&self, table: &Spanned<Table<'_>>) -> Result<FileConfig, Error> {
+        self.config_table(table.get_ref())
+    }
+
+    fn config_table(&self, table: &Table<'_>) -> Result<FileConfig, Error> {
+        self.check_keys(table, KEYS, "configuration")?;
+        let base = crate::discover::absolute(self.path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut config = FileConfig {
+            path: self.path.to_path_buf(),
+            ..FileConfig::default()
+        };
+        if let Some(value) = table.get("exclude") {
+            let patterns = self.strings(value, "exclude")?;
+            let texts: Vec<String> = patterns.iter().map(|(s, _)| s.clone()).collect();
+            config.exclude = Exclude::new(&base, texts).map_err(|(i, why)| {
+                self.error(
+                    ConfigErrorKind::InvalidValue,
+                    patterns[i].1.clone(),
+                    format!("`{}` is not a valid glob", patterns[i].0),
+                    &why,
+                    None,
+                )
+            })?;
+        }
+        if let Some(value) = table.get("rules") {
+            config.levels = self.rules(value)?;
+        }
+        if let Some(value) = table.get("guard_method") {
+            for entry in self.tables(value, "guard_method")? {
+                config
+                    .extensions
+                    .guard_methods
+                    .push(self.guard_method(entry)?);
+            }
+        }
+        if let Some(value) = table.get("async_locks") {
+            config.extensions.async_locks = self
+                .strings(value, "async_locks")?
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect();
+        }
+        if let Some(value) = table.get("blocking_function") {
+            for entry in self.tables(value, "blocking_function")? {
+                let table = entry
+                    .get_ref()
+                    .as_table()
+                    .expect("invariant: `tables` returns only tables");
+                self.check_keys(table, BLOCKING_FUNCTION_KEYS, "blocking_function")?;
+                let path = self.required_str(entry, "path", "blocking_function")?;
+                let why = self.optional_str(table, "why")?;
+                config.extensions.blocking_fns.push(BlockingFn {
+                    path,
+                    why: why.unwrap_or_else(|| DEFAULT_WHY.to_string()),
+                });
+            }
+        }
+        if let Some(value) = table.get("blocking_method") {
+            for entry in self.tables(value, "blocking_method")? {
+                config
+                    .extensions
+                    .blocking_methods
+                    .push(self.blocking_method(entry)?);
+            }
+        }
+        Ok(config)
+    }
+
+    /// Every key of `table` must be one of `known`.
+    fn check_keys(&self, table: &Table<'_>, known: &[&str], what: &str) -> Result<(), Error> {
+        let mut unknown: Vec<&Spanned<_>> = table
+            .keys()
+            .filter(|k| !known.contains(&k.get_ref().as_ref()))
+            .collect();
+        unknown.sort_by_key(|k| k.span().start);
+        let Some(key) = unknown.first() else {
+            return Ok(());
+        };
+        let name: &str = key.get_ref();
+        let help = match closest(name, known.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!(
+                "the keys of the {what} are {}",
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Err(self.error(
+            ConfigErrorKind::UnknownKey,
+            key.span(),
+            format!("unknown key `{name}` in the {what}"),
+            "unknown key",
+            Some(help),
+        ))
+    }
+
+    fn rules(&self, value: &Value<'_>) -> Result<BTreeMap<String, Level>, Error> {
+        let Some(table) = value.get_ref().as_table() else {
+            return Err(self.wrong_type(value, "`rules`", "a table of rule ids and levels"));
+        };
+        let mut entries: Vec<_> = table.iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        let mut levels = BTreeMap::new();
+        for (key, level) in entries {
+            let id: &str = key.get_ref();
+            if !is_rule_id(id) {
+                let help = match closest_rule(id) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => "run `synclint --list-rules` to see every rule".to_string(),
+                };
+                return Err(self.error(
+                    ConfigErrorKind::UnknownRule,
+                    key.span(),
+                    format!("unknown rule `{id}`"),
+                    "not a rule id",
+                    Some(help),
+                ));
+            }
+            let parsed = level.get_ref().as_str().and_then(Level::parse);
+            let Some(parsed) = parsed else {
+                return Err(self.error(
+                    ConfigErrorKind::InvalidValue,
+                    level.span(),
+                    format!("the level of `{id}` must be `allow`, `warn` or `deny`"),
+                    "not a level",
+                    level
+                        .get_ref()
+                        .as_str()
+                        .and_then(|s| closest(s, ["allow", "warn", "deny"]))
+                        .map(|near| format!("did you mean `{near}`?")),
+                ));
+            };
+            levels.insert(id.to_string(), parsed);
+        }
+        Ok(levels)
+    }
+
+    fn guard_method(&self, entry: &Value<'_>) -> Result<GuardMethod, Error> {
+        let table = entry
+            .get_ref()
+            .as_table()
+            .expect("invariant: `tables` returns only tables");
+        self.check_keys(table, GUARD_METHOD_KEYS, "guard_method")?;
+        let name = self.required_str(entry, "name", "guard_method")?;
+        let kind_name = self.required_str(entry, "kind", "guard_method")?;
+        let kind = match kind_name.as_str() {
+            "mutex" => GuardKind::Mutex,
+            "read" => GuardKind::Read,
+            "write" => GuardKind::Write,
+            "borrow" => GuardKind::Borrow,
+            "borrow_mut" => GuardKind::BorrowMut,
+            other => {
+                let span = table.get("kind").map(|v| v.span()).unwrap_or(entry.span());
+                return Err(self.error(
+                    ConfigErrorKind::InvalidValue,
+                    span,
+                    format!("unknown guard kind `{other}`"),
+                    "not a guard kind",
+                    Some(match closest(other, GUARD_KINDS.iter().copied()) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "the kinds are `mutex`, `read`, `write`, `borrow` and `borrow_mut`"
+                            .to_string(),
+                    }),
+                ));
+            }
+        };
+        Ok(GuardMethod {
+            name,
+            kind,
+            is_try: self.optional_bool(table, "try")?.unwrap_or(false),
+            refcell: self.optional_bool(table, "refcell")?.unwrap_or(false),
+        })
+    }
+
+    fn blocking_method(&self, entry: &Value<'_>) -> Result<BlockingMethod, Error> {
+        let table = entry
+            .get_ref()
+            .as_table()
+            .expect("invariant: `tables` returns only tables");
+        self.check_keys(table, BLOCKING_METHOD_KEYS, "blocking_method")?;
+        let name = self.required_str(entry, "name", "blocking_method")?;
+        let Some(args) = table.get("args") else {
+            return Err(self.missing(entry, "args", "blocking_method"));
+        };
+        let n_args = args
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i.as_str().parse::<usize>().ok());
+        let Some(n_args) = n_args else {
+            return Err(self.wrong_type(args, "`args`", "a number of arguments, such as `0`"));
+        };
+        let list = |key: &str| -> Result<Option<Vec<String>>, Error> {
+            table
+                .get(key)
+                .map(|v| {
+                    self.strings(v, key)
+                        .map(|xs| xs.into_iter().map(|(s, _)| s).collect())
+                })
+                .transpose()
+        };
+        Ok(BlockingMethod {
+            name,
+            args: n_args,
+            receivers: list("receivers")?,
+            async_receivers: list("async_receivers")?,
+            why: self
+                .optional_str(table, "why")?
+                .unwrap_or_else(|| DEFAULT_WHY.to_string()),
+        })
+    }
+
+    /// An array of tables (`[[key]]`), or one inline table.
+    fn tables<'v, 'i>(&self, value: &'v Value<'i>, key: &str) -> Result<Vec<&'v Value<'i>>, Error> {
+        match value.get_ref() {
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    if !item.get_ref().is_table() {
+                        return Err(self.wrong_type(
+                            item,
+                            &format!("an entry of `{key}`"),
+                            "a table",
+                        ));
+                    }
+                }
+                Ok(items.iter().collect())
+            }
+            DeValue::Table(_) => Ok(vec![value]),
+            _ => Err(self.wrong_type(
+                value,
+                &format!("`{key}`"),
+                &format!("an array of tables (`[[{key}]]`)"),
+            )),
+        }
+    }
+
+    /// An array of strings, each with its span.
+    fn strings(&self, value: &Value<'_>, key: &str) -> Result<Vec<(String, Range<usize>)>, Error> {
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(self.wrong_type(value, &format!("`{key}`"), "an array of strings"));
+        };
+        items
+            .iter()
+            .map(|item| match item.get_ref().as_str() {
+                Some(s) => Ok((s.to_string(), item.span())),
+                None => Err(self.wrong_type(item, &format!("an entry of `{key}`"), "a string")),
+            })
+            .collect()
+    }
+
+    fn required_str(&self, entry: &Value<'_>, key: &str, what: &str) -> Result<String, Error> {
+        let table = entry
+            .get_ref()
+            .as_table()
+            .expect("invariant: `tables` returns only tables");
+        match self.optional_str(table, key)? {
+            Some(s) if !s.trim().is_empty() => Ok(s),
+            Some(_) => {
+                let span = table.get(key).map_or(entry.span(), |v| v.span());
+                Err(self.error(
+                    ConfigErrorKind::InvalidValue,
+                    span,
+                    format!("`{key}` of a `{what}` entry is empty"),
+                    "empty",
+                    None,
+                ))
+            }
+            None => Err(self.missing(entry, key, what)),
+        }
+    }
+
+    fn optional_str(&self, table: &Table<'_>, key: &str) -> Result<Option<String>, Error> {
+        table
+            .get(key)
+            .map(|v| match v.get_ref().as_str() {
+                Some(s) => Ok(s.to_string()),
+                None => Err(self.wrong_type(v, &format!("`{key}`"), "a string")),
+            })
+            .transpose()
+    }
+
+    fn optional_bool(&self, table: &Table<'_>, key: &str) -> Result<Option<bool>, Error> {
+        table
+            .get(key)
+            .map(|v| match v.get_ref().as_bool() {
+                Some(b) => Ok(b),
+                None => Err(self.wrong_type(v, &format!("`{key}`"), "`true` or `false`")),
+            })
+            .transpose()
+    }
+
+    fn missing(&self, entry: &Value<'_>, key: &str, what: &str) -> Error {
+        self.error(
+            ConfigErrorKind::InvalidValue,
+            entry.span(),
+            format!("a `{what}` entry needs `{key}`"),
+            &format!("`{key}` missing here"),
+            None,
+        )
+    }
+
+    fn wrong_type(&self, value: &Value<'_>, what: &str, expected: &str) -> Error {
+        self.error(
+            ConfigErrorKind::InvalidValue,
+            value.span(),
+            format!("{what} must be {expected}"),
+            &format!("this is {}", article(value.get_ref().type_str())),
+            None,
+        )
+    }
+}
+
+fn article(type_name: &str) -> String {
+    if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {type_name}")
+    } else {
+        format!("a {type_name}")
+    }
+}
+
+/// Whether `id` names a rule or one of the suppression checks.
+pub fn is_rule_id(id: &str) -> bool {
+    crate::rules::lookup(id).is_some() || crate::suppress::meta(id).is_some()
+}
+
+/// The rule or suppression-check id closest to `id`, for "did you mean" hints.
+pub fn closest_rule(id: &str) -> Option<&'static str> {
+    let ids = crate::rules::ALL
+        .iter()
+        .map(|r| r.meta().id)
+        .chain(crate::suppress::META.iter().map(|m| m.id));
+    closest(id, ids)
+}
+
+/// The candidate closest to `word` by edit distance, when it is close enough to be
+/// what was meant.
+pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    candidates
+        .into_iter()
+        .map(|known| (crate::rules::support::edit_distance(word, known), known))
+        .filter(|(d, known)| *d <= 3.max(known.len() / 4))
+        .min()
+        .map(|(_, known)| known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<FileConfig, Error> {
+        let doc = Doc {
+            path: Path::new("/cfg/synclint.toml"),
+            text,
+        };
+        let table = doc.parse()?;
+        doc.config(&table)
+    }
+
+    fn config_error(text: &str) -> ConfigError {
+        match parse(text) {
+            Err(Error::Config(e)) => *e,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let config = parse(
+            r#"
+exclude = ["gen/**", "tests/data"]
+async_locks = ["my_rt::Mutex"]
+
+[rules]
+lock-across-await = "deny"
+discarded-guard = "allow"
+unused-allow = "warn"
+
+[[guard_method]]
+name = "lock_shared"
+kind = "read"
+try = false
+
+[[blocking_function]]
+path = "my::net::fetch"
+why = "waits for the network"
+
+[[blocking_method]]
+name = "wait_ready"
+args = 0
+receivers = ["Device"]
+"#,
+        )
+        .expect("valid");
+        assert_eq!(config.levels.get("lock-across-await"), Some(&Level::Deny));
+        assert_eq!(config.levels.get("discarded-guard"), Some(&Level::Allow));
+        assert_eq!(config.levels.get("unused-allow"), Some(&Level::Warn));
+        let ext = &config.extensions;
+        assert_eq!(ext.guard_methods[0].name, "lock_shared");
+        assert_eq!(ext.guard_methods[0].kind, GuardKind::Read);
+        assert_eq!(ext.async_locks, ["my_rt::Mutex"]);
+        assert_eq!(ext.blocking_fns[0].why, "waits for the network");
+        assert_eq!(ext.blocking_methods[0].args, 0);
+        assert_eq!(ext.blocking_methods[0].why, DEFAULT_WHY);
+        assert!(config.exclude.is_excluded(Path::new("/cfg/gen/deep/x.rs")));
+        assert!(config
+            .exclude
+            .is_excluded(Path::new("/cfg/tests/data/a.rs")));
+        assert!(!config.exclude.is_excluded(Path::new("/cfg/src/gen/x.rs")));
+        assert!(!config.exclude.is_excluded(Path::new("/elsewhere/gen/x.rs")));
+    }
+
+    #[test]
+    fn unknown_rule_is_labelled_with_a_suggestion() {
+        let text = "[rules]\nlock-across-awiat = \"deny\"\n";
+        let e = config_error(text);
+        assert_eq!(e.kind, ConfigErrorKind::UnknownRule);
+        assert_eq!(&text[e.span_range()], "lock-across-awiat");
+        assert_eq!(e.help.as_deref(), Some("did you mean `lock-across-await`?"));
+    }
+
+    #[test]
+    fn unknown_keys_are_labelled_at_every_depth() {
+        let text = "exclud = []\n";
+        let e = config_error(text);
+        assert_eq!(e.kind, ConfigErrorKind::UnknownKey);
+        assert_eq!(&text[e.span_range()], "exclud");
+        assert_eq!(e.help.as_deref(), Some("did you mean `exclude`?"));
+
+        let text = "[[guard_method]]\nname = \"x\"\nkind = \"read\"\nrefcel = true\n";
+        let e = config_error(text);
+        assert_eq!(&text[e.span_range()], "refcel");
+        assert_eq!(e.help.as_deref(), Some("did you mean `refcell`?"));
+    }
+
+    #[test]
+    fn wrong_values_are_labelled() {
+        let text = "[rules]\ndiscarded-guard = \"deni\"\n";
+        let e = config_error(text);
+        assert_eq!(&text[e.span_range()], "\"deni\"");
+        assert_eq!(e.help.as_deref(), Some("did you mean `deny`?"));
+
+        let text = "exclude = \"src\"\n";
+        let e = config_error(text);
+        assert_eq!(&text[e.span_range()], "\"src\"");
+
+        let text = "exclude = [\"a[\"]\n";
+        let e = config_error(text);
+        assert_eq!(&text[e.span_range()], "\"a[\"");
+
+        let text = "[[guard_method]]\nname = \"x\"\nkind = \"reed\"\n";
+        let e = config_error(text);
+        assert_eq!(e.help.as_deref(), Some("did you mean `read`?"));
+
+        let e = config_error("rules = [\n");
+        assert_eq!(e.kind, ConfigErrorKind::Syntax);
+    }
+
+    #[test]
+    fn cargo_metadata_tables() {
+        let text = "[package]\nname = \"p\"\n\n[package.metadata.synclint]\nexclude = [\"gen\"]\n\n[package.metadata.synclint.rules]\nlock-acros-await = \"warn\"\n";
+        let e = from_manifest(Path::new("Cargo.toml"), text).expect_err("a typo");
+        let Error::Config(e) = e else {
+            panic!("expected a config error")
+        };
+        assert_eq!(&text[e.span_range()], "lock-acros-await");
+        let text =
+            "[workspace]\n\n[workspace.metadata.synclint.rules]\ndiscarded-guard = \"deny\"\n";
+        let config = from_manifest(Path::new("Cargo.toml"), text)
+            .expect("valid")
+            .expect("found");
+        assert_eq!(config.levels.get("discarded-guard"), Some(&Level::Deny));
+        assert!(
+            from_manifest(Path::new("Cargo.toml"), "[package]\nname = \"p\"\n")
+                .expect("valid")
+                .is_none()
+        );
     }
 }

@@ -25,6 +25,7 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 use std::path::{Path, PathBuf};
 
@@ -101,13 +102,17 @@ impl Report {
 /// Fails only when a path does not exist or the run cannot start; per-file problems
 /// are in [`Report::problems`].
 pub fn check(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
-    let files = discover::discover(paths, config.edition)?;
-    Ok(with_pool(config, || check_discovered(&files, config)))
+    let files = discover::discover(paths, config)?;
+    let mut report = with_pool(config, || check_discovered(&files, config));
+    discover::retain_reported(&mut report, &files);
+    Ok(report)
 }
 
 fn check_discovered(files: &[discover::Discovered], config: &Config) -> Report {
-    let loaded: Vec<Result<SourceFile, FileProblem>> =
-        files.par_iter().map(|d| load(&d.path, d.edition)).collect();
+    let loaded: Vec<Result<SourceFile, FileProblem>> = files
+        .par_iter()
+        .map(|d| load(&d.path, d.edition).map(|f| f.with_krate(d.krate.clone())))
+        .collect();
     let mut sources = Vec::new();
     let mut problems = Vec::new();
     for res in loaded {
@@ -209,6 +214,7 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
             f.severity = severity;
         }
     }
+    suppress::apply_allows(&sources, &mut findings, config);
     findings.sort_by(|a, b| a.cmp_in(b, |id| sources.get(id).display_path()));
     findings.dedup();
     problems.sort_by_key(|p| source::display_path(&p.path));

@@ -14,6 +14,8 @@ use serde_json::Value;
 
 const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
 const CARGO_SYNCLINT: &str = env!("CARGO_BIN_EXE_cargo-synclint");
+/// The cargo that builds these tests; it needs no network for `metadata --no-deps`.
+const CARGO: &str = env!("CARGO");
 
 /// A guard held across `.await`: one `lock-across-await` finding at 1:48.
 const HAZARD: &str =
@@ -62,6 +64,9 @@ impl Dir {
             .current_dir(self.path().join(rel))
             .env_clear()
             .env("HOME", self.path())
+            // What cargo sets for its subcommands: `cargo synclint` runs
+            // `cargo metadata` with it.
+            .env("CARGO", CARGO)
             .stdin(Stdio::null());
         Run::from(cmd.output().expect("run the binary"))
     }
@@ -564,7 +569,7 @@ fn cargo_synclint_checks_the_package_around_the_cwd() {
         &["synclint", "--format", "short"],
     )
     .code(1)
-    .stdout_has("../../src/lib.rs:1:48: warning[lock-across-await]")
+    .stdout_has("../lib.rs:1:48: warning[lock-across-await]")
     .stdout_has("../../tests/it.rs:1:48:");
     // Run directly, without the `synclint` argument cargo adds.
     dir.run_in(CARGO_SYNCLINT, "pkg", &["--format", "short"])

@@ -1,17 +1,21 @@
 //! Printers for findings and file problems: `human` (miette graphical reports),
-//! `short` (one line each, for editors and grep) and `json` (versioned, for tools).
+//! `short` (one line each, for editors and grep), `json` (versioned, for tools),
+//! `sarif` (SARIF 2.1.0, for code scanning) and `github` (workflow-command
+//! annotations).
 //!
 //! A printer gets `begin()`, then every finding and every file problem in the
 //! [`Report`]'s order, then `finish()` with a [`Summary`]. Streaming printers write as
-//! they go; `json` buffers and writes one document in `finish`. Printers only format:
+//! they go; `json` and `sarif` buffer and write one document in `finish`. Printers only format:
 //! they do not sort, filter or decide exit codes, and they know nothing about `syn`.
 //!
 //! Write errors are returned as they are, so that the caller can treat a closed pipe
 //! (`synclint . | head -1`) as a normal end.
 
 pub mod finding;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod short;
 
 use std::io::{self, Write};
@@ -29,6 +33,10 @@ pub enum Format {
     Short,
     /// One versioned JSON document, for tools.
     Json,
+    /// One SARIF 2.1.0 log, for GitHub code scanning and other SARIF tools.
+    Sarif,
+    /// GitHub Actions workflow commands that annotate the changed lines.
+    Github,
 }
 
 /// How the human printer draws; the other formats ignore it.
@@ -86,6 +94,10 @@ pub enum Printer<W: Write> {
     Short(short::ShortPrinter<W>),
     /// See [`json`].
     Json(json::JsonPrinter<W>),
+    /// See [`sarif`].
+    Sarif(sarif::SarifPrinter<W>),
+    /// See [`github`].
+    Github(github::GithubPrinter<W>),
 }
 
 impl<W: Write> Printer<W> {
@@ -95,6 +107,8 @@ impl<W: Write> Printer<W> {
             Format::Human => Printer::Human(human::HumanPrinter::new(out, style)),
             Format::Short => Printer::Short(short::ShortPrinter::new(out)),
             Format::Json => Printer::Json(json::JsonPrinter::new(out)),
+            Format::Sarif => Printer::Sarif(sarif::SarifPrinter::new(out)),
+            Format::Github => Printer::Github(github::GithubPrinter::new(out)),
         }
     }
 
@@ -114,6 +128,8 @@ impl<W: Write> Printer<W> {
             Printer::Human(p) => p.finding(finding, sources),
             Printer::Short(p) => p.finding(finding, sources),
             Printer::Json(p) => p.finding(finding, sources),
+            Printer::Sarif(p) => p.finding(finding, sources),
+            Printer::Github(p) => p.finding(finding, sources),
         }
     }
 
@@ -123,6 +139,8 @@ impl<W: Write> Printer<W> {
             Printer::Human(p) => p.problem(problem, sources),
             Printer::Short(p) => p.problem(problem, sources),
             Printer::Json(p) => p.problem(problem, sources),
+            Printer::Sarif(p) => p.problem(problem, sources),
+            Printer::Github(p) => p.problem(problem, sources),
         }
     }
 
@@ -132,6 +150,8 @@ impl<W: Write> Printer<W> {
             Printer::Human(p) => p.finish(summary),
             Printer::Short(p) => p.finish(),
             Printer::Json(p) => p.finish(),
+            Printer::Sarif(p) => p.finish(),
+            Printer::Github(p) => p.finish(),
         }
     }
 }
