@@ -196,9 +196,9 @@ pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
     for dir in first.into_iter().flat_map(Path::ancestors) {
         let own = dir.join(FILE_NAME);
         if own.is_file() {
-            return load(&own).map(Some);
+            return load(&shown(&own)).map(Some);
         }
-        let manifest = dir.join("Cargo.toml");
+        let manifest = shown(&dir.join("Cargo.toml"));
         if manifest.is_file() {
             let Ok(text) = std::fs::read_to_string(&manifest) else {
                 continue;
@@ -209,6 +209,14 @@ pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
         }
     }
     Ok(None)
+}
+
+/// An absolute path as shown to users: relative to the current folder.
+fn shown(path: &Path) -> PathBuf {
+    match std::env::current_dir() {
+        Ok(cwd) => crate::discover::relative_to(&crate::discover::absolute(&cwd), path),
+        Err(_) => path.to_path_buf(),
+    }
 }
 
 /// Reads a configuration file named by `--config`: a `synclint.toml`, or a

@@ -641,3 +641,574 @@ fn broken_pipe_exits_0_quietly() {
         run.code(0).stderr_is("");
     }
 }
+
+/// The same code in two packages gives different findings when their editions differ.
+fn two_member_workspace(dir: &Dir) {
+    dir.create(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n",
+    )
+    .create(
+        "a/Cargo.toml",
+        "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .create("a/src/lib.rs", IF_LET_ELSE)
+    // A build script is read, never run: it would leave `ran` behind.
+    .create(
+        "a/build.rs",
+        format!("fn main() {{ std::fs::write(\"ran\", \"\").unwrap(); }}\n{HAZARD}"),
+    )
+    .create(
+        "b/Cargo.toml",
+        "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[[bin]]\nname = \"tool\"\npath = \"tools/main.rs\"\n",
+    )
+    .create("b/src/lib.rs", IF_LET_ELSE)
+    .create("b/tools/main.rs", format!("fn main() {{}}\n{HAZARD}"))
+    // Not part of any target: not checked.
+    .create("b/scratch/wip.rs", HAZARD);
+}
+
+#[test]
+fn cargo_synclint_reads_the_workspace_through_cargo_metadata() {
+    let dir = Dir::new();
+    two_member_workspace(&dir);
+    let cargo_synclint = |rel: &str, args: &[&str]| {
+        let mut all = vec!["synclint", "--format", "short"];
+        all.extend_from_slice(args);
+        dir.run_in(CARGO_SYNCLINT, rel, &all)
+    };
+    // At the root of a virtual workspace: every default member, each with its own
+    // edition (the `if let` guard lives in `else` in 2021 only).
+    let run = cargo_synclint(".", &[]);
+    run.code(1)
+        .stdout_has("a/src/lib.rs:3:")
+        .stdout_has("a/build.rs:2:48: warning[lock-across-await]")
+        .stdout_has("b/tools/main.rs:2:48: warning[lock-across-await]")
+        .stdout_lacks("b/src/lib.rs")
+        .stdout_lacks("scratch");
+    assert_eq!(run.stdout.lines().count(), 3, "{run:#?}");
+    assert!(!dir.path().join("a/ran").exists(), "build.rs was run");
+    // Inside a member: that package; `--workspace`: all of them.
+    cargo_synclint("a", &[])
+        .code(1)
+        .stdout_has("src/lib.rs:3:")
+        .stdout_lacks("tools");
+    cargo_synclint("a", &["--workspace"])
+        .code(1)
+        .stdout_has("../b/tools/main.rs:2:48:");
+    cargo_synclint(".", &["-p", "b"])
+        .code(1)
+        .stdout_is(&cargo_synclint(".", &["--manifest-path", "b/Cargo.toml"]).stdout)
+        .stdout_has("b/tools/main.rs")
+        .stdout_lacks("a/");
+    cargo_synclint(".", &["--package", "a", "-p", "b"])
+        .code(1)
+        .stdout_has("a/build.rs")
+        .stdout_has("b/tools/main.rs");
+    // The plain binary takes the same flags.
+    dir.synclint(&["--format", "short", "-p", "a"])
+        .code(1)
+        .stdout_has("a/build.rs");
+    cargo_synclint(".", &["-p", "bb"])
+        .code(2)
+        .stderr_has("package `bb` is not in this workspace")
+        .stderr_has("did you mean `b`?")
+        .stderr_has("synclint::cargo::unknown_package");
+    cargo_synclint(".", &["--manifest-path", "nope/Cargo.toml"])
+        .code(2)
+        .stderr_has("`nope/Cargo.toml` does not exist");
+    dir.synclint(&["--workspace", "a"])
+        .code(2)
+        .stderr_has("cannot be used with");
+}
+
+#[test]
+fn cargo_synclint_follows_default_members_and_reports_cargo_errors() {
+    let dir = Dir::new();
+    two_member_workspace(&dir);
+    dir.create(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"a\", \"b\"]\ndefault-members = [\"b\"]\nresolver = \"2\"\n",
+    );
+    dir.run_in(CARGO_SYNCLINT, ".", &["synclint", "--format", "short"])
+        .code(1)
+        .stdout_has("b/tools/main.rs")
+        .stdout_lacks("a/");
+    dir.create("Cargo.toml", "[workspace]\nmembers = [\"missing\"]\n");
+    dir.run_in(CARGO_SYNCLINT, ".", &["synclint"])
+        .code(2)
+        .stderr_has("synclint::cargo::metadata");
+}
+
+#[test]
+fn each_member_is_its_own_crate() {
+    // Files of one package are one crate; the library reports the package root.
+    let dir = Dir::new();
+    two_member_workspace(&dir);
+    let config = synclint::Config::default();
+    let files =
+        synclint::discover::discover(&[dir.path().to_path_buf()], &config).expect("discover");
+    let krate_of = |rel: &str| {
+        files
+            .iter()
+            .find(|f| f.path.ends_with(rel))
+            .and_then(|f| f.krate.clone())
+            .map(|k| k.file_name().map(|n| n.to_string_lossy().into_owned()))
+    };
+    assert_eq!(krate_of("a/src/lib.rs"), Some(Some("a".to_string())));
+    assert_eq!(krate_of("a/build.rs"), Some(Some("a".to_string())));
+    assert_eq!(krate_of("b/tools/main.rs"), Some(Some("b".to_string())));
+    assert_eq!(krate_of("b/scratch/wip.rs"), None);
+}
+
+#[test]
+fn config_typo_in_rule_id_exits_2_with_a_label_on_it() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD).create(
+        "synclint.toml",
+        "exclude = []\n\n[rules]\nlock-across-awiat = \"deny\"\n",
+    );
+    dir.synclint(&[])
+        .code(2)
+        .stdout_is("")
+        .stderr_has("synclint::config::unknown_rule")
+        .stderr_has("unknown rule `lock-across-awiat`")
+        .stderr_has("[synclint.toml:4:1]")
+        .stderr_has(" 4 │ lock-across-awiat = \"deny\"\n   · ────────┬────────\n   ·         ╰── not a rule id")
+        .stderr_has("help: did you mean `lock-across-await`?");
+}
+
+#[test]
+fn config_unknown_keys_and_bad_values_exit_2() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD);
+    dir.create("synclint.toml", "exclud = [\"gen\"]\n");
+    dir.synclint(&[])
+        .code(2)
+        .stderr_has("synclint::config::unknown_key")
+        .stderr_has("unknown key `exclud`")
+        .stderr_has("did you mean `exclude`?")
+        .stderr_has("╰── unknown key");
+    dir.create(
+        "synclint.toml",
+        "[[blocking_method]]\nname = \"wait\"\nargs = 0\nreceiver = [\"Device\"]\n",
+    );
+    dir.synclint(&[])
+        .code(2)
+        .stderr_has("did you mean `receivers`?");
+    dir.create("synclint.toml", "[rules]\ndiscarded-guard = \"off\"\n");
+    dir.synclint(&[])
+        .code(2)
+        .stderr_has("synclint::config::invalid_value")
+        .stderr_has("must be `allow`, `warn` or `deny`");
+    dir.create("synclint.toml", "[rules\n");
+    dir.synclint(&[])
+        .code(2)
+        .stderr_has("synclint::config::syntax");
+    // The same checks apply to the metadata table of a manifest.
+    std::fs::remove_file(dir.path().join("synclint.toml")).expect("remove");
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"p\"\n\n[package.metadata.synclint]\nrule = {}\n",
+    );
+    dir.synclint(&[])
+        .code(2)
+        .stderr_has("[Cargo.toml:5:1]")
+        .stderr_has("did you mean `rules`?");
+}
+
+#[test]
+fn config_sets_levels_excludes_and_is_found_upward() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD)
+        .create("src/gen/out.rs", HAZARD)
+        .create(
+            "synclint.toml",
+            "exclude = [\"src/gen\"]\n\n[rules]\nlock-across-await = \"deny\"\n",
+        );
+    dir.synclint(&["--format", "short"]).code(1).stdout_is(
+        "src/lib.rs:1:48: error[lock-across-await]: `MutexGuard` on `m` held across an `.await`\n",
+    );
+    // Found from a subfolder too; flags win over the file.
+    dir.run_in(
+        SYNCLINT,
+        "src",
+        &["--format", "short", "--warn", "lock-across-await"],
+    )
+    .code(1)
+    .stdout_is(
+        "lib.rs:1:48: warning[lock-across-await]: `MutexGuard` on `m` held across an `.await`\n",
+    );
+    // Named files are excluded too, so that pre-commit skips generated code.
+    dir.synclint(&["--format", "short", "src/gen/out.rs"])
+        .code(0)
+        .stdout_is("");
+    // `--config` names another file.
+    dir.create("other.toml", "[rules]\nlock-across-await = \"allow\"\n");
+    dir.synclint(&["--config", "other.toml"]).code(0);
+    dir.synclint(&["--config", "missing.toml"])
+        .code(2)
+        .stderr_has("cannot read `missing.toml`");
+}
+
+#[test]
+fn config_in_cargo_metadata_tables() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"p\"]\nresolver = \"2\"\n\n[workspace.metadata.synclint.rules]\nlock-across-await = \"deny\"\n",
+    )
+    .create(
+        "p/Cargo.toml",
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .create("p/src/lib.rs", HAZARD);
+    dir.run_in(CARGO_SYNCLINT, ".", &["synclint", "--format", "short"])
+        .code(1)
+        .stdout_has("error[lock-across-await]");
+    // A package's own table comes first.
+    dir.create(
+        "p/Cargo.toml",
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.synclint]\nexclude = [\"src/lib.rs\"]\n",
+    );
+    dir.run_in(SYNCLINT, "p", &["--format", "short"])
+        .code(0)
+        .stdout_is("");
+}
+
+#[test]
+fn config_extends_the_lock_and_blocking_tables() {
+    let dir = Dir::new();
+    dir.create(
+        "src/lib.rs",
+        "use my_rt::Mutex;\n\
+         async fn f(m: &Mutex<u8>) {\n    let g = m.lock().unwrap();\n    x().await;\n}\n\
+         async fn h(m: &Dev) {\n    let g = m.acquire();\n    x().await;\n}\n\
+         async fn k() {\n    mycrate::wait_ready();\n}\n\
+         async fn b(d: &Device) {\n    d.spin_until_ready();\n}\n",
+    );
+    dir.synclint(&["--format", "short"])
+        .code(1)
+        .stdout_is("src/lib.rs:3:13: warning[lock-across-await]: `MutexGuard` on `m` held across an `.await`\n");
+    dir.create(
+        "synclint.toml",
+        "async_locks = [\"my_rt::Mutex\"]\n\n\
+         [[guard_method]]\nname = \"acquire\"\nkind = \"mutex\"\n\n\
+         [[blocking_function]]\npath = \"mycrate::wait_ready\"\nwhy = \"waits for the device\"\n\n\
+         [[blocking_method]]\nname = \"spin_until_ready\"\nargs = 0\nreceivers = [\"Device\"]\n",
+    );
+    let run = dir.synclint(&["--format", "short"]);
+    run.code(1)
+        .stdout_lacks("src/lib.rs:3:")
+        .stdout_has("src/lib.rs:7:13: warning[lock-across-await]")
+        .stdout_has("src/lib.rs:11:5: warning[blocking-in-async]: blocking call in async code: `mycrate::wait_ready` waits for the device")
+        .stdout_has("src/lib.rs:14:7: warning[blocking-in-async]");
+    assert_eq!(run.stdout.lines().count(), 3, "{run:#?}");
+}
+
+const ALLOWED: &str = "\
+async fn above(m: &std::sync::Mutex<u8>) {
+    // synclint::allow(lock-across-await): only taken at startup
+    let g = m.lock().unwrap();
+    x().await;
+}
+async fn same_line(m: &std::sync::Mutex<u8>) {
+    let g = m.lock().unwrap(); // synclint::allow(lock-across-await): startup only
+    x().await;
+}
+// synclint::allow(lock-across-await): the whole function is startup code
+#[allow(unused)]
+async fn item(m: &std::sync::Mutex<u8>, n: &std::sync::Mutex<u8>) {
+    let a = m.lock().unwrap();
+    x().await;
+    drop(a);
+    let b = n.lock().unwrap();
+    x().await;
+}
+";
+
+#[test]
+fn allow_comments_silence_findings() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", ALLOWED);
+    dir.synclint(&[])
+        .code(0)
+        .stdout_is("no findings (1 file checked)\n");
+}
+
+#[test]
+fn allow_without_a_reason_is_a_finding() {
+    let dir = Dir::new();
+    dir.create(
+        "src/lib.rs",
+        "async fn f(m: &std::sync::Mutex<u8>) {\n    // synclint::allow(lock-across-await)\n    let g = m.lock().unwrap();\n    x().await;\n}\n",
+    );
+    dir.synclint(&["--format", "short"]).code(1).stdout_is(
+        "src/lib.rs:2:8: warning[allow-without-reason]: allow comment without a reason\n",
+    );
+    dir.synclint(&["--allow", "allow-without-reason"]).code(0);
+    dir.synclint(&["--explain", "allow-without-reason"])
+        .code(0)
+        .stdout_has("# allow-without-reason");
+}
+
+#[test]
+fn unused_allow_is_a_finding() {
+    let dir = Dir::new();
+    dir.create(
+        "src/lib.rs",
+        "// synclint::allow(lock-across-await): nothing here any more\nfn f() {}\n\
+         // synclint::allow(lock-acros-await): a typo\nfn g() {}\n\
+         // synclint::allow(discarded-guard): not run when allowed\nfn h() {}\n",
+    );
+    dir.synclint(&["--format", "short", "--allow", "discarded-guard"])
+        .code(1)
+        .stdout_is(
+            "src/lib.rs:1:20: warning[unused-allow]: allow comment for `lock-across-await` silences nothing\n\
+             src/lib.rs:3:20: warning[unused-allow]: allow comment names unknown rule `lock-acros-await`\n",
+        );
+    dir.synclint(&[])
+        .code(1)
+        .stdout_has("help: did you mean `lock-across-await`?");
+    dir.create("synclint.toml", "[rules]\nunused-allow = \"allow\"\n");
+    dir.synclint(&[]).code(0);
+}
+
+#[test]
+fn baseline_reports_only_new_findings_and_survives_edits() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD);
+    dir.synclint(&["--write-baseline", "synclint-baseline.json"])
+        .code(0)
+        .stdout_is("")
+        .stderr_is("recorded 1 finding in `synclint-baseline.json`\n");
+    let baseline: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("synclint-baseline.json")).expect("written"),
+    )
+    .expect("json");
+    assert_eq!(baseline["version"], 1);
+    assert_eq!(baseline["findings"][0]["file"], "src/lib.rs");
+    assert_eq!(baseline["findings"][0]["rule"], "lock-across-await");
+    dir.synclint(&["--baseline", "synclint-baseline.json"])
+        .code(0)
+        .stdout_is("no findings (1 file checked)\n");
+
+    // Lines inserted above the finding: it still matches.
+    dir.create(
+        "src/lib.rs",
+        format!("use std::sync::Mutex;\n\n// notes\n{HAZARD}"),
+    );
+    dir.synclint(&["--format", "short", "--baseline", "synclint-baseline.json"])
+        .code(0)
+        .stdout_is("");
+    // From another folder, with the baseline named from there.
+    dir.run_in(
+        SYNCLINT,
+        "src",
+        &[
+            "--format",
+            "short",
+            "--baseline",
+            "../synclint-baseline.json",
+        ],
+    )
+    .code(0)
+    .stdout_is("");
+    // A new hazard is reported, the recorded one is not.
+    dir.create(
+        "src/lib.rs",
+        format!("use std::sync::Mutex;\n{HAZARD}async fn g(m: &Mutex<u8>) {{ let h = m.lock().unwrap(); y().await; }}\n"),
+    );
+    dir.synclint(&["--format", "short", "--baseline", "synclint-baseline.json"])
+        .code(1)
+        .stdout_is("src/lib.rs:3:37: warning[lock-across-await]: `MutexGuard` on `m` held across an `.await`\n");
+
+    dir.create("bad.json", "{\"version\": 7, \"findings\": []}");
+    dir.synclint(&["--baseline", "bad.json"])
+        .code(2)
+        .stderr_has("synclint::baseline::invalid")
+        .stderr_has("version 7 is not supported");
+    dir.synclint(&["--baseline", "missing.json"])
+        .code(2)
+        .stderr_has("cannot read baseline `missing.json`");
+}
+
+#[test]
+fn exit_zero_keeps_0_for_findings_but_not_for_bad_files() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD);
+    dir.synclint(&["--exit-zero", "--format", "short"])
+        .code(0)
+        .stdout_has("warning[lock-across-await]");
+    dir.create("src/broken.rs", BROKEN);
+    dir.synclint(&["--exit-zero"]).code(2);
+}
+
+#[test]
+fn named_files_are_checked_with_their_whole_crate() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .create("src/lib.rs", "mod clean;\nmod hazard;\n")
+    .create("src/clean.rs", CLEAN)
+    .create("src/hazard.rs", HAZARD)
+    .create("src/broken.rs", BROKEN);
+    // The crate is read (4 files), only the named file is reported, and a broken
+    // file that was not named does not fail the run.
+    dir.synclint(&["src/clean.rs"])
+        .code(0)
+        .stdout_is("no findings (3 files checked)\n");
+    dir.synclint(&["--format", "short", "src/hazard.rs", "src/clean.rs"])
+        .code(1)
+        .stdout_is("src/hazard.rs:1:48: warning[lock-across-await]: `MutexGuard` on `m` held across an `.await`\n");
+}
+
+/// The SARIF schema shipped next to the repository, when it is there.
+fn sarif_schema() -> Option<Value> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-schema-2.1.0.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(serde_json::from_str(&text).expect("the schema is JSON")),
+        Err(_) => {
+            eprintln!(
+                "note: {} is absent; SARIF output is checked without the schema",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+#[track_caller]
+fn assert_valid_sarif(log: &Value) {
+    let Some(schema) = sarif_schema() else {
+        return;
+    };
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    // The validator does reject a log that breaks the schema.
+    let mut broken = log.clone();
+    broken["version"] = Value::from("2.0.0");
+    assert!(!validator.is_valid(&broken));
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "invalid SARIF:\n  {}\n{log:#}",
+        errors.join("\n  ")
+    );
+}
+
+#[test]
+fn sarif_format_is_valid_against_the_schema() {
+    let dir = Dir::new();
+    dir.create("src/a b.rs", HAZARD)
+        .create("src/broken.rs", BROKEN)
+        .create("src/ok.rs", CLEAN)
+        .create(
+            "src/lib.rs",
+            "// synclint::allow(discarded-guard)\nfn f() {}\n",
+        );
+    let run = dir.synclint(&["--format", "sarif", "--deny", "lock-across-await"]);
+    run.code(2).stderr_is("");
+    let log = run.json();
+    assert_valid_sarif(&log);
+    assert_eq!(log["version"], "2.1.0");
+    let run0 = &log["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().expect("rules");
+    let await_rule = rules
+        .iter()
+        .find(|r| r["id"] == "lock-across-await")
+        .expect("the rule is listed");
+    assert!(await_rule["helpUri"]
+        .as_str()
+        .is_some_and(|u| u.ends_with("rules/lock-across-await.md")));
+    assert!(await_rule["help"]["markdown"]
+        .as_str()
+        .is_some_and(|h| h.contains("## What it flags")));
+    assert!(rules.iter().any(|r| r["id"] == "unused-allow"));
+
+    let results = run0["results"].as_array().expect("results");
+    let hazard = results
+        .iter()
+        .find(|r| r["ruleId"] == "lock-across-await")
+        .expect("the hazard");
+    assert_eq!(hazard["level"], "error");
+    let loc = &hazard["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "src/a%20b.rs");
+    assert_eq!(loc["region"]["startLine"], 1);
+    assert_eq!(loc["region"]["startColumn"], 48);
+    let related = hazard["relatedLocations"].as_array().expect("related");
+    assert!(related
+        .iter()
+        .any(|r| r["message"]["text"] == "still held at this `.await`"));
+    assert!(hazard["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .is_some_and(|l| l.len() >= 2));
+    assert!(hazard["partialFingerprints"]["synclint/v1"].is_string());
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "allow-without-reason"));
+    let notes = run0["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notes.len(), 1);
+    assert_eq!(
+        notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/broken.rs"
+    );
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], false);
+
+    // A clean run is a valid log too.
+    let clean = Dir::new();
+    clean.create("lib.rs", CLEAN);
+    let run = clean.synclint(&["--format", "sarif"]);
+    run.code(0);
+    let log = run.json();
+    assert_valid_sarif(&log);
+    assert_eq!(log["runs"][0]["results"], Value::Array(Vec::new()));
+}
+
+#[cfg(unix)]
+#[test]
+fn github_format_escapes_hostile_file_names() {
+    let dir = Dir::new();
+    let hostile = "src/x\n::error file=pwned,line=1::injected,%0A.rs";
+    dir.create(hostile, HAZARD).create("src/b, c.rs", BROKEN);
+    let run = dir.synclint(&["--format", "github"]);
+    run.code(2).stderr_is("");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{run:#?}");
+    assert!(
+        lines[0].starts_with(
+            "::warning file=src/x%0A%3A%3Aerror file=pwned%2Cline=1%3A%3Ainjected%2C%250A.rs,line=1,col=48,endLine=1,endColumn="
+        ),
+        "{run:#?}"
+    );
+    assert!(
+        lines[0].contains(",title=lock-across-await::`MutexGuard` on `m` held across an `.await`%0A  src/x%0A::error file=pwned,line=1::injected,%250A.rs:1:48: "),
+        "{run:#?}"
+    );
+    assert!(
+        lines[1].starts_with("::error file=src/b%2C c.rs,line=2,col="),
+        "{run:#?}"
+    );
+    assert!(
+        lines[1].contains(",title=parse::cannot parse file"),
+        "{run:#?}"
+    );
+    // No line other than the two commands, and nothing that starts a command.
+    for line in &lines {
+        assert!(
+            line.starts_with("::warning ") || line.starts_with("::error "),
+            "{line}"
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! The real pre-commit runs this repository's `.pre-commit-hooks.yaml` with
+//! `pre-commit try-repo` against a small git repository: the hook must fail on a
+//! staged hazard and pass on clean code.
+//!
+//! pre-commit comes from PyPI and is not a Rust dependency, so the test skips with a
+//! message when it is not installed; `.ci/run` installs it and sets
+//! `SYNCLINT_REQUIRE_PRECOMMIT=1`, which turns the skip into a failure. pre-commit's
+//! `rust` hooks `cargo install` the hook repository: the build runs offline
+//! (`CARGO_NET_OFFLINE`) from the cargo home the tests were built with, into
+//! `target/precommit-build` so that later runs are incremental. pre-commit's own
+//! cache and `HOME` are in the temporary folder.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const HAZARD: &str =
+    "async fn f(m: &std::sync::Mutex<u8>) { let g = m.lock().unwrap(); x().await; }\n";
+const CLEAN: &str = "fn ok(m: &std::sync::Mutex<u8>) -> u8 { *m.lock().unwrap() }\n";
+
+/// Fails when CI asked for the real run, else prints why the test is skipped.
+fn skip(why: &str) {
+    if std::env::var_os("SYNCLINT_REQUIRE_PRECOMMIT").is_some_and(|v| v == "1") {
+        panic!("SYNCLINT_REQUIRE_PRECOMMIT=1 but {why}");
+    }
+    eprintln!("skipped: {why}; install pre-commit (`python3 -m pip install pre-commit`) to run it");
+}
+
+/// `pre-commit` from `SYNCLINT_PRE_COMMIT` or `PATH`.
+fn find_pre_commit() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SYNCLINT_PRE_COMMIT") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("pre-commit"))
+        .find(|p| p.is_file())
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .status()
+        .expect("run git");
+    assert!(status.success(), "git {args:?} failed");
+}
+
+#[test]
+fn pre_commit_hook_fails_on_a_hazard_and_passes_on_clean_code() {
+    let Some(pre_commit) = find_pre_commit() else {
+        return skip("`pre-commit` is not on `PATH`");
+    };
+    let this_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !this_repo.join(".git").exists() {
+        return skip("this package is not a git repository");
+    }
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let work = tmp.path().join("demo");
+    let home = tmp.path().join("home");
+    for (rel, text) in [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("src/lib.rs", "mod clean;\nmod hazard;\n"),
+        ("src/hazard.rs", HAZARD),
+        ("src/clean.rs", CLEAN),
+    ] {
+        let path = work.join(rel);
+        std::fs::create_dir_all(
+            path.parent()
+                .expect("invariant: a joined path has a parent"),
+        )
+        .expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    std::fs::create_dir_all(&home).expect("mkdir");
+    git(&work, &["init", "-q"]);
+    git(&work, &["add", "."]);
+
+    // The toolchain that built this test comes first, so that pre-commit's
+    // `cargo install` needs no rustup proxy; the cargo home with the registry cache is
+    // the one that toolchain uses.
+    let cargo = PathBuf::from(env!("CARGO"));
+    let mut path_dirs: Vec<PathBuf> = cargo.parent().into_iter().map(Path::to_path_buf).collect();
+    path_dirs.extend(
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths),
+    );
+    let path = std::env::join_paths(path_dirs).expect("valid PATH");
+    let real_home = std::env::var_os("HOME").map(PathBuf::from);
+    let cargo_home: Option<OsString> = std::env::var_os("CARGO_HOME").or_else(|| {
+        real_home
+            .as_ref()
+            .map(|h| h.join(".cargo").into_os_string())
+    });
+    let rustup_home: Option<OsString> = std::env::var_os("RUSTUP_HOME").or_else(|| {
+        real_home
+            .as_ref()
+            .map(|h| h.join(".rustup").into_os_string())
+    });
+
+    let try_repo = |file: &str| {
+        let mut cmd = Command::new(&pre_commit);
+        cmd.args(["try-repo"])
+            .arg(this_repo)
+            .args(["synclint", "--verbose", "--color", "never", "--files", file])
+            .current_dir(&work)
+            .env("HOME", &home)
+            .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-cache"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("PATH", &path)
+            .env("CARGO_NET_OFFLINE", "true")
+            .env("CARGO_TARGET_DIR", this_repo.join("target/precommit-build"))
+            .env_remove("CARGO")
+            .env_remove("RUSTUP_TOOLCHAIN");
+        if let Some(dir) = &cargo_home {
+            cmd.env("CARGO_HOME", dir);
+        }
+        if let Some(dir) = &rustup_home {
+            cmd.env("RUSTUP_HOME", dir);
+        }
+        let out = cmd.output().expect("run pre-commit");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+
+    let (ok, text) = try_repo("src/hazard.rs");
+    assert!(!ok, "the hook should fail on a hazard:\n{text}");
+    assert!(
+        text.contains("lock-across-await") && text.contains("src/hazard.rs"),
+        "the hook should show the finding:\n{text}"
+    );
+
+    // The crate around `clean.rs` holds a hazard, but not in the file committed.
+    let (ok, text) = try_repo("src/clean.rs");
+    assert!(ok, "the hook should pass on clean code:\n{text}");
+    assert!(!text.contains("lock-across-await"), "{text}");
+}
