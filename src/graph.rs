@@ -792,7 +792,10 @@ fn lock_id(
             Some(segs.clone()),
         );
     }
-    let ty = type_name_of(lock.root_ty.as_deref()?)?;
+    let mut ty = type_name_of(lock.root_ty.as_deref()?)?;
+    if ty == "Self" {
+        ty = me.self_ty.clone()?;
+    }
     let class = chase(model, krate, ty, &segs[1..]);
     id(class, Some(segs[..segs.len() - 1].to_vec()))
 }

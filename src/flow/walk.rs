@@ -151,6 +151,9 @@ struct BodySpec<'s> {
     params: Vec<(String, String)>,
     callback_params: Vec<String>,
     ret_ty: Option<String>,
+    /// What a closure or async block sees of its parent's variables: their types
+    /// and aliases, never their guards.
+    captured: Vec<Var>,
     body: BodyRef<'s>,
 }
 
@@ -322,6 +325,7 @@ impl<'a> FileWalker<'a> {
             params,
             callback_params,
             ret_ty,
+            captured: Vec::new(),
             body: BodyRef::Block(block),
         }
     }
@@ -601,6 +605,19 @@ struct Var {
     /// An element taken out of the collection this guard protects (a `for`
     /// variable over `guard.iter()`).
     elem_of: Option<GuardId>,
+    /// Holds the `(guard, timeout)` pair of `Condvar::wait_timeout`: `.0` is the guard.
+    guard_in_tuple: bool,
+    /// Other guards the variable may hold, on paths joined after a branch or loop
+    /// (`locked` before a loop that drops and re-locks it).
+    also: Vec<GuardId>,
+}
+
+/// What branches change and joins merge: which guards are alive, and which guards
+/// each variable in scope may hold.
+#[derive(Clone)]
+struct State {
+    alive: Vec<bool>,
+    bindings: Vec<Vec<(Option<GuardId>, Vec<GuardId>)>>,
 }
 
 #[derive(Default)]
@@ -621,7 +638,9 @@ struct BodyWalker<'w, 'a> {
     unsafe_depth: usize,
     loop_depth: usize,
     /// Open use collectors: every guard made or used while one is open is added.
-    collectors: Vec<Vec<GuardId>>,
+    /// Each with whether it also takes the guards a variable's value was computed
+    /// from (conditions do; `let` initializers take only guards used directly).
+    collectors: Vec<(bool, Vec<GuardId>)>,
     /// Guards tested by the conditions enclosing the current point.
     deps: Vec<GuardId>,
     /// What the last `if` tested, and whether its `then` block diverges with no
@@ -634,6 +653,7 @@ struct BodyWalker<'w, 'a> {
 impl<'w, 'a> BodyWalker<'w, 'a> {
     fn new(fw: &'w FileWalker<'a>, spec: &BodySpec<'_>) -> Self {
         let mut top = Scope::default();
+        top.vars.extend(spec.captured.iter().cloned());
         for (name, ty) in &spec.params {
             top.vars.push(Var {
                 name: name.clone(),
@@ -714,6 +734,56 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.alive = alive;
     }
 
+    fn save(&self) -> State {
+        State {
+            alive: self.alive.clone(),
+            bindings: self
+                .scopes
+                .iter()
+                .map(|s| s.vars.iter().map(|v| (v.guard, v.also.clone())).collect())
+                .collect(),
+        }
+    }
+
+    /// Returns to a saved state, for the variables still in scope.
+    fn restore(&mut self, st: State) {
+        self.set_alive(st.alive);
+        for (scope, saved) in self.scopes.iter_mut().zip(st.bindings) {
+            for (v, (g, also)) in scope.vars.iter_mut().zip(saved) {
+                v.guard = g;
+                v.also = also;
+            }
+        }
+    }
+
+    /// Joins the states at the ends of several paths: a guard is alive if it is on
+    /// any path, and a variable may hold any guard it holds on some path.
+    fn join(&mut self, states: Vec<State>) {
+        let alive = Self::merge(&states.iter().map(|s| s.alive.clone()).collect::<Vec<_>>());
+        self.set_alive(alive);
+        for (si, scope) in self.scopes.iter_mut().enumerate() {
+            for (vi, v) in scope.vars.iter_mut().enumerate() {
+                let mut all: Vec<GuardId> = Vec::new();
+                for st in &states {
+                    if let Some((g, also)) = st.bindings.get(si).and_then(|s| s.get(vi)) {
+                        all.extend(g.iter().chain(also.iter()).copied());
+                    }
+                }
+                all.sort_unstable();
+                all.dedup();
+                let first = states.iter().find_map(|st| {
+                    st.bindings
+                        .get(si)
+                        .and_then(|s| s.get(vi))
+                        .and_then(|b| b.0)
+                });
+                all.retain(|g| Some(*g) != first);
+                v.guard = first.or(v.guard);
+                v.also = all;
+            }
+        }
+    }
+
     fn merge(branches: &[Vec<bool>]) -> Vec<bool> {
         let len = branches.iter().map(Vec::len).max().unwrap_or(0);
         let mut out = vec![false; len];
@@ -746,8 +816,17 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     /// Records that guard `g` was made or used, for every open collector.
     fn note_use(&mut self, g: GuardId) {
-        for c in &mut self.collectors {
+        for (_, c) in &mut self.collectors {
             if !c.contains(&g) {
+                c.push(g);
+            }
+        }
+    }
+
+    /// Records that a value computed from guard `g` was used.
+    fn note_derived(&mut self, g: GuardId) {
+        for (transitive, c) in &mut self.collectors {
+            if *transitive && !c.contains(&g) {
                 c.push(g);
             }
         }
@@ -755,9 +834,24 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     /// Walks `f` with a use collector open; returns what it collected.
     fn collecting<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<GuardId>) {
-        self.collectors.push(Vec::new());
+        self.collect_with(true, f)
+    }
+
+    /// Like `collecting`, but a variable's `derived` guards are not taken: for `let`
+    /// initializers, so that a value computed from another lock-derived value does
+    /// not count as a read of the lock.
+    fn collecting_direct<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<GuardId>) {
+        self.collect_with(false, f)
+    }
+
+    fn collect_with<T>(
+        &mut self,
+        transitive: bool,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> (T, Vec<GuardId>) {
+        self.collectors.push((transitive, Vec::new()));
         let out = f(self);
-        let used = self.collectors.pop().unwrap_or_default();
+        let used = self.collectors.pop().map(|c| c.1).unwrap_or_default();
         for &g in &used {
             self.note_use(g);
         }
@@ -853,12 +947,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     /// The guard held by a bare variable passed by value: it moves, so it dies here.
     fn move_out(&mut self, e: &syn::Expr) {
         if let Some(name) = path_var(e) {
-            if let Some(g) = self.guard_var(&name) {
-                self.kill(g);
-                if let Some(v) = self.lookup_mut(&name) {
-                    v.guard = None;
-                }
-            }
+            self.forget_guard_of(&name);
         }
     }
 
@@ -890,8 +979,18 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut out = Flow::default();
         let n = block.stmts.len();
         let deps_mark = self.deps.len();
+        let mut prev_cfg: Option<String> = None;
         for (i, stmt) in block.stmts.iter().enumerate() {
             self.last_if = None;
+            // `#[cfg(P)] a; #[cfg(not(P))] b;` are alternatives: only one is
+            // compiled, so walking both would hold two guards at once.
+            let cfg = cfg_of(stmt);
+            let alternative =
+                matches!((&prev_cfg, &cfg), (Some(a), Some(b)) if cfgs_exclusive(a, b));
+            prev_cfg = cfg;
+            if alternative {
+                continue;
+            }
             let is_tail = i + 1 == n && matches!(stmt, syn::Stmt::Expr(_, None));
             let f = if is_tail {
                 let syn::Stmt::Expr(e, None) = stmt else {
@@ -1014,7 +1113,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut alias = None;
         let mut ty_text = None;
         if let Some(init) = &local.init {
-            let (flow, used) = self.collecting(|w| w.expr(&init.expr, false));
+            let (flow, used) = self.collecting_direct(|w| w.expr(&init.expr, false));
             f = flow;
             derived = used;
             alias = self.alias_of(&init.expr);
@@ -1070,7 +1169,17 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 }
                 let binding = guard_binding(pat);
                 if let (Some(g), Some(name)) = (f.value, binding.clone()) {
-                    self.own(Some(name), g);
+                    self.own(Some(name.clone()), g);
+                    let is_pair = matches!(pat, syn::Pat::Ident(_) | syn::Pat::Type(_))
+                        && local
+                            .init
+                            .as_ref()
+                            .is_some_and(|i| is_timeout_wait(&i.expr));
+                    if is_pair {
+                        if let Some(v) = self.lookup_mut(&name) {
+                            v.guard_in_tuple = true;
+                        }
+                    }
                 }
                 let mut names = Vec::new();
                 pat_bindings(pat, &mut names);
@@ -1099,6 +1208,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                         alias: alias.clone().filter(|_| is_whole),
                         derived: derived.clone(),
                         elem_of: None,
+                        guard_in_tuple: false,
+                        also: Vec::new(),
                     });
                 }
             }
@@ -1153,6 +1264,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     },
                     callback_params: Vec::new(),
                     ret_ty: None,
+                    captured: Vec::new(),
                     span: a.async_token.span,
                     params: Vec::new(),
                     body: BodyRef::Block(&a.block),
@@ -1200,25 +1312,42 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     },
                     callback_params: Vec::new(),
                     ret_ty: None,
+                    captured: Vec::new(),
                     span: c.inputs_begin.span,
                     params,
                     body: BodyRef::Expr(&c.body),
                 });
+                let tokens = quote::ToTokens::to_token_stream(&c.body);
                 if c.capture.is_some() {
-                    self.kill_captured(&quote::ToTokens::to_token_stream(&c.body));
+                    self.kill_captured(&tokens);
+                } else {
+                    // A closure that drops a guard takes it by value.
+                    for name in dropped_names(&tokens) {
+                        self.forget_guard_of(&name);
+                    }
                 }
                 Flow::default()
             }
             syn::Expr::Const(_) => Flow::default(),
             syn::Expr::Continue(_) => Flow::diverging(),
-            syn::Expr::Field(f) => self.expr(&f.base, false).place(),
+            syn::Expr::Field(f) => {
+                let base = self.expr(&f.base, false);
+                let pair = path_var(&f.base)
+                    .and_then(|n| self.lookup(&n))
+                    .filter(|v| v.guard_in_tuple)
+                    .and_then(|v| v.guard);
+                match (&f.member, pair) {
+                    (syn::Member::Unnamed(i), Some(g)) if i.index == 0 => Flow::value(Some(g)),
+                    _ => base.place(),
+                }
+            }
             syn::Expr::ForLoop(fl) => {
                 self.temps.push(Vec::new());
                 let (it, used) = self.collecting(|w| w.expr(&fl.expr, false));
                 // `for l in guard.iter()`: the loop variable is an element of the
                 // collection the guard protects.
                 let elem_of = it.value.or_else(|| used.first().copied());
-                let before = self.alive.clone();
+                let before = self.save();
                 self.push_scope();
                 let mut names = Vec::new();
                 pat_bindings(&fl.pat, &mut names);
@@ -1234,8 +1363,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 self.block(&fl.body, Tail::Expr);
                 self.loop_depth -= 1;
                 self.pop_scope(None);
-                let after = self.alive.clone();
-                self.set_alive(Self::merge(&[before, after]));
+                let after = self.save();
+                self.join(vec![before, after]);
                 self.end_temps();
                 Flow::default().or_div(it)
             }
@@ -1252,12 +1381,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 self.expr(&l.expr, false).no_value()
             }
             syn::Expr::Loop(l) => {
-                let before = self.alive.clone();
+                let before = self.save();
                 self.loop_depth += 1;
                 self.block(&l.body, Tail::Expr);
                 self.loop_depth -= 1;
-                let after = self.alive.clone();
-                self.set_alive(Self::merge(&[before, after]));
+                let after = self.save();
+                self.join(vec![before, after]);
                 Flow::default()
             }
             syn::Expr::Macro(m) => self.mac(&m.mac, awaited),
@@ -1272,7 +1401,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     Some(v) => (v.guard, v.derived.clone()),
                     None => (None, Vec::new()),
                 };
-                for g in derived.into_iter().chain(guard) {
+                for g in derived {
+                    self.note_derived(g);
+                }
+                if let Some(g) = guard {
                     self.note_use(g);
                 }
                 Flow::value(guard)
@@ -1370,14 +1502,18 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut idents = HashSet::new();
         collect_idents(tokens, &mut idents);
         for name in idents {
-            if self.guard_var(&name).is_some() {
-                let e: syn::Expr = syn::Expr::Path(syn::ExprPath {
-                    attrs: Vec::new(),
-                    qself: None,
-                    path: syn::Path::from(syn::Ident::new(&name, proc_macro2::Span::call_site())),
-                });
-                self.move_out(&e);
-            }
+            self.forget_guard_of(&name);
+        }
+    }
+
+    /// The guards a variable holds are no longer this body's to track.
+    fn forget_guard_of(&mut self, name: &str) {
+        let Some(v) = self.lookup_mut(name) else {
+            return;
+        };
+        let held: Vec<GuardId> = v.guard.take().into_iter().chain(v.also.drain(..)).collect();
+        for g in held {
+            self.kill(g);
         }
     }
 
@@ -1443,12 +1579,15 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let syn::Expr::MethodCall(mc) = strip(e) else {
             return None;
         };
-        Some((mc, self.acquisition_method(mc)?))
+        Some((mc, self.acquisition_method(mc, true)?))
     }
 
+    /// The guard method `mc` calls, if it is an acquisition. `awaited` says the call
+    /// is directly `.await`ed.
     fn acquisition_method(
         &self,
         mc: &syn::ExprMethodCall,
+        awaited: bool,
     ) -> Option<&'a crate::model::known::GuardMethod> {
         if !mc.args.is_empty() {
             return None;
@@ -1459,6 +1598,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             return None;
         }
         if name == "read" && self.is_pointer_like(&mc.receiver) {
+            return None;
+        }
+        // On a lock declared async, `lock()` without `.await` makes a future.
+        let waits_by_await = !method.is_try && !name.starts_with("blocking_");
+        if !awaited && waits_by_await && self.declared_lock(&mc.receiver).0 {
             return None;
         }
         Some(method)
@@ -1576,7 +1720,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     }
 
     fn method_call(&mut self, mc: &syn::ExprMethodCall, awaited: bool) -> Flow {
-        if let Some(method) = self.acquisition_method(mc) {
+        if let Some(method) = self.acquisition_method(mc, false) {
             let recv = self.expr(&mc.receiver, false);
             let confirmed = !method.refcell || self.is_refcell(&mc.receiver);
             let (is_async, lock_ty) = self.declared_lock(&mc.receiver);
@@ -1620,7 +1764,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         let on_acquisition = mc.args.is_empty()
             && recv.value.is_some()
-            && matches!(strip(&mc.receiver), syn::Expr::MethodCall(inner) if self.acquisition_method(inner).is_some());
+            && matches!(strip(&mc.receiver), syn::Expr::MethodCall(inner) if self.acquisition_method(inner, false).is_some());
         if on_acquisition && self.fw.known.is_blocking_acquire(&name) {
             // `m.lock().wait()`: the wait is how the guard is acquired, not a call
             // made while it is held.
@@ -1643,6 +1787,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
         } else {
             mc.args.iter().for_each(|a| self.move_out(a));
+            // A guard passed by value moves into the callee.
+            for &g in &arg_guards {
+                if self.temps.iter().any(|t| t.contains(&g)) {
+                    self.untemp(g);
+                    self.kill(g);
+                }
+            }
         }
         let blocking = if awaited {
             None
@@ -1866,21 +2017,30 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             let temps = self.temps.last().cloned().unwrap_or_default();
             temps.into_iter().for_each(|g| self.kill(g));
         }
-        let before = self.alive.clone();
+        let before = self.save();
         let then = self.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr));
         self.pop_scope(None);
-        let after_then = self.alive.clone();
-        self.set_alive(before);
+        let after_then = self.save();
+        self.restore(before);
         if is_let && self.fw.file.edition.is_2024() {
             // Edition 2024 drops `if let` scrutinee temporaries before `else`.
             let temps = self.temps.last().cloned().unwrap_or_default();
             temps.into_iter().for_each(|g| self.kill(g));
+        } else if is_let {
+            // `if let Ok(g) = m.try_lock() { .. } else { .. }`: the `else` runs
+            // when nothing was taken.
+            let temps = self.temps.last().cloned().unwrap_or_default();
+            for g in temps {
+                if self.guards[g].is_try {
+                    self.kill(g);
+                }
+            }
         }
         let els = match &i.else_branch {
             Some((_, e)) => self.depending(&tested, |w| w.expr(e, false)),
             None => Flow::default(),
         };
-        let after_else = self.alive.clone();
+        let after_else = self.save();
         self.last_if = Some((tested, then.diverges && i.else_branch.is_none()));
         let mut branches = Vec::new();
         if !then.diverges {
@@ -1891,7 +2051,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         }
         let diverges = branches.is_empty() && !cond.diverges && i.else_branch.is_some();
         if !branches.is_empty() {
-            self.set_alive(Self::merge(&branches));
+            self.join(branches);
         }
         let value = then.value.or(els.value);
         let temps = self.temps.pop().unwrap_or_default();
@@ -1931,7 +2091,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn while_expr(&mut self, wh: &syn::ExprWhile) -> Flow {
         let is_let = is_let_cond(&wh.cond);
-        let before = self.alive.clone();
+        let before = self.save();
         self.temps.push(Vec::new());
         self.push_scope();
         let (_, tested) = self.collecting(|w| w.cond(&wh.cond));
@@ -1944,21 +2104,27 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.loop_depth -= 1;
         self.pop_scope(None);
         self.end_temps();
-        let after = self.alive.clone();
-        self.set_alive(Self::merge(&[before, after]));
+        let after = self.save();
+        self.join(vec![before, after]);
         Flow::default()
     }
 
     fn match_expr(&mut self, m: &syn::ExprMatch) -> Flow {
         self.temps.push(Vec::new());
         let (scrut, tested) = self.collecting(|w| w.expr(&m.expr, false));
-        let before = self.alive.clone();
+        let before = self.save();
         let mut branches = Vec::new();
         let mut value = None;
         let mark = self.deps.len();
         self.deps.extend_from_slice(&tested);
         for arm in &m.arms {
-            self.set_alive(before.clone());
+            self.restore(before.clone());
+            // `match m.try_lock() { Err(_) => .. }`: no guard was taken in that arm.
+            if let Some(g) = scrut.value.filter(|&g| self.guards[g].is_try) {
+                if is_failure_pattern(&arm.pat) {
+                    self.kill(g);
+                }
+            }
             self.push_scope();
             self.bind_pattern(&arm.pat, scrut.value);
             if let syn::Pat::Guard(g) = &arm.pat {
@@ -1980,16 +2146,16 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             self.pop_scope(f.value);
             if !f.diverges {
-                branches.push(self.alive.clone());
+                branches.push(self.save());
                 value = value.or(f.value);
             }
         }
         self.deps.truncate(mark);
         let diverges = branches.is_empty() && !m.arms.is_empty();
         if branches.is_empty() {
-            self.set_alive(before);
+            self.restore(before);
         } else {
-            self.set_alive(Self::merge(&branches));
+            self.join(branches);
         }
         let temps = self.temps.pop().unwrap_or_default();
         for g in temps {
@@ -2062,8 +2228,32 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     // ---- child bodies ------------------------------------------------------------------
 
-    fn child(&mut self, spec: BodySpec<'_>) {
+    fn child(&mut self, mut spec: BodySpec<'_>) {
+        spec.captured = self.visible_vars();
         self.fw.walk_body(spec, &mut self.children);
+    }
+
+    /// The variables in scope, innermost last, as a closure sees them: types and
+    /// aliases, without guards or per-body facts.
+    fn visible_vars(&self) -> Vec<Var> {
+        self.scopes
+            .iter()
+            .flat_map(|s| s.vars.iter())
+            .filter(|v| {
+                v.ty.is_some()
+                    || v.ty_text.is_some()
+                    || v.alias.is_some()
+                    || v.lock_ty.is_some()
+                    || v.is_refcell
+                    || v.is_async_lock
+            })
+            .map(|v| Var {
+                guard: None,
+                derived: Vec::new(),
+                elem_of: None,
+                ..v.clone()
+            })
+            .collect()
     }
 }
 
@@ -2175,4 +2365,100 @@ fn struct_literal_type(e: &syn::Expr) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// `cv.wait_timeout(g, d)` (possibly unwrapped): its value is a `(guard, timeout)` pair.
+fn is_timeout_wait(e: &syn::Expr) -> bool {
+    match strip(e) {
+        syn::Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if matches!(name.as_str(), "unwrap" | "expect") {
+                return is_timeout_wait(&m.receiver);
+            }
+            name.starts_with("wait_timeout")
+        }
+        syn::Expr::Try(t) => is_timeout_wait(&t.expr),
+        _ => false,
+    }
+}
+
+/// The predicate of a statement's `#[cfg(..)]`, as text.
+fn cfg_of(stmt: &syn::Stmt) -> Option<String> {
+    let attrs: &[syn::Attribute] = match stmt {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Expr(e, _) => match e {
+            syn::Expr::Call(c) => &c.attrs,
+            syn::Expr::MethodCall(c) => &c.attrs,
+            syn::Expr::Block(b) => &b.attrs,
+            syn::Expr::If(i) => &i.attrs,
+            syn::Expr::Match(m) => &m.attrs,
+            syn::Expr::Unsafe(u) => &u.attrs,
+            syn::Expr::Assign(a) => &a.attrs,
+            syn::Expr::Macro(m) => &m.attrs,
+            _ => return None,
+        },
+        syn::Stmt::Item(_) => return None,
+    };
+    attrs
+        .iter()
+        .find(|a| a.path().is_ident("cfg"))
+        .and_then(|a| match &a.meta {
+            syn::Meta::List(l) => Some(compact(&l.tokens.to_string())),
+            _ => None,
+        })
+}
+
+/// Whether two `cfg` predicates exclude each other (`P` and `not(P)`).
+fn cfgs_exclusive(a: &str, b: &str) -> bool {
+    a.strip_prefix("not(").and_then(|r| r.strip_suffix(')')) == Some(b)
+        || b.strip_prefix("not(").and_then(|r| r.strip_suffix(')')) == Some(a)
+}
+
+/// `Err(..)`, `None` or `_`-free patterns that match a failed `try_` acquisition.
+fn is_failure_pattern(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Err"),
+        syn::Pat::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "None"),
+        syn::Pat::Ident(i) => i.ident == "None",
+        syn::Pat::Guard(g) => is_failure_pattern(&g.pat),
+        syn::Pat::Or(o) => o.cases.iter().all(is_failure_pattern),
+        _ => false,
+    }
+}
+
+/// Names passed whole as an argument of a call in a token stream (`drop(g)`,
+/// `Guard::upgrade(g)`): a closure doing that takes the guard by value.
+fn dropped_names(tokens: &TokenStream) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut prev_callee = false;
+    for tt in tokens.clone() {
+        match tt {
+            TokenTree::Ident(_) => prev_callee = true,
+            TokenTree::Group(g) => {
+                if prev_callee && g.delimiter() == proc_macro2::Delimiter::Parenthesis {
+                    let mut arg: Vec<TokenTree> = Vec::new();
+                    let mut args = Vec::new();
+                    for t in g.stream() {
+                        match &t {
+                            TokenTree::Punct(p) if p.as_char() == ',' => {
+                                args.push(std::mem::take(&mut arg));
+                            }
+                            _ => arg.push(t),
+                        }
+                    }
+                    args.push(arg);
+                    for a in args {
+                        if let [TokenTree::Ident(name)] = a.as_slice() {
+                            out.push(name.to_string());
+                        }
+                    }
+                }
+                out.extend(dropped_names(&g.stream()));
+                prev_callee = false;
+            }
+            _ => prev_callee = false,
+        }
+    }
+    out
 }

@@ -58,14 +58,26 @@ impl Rule for CheckThenAct {
                 if !is_act || guard.is_try {
                     continue;
                 }
-                if guard.methods.iter().any(|m| RECHECKS.contains(&m.as_str())) {
+                // No method on the new guard: no act on the state (a re-lock in a
+                // loop, `drop(m.lock())`). A re-checking method: a correct act.
+                if guard.methods.is_empty()
+                    || guard.methods.iter().any(|m| RECHECKS.contains(&m.as_str()))
+                {
                     continue;
                 }
                 let Some(act_id) = &ids[act] else { continue };
                 for &check in &e.deps {
                     let checked = &body.guards[check];
-                    // Still held: that is a double lock, reported there.
-                    if check == act || e.live.contains(&check) || is_borrow(checked.kind) {
+                    // Still held: that is a double lock, reported there. A `try_`
+                    // guard tests whether the lock was free, not the state. A guard
+                    // re-taken into the same variable is a loop re-locking.
+                    let relock = checked.name.is_some() && checked.name == guard.name;
+                    if check == act
+                        || e.live.contains(&check)
+                        || is_borrow(checked.kind)
+                        || checked.is_try
+                        || relock
+                    {
                         continue;
                     }
                     let Some(check_id) = &ids[check] else {

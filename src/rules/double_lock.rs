@@ -60,6 +60,9 @@ impl Rule for DoubleLock {
                             continue;
                         }
                         let Some(held_id) = &ids[h] else { continue };
+                        if is_reentrant(cx, held) {
+                            continue;
+                        }
                         if !same_lock(held_id, &lock)
                             || (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
                         {
@@ -81,6 +84,22 @@ impl Rule for DoubleLock {
             }
         }
     }
+}
+
+/// A re-entrant lock (`ReentrantMutex`) may be taken again by the thread that
+/// holds it.
+fn is_reentrant(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
+    let reentrant = |t: &str| t.contains("Reentrant") || t.contains("ReMutex");
+    if guard.receiver_ty.as_deref().is_some_and(reentrant) {
+        return true;
+    }
+    guard
+        .lock
+        .segments
+        .as_ref()
+        .and_then(|s| s.last())
+        .and_then(|f| cx.model.field_types.get(f))
+        .is_some_and(|tys| tys.iter().any(|t| reentrant(t)))
 }
 
 fn finding(

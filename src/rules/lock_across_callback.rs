@@ -54,6 +54,11 @@ impl Rule for LockAcrossCallback {
                     .events_while_held(g)
                     .filter_map(|e| {
                         let call = e.call()?;
+                        // `f(&mut *guard)`: the callback is handed the locked data, so
+                        // running it under the lock is the point (a scoped accessor).
+                        if call.arg_guards.contains(&g) {
+                            return None;
+                        }
                         let what = callback(cx, i, body, call)?;
                         Some(label(
                             e.span,
@@ -122,7 +127,11 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Str
         let ty = cx.model.field_type(krate, &owner, field)?;
         return is_fn_like(ty).then(|| format!("the callback field `{inner}`"));
     }
-    // `listener.on_event(..)` on a trait-object parameter or field.
+    // `listener.on_event(..)` on a trait-object parameter or field; methods of the
+    // pointer around it (`clone`, `as_ref`) are not the object's.
+    if POINTER_METHODS.contains(&call.callee.trim_start_matches('.')) {
+        return None;
+    }
     let recv = call.receiver.as_ref()?;
     let segs = recv.segments.as_ref()?;
     let ty = match segs.as_slice() {
@@ -140,7 +149,34 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Str
         }
         _ => return None,
     };
-    is_user_object(&ty).then(|| format!("`{}{}` on a trait object `{ty}`", recv.text, call.callee))
+    (is_direct_object(&ty) && is_user_object(&ty))
+        .then(|| format!("`{}{}` on a trait object `{ty}`", recv.text, call.callee))
+}
+
+/// Methods of `Arc`, `Box`, `Option` and references, not of the object inside.
+const POINTER_METHODS: &[&str] = &[
+    "clone",
+    "as_ref",
+    "as_mut",
+    "as_deref",
+    "borrow",
+    "to_owned",
+    "is_some",
+    "is_none",
+    "take",
+    "map",
+    "downgrade",
+    "strong_count",
+];
+
+/// A type that is itself a pointer to a trait object: `&dyn T`, `&mut dyn T`,
+/// `Box<dyn T>`, `Arc<dyn T>`, `Rc<dyn T>`, not an `Option` or a collection of them.
+fn is_direct_object(ty: &str) -> bool {
+    let t = ty.trim_start_matches('&').trim_start_matches("mut ");
+    t.starts_with("dyn ")
+        || ["Box<dyn ", "Arc<dyn ", "Rc<dyn "]
+            .iter()
+            .any(|p| t.starts_with(p) || t.contains(&format!("::{p}")))
 }
 
 /// The declared type of the field a `Type.field` lock class names.
