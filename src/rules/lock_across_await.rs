@@ -22,18 +22,36 @@ impl Rule for LockAcrossAwait {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        for (_, body) in cx.bodies().filter(|(_, b)| b.is_async) {
+        for (i, body) in cx.indexed_bodies().filter(|(_, b)| b.is_async) {
             for (g, guard) in body.guards.iter().enumerate() {
                 if is_async_guard(guard, cx.model) || !is_held_guard(guard, cx.model) {
                     continue;
                 }
-                let awaits: Vec<_> = body
-                    .events_while_held(g)
-                    .filter(|e| e.kind == EventKind::Await)
-                    .map(|e| e.span)
-                    .collect();
+                let mut awaits = Vec::new();
+                let mut inner = Vec::new();
+                for (ei, e) in body.events.iter().enumerate() {
+                    if e.kind != EventKind::Await || !e.live.contains(&g) {
+                        continue;
+                    }
+                    awaits.push(e.span);
+                    // `self.helper().await`: name where the helper itself waits.
+                    let awaited = ei
+                        .checked_sub(1)
+                        .and_then(|p| cx.graph.callees[i][p].map(|k| (p, k)));
+                    if let Some((_, k)) = awaited {
+                        if let Some(site) = cx.graph.summaries[k].first_await {
+                            let name = cx.graph.callee_name(cx.flows, k);
+                            inner.push(label(
+                                site,
+                                format!("`{name}` awaits here while the caller holds the lock"),
+                            ));
+                        }
+                    }
+                }
                 if !awaits.is_empty() {
-                    out.push(finding(body, g, &awaits));
+                    let mut f = finding(body, g, &awaits);
+                    f.labels.extend(inner);
+                    out.push(f);
                 }
             }
         }

@@ -4,7 +4,9 @@
 use crate::config::Level;
 use crate::flow::{Body, GuardId, GuardKind};
 use crate::report::finding::{Finding, Label, Severity};
-use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
+use crate::rules::support::{
+    acquired_label, chain_text, guard_noun, hop_labels, is_held_guard, label,
+};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `lock-across-blocking` rule.
@@ -24,20 +26,33 @@ impl Rule for LockAcrossBlocking {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Tests orchestrate threads under locks on purpose (barriers, joins, timed
         // sleeps); only non-test code is checked.
-        for (_, body) in cx.bodies().filter(|(_, b)| !b.in_test) {
+        for (i, body) in cx.indexed_bodies().filter(|(_, b)| !b.in_test) {
             for (g, guard) in body.guards.iter().enumerate() {
                 // A `RefCell` borrow is single-threaded: no other thread waits on it.
                 let is_borrow = matches!(guard.kind, GuardKind::Borrow | GuardKind::BorrowMut);
                 if is_borrow || !is_held_guard(guard, cx.model) {
                     continue;
                 }
-                let calls: Vec<Label> = body
-                    .events_while_held(g)
-                    .filter_map(|e| {
-                        let why = e.call()?.blocking.as_ref()?;
-                        Some(label(e.span, format!("{why} while the lock is held")))
-                    })
-                    .collect();
+                let mut calls: Vec<Label> = Vec::new();
+                for (ei, e) in body.events.iter().enumerate() {
+                    if !e.live.contains(&g) {
+                        continue;
+                    }
+                    let Some(call) = e.call() else { continue };
+                    if let Some(why) = &call.blocking {
+                        calls.push(label(e.span, format!("{why} while the lock is held")));
+                        continue;
+                    }
+                    // A helper of the crate that blocks, at any depth of calls.
+                    if let Some(bl) = cx.graph.blocks_through(cx.flows, i, ei).into_iter().next() {
+                        calls.push(label(
+                            e.span,
+                            format!("{}{} while the lock is held", bl.why, chain_text(&bl.chain)),
+                        ));
+                        calls.extend(hop_labels(&bl.chain[1..]));
+                        calls.push(label(bl.site, format!("{} here", bl.why)));
+                    }
+                }
                 if !calls.is_empty() {
                     out.push(finding(body, g, calls));
                 }
@@ -50,7 +65,10 @@ fn finding(body: &Body, g: GuardId, calls: Vec<Label>) -> Finding {
     let guard = &body.guards[g];
     let first = calls[0].message.clone();
     let mut labels = vec![acquired_label(body, guard)];
-    let n = calls.len();
+    let n = calls
+        .iter()
+        .filter(|l| l.message.ends_with(" while the lock is held"))
+        .count();
     labels.extend(calls);
     let what = first
         .split(" while the lock is held")
