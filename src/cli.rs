@@ -261,7 +261,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
             source,
         })?;
         let plan = discover::cargo_plan(&cwd, &selection)?;
-        (plan.paths, plan.workspace_root)
+        (plan.paths, plan.start)
     } else if args.paths.is_empty() {
         (vec![PathBuf::from(".")], PathBuf::from("."))
     } else {

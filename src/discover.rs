@@ -461,6 +461,9 @@ pub struct CargoPlan {
     pub paths: Vec<PathBuf>,
     /// The workspace root, absolute.
     pub workspace_root: PathBuf,
+    /// The folder of the manifest the selection started from, absolute: where the
+    /// configuration is looked for first.
+    pub start: PathBuf,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -596,6 +599,9 @@ pub fn cargo_plan(cwd: &Path, selection: &CargoSelection) -> Result<CargoPlan, E
     Ok(CargoPlan {
         paths,
         workspace_root: absolute(&metadata.workspace_root),
+        start: manifest
+            .parent()
+            .map_or_else(|| cwd.clone(), Path::to_path_buf),
     })
 }
 

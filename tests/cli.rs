@@ -874,6 +874,9 @@ fn config_in_cargo_metadata_tables() {
     dir.run_in(SYNCLINT, "p", &["--format", "short"])
         .code(0)
         .stdout_is("");
+    dir.run_in(CARGO_SYNCLINT, "p", &["synclint", "--format", "short"])
+        .code(0)
+        .stdout_is("");
 }
 
 #[test]

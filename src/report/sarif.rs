@@ -39,6 +39,7 @@ pub struct SarifPrinter<W> {
     results: Vec<Value>,
     notifications: Vec<Value>,
     root: Option<String>,
+    rule_ids: Vec<&'static str>,
 }
 
 /// One rule as SARIF describes it: id, CamelCase name, level and page.
@@ -169,6 +170,7 @@ impl<W: Write> SarifPrinter<W> {
             results: Vec::new(),
             notifications: Vec::new(),
             root: std::env::current_dir().ok().map(|d| folder_uri(&d)),
+            rule_ids: rule_entries().iter().map(|r| r.id).collect(),
         }
     }
 
@@ -202,7 +204,7 @@ impl<W: Write> SarifPrinter<W> {
                 loc
             })
             .collect();
-        let rule_index = rule_entries().iter().position(|r| r.id == finding.rule);
+        let rule_index = self.rule_ids.iter().position(|id| *id == finding.rule);
         let mut result = json!({
             "ruleId": finding.rule,
             "level": match finding.severity {

@@ -1,0 +1,460 @@
+//! The documented integrations hold: the VS Code problem matcher, vim `errorformat`
+//! and emacs regexp of `docs/editors.md` read real `--format short` output, the
+//! commands of the GitHub Actions workflows in `docs/ci.md` run and give what the
+//! next step expects, and `docs/configuration.md` documents every key and its
+//! example parses.
+//!
+//! Snippets are taken from the Markdown itself, so the docs cannot drift. Vim is run
+//! when it is installed; emacs's regexp is translated to Rust's syntax instead of
+//! running emacs. Nothing here touches the network or the real home folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
+const CARGO_SYNCLINT: &str = env!("CARGO_BIN_EXE_cargo-synclint");
+const CARGO: &str = env!("CARGO");
+
+const HAZARD: &str =
+    "async fn f(m: &std::sync::Mutex<u8>) { let g = m.lock().unwrap(); x().await; }\n";
+
+fn doc(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The fenced code blocks of a Markdown text whose info string is `lang`.
+fn code_blocks(markdown: &str, lang: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match &mut current {
+            None => {
+                if line.trim_start().strip_prefix("```") == Some(lang) {
+                    current = Some(String::new());
+                }
+            }
+            Some(block) => {
+                if line.trim_start() == "```" {
+                    blocks.push(std::mem::take(block));
+                    current = None;
+                } else {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+            }
+        }
+    }
+    blocks
+}
+
+/// A temporary folder with a hazard (at `deny`), a warning, a file that does not
+/// parse and one that is not UTF-8, and the `--format short` output for it.
+fn short_output() -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let write = |rel: &str, text: &[u8]| {
+        let path = tmp.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("invariant: has a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("src/a.rs", HAZARD.as_bytes());
+    write(
+        "src/b.rs",
+        b"fn g(m: &std::sync::Mutex<u8>) {\n    m.lock().unwrap();\n}\n",
+    );
+    write("src/broken.rs", b"fn f() {}\nfn b() { let = 1; }\n");
+    write("src/latin1.rs", b"fn f() {}\n// caf\xe9\n");
+    let out = Command::new(SYNCLINT)
+        .args(["--format", "short", "--deny", "lock-across-await"])
+        .current_dir(tmp.path())
+        .env_clear()
+        .env("HOME", tmp.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run synclint");
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    (tmp, text)
+}
+
+/// One output line of [`short_output`]: file, line and column, severity, code.
+type Entry = (&'static str, Option<(u32, u32)>, &'static str, &'static str);
+
+/// What each output line of [`short_output`] is.
+fn expected_entries() -> Vec<Entry> {
+    vec![
+        ("src/a.rs", Some((1, 48)), "error", "lock-across-await"),
+        ("src/b.rs", Some((2, 5)), "warning", "discarded-guard"),
+        ("src/broken.rs", Some((2, 14)), "error", "parse"),
+        ("src/latin1.rs", None, "error", "encoding"),
+    ]
+}
+
+#[test]
+fn vscode_problem_matcher_reads_short_output() {
+    let blocks = code_blocks(&doc("editors.md"), "json");
+    let tasks: Value = serde_json::from_str(&blocks[0]).expect("the tasks.json block is JSON");
+    let matchers = tasks["tasks"][0]["problemMatcher"]
+        .as_array()
+        .expect("problem matchers");
+    assert_eq!(matchers.len(), 2);
+    let patterns: Vec<(regex::Regex, &Value)> = matchers
+        .iter()
+        .map(|m| {
+            let pattern = &m["pattern"];
+            let re = pattern["regexp"].as_str().expect("a regexp");
+            (regex::Regex::new(re).expect("the regexp compiles"), pattern)
+        })
+        .collect();
+    let group = |caps: &regex::Captures, pattern: &Value, key: &str| -> Option<String> {
+        let i = pattern[key].as_u64()? as usize;
+        caps.get(i).map(|m| m.as_str().to_string())
+    };
+
+    let (_tmp, output) = short_output();
+    let lines: Vec<&str> = output.lines().collect();
+    let expected = expected_entries();
+    assert_eq!(lines.len(), expected.len(), "{output}");
+    for (line, (file, pos, severity, code)) in lines.iter().zip(expected) {
+        let hits: Vec<_> = patterns
+            .iter()
+            .filter_map(|(re, pattern)| re.captures(line).map(|c| (c, *pattern)))
+            .collect();
+        assert_eq!(hits.len(), 1, "exactly one matcher should read {line:?}");
+        let (caps, pattern) = &hits[0];
+        assert_eq!(
+            group(caps, pattern, "file").as_deref(),
+            Some(file),
+            "{line}"
+        );
+        assert_eq!(
+            group(caps, pattern, "severity").as_deref(),
+            Some(severity),
+            "{line}"
+        );
+        assert_eq!(
+            group(caps, pattern, "code").as_deref(),
+            Some(code),
+            "{line}"
+        );
+        let position = group(caps, pattern, "line").zip(group(caps, pattern, "column"));
+        assert_eq!(
+            position.map(|(l, c)| (l.parse().expect("digits"), c.parse().expect("digits"))),
+            pos,
+            "{line}"
+        );
+        assert!(group(caps, pattern, "message").is_some_and(|m| !m.is_empty()));
+        if pos.is_none() {
+            assert_eq!(pattern["kind"], "file");
+        }
+    }
+}
+
+#[test]
+fn vim_errorformat_reads_short_output() {
+    let block = code_blocks(&doc("editors.md"), "vim").remove(0);
+    let efm = block
+        .lines()
+        .find(|l| l.starts_with("set errorformat="))
+        .expect("an errorformat line");
+    let has_vim = Command::new("vim")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_vim {
+        eprintln!("skipped: vim is not installed");
+        return;
+    }
+    let (tmp, output) = short_output();
+    let dir = tmp.path();
+    std::fs::write(dir.join("out.txt"), &output).expect("write");
+    std::fs::write(
+        dir.join("efm.vim"),
+        format!(
+            "{efm}\ncgetfile out.txt\ncall writefile(map(getqflist(), {{_, e -> bufname(e.bufnr) . '|' . e.lnum . '|' . e.col . '|' . e.type . '|' . e.module . '|' . e.valid}}), 'qf.txt')\nqa!\n"
+        ),
+    )
+    .expect("write");
+    let status = Command::new("vim")
+        .args(["-es", "-N", "-u", "NONE", "-i", "NONE", "-S", "efm.vim"])
+        .current_dir(dir)
+        .env("HOME", dir)
+        .stdin(Stdio::null())
+        .status()
+        .expect("run vim");
+    assert!(status.success());
+    let qf = std::fs::read_to_string(dir.join("qf.txt")).expect("vim wrote the list");
+    let expected: Vec<String> = expected_entries()
+        .into_iter()
+        .map(|(file, pos, severity, code)| {
+            let (l, c) = pos.unwrap_or((0, 0));
+            format!("{file}|{l}|{c}|{}|{code}|1", &severity[..1])
+        })
+        .collect();
+    assert_eq!(qf.lines().collect::<Vec<_>>(), expected, "{output}");
+}
+
+/// An emacs regexp, as written in an elisp string, in Rust's syntax.
+fn emacs_to_rust(elisp: &str) -> String {
+    let emacs = elisp.replace("\\\\", "\\");
+    let mut out = String::new();
+    let mut chars = emacs.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        if in_class {
+            if c == ']' && !out.ends_with('[') && !out.ends_with("[^") {
+                in_class = false;
+            }
+            if c == '[' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\\' => match chars.next() {
+                Some('(') => {
+                    if chars.peek() == Some(&'?') {
+                        chars.next();
+                        chars.next();
+                        out.push_str("(?:");
+                    } else {
+                        out.push('(');
+                    }
+                }
+                Some(')') => out.push(')'),
+                Some('|') => out.push('|'),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push_str("\\\\"),
+            },
+            '(' | ')' | '|' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '[' => {
+                in_class = true;
+                out.push('[');
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[test]
+fn emacs_regexp_reads_short_output() {
+    let block = code_blocks(&doc("editors.md"), "elisp").remove(0);
+    let start = block.find("\"^").expect("the regexp string") + 1;
+    let end = start + block[start..].find("\"\n").expect("its end");
+    let re = regex::Regex::new(&emacs_to_rust(&block[start..end])).expect("translates");
+    assert!(block.contains("1 2 3 (5 . 6)"));
+    let (_tmp, output) = short_output();
+    for (line, (file, pos, severity, _)) in output.lines().zip(expected_entries()) {
+        let Some((l, c)) = pos else {
+            assert!(!re.is_match(line), "{line}");
+            continue;
+        };
+        let caps = re
+            .captures(line)
+            .unwrap_or_else(|| panic!("no match: {line}"));
+        assert_eq!(&caps[1], file);
+        assert_eq!(caps[2].parse::<u32>().ok(), Some(l));
+        assert_eq!(caps[3].parse::<u32>().ok(), Some(c));
+        let group = match severity {
+            "error" => 4,
+            "warning" => 5,
+            _ => 6,
+        };
+        assert!(caps.get(group).is_some(), "{line}");
+    }
+}
+
+/// The `synclint` commands of `docs/ci.md`, in order: `run:` steps of the workflows
+/// and the lines of console blocks, without the install steps.
+fn ci_commands(markdown: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut in_block = false;
+    for line in markdown.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        let command = trimmed
+            .strip_prefix("- run: ")
+            .or_else(|| trimmed.strip_prefix("run: "))
+            .unwrap_or(trimmed);
+        if command.starts_with("cargo synclint") || command.starts_with("synclint ") {
+            commands.push(command.to_string());
+        }
+    }
+    commands
+}
+
+#[test]
+fn documented_ci_workflows_run() {
+    let markdown = doc("ci.md");
+    let workflows: Vec<String> = code_blocks(&markdown, "yaml")
+        .into_iter()
+        .filter(|b| b.contains("jobs:"))
+        .collect();
+    assert_eq!(workflows.len(), 2, "a SARIF workflow and an annotating one");
+    for w in &workflows {
+        for key in [
+            "name:",
+            "on:",
+            "jobs:",
+            "runs-on:",
+            "steps:",
+            "actions/checkout@",
+        ] {
+            assert!(w.contains(key), "workflow without `{key}`:\n{w}");
+        }
+        assert!(!w.contains('\t'), "tabs in YAML:\n{w}");
+    }
+    assert!(workflows[0].contains("security-events: write"));
+    let sarif_file = workflows[0]
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("sarif_file: "))
+        .expect("the upload step names its file");
+    assert!(workflows[0].contains(&format!("> {sarif_file}")));
+
+    // A workspace with one hazard, and a `bin` folder with both binaries on `PATH`,
+    // as `cargo install` leaves them.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("repo");
+    let bin = tmp.path().join("bin");
+    for (rel, text) in [
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"app\"]\nresolver = \"2\"\n",
+        ),
+        (
+            "app/Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("app/src/lib.rs", HAZARD),
+    ] {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("invariant: has a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    for (name, target) in [("synclint", SYNCLINT), ("cargo-synclint", CARGO_SYNCLINT)] {
+        std::fs::copy(target, bin.join(name)).expect("copy binary");
+    }
+    let cargo_dir = PathBuf::from(CARGO)
+        .parent()
+        .expect("invariant: a binary has a folder")
+        .to_path_buf();
+    let mut path = vec![bin.clone(), cargo_dir];
+    path.extend(
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths),
+    );
+    let path = std::env::join_paths(path).expect("valid PATH");
+
+    let commands = ci_commands(&markdown);
+    assert!(commands.len() >= 4, "{commands:?}");
+    for command in &commands {
+        let out = Command::new("sh")
+            .args(["-c", command])
+            .current_dir(&root)
+            .env_clear()
+            .env("HOME", tmp.path())
+            .env("PATH", &path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run sh");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let code = out.status.code();
+        let context = format!("`{command}` gave {code:?}\n{stdout}\n{stderr}");
+        if command.contains("--write-baseline") {
+            assert_eq!(code, Some(0), "{context}");
+        } else if command.contains("--baseline") {
+            assert_eq!(code, Some(0), "recorded findings are not new: {context}");
+            assert_eq!(stdout, "", "{context}");
+        } else if command.contains("--format sarif") {
+            assert_eq!(code, Some(0), "{context}");
+            let log: Value = serde_json::from_str(
+                &std::fs::read_to_string(root.join(sarif_file)).expect("the SARIF file"),
+            )
+            .expect("SARIF is JSON");
+            assert_eq!(log["version"], "2.1.0");
+            assert_eq!(log["runs"][0]["results"][0]["ruleId"], "lock-across-await");
+        } else if command.contains("--format github") {
+            assert_eq!(code, Some(1), "findings fail the step: {context}");
+            assert!(
+                stdout.starts_with("::warning file=app/src/lib.rs,line=1,col=48,"),
+                "{context}"
+            );
+        } else {
+            panic!("no expectation for {context}");
+        }
+    }
+}
+
+#[test]
+fn configuration_doc_covers_every_key_and_its_example_parses() {
+    let markdown = doc("configuration.md");
+    for key in synclint::config::KEYS {
+        assert!(
+            markdown.contains(&format!("### `{key}`"))
+                || markdown.contains(&format!("### `[{key}]`"))
+                || markdown.contains(&format!("### `[[{key}]]`")),
+            "docs/configuration.md has no section for `{key}`"
+        );
+    }
+    for entry_key in [
+        "name",
+        "kind",
+        "try",
+        "refcell",
+        "path",
+        "why",
+        "args",
+        "receivers",
+        "async_receivers",
+    ] {
+        assert!(
+            markdown.contains(&format!("| `{entry_key}` |")),
+            "docs/configuration.md does not document `{entry_key}`"
+        );
+    }
+    for meta in synclint::suppress::META {
+        assert!(
+            markdown.contains(&format!("| `{}` | {} |", meta.id, meta.default.as_str())),
+            "docs/configuration.md does not list `{}`",
+            meta.id
+        );
+    }
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let blocks = code_blocks(&markdown, "toml");
+    let own = tmp.path().join("synclint.toml");
+    std::fs::write(&own, &blocks[0]).expect("write");
+    let config = synclint::config::load(&own).expect("the synclint.toml example is valid");
+    assert!(!config.levels.is_empty() && !config.exclude.is_empty());
+    assert!(!config.extensions.guard_methods.is_empty());
+    assert!(!config.extensions.async_locks.is_empty());
+    assert!(!config.extensions.blocking_fns.is_empty());
+    assert!(!config.extensions.blocking_methods.is_empty());
+    let manifest = tmp.path().join("Cargo.toml");
+    std::fs::write(&manifest, &blocks[1]).expect("write");
+    let config = synclint::config::load(&manifest).expect("the Cargo.toml example is valid");
+    assert!(!config.levels.is_empty());
+}
