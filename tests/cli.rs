@@ -1215,3 +1215,93 @@ fn github_format_escapes_hostile_file_names() {
         );
     }
 }
+
+const SERVER: &str = "\
+pub mod registry;
+pub mod sessions;
+
+use std::sync::Mutex;
+
+pub struct Server {
+    pub registry: Mutex<Vec<String>>,
+    pub sessions: Mutex<Vec<u64>>,
+}
+";
+/// Takes `registry` then `sessions`.
+const REGISTRY: &str = "\
+use crate::Server;
+
+impl Server {
+    pub fn register(&self, name: &str, session: u64) {
+        let mut registry = self.registry.lock().unwrap();
+        let mut sessions = self.sessions.lock().unwrap();
+        registry.push(name.to_string());
+        sessions.push(session);
+    }
+}
+";
+/// Takes `sessions` then, through a helper, `registry`.
+const SESSIONS: &str = "\
+use crate::Server;
+
+impl Server {
+    pub fn expire(&self, session: u64) {
+        let mut sessions = self.sessions.lock().unwrap();
+        sessions.retain(|s| *s != session);
+        self.forget_names();
+    }
+
+    fn forget_names(&self) {
+        self.registry.lock().unwrap().clear();
+    }
+}
+";
+
+#[test]
+fn a_named_file_sees_hazards_that_cross_files_of_its_crate() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"server\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .create("src/lib.rs", SERVER)
+    .create("src/registry.rs", REGISTRY)
+    .create("src/sessions.rs", SESSIONS);
+    let whole = dir.synclint(&["--format", "short", "src"]);
+    whole.code(1).stdout_has("[lock-order-inversion]");
+    // The cycle's sites are in both module files: naming either one reports it, as
+    // a pre-commit hook does; naming only `lib.rs` does not.
+    dir.synclint(&["--format", "short", "src/sessions.rs"])
+        .code(1)
+        .stdout_is(&whole.stdout);
+    dir.synclint(&["--format", "short", "src/registry.rs"])
+        .code(1)
+        .stdout_is(&whole.stdout);
+    dir.synclint(&["--format", "short", "src/lib.rs"])
+        .code(0)
+        .stdout_is("");
+}
+
+#[test]
+fn workspace_members_are_separate_crates() {
+    // Each half of the cycle lives in its own package, each with its own `Server`:
+    // one crate would see a cycle, two crates see none.
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"one\", \"two\"]\nresolver = \"2\"\n",
+    );
+    for (name, module) in [("one", REGISTRY), ("two", SESSIONS)] {
+        dir.create(
+            &format!("{name}/Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        )
+        .create(&format!("{name}/src/lib.rs"), SERVER)
+        .create(&format!("{name}/src/registry.rs"), module)
+        .create(&format!("{name}/src/sessions.rs"), "");
+    }
+    dir.run_in(CARGO_SYNCLINT, ".", &["synclint", "--format", "short"])
+        .code(0)
+        .stdout_is("");
+    dir.synclint(&["--format", "short"]).code(0).stdout_is("");
+}
