@@ -786,9 +786,14 @@ fn lock_id(
         }
     }
     if segs.len() == 1 {
-        // A lock in a local or parameter: only this function knows it.
+        // A lock in a local or parameter: only the function that declared it (and
+        // the closures it made) knows it.
+        let origin = lock
+            .root_origin
+            .clone()
+            .unwrap_or_else(|| format!("{}#{idx}", me.name));
         return id(
-            format!("{}::{}#{idx}::{root}", me.module.join("::"), me.name),
+            format!("{}::{origin}::{root}", me.module.join("::")),
             Some(segs.clone()),
         );
     }

@@ -54,6 +54,9 @@ pub struct LockPath {
     /// The declared type of the root variable (a parameter, an annotated `let`, a
     /// struct literal), as written.
     pub root_ty: Option<String>,
+    /// Where the root variable was declared (a body and position), when it is a
+    /// local or parameter: a closure's captured variable names its parent's.
+    pub root_origin: Option<String>,
 }
 
 /// One guard: a value that keeps a lock held (or a `RefCell` borrowed) while it lives.

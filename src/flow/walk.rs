@@ -610,6 +610,8 @@ struct Var {
     /// Other guards the variable may hold, on paths joined after a branch or loop
     /// (`locked` before a loop that drops and re-locks it).
     also: Vec<GuardId>,
+    /// The body that declared it, and where (closures keep their parent's).
+    origin: Option<String>,
 }
 
 /// What branches change and joins merge: which guards are alive, and which guards
@@ -637,6 +639,8 @@ struct BodyWalker<'w, 'a> {
     temps: Vec<Vec<GuardId>>,
     unsafe_depth: usize,
     loop_depth: usize,
+    /// This body's name and position, naming the variables it declares.
+    origin: String,
     /// Open use collectors: every guard made or used while one is open is added.
     /// Each with whether it also takes the guards a variable's value was computed
     /// from (conditions do; `let` initializers take only guards used directly).
@@ -654,6 +658,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     fn new(fw: &'w FileWalker<'a>, spec: &BodySpec<'_>) -> Self {
         let mut top = Scope::default();
         top.vars.extend(spec.captured.iter().cloned());
+        let at = spec.span.start();
+        let origin = format!("{}#{}@{}:{}", spec.name, fw.id.0, at.line, at.column);
         for (name, ty) in &spec.params {
             top.vars.push(Var {
                 name: name.clone(),
@@ -663,6 +669,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 is_async_lock: fw.imports.is_async_lock_type(ty, &fw.known.async_locks),
                 lock_ty: lock_type_in(ty),
                 ty_text: Some(ty.clone()),
+                origin: Some(origin.clone()),
                 ..Var::default()
             });
         }
@@ -677,6 +684,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             temps: Vec::new(),
             unsafe_depth: 0,
             loop_depth: 0,
+            origin,
             collectors: Vec::new(),
             deps: Vec::new(),
             last_if: None,
@@ -920,7 +928,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         self.lookup(name).and_then(|v| v.guard)
     }
 
-    fn declare(&mut self, var: Var) {
+    fn declare(&mut self, mut var: Var) {
+        if var.origin.is_none() {
+            var.origin = Some(self.origin.clone());
+        }
         if let Some(scope) = self.scopes.last_mut() {
             scope.vars.push(var);
         }
@@ -1210,6 +1221,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                         elem_of: None,
                         guard_in_tuple: false,
                         also: Vec::new(),
+                        origin: None,
                     });
                 }
             }
@@ -1650,10 +1662,16 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             None => (None, None),
         };
+        let root_origin = segments
+            .as_ref()
+            .and_then(|s| s.first())
+            .and_then(|r| self.lookup(r))
+            .and_then(|v| v.origin.clone());
         LockPath {
             text: compact(&quote::ToTokens::to_token_stream(recv).to_string()),
             segments,
             root_ty,
+            root_origin,
         }
     }
 
