@@ -301,7 +301,7 @@ fn parse_and_walk(
     match parsed {
         Ok(ast) => {
             let imports = model::imports::Imports::collect(&ast);
-            let items = FileItems::collect(&ast, &imports, known);
+            let items = FileItems::collect(&ast, &imports, known, file, id);
             let flows = flow::walk::walk_file(&ast, &imports, known, file, id);
             Ok(FileFacts { items, flows })
         }

@@ -123,6 +123,10 @@ pub struct Call {
     pub on_guard: Option<GuardId>,
     /// Guards passed as arguments.
     pub arg_guards: Vec<GuardId>,
+    /// Earlier calls (indices into [`Body::events`]) whose results flow into the
+    /// arguments, directly or through `let` bindings: in `x.store(v + 1)` after
+    /// `let v = x.load(..)`, the `load`.
+    pub arg_calls: Vec<usize>,
     /// Why the call blocks, when it matches the blocking-call table.
     pub blocking: Option<String>,
 }
@@ -142,6 +146,9 @@ pub struct Event {
     pub deps: Vec<GuardId>,
     /// Inside a `loop`, `while` or `for` of this body.
     pub in_loop: bool,
+    /// The condition of the innermost `if` (or `match` scrutinee) the event is in,
+    /// within the innermost loop.
+    pub under_if: Option<Span>,
 }
 
 impl Event {
@@ -154,12 +161,42 @@ impl Event {
     }
 }
 
+/// A use of a `static` item of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaticRef {
+    /// The static's name.
+    pub name: String,
+    /// Where.
+    pub span: Span,
+    /// Assigned to, compound-assigned, or borrowed `&mut`.
+    pub write: bool,
+}
+
+/// A value a function returns: its tail expression or a `return`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returned {
+    /// The returned expression.
+    pub span: Span,
+    /// The value is this guard.
+    pub guard: Option<GuardId>,
+    /// The value is a reference into this guard's data.
+    pub within: Option<GuardId>,
+    /// The value is a place, a reference to one, or its clone (`self.state`,
+    /// `&self.state`, `self.state.clone()`, `Arc::clone(&self.state)`).
+    pub place: Option<LockPath>,
+    /// The value is a clone (`.clone()`, `Arc::clone`) of the place.
+    pub is_clone: bool,
+    /// The value is a reference (`&x`) to the place.
+    pub is_ref: bool,
+}
+
 /// The facts of one body.
 #[derive(Clone, Debug)]
 pub struct Body {
     /// What kind of body.
     pub kind: BodyKind,
-    /// The function's name, or `<closure>` / `<async block>`.
+    /// The function's name; a closure or async block is named after its parent
+    /// (`refresh::{closure}`).
     pub name: String,
     /// `async fn`, `async` closure or `async` block.
     pub is_async: bool,
@@ -189,6 +226,12 @@ pub struct Body {
     pub guards: Vec<Guard>,
     /// Events in evaluation order.
     pub events: Vec<Event>,
+    /// Uses of the file's statics.
+    pub static_refs: Vec<StaticRef>,
+    /// What a function returns (not recorded for closures and async blocks).
+    pub returns: Vec<Returned>,
+    /// Marked `#[serial]` (serial_test) or `#[file_serial]`.
+    pub is_serial: bool,
 }
 
 impl Body {

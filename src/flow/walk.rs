@@ -145,6 +145,7 @@ struct BodySpec<'s> {
     name: String,
     is_async: bool,
     is_test: bool,
+    is_serial: bool,
     is_pub: bool,
     cx: ItemCx,
     span: proc_macro2::Span,
@@ -316,6 +317,12 @@ impl<'a> FileWalker<'a> {
             name: sig.ident.to_string(),
             is_async: sig.asyncness.is_some(),
             is_test,
+            is_serial: attrs.iter().any(|a| {
+                a.path()
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "serial" || s.ident == "file_serial")
+            }),
             is_pub: !matches!(vis, syn::Visibility::Inherited),
             cx: ItemCx {
                 in_test: cx.in_test || is_test,
@@ -612,6 +619,8 @@ struct Var {
     also: Vec<GuardId>,
     /// The body that declared it, and where (closures keep their parent's).
     origin: Option<String>,
+    /// Calls (event indices) whose results the value was computed from.
+    from_calls: Vec<usize>,
 }
 
 /// What branches change and joins merge: which guards are alive, and which guards
@@ -641,6 +650,11 @@ struct BodyWalker<'w, 'a> {
     loop_depth: usize,
     /// This body's name and position, naming the variables it declares.
     origin: String,
+    /// Open call collectors: every call event made (or whose result is used) while
+    /// one is open is added.
+    call_collectors: Vec<Vec<usize>>,
+    /// Conditions of the enclosing `if`s and `match`es, innermost last.
+    cond_spans: Vec<Option<Span>>,
     /// Open use collectors: every guard made or used while one is open is added.
     /// Each with whether it also takes the guards a variable's value was computed
     /// from (conditions do; `let` initializers take only guards used directly).
@@ -685,6 +699,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             unsafe_depth: 0,
             loop_depth: 0,
             origin,
+            call_collectors: Vec::new(),
+            cond_spans: Vec::new(),
             collectors: Vec::new(),
             deps: Vec::new(),
             last_if: None,
@@ -705,6 +721,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 span: fw.span(spec.span),
                 guards: Vec::new(),
                 events: Vec::new(),
+                static_refs: Vec::new(),
+                returns: Vec::new(),
+                is_serial: spec.is_serial,
             },
         }
     }
@@ -813,13 +832,128 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut deps = self.deps.clone();
         deps.sort_unstable();
         deps.dedup();
+        let is_call = matches!(kind, EventKind::Call(_));
         self.events.push(Event {
             kind,
             span,
             live,
             deps,
             in_loop: self.loop_depth > 0,
+            under_if: self.cond_spans.last().copied().flatten(),
         });
+        if is_call {
+            let ei = self.events.len() - 1;
+            for c in &mut self.call_collectors {
+                c.push(ei);
+            }
+        }
+    }
+
+    /// Records what a function returns.
+    fn note_return(&mut self, e: &syn::Expr, f: Flow) {
+        if !matches!(self.body.kind, BodyKind::Fn | BodyKind::Method) {
+            return;
+        }
+        let (place, is_clone, is_ref) = match strip(e) {
+            syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => (
+                place_segments(&m.receiver).map(|_| self.lock_path(&m.receiver)),
+                true,
+                false,
+            ),
+            syn::Expr::Call(c) => {
+                let is_clone = matches!(strip(&c.func), syn::Expr::Path(p)
+                    if p.path.segments.len() >= 2
+                        && p.path.segments.last().is_some_and(|s| s.ident == "clone"));
+                match (is_clone, c.args.first()) {
+                    (true, Some(arg)) => {
+                        let inner = match strip(arg) {
+                            syn::Expr::Reference(r) => &*r.expr,
+                            other => other,
+                        };
+                        (
+                            place_segments(inner).map(|_| self.lock_path(inner)),
+                            true,
+                            false,
+                        )
+                    }
+                    _ => (None, false, false),
+                }
+            }
+            syn::Expr::Reference(r) => (
+                place_segments(&r.expr).map(|_| self.lock_path(&r.expr)),
+                false,
+                true,
+            ),
+            other => (
+                place_segments(other).map(|_| self.lock_path(other)),
+                false,
+                false,
+            ),
+        };
+        let span = self.fw.span(e.span());
+        self.body.returns.push(crate::flow::Returned {
+            span,
+            guard: f.value,
+            within: f.within,
+            place,
+            is_clone,
+            is_ref,
+        });
+    }
+
+    /// Records a use of a static of the file, unless a local shadows it.
+    fn note_static(&mut self, name: &str, e: &syn::Expr, write: bool) {
+        if !self.fw.statics.contains_key(name) || self.lookup(name).is_some() {
+            return;
+        }
+        if write {
+            // The write was recorded already; the path itself is not a second use.
+            return;
+        }
+        let span = self.fw.span(e.span());
+        if self
+            .body
+            .static_refs
+            .iter()
+            .any(|r| r.span == span && r.name == name)
+        {
+            return;
+        }
+        self.body.static_refs.push(crate::flow::StaticRef {
+            name: name.to_string(),
+            span,
+            write: false,
+        });
+    }
+
+    /// `STATIC = v`, `STATIC += v`, `&mut STATIC` (also `STATIC.field = v`).
+    fn note_static_write(&mut self, target: &syn::Expr) {
+        let Some(segs) = place_segments(target) else {
+            return;
+        };
+        let Some(name) = segs.first() else { return };
+        if !self.fw.statics.contains_key(name) || self.lookup(name).is_some() {
+            return;
+        }
+        let span = self.fw.span(target.span());
+        self.body.static_refs.push(crate::flow::StaticRef {
+            name: name.clone(),
+            span,
+            write: true,
+        });
+    }
+
+    /// Walks `f` with a call collector open; returns the calls collected.
+    fn collecting_calls<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<usize>) {
+        self.call_collectors.push(Vec::new());
+        let out = f(self);
+        let mut calls = self.call_collectors.pop().unwrap_or_default();
+        calls.sort_unstable();
+        calls.dedup();
+        for c in &mut self.call_collectors {
+            c.extend(calls.iter().copied());
+        }
+        (out, calls)
     }
 
     /// Records that guard `g` was made or used, for every open collector.
@@ -1054,6 +1188,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     fn tail_expr(&mut self, e: &syn::Expr, tail: Tail) -> Flow {
         self.temps.push(Vec::new());
         let f = self.expr(e, false);
+        if tail == Tail::FnBody {
+            self.note_return(e, f);
+        }
         let temps = self.temps.pop().unwrap_or_default();
         let outlive = tail == Tail::Expr && !self.fw.file.edition.is_2024();
         for g in temps {
@@ -1121,12 +1258,15 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut ty = None;
         let mut is_refcell = false;
         let mut derived = Vec::new();
+        let mut from_calls = Vec::new();
         let mut alias = None;
         let mut ty_text = None;
         if let Some(init) = &local.init {
-            let (flow, used) = self.collecting_direct(|w| w.expr(&init.expr, false));
+            let ((flow, used), calls) =
+                self.collecting_calls(|w| w.collecting_direct(|w| w.expr(&init.expr, false)));
             f = flow;
             derived = used;
+            from_calls = calls;
             alias = self.alias_of(&init.expr);
             ty_text = struct_literal_type(&init.expr);
             let tys = self.expr_types(&init.expr);
@@ -1222,6 +1362,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                         guard_in_tuple: false,
                         also: Vec::new(),
                         origin: None,
+                        from_calls: from_calls.clone(),
                     });
                 }
             }
@@ -1250,6 +1391,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             syn::Expr::Assign(a) => {
                 let right = self.expr(&a.right, false);
+                self.note_static_write(&a.left);
                 let left = self.expr(&a.left, false);
                 if let Some(name) = path_var(&a.left) {
                     self.assign(&name, right.value);
@@ -1264,9 +1406,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             syn::Expr::Async(a) => {
                 self.child(BodySpec {
                     kind: BodyKind::AsyncBlock,
-                    name: "<async block>".into(),
+                    name: format!("{}::{{async block}}", self.body.name),
                     is_async: true,
                     is_test: false,
+                    is_serial: false,
                     is_pub: false,
                     cx: ItemCx {
                         in_test: self.body.in_test,
@@ -1288,6 +1431,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
             syn::Expr::Await(a) => self.await_expr(a),
             syn::Expr::Binary(b) => {
+                if is_compound_assign(&b.op) {
+                    self.note_static_write(&b.left);
+                }
                 let l = self.expr(&b.left, false);
                 let r = self.expr(&b.right, false);
                 Flow::default().or_div(l).or_div(r)
@@ -1312,9 +1458,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     .collect();
                 self.child(BodySpec {
                     kind: BodyKind::Closure,
-                    name: "<closure>".into(),
+                    name: format!("{}::{{closure}}", self.body.name),
                     is_async: c.asyncness.is_some(),
                     is_test: false,
+                    is_serial: false,
                     is_pub: false,
                     cx: ItemCx {
                         in_test: self.body.in_test,
@@ -1372,7 +1519,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     });
                 }
                 self.loop_depth += 1;
+                self.cond_spans.push(None);
                 self.block(&fl.body, Tail::Expr);
+                self.cond_spans.pop();
                 self.loop_depth -= 1;
                 self.pop_scope(None);
                 let after = self.save();
@@ -1395,7 +1544,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             syn::Expr::Loop(l) => {
                 let before = self.save();
                 self.loop_depth += 1;
+                self.cond_spans.push(None);
                 self.block(&l.body, Tail::Expr);
+                self.cond_spans.pop();
                 self.loop_depth -= 1;
                 let after = self.save();
                 self.join(vec![before, after]);
@@ -1409,10 +1560,16 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 let Some(name) = path_var(e) else {
                     return Flow::default();
                 };
-                let (guard, derived) = match self.lookup(&name) {
-                    Some(v) => (v.guard, v.derived.clone()),
-                    None => (None, Vec::new()),
+                let (guard, derived, calls) = match self.lookup(&name) {
+                    Some(v) => (v.guard, v.derived.clone(), v.from_calls.clone()),
+                    None => {
+                        self.note_static(&name, e, false);
+                        (None, Vec::new(), Vec::new())
+                    }
                 };
+                for c in &mut self.call_collectors {
+                    c.extend(calls.iter().copied());
+                }
                 for g in derived {
                     self.note_derived(g);
                 }
@@ -1431,11 +1588,17 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 out
             }
             syn::Expr::RawAddr(r) => self.expr(&r.expr, false).no_value(),
-            syn::Expr::Reference(r) => self.expr(&r.expr, false).place(),
+            syn::Expr::Reference(r) => {
+                if r.mutability.is_some() {
+                    self.note_static_write(&r.expr);
+                }
+                self.expr(&r.expr, false).place()
+            }
             syn::Expr::Repeat(r) => self.expr(&r.expr, false).no_value(),
             syn::Expr::Return(r) => {
                 if let Some(e) = &r.expr {
-                    self.expr(e, false);
+                    let f = self.expr(e, false);
+                    self.note_return(e, f);
                 }
                 Flow::diverging()
             }
@@ -1772,14 +1935,16 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut out = Flow::default().or_div(recv);
         let mut arg_guard = None;
         let mut arg_guards = Vec::new();
-        for arg in &mc.args {
-            let f = self.expr(arg, awaited);
-            out = out.or_div(f);
-            if f.value.is_some() {
-                arg_guard = arg_guard.or(f.value);
+        let (_, arg_calls) = self.collecting_calls(|w| {
+            for arg in &mc.args {
+                let f = w.expr(arg, awaited);
+                out = out.or_div(f);
+                if f.value.is_some() {
+                    arg_guard = arg_guard.or(f.value);
+                }
+                arg_guards.extend(f.value.or(f.within));
             }
-            arg_guards.extend(f.value.or(f.within));
-        }
+        });
         let on_acquisition = mc.args.is_empty()
             && recv.value.is_some()
             && matches!(strip(&mc.receiver), syn::Expr::MethodCall(inner) if self.acquisition_method(inner, false).is_some());
@@ -1832,6 +1997,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 on_elem_of,
                 on_guard,
                 arg_guards,
+                arg_calls,
                 blocking,
             })),
             span,
@@ -1861,17 +2027,19 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         });
         let mut out = Flow::default();
         let mut arg_guards = Vec::new();
-        for arg in &c.args {
-            let f = self.expr(arg, awaited);
-            out = out.or_div(f);
-            arg_guards.extend(f.value.or(f.within));
-            if let Some(g) = f.value {
-                // A guard passed by value moves into the callee; it is no longer
-                // ours to track (`Box::new(stdin.lock())`, `Some(g)`, `drop(g)`).
-                self.untemp(g);
-                self.kill(g);
+        let (_, arg_calls) = self.collecting_calls(|w| {
+            for arg in &c.args {
+                let f = w.expr(arg, awaited);
+                out = out.or_div(f);
+                arg_guards.extend(f.value.or(f.within));
+                if let Some(g) = f.value {
+                    // A guard passed by value moves into the callee; it is no longer
+                    // ours to track (`Box::new(stdin.lock())`, `Some(g)`, `drop(g)`).
+                    w.untemp(g);
+                    w.kill(g);
+                }
             }
-        }
+        });
         c.args.iter().for_each(|a| self.move_out(a));
         if is_drop {
             return out;
@@ -1897,6 +2065,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 on_elem_of,
                 on_guard: None,
                 arg_guards,
+                arg_calls,
                 blocking,
             })),
             c.span(),
@@ -2036,6 +2205,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             temps.into_iter().for_each(|g| self.kill(g));
         }
         let before = self.save();
+        self.cond_spans.push(Some(self.fw.span(i.cond.span())));
         let then = self.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr));
         self.pop_scope(None);
         let after_then = self.save();
@@ -2058,6 +2228,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             Some((_, e)) => self.depending(&tested, |w| w.expr(e, false)),
             None => Flow::default(),
         };
+        self.cond_spans.pop();
         let after_else = self.save();
         self.last_if = Some((tested, then.diverges && i.else_branch.is_none()));
         let mut branches = Vec::new();
@@ -2118,7 +2289,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             temps.into_iter().for_each(|g| self.kill(g));
         }
         self.loop_depth += 1;
+        self.cond_spans.push(None);
         self.depending(&tested, |w| w.block(&wh.body, Tail::Expr));
+        self.cond_spans.pop();
         self.loop_depth -= 1;
         self.pop_scope(None);
         self.end_temps();
@@ -2135,6 +2308,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut value = None;
         let mark = self.deps.len();
         self.deps.extend_from_slice(&tested);
+        self.cond_spans.push(Some(self.fw.span(m.expr.span())));
         for arm in &m.arms {
             self.restore(before.clone());
             // `match m.try_lock() { Err(_) => .. }`: no guard was taken in that arm.
@@ -2169,6 +2343,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
         }
         self.deps.truncate(mark);
+        self.cond_spans.pop();
         let diverges = branches.is_empty() && !m.arms.is_empty();
         if branches.is_empty() {
             self.restore(before);
@@ -2479,4 +2654,20 @@ fn dropped_names(tokens: &TokenStream) -> Vec<String> {
         }
     }
     out
+}
+
+fn is_compound_assign(op: &syn::BinOp) -> bool {
+    matches!(
+        op,
+        syn::BinOp::AddAssign(_)
+            | syn::BinOp::SubAssign(_)
+            | syn::BinOp::MulAssign(_)
+            | syn::BinOp::DivAssign(_)
+            | syn::BinOp::RemAssign(_)
+            | syn::BinOp::BitXorAssign(_)
+            | syn::BinOp::BitAndAssign(_)
+            | syn::BinOp::BitOrAssign(_)
+            | syn::BinOp::ShlAssign(_)
+            | syn::BinOp::ShrAssign(_)
+    )
 }

@@ -11,7 +11,7 @@ pub mod known;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::report::finding::FileId;
+use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
 
 use syn::visit::Visit;
@@ -30,6 +30,37 @@ pub struct FieldDecl {
     pub ty: String,
     /// The type is, or wraps, an async lock (`tokio::sync::Mutex`...).
     pub is_async_lock: bool,
+    /// The visibility as written (`pub`, `pub(crate)`), empty when private.
+    pub vis: String,
+    /// The field's declaration.
+    pub span: Span,
+}
+
+/// A struct, enum or union as declared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeDecl {
+    /// Its name.
+    pub name: String,
+    /// Its type parameters.
+    pub generics: Vec<String>,
+    /// `pub` (any `pub(..)` counts).
+    pub is_pub: bool,
+    /// Its name in the declaration.
+    pub span: Span,
+}
+
+/// An `unsafe impl Send for T` or `unsafe impl Sync for T`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsafeImpl {
+    /// `Send` or `Sync`.
+    pub trait_name: String,
+    /// The type, as written (`Cache<T>`).
+    pub self_ty: String,
+    /// The impl's type parameters with their bounds as written, including those of
+    /// its `where` clause (`("T", "Send+Sync")`).
+    pub params: Vec<(String, String)>,
+    /// The impl header.
+    pub span: Span,
 }
 
 /// A `static` item as declared.
@@ -43,6 +74,8 @@ pub struct StaticDecl {
     pub ty: String,
     /// `static mut`.
     pub is_mut: bool,
+    /// Its name in the declaration.
+    pub span: Span,
 }
 
 /// What one file declares.
@@ -52,18 +85,32 @@ pub struct FileItems {
     pub fields: Vec<FieldDecl>,
     /// Every struct, enum and union name.
     pub types: Vec<String>,
+    /// Every struct, enum and union, with generics and span.
+    pub type_decls: Vec<TypeDecl>,
     /// Every static item.
     pub statics: Vec<StaticDecl>,
+    /// Every `unsafe impl Send/Sync`.
+    pub unsafe_impls: Vec<UnsafeImpl>,
+    /// Names of types that appear inside `Arc<..>` anywhere in the file.
+    pub in_arc: Vec<String>,
 }
 
 impl FileItems {
     /// Collects the declarations of a parsed file.
-    pub fn collect(file: &syn::File, imports: &Imports, known: &Known) -> FileItems {
+    pub fn collect(
+        file: &syn::File,
+        imports: &Imports,
+        known: &Known,
+        src: &SourceFile,
+        id: FileId,
+    ) -> FileItems {
         let mut c = Collector {
             items: FileItems::default(),
             imports,
             async_locks: &known.async_locks,
             module: Vec::new(),
+            src,
+            id,
         };
         c.visit_file(file);
         c.items
@@ -75,6 +122,8 @@ struct Collector<'a> {
     imports: &'a Imports,
     async_locks: &'a [String],
     module: Vec<String>,
+    src: &'a SourceFile,
+    id: FileId,
 }
 
 impl Collector<'_> {
@@ -85,25 +134,47 @@ impl Collector<'_> {
                 .as_ref()
                 .map_or_else(|| i.to_string(), ToString::to_string);
             let ty = type_text(&field.ty);
+            let span = match &field.ident {
+                Some(ident) => ident.span(),
+                None => syn::spanned::Spanned::span(&field.ty),
+            };
             self.items.fields.push(FieldDecl {
                 owner: owner.to_string(),
                 name,
                 is_async_lock: self.imports.is_async_lock_type(&ty, self.async_locks),
                 ty,
+                vis: match &field.vis {
+                    syn::Visibility::Inherited => String::new(),
+                    vis => compact(&quote::ToTokens::to_token_stream(vis).to_string()),
+                },
+                span: self.src.span(self.id, span),
             });
         }
+    }
+
+    fn type_decl(&mut self, ident: &syn::Ident, generics: &syn::Generics, vis: &syn::Visibility) {
+        self.items.types.push(ident.to_string());
+        self.items.type_decls.push(TypeDecl {
+            name: ident.to_string(),
+            generics: generics
+                .type_params()
+                .map(|p| p.ident.to_string())
+                .collect(),
+            is_pub: !matches!(vis, syn::Visibility::Inherited),
+            span: self.src.span(self.id, ident.span()),
+        });
     }
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
-        self.items.types.push(it.ident.to_string());
+        self.type_decl(&it.ident, &it.generics, &it.vis);
         self.fields(&it.ident.to_string(), &it.fields);
         syn::visit::visit_item_struct(self, it);
     }
 
     fn visit_item_enum(&mut self, it: &'ast syn::ItemEnum) {
-        self.items.types.push(it.ident.to_string());
+        self.type_decl(&it.ident, &it.generics, &it.vis);
         for variant in &it.variants {
             self.fields(&it.ident.to_string(), &variant.fields);
         }
@@ -111,7 +182,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_union(&mut self, it: &'ast syn::ItemUnion) {
-        self.items.types.push(it.ident.to_string());
+        self.type_decl(&it.ident, &it.generics, &it.vis);
         syn::visit::visit_item_union(self, it);
     }
 
@@ -121,7 +192,73 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             name: it.ident.to_string(),
             ty: type_text(&it.ty),
             is_mut: matches!(it.mutability, syn::StaticMutability::Mut(_)),
+            span: self.src.span(self.id, it.ident.span()),
         });
+        syn::visit::visit_item_static(self, it);
+    }
+
+    fn visit_item_impl(&mut self, it: &'ast syn::ItemImpl) {
+        let trait_name = it
+            .trait_
+            .as_ref()
+            .and_then(|(p, _)| p.segments.last())
+            .map(|s| s.ident.to_string());
+        if let (Some(_), Some(t)) = (&it.unsafety, trait_name) {
+            if t == "Send" || t == "Sync" {
+                let mut params: Vec<(String, String)> = it
+                    .generics
+                    .type_params()
+                    .map(|p| {
+                        (
+                            p.ident.to_string(),
+                            compact(&quote::ToTokens::to_token_stream(&p.bounds).to_string()),
+                        )
+                    })
+                    .collect();
+                if let Some(wc) = &it.generics.where_clause {
+                    for pred in &wc.predicates {
+                        if let syn::WherePredicate::Type(pt) = pred {
+                            let name = type_text(&pt.bounded_ty);
+                            let bounds =
+                                compact(&quote::ToTokens::to_token_stream(&pt.bounds).to_string());
+                            match params.iter_mut().find(|(n, _)| *n == name) {
+                                Some(p) => {
+                                    p.1.push('+');
+                                    p.1.push_str(&bounds);
+                                }
+                                None => params.push((name, bounds)),
+                            }
+                        }
+                    }
+                }
+                let header = it.impl_token.span;
+                let end = syn::spanned::Spanned::span(&it.self_ty);
+                self.items.unsafe_impls.push(UnsafeImpl {
+                    trait_name: t,
+                    self_ty: type_text(&it.self_ty),
+                    params,
+                    span: self.src.span(self.id, header.join(end).unwrap_or(header)),
+                });
+            }
+        }
+        syn::visit::visit_item_impl(self, it);
+    }
+
+    fn visit_type_path(&mut self, it: &'ast syn::TypePath) {
+        if let Some(last) = it.path.segments.last() {
+            if last.ident == "Arc" {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    for arg in &args.args {
+                        if let syn::GenericArgument::Type(ty) = arg {
+                            if let Some(name) = type_name_of(&type_text(ty)) {
+                                self.items.in_arc.push(name);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        syn::visit::visit_type_path(self, it);
     }
 
     fn visit_item_mod(&mut self, it: &'ast syn::ItemMod) {
@@ -178,6 +315,16 @@ pub struct Model {
     pub types: HashSet<(CrateId, String)>,
     /// Statics by crate and name: their full module paths and types.
     pub statics: HashMap<(CrateId, String), Vec<StaticAt>>,
+    /// Every field declaration, with its crate.
+    pub field_decls: Vec<(CrateId, FieldDecl)>,
+    /// Every struct, enum and union declaration, with its crate.
+    pub type_decls: Vec<(CrateId, TypeDecl)>,
+    /// Every static declaration, with its crate.
+    pub static_decls: Vec<(CrateId, StaticDecl)>,
+    /// Every `unsafe impl Send/Sync`, with its crate.
+    pub unsafe_impls: Vec<(CrateId, UnsafeImpl)>,
+    /// Types that appear inside `Arc<..>` in a declared type, by crate.
+    pub in_arc: HashSet<(CrateId, String)>,
     /// Field name to the types declared for it anywhere in the run.
     pub field_types: BTreeMap<String, BTreeSet<String>>,
     /// Field names declared with an async lock type somewhere, and with a sync lock
@@ -206,6 +353,21 @@ impl Model {
             model.file_module[id.0 as usize] = module.clone();
             for ty in &items.types {
                 model.types.insert((krate, ty.clone()));
+            }
+            for t in &items.type_decls {
+                model.type_decls.push((krate, t.clone()));
+            }
+            for st in &items.statics {
+                model.static_decls.push((krate, st.clone()));
+            }
+            for u in &items.unsafe_impls {
+                model.unsafe_impls.push((krate, u.clone()));
+            }
+            for name in &items.in_arc {
+                model.in_arc.insert((krate, name.clone()));
+            }
+            for f in &items.fields {
+                model.field_decls.push((krate, f.clone()));
             }
             for st in &items.statics {
                 let mut path = module.clone();
