@@ -458,3 +458,23 @@ fn configuration_doc_covers_every_key_and_its_example_parses() {
     let config = synclint::config::load(&manifest).expect("the Cargo.toml example is valid");
     assert!(!config.levels.is_empty());
 }
+
+#[test]
+fn pre_commit_hook_definition() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let text = std::fs::read_to_string(&path).expect("the hook file exists");
+    let hook: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    for line in [
+        "- id: synclint",
+        "entry: synclint",
+        "language: rust",
+        "types: [rust]",
+        "require_serial: true",
+    ] {
+        assert!(hook.contains(&line), "`{line}` missing from {}", path.display());
+    }
+}
