@@ -475,6 +475,10 @@ fn pre_commit_hook_definition() {
         "types: [rust]",
         "require_serial: true",
     ] {
-        assert!(hook.contains(&line), "`{line}` missing from {}", path.display());
+        assert!(
+            hook.contains(&line),
+            "`{line}` missing from {}",
+            path.display()
+        );
     }
 }
