@@ -23,6 +23,12 @@ fixture_tests! {
     check_then_act => "check-then-act",
     discarded_guard => "discarded-guard",
     blocking_in_async => "blocking-in-async",
+    split_atomic_update => "split-atomic-update",
+    exposed_guard => "exposed-guard",
+    global_mutable_state => "global-mutable-state",
+    test_shared_state => "test-shared-state",
+    condvar_misuse => "condvar-misuse",
+    unsafe_send_sync => "unsafe-send-sync",
 }
 
 #[test]

@@ -7,12 +7,18 @@ pub mod support;
 
 mod blocking_in_async;
 mod check_then_act;
+mod condvar_misuse;
 mod discarded_guard;
 mod double_lock;
+mod exposed_guard;
+mod global_mutable_state;
 mod lock_across_await;
 mod lock_across_blocking;
 mod lock_across_callback;
 mod lock_order_inversion;
+mod split_atomic_update;
+mod test_shared_state;
+mod unsafe_send_sync;
 
 use crate::config::Level;
 use crate::flow::{Body, FileFlows};
@@ -92,8 +98,14 @@ pub const ALL: &[&dyn Rule] = &[
     &double_lock::DoubleLock,
     &lock_order_inversion::LockOrderInversion,
     &check_then_act::CheckThenAct,
+    &split_atomic_update::SplitAtomicUpdate,
+    &exposed_guard::ExposedGuard,
     &discarded_guard::DiscardedGuard,
     &blocking_in_async::BlockingInAsync,
+    &global_mutable_state::GlobalMutableState,
+    &test_shared_state::TestSharedState,
+    &condvar_misuse::CondvarMisuse,
+    &unsafe_send_sync::UnsafeSendSync,
 ];
 
 /// The rule with this id.

@@ -1,0 +1,292 @@
+//! `condvar-misuse`: a condition-variable wait that is not in a loop re-checking its
+//! condition, and a wait while another lock is held (by the waiting function or by
+//! its caller). Page: rules/condvar-misuse.md.
+//!
+//! A wait is a `wait`-family method on a receiver declared as a `Condvar`, or one
+//! that is handed a guard (`cv.wait(guard)`, `cv.wait(&mut guard)`). Loops and
+//! enclosing `if`s come from the walker's events; callers from the call graph.
+
+use crate::config::Level;
+use crate::flow::{Body, BodyKind, Call};
+use crate::graph::BodyIdx;
+use crate::report::finding::{Finding, Label, Severity, Span};
+use crate::rules::support::{
+    acquired_label, is_borrow, is_real_guard, label, place_type, same_lock,
+};
+use crate::rules::{Rule, RuleCx, RuleMeta};
+
+/// The `condvar-misuse` rule.
+pub(crate) struct CondvarMisuse;
+
+static META: RuleMeta = RuleMeta {
+    id: "condvar-misuse",
+    default: Level::Warn,
+    doc: include_str!("../../rules/condvar-misuse.md"),
+};
+
+/// Waits that return after one wake-up, whatever the condition.
+const WAITS_ONCE: &[&str] = &[
+    "wait",
+    "wait_timeout",
+    "wait_timeout_ms",
+    "wait_for",
+    "wait_until",
+];
+
+/// Waits that re-check a condition themselves.
+const WAITS_WHILE: &[&str] = &[
+    "wait_while",
+    "wait_timeout_while",
+    "wait_while_for",
+    "wait_while_until",
+];
+
+/// Deepest chain of calls followed from a caller holding a lock to a wait.
+const MAX_DEPTH: usize = 4;
+
+impl Rule for CondvarMisuse {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        let n = cx.graph.bodies.len();
+        let mut callers: Vec<Vec<(BodyIdx, usize)>> = vec![Vec::new(); n];
+        for (i, cs) in cx.graph.callees.iter().enumerate() {
+            for (ei, k) in cs.iter().enumerate() {
+                if let Some(k) = *k {
+                    if k != i {
+                        callers[k].push((i, ei));
+                    }
+                }
+            }
+        }
+        // The first wait of each body, directly: (wait site, receiver text).
+        let mut waits: Vec<Option<(Span, String)>> = vec![None; n];
+        for (i, body) in cx.indexed_bodies() {
+            for (ei, e) in body.events.iter().enumerate() {
+                let Some(call) = e.call() else { continue };
+                let Some(once) = condvar_wait(cx, i, body, call) else {
+                    continue;
+                };
+                let recv = call.receiver.as_ref().map_or("", |r| r.text.as_str());
+                waits[i].get_or_insert((e.span, format!("{recv}{}", call.callee)));
+                let rechecked = !once
+                    || e.in_loop
+                    || (!callers[i].is_empty()
+                        && matches!(body.kind, BodyKind::Fn | BodyKind::Method)
+                        && callers[i]
+                            .iter()
+                            .all(|&(c, ce)| cx.graph.body(cx.flows, c).events[ce].in_loop));
+                let others = other_guards(cx, i, body, &e.live, &call.arg_guards);
+                if rechecked && others.is_empty() {
+                    continue;
+                }
+                out.push(direct_finding(body, ei, call, !rechecked, &others));
+            }
+        }
+        // Callers that hold a lock while calling a function that waits.
+        for (i, body) in cx.indexed_bodies() {
+            for (ei, e) in body.events.iter().enumerate() {
+                if e.live.is_empty() {
+                    continue;
+                }
+                let (Some(k), Some(call)) = (cx.graph.callees[i][ei], e.call()) else {
+                    continue;
+                };
+                if k == i {
+                    continue;
+                }
+                let Some((wait, chain)) = wait_through(cx, &waits, k, 0) else {
+                    continue;
+                };
+                let mut others = other_guards(cx, i, body, &e.live, &call.arg_guards);
+                // A lock the callee takes again is `double-lock`'s, not a wait's.
+                let taken = cx.graph.taken_through(cx.flows, i, ei);
+                others.retain(|&g| {
+                    cx.graph.guard_ids[i][g]
+                        .as_ref()
+                        .is_none_or(|id| !taken.iter().any(|t| same_lock(&t.lock, id)))
+                });
+                if others.is_empty() {
+                    continue;
+                }
+                let mut names = vec![cx.graph.callee_name(cx.flows, k)];
+                names.extend(chain);
+                out.push(caller_finding(body, e.span, &names, wait, &others));
+            }
+        }
+    }
+}
+
+/// Whether a call is a condition-variable wait; `Some(true)` for a wait that
+/// returns after one wake-up, `Some(false)` for one that re-checks a condition.
+fn condvar_wait(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<bool> {
+    if !call.is_method {
+        return None;
+    }
+    let name = call.callee.trim_start_matches('.');
+    let once = if WAITS_ONCE.contains(&name) {
+        true
+    } else if WAITS_WHILE.contains(&name) {
+        false
+    } else {
+        return None;
+    };
+    match receiver_type(cx, i, body, call) {
+        Some(ty) => ty.contains("Condvar").then_some(once),
+        // Unknown receiver: a `wait` handed a guard is a condvar's.
+        None => (!call.arg_guards.is_empty()).then_some(once),
+    }
+}
+
+/// The declared type of a method call's receiver, when the crate shows it.
+fn receiver_type(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<String> {
+    let recv = call.receiver.as_ref()?;
+    place_type(
+        cx.model,
+        cx.graph.crate_of[i],
+        body.self_ty.as_deref(),
+        recv,
+    )
+}
+
+/// Live lock guards other than those handed to the call (and other than guards of
+/// the same lock as those).
+fn other_guards(
+    cx: &RuleCx<'_>,
+    i: BodyIdx,
+    body: &Body,
+    live: &[usize],
+    handed: &[usize],
+) -> Vec<usize> {
+    let ids = &cx.graph.guard_ids[i];
+    live.iter()
+        .copied()
+        .filter(|g| !handed.contains(g))
+        .filter(|&g| {
+            let guard = &body.guards[g];
+            !is_borrow(guard.kind) && is_real_guard(guard, cx.model)
+        })
+        .filter(|&g| {
+            let text = &body.guards[g].lock.text;
+            !handed.iter().any(|&h| {
+                body.guards[h].lock.text == *text
+                    || matches!((&ids[g], &ids[h]), (Some(a), Some(b)) if same_lock(a, b))
+            })
+        })
+        .collect()
+}
+
+/// The first wait reached by calling body `k`, with the names of the calls below it.
+fn wait_through(
+    cx: &RuleCx<'_>,
+    waits: &[Option<(Span, String)>],
+    k: BodyIdx,
+    depth: usize,
+) -> Option<(Span, Vec<String>)> {
+    if let Some((site, _)) = &waits[k] {
+        return Some((*site, Vec::new()));
+    }
+    if depth >= MAX_DEPTH {
+        return None;
+    }
+    for callee in cx.graph.callees[k].iter().flatten() {
+        if *callee == k {
+            continue;
+        }
+        if let Some((site, mut chain)) = wait_through(cx, waits, *callee, depth + 1) {
+            chain.insert(0, cx.graph.callee_name(cx.flows, *callee));
+            return Some((site, chain));
+        }
+    }
+    None
+}
+
+fn direct_finding(body: &Body, ei: usize, call: &Call, no_loop: bool, others: &[usize]) -> Finding {
+    let e = &body.events[ei];
+    let recv = call.receiver.as_ref().map_or("", |r| r.text.as_str());
+    let wait = format!("{recv}{}", call.callee);
+    let other_names: Vec<String> = others
+        .iter()
+        .map(|&g| format!("`{}`", body.guards[g].lock.text))
+        .collect();
+    let mut labels: Vec<Label> = Vec::new();
+    let message;
+    let help;
+    if no_loop {
+        labels.push(label(
+            e.span,
+            "waits once: nothing re-checks the condition after a wake-up",
+        ));
+        if let Some(cond) = e.under_if {
+            labels.push(label(cond, "the condition is checked only once, here"));
+        }
+        let held = if other_names.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", and {} stays locked while it sleeps",
+                other_names.join(", ")
+            )
+        };
+        message = format!(
+            "`{wait}` is not in a loop that re-checks its condition: a spurious or stolen wake-up goes on as if the condition held{held}"
+        );
+        help = if other_names.is_empty() {
+            "use `wait_while` (or `wait_timeout_while`), or call `wait` inside `while !condition { .. }`"
+        } else {
+            "use `wait_while` (or `wait_timeout_while`) or a `while` loop, and drop the other guards before waiting"
+        };
+    } else {
+        labels.push(label(e.span, "this thread sleeps here"));
+        message = format!(
+            "`{wait}` sleeps while {} is still locked: the other lock stays held until this thread wakes",
+            other_names.join(", ")
+        );
+        help = "drop the other guards before waiting, or wait on a condition protected by the lock that is already held";
+    }
+    for &g in others {
+        let guard = &body.guards[g];
+        labels.push(acquired_label(body, guard));
+    }
+    Finding {
+        rule: META.id,
+        severity: Severity::Warn,
+        primary: e.span,
+        message,
+        labels,
+        help: help.into(),
+    }
+}
+
+fn caller_finding(
+    body: &Body,
+    site: Span,
+    names: &[String],
+    wait: Span,
+    others: &[usize],
+) -> Finding {
+    let chain: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let held: Vec<String> = others
+        .iter()
+        .map(|&g| format!("`{}`", body.guards[g].lock.text))
+        .collect();
+    let mut labels = vec![label(site, format!("calls {}", chain[0]))];
+    labels.push(label(wait, "which waits on a condition variable here"));
+    for &g in others {
+        labels.push(acquired_label(body, &body.guards[g]));
+    }
+    Finding {
+        rule: META.id,
+        severity: Severity::Warn,
+        primary: site,
+        message: format!(
+            "{} waits on a condition variable while {} is still locked here: the lock stays held while that thread sleeps",
+            chain.join(" → "),
+            held.join(", ")
+        ),
+        labels,
+        help: "drop the guard before the call, or have the callee wait on the lock that is already held".into(),
+    }
+}

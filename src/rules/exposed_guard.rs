@@ -1,0 +1,216 @@
+//! `exposed-guard`: a `pub` function that hands out a guard, a reference into
+//! lock-protected state, or the internal lock itself (a clone of an
+//! `Arc<Mutex<..>>` field, or a reference to it). Page: rules/exposed-guard.md.
+//!
+//! It reads what each body returns (`Body::returns`), the declared return type, and
+//! the declared types of the fields a returned place names. It does not follow a
+//! guard wrapped in a struct of the crate's own.
+
+use crate::config::Level;
+use crate::flow::{Body, BodyKind, Returned};
+use crate::graph::BodyIdx;
+use crate::model::type_name_of;
+use crate::report::finding::{Finding, Label, Severity};
+use crate::rules::support::{
+    guard_noun, is_borrow, is_lock_head, is_real_guard, label, place_type, TypeTree,
+};
+use crate::rules::{Rule, RuleCx, RuleMeta};
+
+/// The `exposed-guard` rule.
+pub(crate) struct ExposedGuard;
+
+static META: RuleMeta = RuleMeta {
+    id: "exposed-guard",
+    default: Level::Warn,
+    doc: include_str!("../../rules/exposed-guard.md"),
+};
+
+/// Methods by which a lock type hands out its own guard: a wrapper's `lock()` is
+/// the lock's API, not a leak of some other type's state.
+const LOCK_METHODS: &[&str] = &[
+    "lock",
+    "try_lock",
+    "lock_arc",
+    "read",
+    "try_read",
+    "write",
+    "try_write",
+    "upgradable_read",
+    "lock_mut",
+    "get_mut",
+    "borrow",
+    "borrow_mut",
+];
+
+/// Conversion traits whose methods a lock wrapper implements to hand out what it
+/// wraps.
+const CONVERSION_TRAITS: &[&str] = &["Deref", "DerefMut", "AsRef", "AsMut", "Borrow", "BorrowMut"];
+
+impl Rule for ExposedGuard {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        for (i, body) in cx.indexed_bodies() {
+            if !matches!(body.kind, BodyKind::Fn | BodyKind::Method)
+                || !body.is_pub
+                || body.in_test
+                || is_lock_api(body)
+            {
+                continue;
+            }
+            let mut what: Option<String> = None;
+            let mut labels: Vec<Label> = Vec::new();
+            for r in &body.returns {
+                if let Some(w) = exposed(cx, i, body, r) {
+                    labels.push(label(r.span, format!("returns {w}")));
+                    what.get_or_insert(w);
+                }
+            }
+            // A declared guard type the flow did not follow (`MutexGuard::map(..)`,
+            // a guard out of a `match`) still says what callers get.
+            if what.is_none() {
+                if let Some(guard_ty) = declared_guard(body) {
+                    what = Some(format!("a `{guard_ty}`"));
+                    for r in &body.returns {
+                        labels.push(label(r.span, "returned here"));
+                    }
+                }
+            }
+            let Some(what) = what else { continue };
+            labels.insert(0, label(body.span, "public function"));
+            out.push(finding(body, &what, labels));
+        }
+    }
+}
+
+/// A lock wrapper's own API: a method named like a lock method, a conversion trait's
+/// method, or any method of a type named like a lock.
+fn is_lock_api(body: &Body) -> bool {
+    if LOCK_METHODS.contains(&body.name.as_str()) {
+        return true;
+    }
+    if body
+        .trait_name
+        .as_deref()
+        .is_some_and(|t| CONVERSION_TRAITS.contains(&t))
+    {
+        return true;
+    }
+    body.self_ty
+        .as_deref()
+        .and_then(type_name_of)
+        .is_some_and(|t| {
+            ["Mutex", "Lock", "Cell", "Guard"]
+                .iter()
+                .any(|s| t.ends_with(s))
+        })
+}
+
+/// What a returned value exposes, for the message and label.
+fn exposed(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, r: &Returned) -> Option<String> {
+    if let Some(g) = r.guard {
+        let guard = &body.guards[g];
+        if is_borrow(guard.kind)
+            || !is_real_guard(guard, cx.model)
+            || !is_internal(body, &guard.lock.segments)
+        {
+            return None;
+        }
+        return Some(format!("a {} on `{}`", guard_noun(guard), guard.lock.text));
+    }
+    if let Some(g) = r.within {
+        let guard = &body.guards[g];
+        let returns_ref = body.ret_ty.as_deref().is_some_and(|t| {
+            let tree = TypeTree::parse(t);
+            matches!(
+                tree.strip(&["Option", "Result"]).head.as_str(),
+                "&" | "&mut"
+            )
+        });
+        if returns_ref && !is_borrow(guard.kind) && is_internal(body, &guard.lock.segments) {
+            return Some(format!(
+                "a reference into the data behind `{}`",
+                guard.lock.text
+            ));
+        }
+        return None;
+    }
+    let place = r.place.as_ref()?;
+    let segs = place.segments.as_ref()?;
+    if segs.first().map(String::as_str) != Some("self") || segs.len() < 2 {
+        return None;
+    }
+    let krate = cx.graph.crate_of[i];
+    let ty = place_type(cx.model, krate, body.self_ty.as_deref(), place)?;
+    let tree = TypeTree::parse(&ty);
+    if r.is_clone {
+        // `self.inner.clone()` of an `Arc<Mutex<..>>`: the caller shares the lock.
+        if tree.head != "Arc" {
+            return None;
+        }
+        let inner = tree.strip(&["Arc"]);
+        return is_lock_head(&inner.head).then(|| {
+            format!(
+                "a clone of the internal `Arc<{}<..>>` `{}`",
+                inner.head, place.text
+            )
+        });
+    }
+    if r.is_ref {
+        let inner = tree.strip(&["Arc", "Box"]);
+        return is_lock_head(&inner.head).then(|| {
+            format!(
+                "a reference to the internal `{}` `{}`",
+                inner.head, place.text
+            )
+        });
+    }
+    None
+}
+
+/// The lock is the function's own state (a field of `self` or a static), not one a
+/// caller passed in: a helper that locks its parameter is a lock utility.
+fn is_internal(body: &Body, segments: &Option<Vec<String>>) -> bool {
+    let Some(root) = segments.as_ref().and_then(|s| s.first()) else {
+        return false;
+    };
+    !body.params.iter().any(|(p, _)| p == root)
+}
+
+/// A guard type named in a method's declared return type (`MutexGuard<'_, T>`,
+/// `MappedRwLockReadGuard<..>`), when the lock can only be the method's own: no
+/// parameter brings a lock in.
+fn declared_guard(body: &Body) -> Option<String> {
+    body.self_ty.as_ref()?;
+    let ret = TypeTree::parse(body.ret_ty.as_deref()?);
+    let mut nodes = Vec::new();
+    ret.nodes(&|_| false, &mut nodes);
+    let guard = nodes.iter().find(|n| is_lock_guard_name(&n.head))?;
+    let lock_param = body.params.iter().any(|(_, ty)| {
+        TypeTree::parse(ty).any(&|_| false, &|n| {
+            is_lock_head(&n.head) || is_lock_guard_name(&n.head)
+        })
+    });
+    (!lock_param).then(|| guard.head.clone())
+}
+
+/// `MutexGuard`, `RwLockWriteGuard`, `MappedMutexGuard`, `ArcRwLockReadGuard`...
+fn is_lock_guard_name(head: &str) -> bool {
+    head.ends_with("Guard") && (head.contains("Mutex") || head.contains("RwLock"))
+}
+
+fn finding(body: &Body, what: &str, labels: Vec<Label>) -> Finding {
+    Finding {
+        rule: META.id,
+        severity: Severity::Warn,
+        primary: body.span,
+        message: format!(
+            "public `{}` returns {what}: callers reach lock-protected state outside the type's control",
+            body.name
+        ),
+        labels,
+        help: "return an owned snapshot (a clone of the data, not of the lock), or take a closure and run it under the lock inside the type".into(),
+    }
+}
