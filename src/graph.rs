@@ -150,12 +150,24 @@ pub struct Graph {
 }
 
 /// A function's resolution key.
-struct FnInfo {
-    name: String,
+struct FnInfo<'a> {
+    name: &'a str,
     self_ty: Option<String>,
-    module: Vec<String>,
+    /// The file's module, then the inline `mod`s around the body.
+    file_module: &'a [String],
+    inner_module: &'a [String],
     krate: CrateId,
     callable: bool,
+}
+
+impl FnInfo<'_> {
+    fn module(&self) -> impl Iterator<Item = &String> + Clone {
+        self.file_module.iter().chain(self.inner_module.iter())
+    }
+
+    fn same_module(&self, other: &FnInfo<'_>) -> bool {
+        self.module().eq(other.module())
+    }
 }
 
 impl Graph {
@@ -181,16 +193,15 @@ impl Graph {
                     .get(at.file.0 as usize)
                     .copied()
                     .unwrap_or(0);
-                let mut module = model
+                let file_module = model
                     .file_module
                     .get(at.file.0 as usize)
-                    .cloned()
-                    .unwrap_or_default();
-                module.extend(b.module.iter().cloned());
+                    .map_or(&[][..], Vec::as_slice);
                 FnInfo {
-                    name: b.name.clone(),
+                    name: b.name.as_str(),
                     self_ty: b.self_ty.as_deref().and_then(type_name_of),
-                    module,
+                    file_module,
+                    inner_module: &b.module,
                     krate,
                     callable: matches!(b.kind, BodyKind::Fn | BodyKind::Method),
                 }
@@ -199,7 +210,7 @@ impl Graph {
         let mut by_name: HashMap<&str, Vec<BodyIdx>> = HashMap::new();
         for (i, info) in infos.iter().enumerate() {
             if info.callable {
-                by_name.entry(info.name.as_str()).or_default().push(i);
+                by_name.entry(info.name).or_default().push(i);
             }
         }
         let resolver = Resolver {
@@ -311,7 +322,6 @@ impl Graph {
     /// because summaries only grow and are capped.
     fn fixpoint(&self, flows: &[(FileId, FileFlows)]) -> Vec<Summary> {
         let n = self.bodies.len();
-        let direct: Vec<Summary> = (0..n).map(|i| self.direct_summary(flows, i)).collect();
         let mut callers: Vec<Vec<BodyIdx>> = vec![Vec::new(); n];
         for (i, cs) in self.callees.iter().enumerate() {
             for &k in cs.iter().flatten() {
@@ -320,7 +330,7 @@ impl Graph {
                 }
             }
         }
-        let mut summaries = direct.clone();
+        let mut summaries: Vec<Summary> = (0..n).map(|i| self.direct_summary(flows, i)).collect();
         let mut queue: VecDeque<BodyIdx> = (0..n).filter(|&i| !callers[i].is_empty()).collect();
         let mut queued = vec![false; n];
         for &i in &queue {
@@ -328,7 +338,7 @@ impl Graph {
         }
         // Every caller of a function with something to report must see it.
         for i in 0..n {
-            let s = &direct[i];
+            let s = &summaries[i];
             if !s.takes.is_empty() || !s.blocks.is_empty() {
                 for &c in &callers[i] {
                     if !queued[c] {
@@ -345,7 +355,7 @@ impl Graph {
                 break;
             }
             budget -= 1;
-            let mut s = direct[i].clone();
+            let mut s = self.direct_summary(flows, i);
             let b = self.body(flows, i);
             for (ei, e) in b.events.iter().enumerate() {
                 let (Some(k), Some(call)) = (self.callees[i][ei], e.call()) else {
@@ -625,7 +635,7 @@ fn map_obj(obj: Option<&[String]>, call: &Call) -> Option<Vec<String>> {
 
 /// Resolves calls to in-crate functions.
 struct Resolver<'a> {
-    infos: &'a [FnInfo],
+    infos: &'a [FnInfo<'a>],
     by_name: &'a HashMap<&'a str, Vec<BodyIdx>>,
 }
 
@@ -660,9 +670,7 @@ impl Resolver<'_> {
                 if body.params.iter().any(|(p, _)| p == name) {
                     return None;
                 }
-                self.unique(name, me.krate, |f| {
-                    f.self_ty.is_none() && f.module == me.module
-                })
+                self.unique(name, me.krate, |f| f.self_ty.is_none() && f.same_module(me))
             }
             ["Self"] => {
                 let ty = me.self_ty.clone()?;
@@ -674,9 +682,10 @@ impl Resolver<'_> {
                 self.unique(name, me.krate, |f| f.self_ty.as_deref() == Some(*ty))
             }
             _ => {
-                let target = module_target(&me.module, quals)?;
+                let current: Vec<String> = me.module().cloned().collect();
+                let target = module_target(&current, quals)?;
                 self.unique(name, me.krate, |f| {
-                    f.self_ty.is_none() && module_matches(&f.module, &target)
+                    f.self_ty.is_none() && module_matches(&f.module().cloned().collect::<Vec<_>>(), &target)
                 })
             }
         }
@@ -792,8 +801,9 @@ fn lock_id(
             .root_origin
             .clone()
             .unwrap_or_else(|| format!("{}#{idx}", me.name));
+        let module: Vec<&str> = me.module().map(String::as_str).collect();
         return id(
-            format!("{}::{origin}::{root}", me.module.join("::")),
+            format!("{}::{origin}::{root}", module.join("::")),
             Some(segs.clone()),
         );
     }

@@ -188,13 +188,16 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
             Err(p) => problems.push(p),
         }
     }
+    let (items, flows): (Vec<_>, Vec<(FileId, FileFlows)>) = facts
+        .into_iter()
+        .map(|(id, f)| ((id, f.items), (id, f.flows)))
+        .unzip();
     let model = Model::build(
         sources.len(),
-        facts
-            .iter()
-            .map(|(id, f)| (*id, sources.get(*id), &f.items)),
+        items
+            .into_iter()
+            .map(|(id, items)| (id, sources.get(id), items)),
     );
-    let flows: Vec<(FileId, FileFlows)> = facts.into_iter().map(|(id, f)| (id, f.flows)).collect();
     let graph = graph::Graph::build(&flows, &model);
     let cx = rules::RuleCx {
         sources: &sources,
@@ -297,7 +300,8 @@ fn parse_and_walk(
     id: FileId,
     known: &model::known::Known,
 ) -> Result<FileFacts, FileProblem> {
-    let parsed = syn::parse_file(&file.text);
+    let text = source::blank_literal_tables(&file.text);
+    let parsed = syn::parse_file(&text);
     match parsed {
         Ok(ast) => {
             let imports = model::imports::Imports::collect(&ast);

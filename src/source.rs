@@ -53,7 +53,7 @@ pub struct SourceFile {
     /// package form one crate for the cross-function analysis. `None` groups the
     /// file with the other loose files.
     pub krate: Option<PathBuf>,
-    line_starts: Vec<usize>,
+    line_starts: Vec<u32>,
 }
 
 impl SourceFile {
@@ -63,8 +63,9 @@ impl SourceFile {
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // Offsets fit in `u32`: a file that large is far past anything parsed.
+        let mut line_starts = vec![0u32];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| (i + 1) as u32));
         SourceFile {
             path: path.into(),
             text,
@@ -91,11 +92,11 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return self.text.len();
         };
+        let start = start as usize;
         let end = self
             .line_starts
             .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+            .map_or(self.text.len(), |&e| e as usize);
         let line_text = &self.text[start..end];
         let within = line_text
             .char_indices()
@@ -107,8 +108,11 @@ impl SourceFile {
     /// The 1-based line and 1-based character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.line_starts[line - 1];
+        let line = self
+            .line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .max(1);
+        let start = self.line_starts[line - 1] as usize;
         let column = self
             .text
             .get(start..offset)
@@ -122,11 +126,11 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(idx) else {
             return "";
         };
+        let start = start as usize;
         let end = self
             .line_starts
             .get(idx + 1)
-            .copied()
-            .unwrap_or(self.text.len());
+            .map_or(self.text.len(), |&e| e as usize);
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -167,12 +171,103 @@ impl SourceFile {
     }
 }
 
+/// Content longer than this in one `[..]` of numbers is blanked before parsing.
+const TABLE_MIN: usize = 256;
+
+/// The text with the contents of long literal-number arrays (`[0x0041, 0x0042, ..]`)
+/// replaced by spaces, newlines kept, so that every position is unchanged.
+///
+/// Generated data tables carry no concurrency facts, and a syntax tree of one
+/// costs about a hundred times its text: a single 2.5 MB table file would need
+/// 300 MB to parse. Only runs of digits, hex letters, number suffixes, `_`, `.`,
+/// `-`, commas, white space and nested brackets count, so no code, string or
+/// comment is touched.
+pub fn blank_literal_tables(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() < 16 * TABLE_MIN {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let is_table_byte = |b: u8| {
+        b.is_ascii_digit()
+            || b.is_ascii_whitespace()
+            || matches!(
+                b,
+                b',' | b'_' | b'.' | b'-' | b'x' | b'X' | b'o' | b'b' | b'a'..=b'f' | b'A'..=b'F'
+                    | b'u' | b'i' | b's' | b'z'
+            )
+    };
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'[' {
+            // Nested tables (`[[0x98, 0xEA], ..]`) count as one.
+            let start = i + 1;
+            let mut j = start;
+            let mut depth = 0usize;
+            while j < bytes.len() {
+                match bytes[j] {
+                    b'[' => depth += 1,
+                    b']' if depth > 0 => depth -= 1,
+                    b']' => break,
+                    b if is_table_byte(b) => {}
+                    _ => break,
+                }
+                j += 1;
+            }
+            if j < bytes.len() && bytes[j] == b']' && j - start >= TABLE_MIN {
+                ranges.push((start, j));
+                i = j + 1;
+            } else {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if ranges.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = bytes.to_vec();
+    for (a, b) in ranges {
+        for byte in &mut out[a..b] {
+            if *byte != b'\n' && *byte != b'\r' {
+                *byte = b' ';
+            }
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII spaces.
+    std::borrow::Cow::Owned(String::from_utf8(out).expect("invariant: ASCII replaced by ASCII"))
+}
+
 /// The path shown to users: as given, `/`-separated, without a leading `./`.
 pub fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");
     match s.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),
         _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_number_tables_are_blanked_in_place() {
+        let table: String = (0..2000).map(|i| format!("0x{i:04x}, ")).collect();
+        let text = format!("static T: [u16; 2000] = [{table}];\nfn f() {{ let v = [a, b]; }}\n");
+        let out = blank_literal_tables(&text);
+        assert_eq!(out.len(), text.len());
+        assert!(out.contains("static T: [u16; 2000] = [   "));
+        assert!(out.contains("let v = [a, b];"));
+        assert!(!out.contains("0x0001"));
+        let pairs: String = (0..400)
+            .map(|i| format!("[0x{:02X}, 0x{:02x}], ", i % 256, i % 256))
+            .collect();
+        let nested = format!("static P: [[u8; 2]; 400] = [{pairs}];");
+        assert!(blank_literal_tables(&nested).contains("= [  "));
+        let short = "static T: [u8; 2] = [1, 2];";
+        assert_eq!(blank_literal_tables(short), short);
     }
 }
 

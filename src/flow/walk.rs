@@ -74,6 +74,9 @@ const EXPR_MACROS: &[&str] = &[
     "trace",
 ];
 
+/// Most data-source calls kept per call argument list or variable.
+const MAX_CALL_SOURCES: usize = 8;
+
 /// Macros that never return.
 const DIVERGING_MACROS: &[&str] = &["panic", "todo", "unimplemented", "unreachable"];
 
@@ -729,6 +732,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     }
 
     fn finish(mut self) -> (Body, Vec<Body>) {
+        self.guards.shrink_to_fit();
+        self.events.shrink_to_fit();
         self.body.guards = std::mem::take(&mut self.guards);
         self.body.events = std::mem::take(&mut self.events);
         (self.body, std::mem::take(&mut self.children))
@@ -823,6 +828,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     }
 
     fn event(&mut self, kind: EventKind, span: proc_macro2::Span) {
+        if let EventKind::Call(call) = &kind {
+            if self.n_alive == 0 && !is_call_of_interest(call) {
+                return;
+            }
+        }
         let span = self.fw.span(span);
         self.push_event(kind, span);
     }
@@ -832,7 +842,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut deps = self.deps.clone();
         deps.sort_unstable();
         deps.dedup();
-        let is_call = matches!(kind, EventKind::Call(_));
+        // Only method calls on a place (`x.load(..)`) are data sources worth
+        // following into later arguments.
+        let is_call = matches!(&kind, EventKind::Call(c) if c.is_method && c.receiver.is_some());
         self.events.push(Event {
             kind,
             span,
@@ -844,7 +856,9 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         if is_call {
             let ei = self.events.len() - 1;
             for c in &mut self.call_collectors {
-                c.push(ei);
+                if c.len() < MAX_CALL_SOURCES {
+                    c.push(ei);
+                }
             }
         }
     }
@@ -950,8 +964,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
         let mut calls = self.call_collectors.pop().unwrap_or_default();
         calls.sort_unstable();
         calls.dedup();
+        calls.truncate(MAX_CALL_SOURCES);
         for c in &mut self.call_collectors {
             c.extend(calls.iter().copied());
+            c.truncate(MAX_CALL_SOURCES);
         }
         (out, calls)
     }
@@ -1569,6 +1585,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 };
                 for c in &mut self.call_collectors {
                     c.extend(calls.iter().copied());
+                    c.truncate(MAX_CALL_SOURCES);
                 }
                 for g in derived {
                     self.note_derived(g);
@@ -1988,7 +2005,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             .span()
             .join(mc.paren_token.span.close())
             .unwrap_or_else(|| mc.method.span());
-        let receiver = place_segments(&mc.receiver).map(|_| self.lock_path(&mc.receiver));
+        // A call's receiver needs no origin: that names locks, not calls.
+        let receiver = place_segments(&mc.receiver).map(|_| LockPath {
+            root_origin: None,
+            ..self.lock_path(&mc.receiver)
+        });
         self.event(
             EventKind::Call(Box::new(Call {
                 callee: format!(".{name}"),
@@ -2669,5 +2690,64 @@ fn is_compound_assign(op: &syn::BinOp) -> bool {
             | syn::BinOp::BitOrAssign(_)
             | syn::BinOp::ShlAssign(_)
             | syn::BinOp::ShrAssign(_)
+    )
+}
+
+/// Whether a call made while no guard is alive can matter to any rule: it blocks,
+/// it may resolve to a function of the crate, it is a method on a place (an atomic
+/// `load`, a condvar `wait`), or it is one of the process-global calls the shared-state
+/// rules look for. Calls that are none of these (`Some(x)`, `iter().map(..)`,
+/// `Vec::new()`) are not recorded, to keep the facts small.
+fn is_call_of_interest(call: &Call) -> bool {
+    if call.blocking.is_some()
+        || !call.arg_guards.is_empty()
+        || !call.arg_calls.is_empty()
+        || call.on_guard.is_some()
+        || call.on_elem_of.is_some()
+    {
+        return true;
+    }
+    if call.is_method {
+        return call.receiver.is_some();
+    }
+    let callee = call.callee.as_str();
+    if matches!(callee, "Some" | "Ok" | "Err" | "None") {
+        return false;
+    }
+    let first = callee.split("::").next().unwrap_or_default();
+    if matches!(first, "std" | "core" | "alloc") {
+        return [
+            "std::env::",
+            "std::process::",
+            "std::thread::",
+            "std::mem::",
+        ]
+        .iter()
+        .any(|p| callee.starts_with(p));
+    }
+    !matches!(
+        first,
+        "Box"
+            | "Vec"
+            | "String"
+            | "Arc"
+            | "Rc"
+            | "Cell"
+            | "RefCell"
+            | "Option"
+            | "Result"
+            | "HashMap"
+            | "HashSet"
+            | "BTreeMap"
+            | "BTreeSet"
+            | "VecDeque"
+            | "PhantomData"
+            | "Default"
+            | "From"
+            | "Into"
+            | "Duration"
+            | "Instant"
+            | "Pin"
+            | "Ordering"
     )
 }

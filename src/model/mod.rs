@@ -8,7 +8,7 @@
 pub mod imports;
 pub mod known;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::report::finding::{FileId, Span};
@@ -309,8 +309,10 @@ pub struct Model {
     /// The module path of each file within its crate (`["cache", "disk"]` for
     /// `src/cache/disk.rs`), by [`FileId`] index.
     pub file_module: Vec<Vec<String>>,
-    /// Field types by crate, owner type and field name.
-    pub fields: HashMap<(CrateId, String), Vec<(String, String)>>,
+    /// Fields (indices into `field_decls`) by crate and owner type.
+    pub fields: HashMap<(CrateId, String), Vec<u32>>,
+    /// Fields (indices into `field_decls`) by field name, across the run.
+    pub fields_named: HashMap<String, Vec<u32>>,
     /// Type names declared in each crate.
     pub types: HashSet<(CrateId, String)>,
     /// Statics by crate and name: their full module paths and types.
@@ -325,8 +327,6 @@ pub struct Model {
     pub unsafe_impls: Vec<(CrateId, UnsafeImpl)>,
     /// Types that appear inside `Arc<..>` in a declared type, by crate.
     pub in_arc: HashSet<(CrateId, String)>,
-    /// Field name to the types declared for it anywhere in the run.
-    pub field_types: BTreeMap<String, BTreeSet<String>>,
     /// Field names declared with an async lock type somewhere, and with a sync lock
     /// type nowhere.
     pub async_lock_fields: BTreeSet<String>,
@@ -336,7 +336,7 @@ impl Model {
     /// Joins per-file declarations.
     pub fn build<'a>(
         n_files: usize,
-        files: impl IntoIterator<Item = (FileId, &'a SourceFile, &'a FileItems)>,
+        files: impl IntoIterator<Item = (FileId, &'a SourceFile, FileItems)>,
     ) -> Model {
         let mut model = Model {
             file_crate: vec![0; n_files],
@@ -350,25 +350,6 @@ impl Model {
             let krate = *crate_ids.entry(file.krate.clone()).or_insert(next);
             let module = module_of(&file.path, file.krate.as_deref());
             model.file_crate[id.0 as usize] = krate;
-            model.file_module[id.0 as usize] = module.clone();
-            for ty in &items.types {
-                model.types.insert((krate, ty.clone()));
-            }
-            for t in &items.type_decls {
-                model.type_decls.push((krate, t.clone()));
-            }
-            for st in &items.statics {
-                model.static_decls.push((krate, st.clone()));
-            }
-            for u in &items.unsafe_impls {
-                model.unsafe_impls.push((krate, u.clone()));
-            }
-            for name in &items.in_arc {
-                model.in_arc.insert((krate, name.clone()));
-            }
-            for f in &items.fields {
-                model.field_decls.push((krate, f.clone()));
-            }
             for st in &items.statics {
                 let mut path = module.clone();
                 path.extend(st.module.iter().cloned());
@@ -378,22 +359,40 @@ impl Model {
                     .or_default()
                     .push((path, st.ty.clone()));
             }
-            for field in &items.fields {
-                model
-                    .fields
-                    .entry((krate, field.owner.clone()))
-                    .or_default()
-                    .push((field.name.clone(), field.ty.clone()));
+            model.file_module[id.0 as usize] = module;
+            model
+                .types
+                .extend(items.types.into_iter().map(|t| (krate, t)));
+            model
+                .type_decls
+                .extend(items.type_decls.into_iter().map(|t| (krate, t)));
+            model
+                .static_decls
+                .extend(items.statics.into_iter().map(|t| (krate, t)));
+            model
+                .unsafe_impls
+                .extend(items.unsafe_impls.into_iter().map(|t| (krate, t)));
+            model
+                .in_arc
+                .extend(items.in_arc.into_iter().map(|t| (krate, t)));
+            for field in items.fields {
+                let idx = model.field_decls.len() as u32;
                 if field.is_async_lock {
                     model.async_lock_fields.insert(field.name.clone());
                 } else if field.ty.contains("Mutex<") || field.ty.contains("RwLock<") {
                     sync_lock_fields.insert(field.name.clone());
                 }
                 model
-                    .field_types
+                    .fields
+                    .entry((krate, field.owner.clone()))
+                    .or_default()
+                    .push(idx);
+                model
+                    .fields_named
                     .entry(field.name.clone())
                     .or_default()
-                    .insert(field.ty.clone());
+                    .push(idx);
+                model.field_decls.push((krate, field));
             }
         }
         model
@@ -402,13 +401,23 @@ impl Model {
         model
     }
 
+    /// The types declared for fields of this name anywhere in the run.
+    pub fn field_types(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.fields_named
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| self.field_decls[i as usize].1.ty.as_str())
+    }
+
     /// The declared type of `owner.field` in a crate.
     pub fn field_type(&self, krate: CrateId, owner: &str, field: &str) -> Option<&str> {
         self.fields
             .get(&(krate, owner.to_string()))?
             .iter()
-            .find(|(name, _)| name == field)
-            .map(|(_, ty)| ty.as_str())
+            .map(|&i| &self.field_decls[i as usize].1)
+            .find(|f| f.name == field)
+            .map(|f| f.ty.as_str())
     }
 
     /// Whether a type of this name is declared in the crate.
@@ -425,9 +434,8 @@ impl Model {
     /// Whether every field named `name` in the run is declared with a `RefCell` in
     /// its type.
     pub fn is_refcell_field(&self, name: &str) -> bool {
-        self.field_types
-            .get(name)
-            .is_some_and(|tys| !tys.is_empty() && tys.iter().all(|t| t.contains("RefCell<")))
+        let mut tys = self.field_types(name).peekable();
+        tys.peek().is_some() && tys.all(|t| t.contains("RefCell<"))
     }
 }
 

@@ -98,8 +98,7 @@ fn is_reentrant(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
         .segments
         .as_ref()
         .and_then(|s| s.last())
-        .and_then(|f| cx.model.field_types.get(f))
-        .is_some_and(|tys| tys.iter().any(|t| reentrant(t)))
+        .is_some_and(|f| cx.model.field_types(f).any(reentrant))
 }
 
 fn finding(

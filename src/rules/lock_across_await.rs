@@ -35,8 +35,16 @@ impl Rule for LockAcrossAwait {
                     }
                     awaits.push(e.span);
                     // `self.helper().await`: name where the helper itself waits.
+                    // The event just before is the awaited call when it ends where
+                    // the `.await` starts.
                     let awaited = ei
                         .checked_sub(1)
+                        .filter(|&p| {
+                            let prev = body.events[p].span;
+                            prev.end_line == e.span.line
+                                && prev.end <= e.span.start
+                                && e.span.start - prev.end <= 1
+                        })
                         .and_then(|p| cx.graph.callees[i][p].map(|k| (p, k)));
                     if let Some((_, k)) = awaited {
                         if let Some(site) = cx.graph.summaries[k].first_await {

@@ -89,10 +89,9 @@ pub fn has_guard_lock_type(guard: &Guard, model: &Model) -> bool {
     else {
         return false;
     };
-    model.field_types.get(field).is_some_and(|tys| {
-        tys.iter()
-            .all(|t| !t.contains("Raw") && LOCKS.iter().any(|l| t.contains(&format!("{l}<"))))
-    })
+    let mut tys = model.field_types(field).peekable();
+    tys.peek().is_some()
+        && tys.all(|t| !t.contains("Raw") && LOCKS.iter().any(|l| t.contains(&format!("{l}<"))))
 }
 
 /// What a guard is, for messages: "`MutexGuard`", "`RwLockReadGuard`", "`RefCell` borrow".
