@@ -685,7 +685,8 @@ impl Resolver<'_> {
                 let current: Vec<String> = me.module().cloned().collect();
                 let target = module_target(&current, quals)?;
                 self.unique(name, me.krate, |f| {
-                    f.self_ty.is_none() && module_matches(&f.module().cloned().collect::<Vec<_>>(), &target)
+                    f.self_ty.is_none()
+                        && module_matches(&f.module().cloned().collect::<Vec<_>>(), &target)
                 })
             }
         }

@@ -109,24 +109,61 @@ pub fn check(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
 }
 
 fn check_discovered(files: &[discover::Discovered], config: &Config) -> Report {
-    let loaded: Vec<Result<SourceFile, FileProblem>> = files
+    let known = model::known::Known::with_extensions(&config.extensions);
+    // Read, parse and analyse in one pass, so that only the files being worked on
+    // have a syntax tree; a file's text is freed once its facts are taken unless an
+    // allow comment needs it, and read again at the end if a finding points there.
+    let per_file: Vec<(SourceFile, Result<FileFacts, FileProblem>)> = files
         .par_iter()
-        .map(|d| load(&d.path, d.edition).map(|f| f.with_krate(d.krate.clone())))
+        .enumerate()
+        .map(|(i, d)| {
+            let id = FileId(i as u32);
+            match load(&d.path, d.edition) {
+                Ok(file) => {
+                    let mut file = file.with_krate(d.krate.clone());
+                    let res = analyse_file(&file, id, &known);
+                    if res.is_ok() && !file.text.contains(suppress::MARKER) {
+                        file.evict();
+                    }
+                    (file, res)
+                }
+                Err(problem) => {
+                    let placeholder = SourceFile::new(&d.path, String::new(), d.edition)
+                        .with_krate(d.krate.clone());
+                    (placeholder, Err(problem))
+                }
+            }
+        })
         .collect();
-    let mut sources = Vec::new();
-    let mut problems = Vec::new();
-    for res in loaded {
-        match res {
-            Ok(file) => sources.push(file),
-            Err(problem) => problems.push(problem),
+    let mut sources = SourceMap::default();
+    let mut results = Vec::with_capacity(per_file.len());
+    for (file, res) in per_file {
+        let id = sources.add(file);
+        results.push((id, res));
+    }
+    let mut report = finish(sources, results, config);
+    reload_cited(&mut report);
+    report
+}
+
+/// Reads again the texts of evicted files that a finding points into, so that
+/// printers can show them.
+fn reload_cited(report: &mut Report) {
+    let mut cited: Vec<FileId> = report
+        .findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.primary.file).chain(f.labels.iter().map(|l| l.span.file)))
+        .collect();
+    cited.sort_unstable();
+    cited.dedup();
+    for id in cited {
+        let file = report.sources.get_mut(id);
+        if file.is_evicted() {
+            // A file that vanished since it was read shows its findings without
+            // source lines.
+            let _ = file.reload();
         }
     }
-    let mut report = check_sources(sources, config);
-    report.problems.extend(problems);
-    report
-        .problems
-        .sort_by_key(|p| source::display_path(&p.path));
-    report
 }
 
 /// Reads one file; a read error or non-UTF-8 text becomes a [`FileProblem`].
@@ -179,7 +216,15 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
             .map(|&id| (id, analyse_file(sources.get(id), id, &known)))
             .collect()
     });
+    finish(sources, results, config)
+}
 
+/// The crate-wide part of a run: the model, the graph, the rules, allow comments.
+fn finish(
+    sources: SourceMap,
+    results: Vec<(FileId, Result<FileFacts, FileProblem>)>,
+    config: &Config,
+) -> Report {
     let mut facts = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
     for (id, res) in results {

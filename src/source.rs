@@ -54,6 +54,7 @@ pub struct SourceFile {
     /// file with the other loose files.
     pub krate: Option<PathBuf>,
     line_starts: Vec<u32>,
+    evicted: bool,
 }
 
 impl SourceFile {
@@ -72,6 +73,7 @@ impl SourceFile {
             edition,
             krate: None,
             line_starts,
+            evicted: false,
         }
     }
 
@@ -79,6 +81,33 @@ impl SourceFile {
     pub fn with_krate(mut self, krate: Option<PathBuf>) -> SourceFile {
         self.krate = krate;
         self
+    }
+
+    /// Frees the text of a file read from disk; [`reload`](Self::reload) reads it
+    /// again. Positions stay valid: the line index is kept.
+    pub fn evict(&mut self) {
+        self.text = String::new();
+        self.evicted = true;
+    }
+
+    /// Whether the text was freed by [`evict`](Self::evict).
+    pub fn is_evicted(&self) -> bool {
+        self.evicted
+    }
+
+    /// Reads an evicted file's text again from its path.
+    pub fn reload(&mut self) -> std::io::Result<()> {
+        if !self.evicted {
+            return Ok(());
+        }
+        let bytes = std::fs::read(&self.path)?;
+        let mut text = String::from_utf8_lossy(&bytes).into_owned();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        self.text = text;
+        self.evicted = false;
+        Ok(())
     }
 
     /// The path shown to users, with `/` separators.
@@ -287,6 +316,11 @@ impl SourceMap {
     /// The file with this id.
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
+    }
+
+    /// The file with this id, to change.
+    pub fn get_mut(&mut self, id: FileId) -> &mut SourceFile {
+        &mut self.files[id.0 as usize]
     }
 
     /// All files, in id order.

@@ -79,7 +79,8 @@ pub fn meta(id: &str) -> Option<&'static Meta> {
 }
 
 /// What every allow comment starts with, after `//` and spaces.
-const MARKER: &str = "synclint::allow(";
+/// What every allow comment contains; a file without it has none.
+pub(crate) const MARKER: &str = "synclint::allow(";
 
 /// One `// synclint::allow(..)` comment.
 #[derive(Clone, Debug, PartialEq, Eq)]

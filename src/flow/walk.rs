@@ -74,6 +74,70 @@ const EXPR_MACROS: &[&str] = &[
     "trace",
 ];
 
+/// Methods the shared-state rules follow on any receiver even when no guard is
+/// alive: atomics, condition variables, what starts threads, and what changes a
+/// collection.
+const FOLLOWED_METHODS: &[&str] = &[
+    "load",
+    "store",
+    "swap",
+    "fetch_add",
+    "fetch_sub",
+    "fetch_and",
+    "fetch_or",
+    "fetch_xor",
+    "fetch_nand",
+    "fetch_max",
+    "fetch_min",
+    "fetch_update",
+    "compare_exchange",
+    "compare_exchange_weak",
+    "compare_and_swap",
+    "wait",
+    "wait_timeout",
+    "wait_timeout_ms",
+    "wait_for",
+    "wait_until",
+    "wait_while",
+    "wait_timeout_while",
+    "wait_while_for",
+    "wait_while_until",
+    "notify_one",
+    "notify_all",
+    "spawn",
+    "spawn_scoped",
+    "spawn_blocking",
+    "spawn_local",
+    "scope",
+    "block_on",
+    "new_multi_thread",
+    "build_global",
+    "par_iter",
+    "par_iter_mut",
+    "into_par_iter",
+    "par_bridge",
+    "insert",
+    "push",
+    "push_back",
+    "push_front",
+    "push_str",
+    "pop",
+    "pop_back",
+    "pop_front",
+    "remove",
+    "clear",
+    "extend",
+    "append",
+    "retain",
+    "truncate",
+    "drain",
+    "set",
+    "replace",
+    "take",
+    "get_or_init",
+    "get_mut",
+];
+
 /// Most data-source calls kept per call argument list or variable.
 const MAX_CALL_SOURCES: usize = 8;
 
@@ -2708,7 +2772,23 @@ fn is_call_of_interest(call: &Call) -> bool {
         return true;
     }
     if call.is_method {
-        return call.receiver.is_some();
+        let name = call.callee.trim_start_matches('.');
+        if FOLLOWED_METHODS.contains(&name) {
+            return true;
+        }
+        // Otherwise only a receiver a call can resolve through (`self`, a variable
+        // of declared type) or a static.
+        let Some(recv) = &call.receiver else {
+            return false;
+        };
+        let Some(segs) = &recv.segments else {
+            return false;
+        };
+        return match segs.as_slice() {
+            [root] => root == "self" || recv.root_ty.is_some() || is_static_name(root),
+            [root, ..] => is_static_name(root),
+            [] => false,
+        };
     }
     let callee = call.callee.as_str();
     if matches!(callee, "Some" | "Ok" | "Err" | "None") {
