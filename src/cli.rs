@@ -16,6 +16,11 @@
 //! could not be read or parsed. A closed stdout (`synclint . | head -1`) ends the run
 //! quietly with 0.
 //!
+//! A run that takes longer than a second shows a spinner on stderr with the number
+//! of files and the time so far, when stderr is a terminal and `--quiet` is not
+//! given; it is cleared before anything is printed. (`SYNCLINT_PROGRESS_DELAY_MS`
+//! changes the one-second delay, for the tests.)
+//!
 //! This module does not analyse anything and does not know how findings look: that
 //! is [`report`](crate::report)'s job.
 
@@ -23,6 +28,9 @@ use std::ffi::OsString;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 
@@ -106,6 +114,10 @@ struct Args {
     /// Exit with 0 even when there are findings (bad files and bad usage still exit 2)
     #[arg(long)]
     exit_zero: bool,
+
+    /// Show no progress on stderr
+    #[arg(short, long)]
+    quiet: bool,
 
     /// Check every member of the workspace
     #[arg(long, help_heading = "Package selection", conflicts_with = "paths")]
@@ -272,7 +284,14 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         None => config::find(&root)?,
     };
     let config = config_from(args, matches, file)?;
-    let mut report = crate::check(&paths, &config)?;
+    let progress = Progress::start(
+        show_progress(args.quiet, io::stderr().is_terminal()),
+        &paths,
+        &config,
+    );
+    let checked = crate::check(&paths, &config);
+    progress.finish();
+    let mut report = checked?;
 
     if let Some(path) = &args.write_baseline {
         let n = Baseline::write(path, &report)?;
@@ -316,6 +335,76 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Whether a run shows progress: only on a terminal, and never with `--quiet`.
+fn show_progress(quiet: bool, stderr_is_terminal: bool) -> bool {
+    !quiet && stderr_is_terminal
+}
+
+/// A spinner on stderr that appears once a run has taken a second, drawn from its own
+/// thread. The library reports no progress of its own, so the spinner shows the
+/// number of files (counted by a second, cheap discovery once it appears) and the
+/// time so far, not how many are done.
+struct Progress {
+    done: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(visible: bool, paths: &[PathBuf], config: &Config) -> Progress {
+        if !visible {
+            return Progress {
+                done: None,
+                thread: None,
+            };
+        }
+        let delay = std::env::var("SYNCLINT_PROGRESS_DELAY_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map_or(Duration::from_secs(1), Duration::from_millis);
+        let (done, wait) = mpsc::channel::<()>();
+        let (paths, config) = (paths.to_vec(), config.clone());
+        let thread = std::thread::Builder::new()
+            .name("progress".to_string())
+            .spawn(move || {
+                // The run ended (or the sender is gone) before the delay: show nothing.
+                if wait.recv_timeout(delay) != Err(mpsc::RecvTimeoutError::Timeout) {
+                    return;
+                }
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    None,
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar.set_message("checking");
+                bar.enable_steady_tick(Duration::from_millis(100));
+                if let Ok(files) = discover::discover(&paths, &config) {
+                    bar.set_message(format!("checking {}", plural(files.len(), "file")));
+                }
+                // Either message ends the wait: the run is over.
+                let _ = wait.recv();
+                bar.finish_and_clear();
+            })
+            .ok();
+        Progress {
+            done: Some(done),
+            thread,
+        }
+    }
+
+    /// Stops the spinner and clears its line before the caller prints anything.
+    fn finish(mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -480,6 +569,14 @@ mod tests {
             other => panic!("expected UnknownRule, got {other:?}"),
         }
         assert!(known_rule("unused-allow").is_ok());
+    }
+
+    #[test]
+    fn progress_only_on_a_terminal_and_not_when_quiet() {
+        assert!(show_progress(false, true));
+        assert!(!show_progress(true, true));
+        assert!(!show_progress(false, false));
+        assert!(!show_progress(true, false));
     }
 
     #[test]
