@@ -69,10 +69,19 @@ impl Rule for CondvarMisuse {
                 let Some(once) = condvar_wait(cx, i, body, call) else {
                     continue;
                 };
+                // A method of the crate named `wait` is a wait only when it is a
+                // condition variable's own (a wrapper type's `wait`).
+                if let Some(k) = cx.graph.callees[i][ei] {
+                    if !is_wait_wrapper(cx.graph.body(cx.flows, k)) {
+                        continue;
+                    }
+                }
                 let recv = call.receiver.as_ref().map_or("", |r| r.text.as_str());
                 waits[i].get_or_insert((e.span, format!("{recv}{}", call.callee)));
                 let rechecked = !once
                     || e.in_loop
+                    || is_wait_wrapper(body)
+                    || body.in_test
                     || (!callers[i].is_empty()
                         && matches!(body.kind, BodyKind::Fn | BodyKind::Method)
                         && callers[i]
@@ -119,6 +128,18 @@ impl Rule for CondvarMisuse {
     }
 }
 
+/// A condition variable's own `wait` (a wrapper type forwarding to the one inside):
+/// re-checking is its callers' business, and calls to it are waits themselves.
+fn is_wait_wrapper(body: &Body) -> bool {
+    WAITS_ONCE.contains(&body.name.as_str())
+        || WAITS_WHILE.contains(&body.name.as_str())
+        || body
+            .self_ty
+            .as_deref()
+            .and_then(crate::model::type_name_of)
+            .is_some_and(|t| t.ends_with("Condvar"))
+}
+
 /// Whether a call is a condition-variable wait; `Some(true)` for a wait that
 /// returns after one wake-up, `Some(false)` for one that re-checks a condition.
 fn condvar_wait(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<bool> {
@@ -143,6 +164,9 @@ fn condvar_wait(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option
 /// The declared type of a method call's receiver, when the crate shows it.
 fn receiver_type(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<String> {
     let recv = call.receiver.as_ref()?;
+    if recv.segments.as_deref() == Some(&["self".to_string()][..]) {
+        return body.self_ty.clone();
+    }
     place_type(
         cx.model,
         cx.graph.crate_of[i],
@@ -166,7 +190,10 @@ fn other_guards(
         .filter(|g| !handed.contains(g))
         .filter(|&g| {
             let guard = &body.guards[g];
-            !is_borrow(guard.kind) && is_real_guard(guard, cx.model)
+            // FIXME(condvar-misuse): a `try_lock` guard is reported live in the `else`
+            // of `if let Some(g) = m.try_lock()`, where the lock was not taken; until
+            // the walker tells the arms apart, `try_lock` guards are left out.
+            !is_borrow(guard.kind) && !guard.is_try && is_real_guard(guard, cx.model)
         })
         .filter(|&g| {
             let text = &body.guards[g].lock.text;

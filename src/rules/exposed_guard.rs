@@ -36,7 +36,8 @@ const LOCK_METHODS: &[&str] = &[
     "write",
     "try_write",
     "upgradable_read",
-    "lock_mut",
+    "read_owned",
+    "write_owned",
     "get_mut",
     "borrow",
     "borrow_mut",
@@ -88,7 +89,13 @@ impl Rule for ExposedGuard {
 /// A lock wrapper's own API: a method named like a lock method, a conversion trait's
 /// method, or any method of a type named like a lock.
 fn is_lock_api(body: &Body) -> bool {
-    if LOCK_METHODS.contains(&body.name.as_str()) {
+    // `lock`, `write`, also `try_lock_fair` and `lock_shared`.
+    let name = body.name.as_str();
+    if LOCK_METHODS.contains(&name) || name.starts_with("lock_") || name.starts_with("try_lock") {
+        return true;
+    }
+    // A guard handed in comes back out: `Condvar::wait(guard) -> guard`.
+    if body.params.iter().any(|(_, ty)| mentions_lock(ty)) {
         return true;
     }
     if body
@@ -180,20 +187,22 @@ fn is_internal(body: &Body, segments: &Option<Vec<String>>) -> bool {
 }
 
 /// A guard type named in a method's declared return type (`MutexGuard<'_, T>`,
-/// `MappedRwLockReadGuard<..>`), when the lock can only be the method's own: no
-/// parameter brings a lock in.
+/// `MappedRwLockReadGuard<..>`); `is_lock_api` has already left out functions that
+/// are given a lock or a guard.
 fn declared_guard(body: &Body) -> Option<String> {
     body.self_ty.as_ref()?;
     let ret = TypeTree::parse(body.ret_ty.as_deref()?);
     let mut nodes = Vec::new();
     ret.nodes(&|_| false, &mut nodes);
     let guard = nodes.iter().find(|n| is_lock_guard_name(&n.head))?;
-    let lock_param = body.params.iter().any(|(_, ty)| {
-        TypeTree::parse(ty).any(&|_| false, &|n| {
-            is_lock_head(&n.head) || is_lock_guard_name(&n.head)
-        })
-    });
-    (!lock_param).then(|| guard.head.clone())
+    Some(guard.head.clone())
+}
+
+/// Whether a type as written names a lock or a lock guard.
+fn mentions_lock(ty: &str) -> bool {
+    TypeTree::parse(ty).any(&|_| false, &|n| {
+        is_lock_head(&n.head) || is_lock_guard_name(&n.head)
+    })
 }
 
 /// `MutexGuard`, `RwLockWriteGuard`, `MappedMutexGuard`, `ArcRwLockReadGuard`...

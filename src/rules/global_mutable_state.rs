@@ -163,7 +163,12 @@ fn is_thread_start(call: &Call) -> bool {
     if THREAD_STARTERS.contains(&name) {
         return true;
     }
-    !call.is_method && (call.callee.ends_with("Runtime::new") || call.callee.starts_with("rayon::"))
+    // `thread::Builder::new().spawn(..)`: the builder stands for its `spawn`, which
+    // is called on a temporary the walker does not record.
+    !call.is_method
+        && (call.callee.ends_with("Runtime::new")
+            || call.callee.ends_with("thread::Builder::new")
+            || call.callee.starts_with("rayon::"))
 }
 
 impl PreThread {

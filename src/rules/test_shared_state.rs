@@ -108,7 +108,6 @@ impl Rule for TestSharedState {
                 continue;
             }
             let own = with_nested(cx, t);
-            let krate = cx.graph.crate_of[t];
             let mut changes = Vec::new();
             for &b in &own {
                 changes.extend(changes_of(cx, b, 0, &mut memo));
@@ -117,7 +116,7 @@ impl Rule for TestSharedState {
             changes.retain(|c| {
                 c.stat
                     .as_ref()
-                    .is_none_or(|s| users.of_static(krate, s).any(|u| !own.contains(&u)))
+                    .is_none_or(|s| users.of_static(cx, t, s).any(|u| !own.contains(&u)))
             });
             if changes.is_empty() {
                 continue;
@@ -265,7 +264,12 @@ fn changes_of(
             if let Some(k) = cx.graph.callees[i][ei] {
                 if k != i {
                     let inner = changes_of(cx, k, depth + 1, memo);
-                    if let Some(first) = inner.first() {
+                    // A library's own statics (an id counter, a registry) are its
+                    // business; through library code only the environment and the
+                    // current directory count. Test helpers count in full.
+                    let is_helper = cx.graph.body(cx.flows, k).in_test;
+                    let first = inner.iter().find(|c| is_helper || c.stat.is_none());
+                    if let Some(first) = first {
                         let name = cx.graph.callee_name(cx.flows, k);
                         out.push(Change {
                             site: e.span,
@@ -307,7 +311,11 @@ fn changes_of(
         let Some(name) = id.class.strip_prefix("static ") else {
             continue;
         };
-        if guard.serialises_test || guard.is_try {
+        // A static declared inside the test's own body is the test's alone.
+        if guard.serialises_test
+            || guard.is_try
+            || !cx.model.statics.contains_key(&(krate, name.to_string()))
+        {
             continue;
         }
         if changes_data(guard) {
@@ -374,12 +382,27 @@ impl Users {
         Users { statics, cwd }
     }
 
-    fn of_static(&self, krate: u32, name: &str) -> impl Iterator<Item = BodyIdx> + '_ {
+    /// The bodies that use a static, seen from body `from`: when the crate declares
+    /// several statics of that name, only those in `from`'s file.
+    fn of_static<'s>(
+        &'s self,
+        cx: &'s RuleCx<'_>,
+        from: BodyIdx,
+        name: &str,
+    ) -> impl Iterator<Item = BodyIdx> + 's {
+        let krate = cx.graph.crate_of[from];
+        let ambiguous = cx
+            .model
+            .statics
+            .get(&(krate, name.to_string()))
+            .is_some_and(|d| d.len() > 1);
+        let file = cx.graph.bodies[from].file;
         self.statics
             .get(&(krate, name.to_string()))
             .into_iter()
             .flatten()
             .copied()
+            .filter(move |&u| !ambiguous || cx.graph.bodies[u].file == file)
     }
 
     /// Other tests of the crate (or bodies nested in them) that use what this test
@@ -395,7 +418,7 @@ impl Users {
         let mut found: BTreeSet<BodyIdx> = BTreeSet::new();
         for c in changes {
             if let Some(s) = &c.stat {
-                found.extend(self.of_static(krate, s));
+                found.extend(self.of_static(cx, t, s));
             }
             if c.is_cwd {
                 found.extend(self.cwd.iter().copied());

@@ -6,7 +6,7 @@
 //!
 //! Reads the crate model only: the impls, the declared generics and field types.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::config::Level;
 use crate::model::{type_name_of, CrateId, FieldDecl, TypeDecl, UnsafeImpl};
@@ -25,7 +25,15 @@ static META: RuleMeta = RuleMeta {
 
 /// Containers that give each thread its own value, or that are only reached through
 /// a lock: what is inside them is not shared.
-const SHIELDS: &[&str] = &["PhantomData", "ThreadLocal", "CachedThreadLocal"];
+const SHIELDS: &[&str] = &[
+    "PhantomData",
+    "ThreadLocal",
+    "CachedThreadLocal",
+    "LocalKey",
+];
+
+/// Synchronisation primitives other than locks and atomics.
+const SYNC_PRIMITIVES: &[&str] = &["Once", "Condvar", "Barrier", "Semaphore"];
 
 /// Traits of the standard library that do not imply `Send` or `Sync`; any other
 /// bound might (a crate trait with `Send` as a supertrait), so it is trusted.
@@ -55,6 +63,12 @@ const PLAIN_TRAITS: &[&str] = &[
     "ToString",
     "Deref",
     "DerefMut",
+    "Borrow",
+    "BorrowMut",
+    "RangeBounds",
+    "Future",
+    "Read",
+    "Write",
 ];
 
 impl Rule for UnsafeSendSync {
@@ -74,6 +88,7 @@ impl Rule for UnsafeSendSync {
         for (k, t) in &cx.model.type_decls {
             decls.entry((*k, t.name.as_str())).or_insert(t);
         }
+        let primitives = sync_types(&fields);
         for (krate, imp) in &cx.model.unsafe_impls {
             let Some(owner) = type_name_of(&imp.self_ty) else {
                 continue;
@@ -81,12 +96,166 @@ impl Rule for UnsafeSendSync {
             let Some(own) = fields.get(&(*krate, owner.as_str())) else {
                 continue;
             };
+            // Two types of one name (`string::Drain`, `vec::Drain`): the one declared
+            // next to the impl.
+            let here: Vec<&FieldDecl> = own
+                .iter()
+                .copied()
+                .filter(|f| f.span.file == imp.span.file)
+                .collect();
+            let own: &[&FieldDecl] = if here.is_empty() { own } else { &here };
             let decl = decls.get(&(*krate, owner.as_str())).copied();
-            let problems = check_impl(imp, own, decl);
-            if let Some(f) = finding(imp, &owner, problems) {
+            let cx = ImplCx {
+                imp,
+                fields: own,
+                params: generic_params(imp, decl),
+                is_primitive: primitives.contains(&(*krate, owner.clone()))
+                    || is_primitive_name(&owner),
+                types: Types {
+                    krate: *krate,
+                    fields: &fields,
+                    decls: &decls,
+                },
+            };
+            if let Some(f) = finding(imp, &owner, check_impl(&cx)) {
                 out.push(f);
             }
         }
+    }
+}
+
+/// Types of each crate that hold an atomic or a lock, directly or through fields of
+/// other such types of the crate (to a fixpoint): synchronisation primitives and
+/// the types built on them.
+fn sync_types(fields: &HashMap<(CrateId, &str), Vec<&FieldDecl>>) -> HashSet<(CrateId, String)> {
+    let shield = |n: &TypeTree| n.head == "PhantomData";
+    let mut out: HashSet<(CrateId, String)> = HashSet::new();
+    loop {
+        let before = out.len();
+        for ((k, owner), fs) in fields {
+            if out.contains(&(*k, owner.to_string())) {
+                continue;
+            }
+            let holds = fs.iter().any(|f| {
+                TypeTree::parse(&f.ty).any(&shield, &|n| {
+                    is_atomic_head(&n.head)
+                        || is_lock_head(&n.head)
+                        || SYNC_PRIMITIVES.contains(&n.head.as_str())
+                        || (n.head != *owner && out.contains(&(*k, n.head.clone())))
+                })
+            });
+            if holds {
+                out.insert((*k, owner.to_string()));
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+/// A type named as a synchronisation primitive (`AtomicCell`, `SpinMutex`,
+/// `RawRwLock`, `OnceLock`): its atomics may sit behind platform code or a global
+/// table that the declarations do not show.
+fn is_primitive_name(name: &str) -> bool {
+    name.starts_with("Atomic")
+        || [
+            "Mutex",
+            "Lock",
+            "Barrier",
+            "Once",
+            "OnceCell",
+            "Lazy",
+            "Semaphore",
+            "Condvar",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// What one impl is checked against.
+struct ImplCx<'a> {
+    imp: &'a UnsafeImpl,
+    fields: &'a [&'a FieldDecl],
+    /// The declaration's type parameters with the bounds the impl gives them.
+    params: Vec<(String, String)>,
+    /// The type holds an atomic or a lock (see [`sync_types`]).
+    is_primitive: bool,
+    types: Types<'a>,
+}
+
+/// The crate's declarations, to see through its own types.
+struct Types<'a> {
+    krate: CrateId,
+    fields: &'a HashMap<(CrateId, &'a str), Vec<&'a FieldDecl>>,
+    decls: &'a HashMap<(CrateId, &'a str), &'a TypeDecl>,
+}
+
+/// Types that hold what their type arguments are: a value of `Vec<T>` holds `T`s.
+const HOLDERS: &[&str] = &[
+    "Option",
+    "Box",
+    "Vec",
+    "VecDeque",
+    "LinkedList",
+    "BinaryHeap",
+    "HashMap",
+    "HashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "Result",
+    "Cell",
+    "RefCell",
+    "UnsafeCell",
+    "SyncUnsafeCell",
+    "MaybeUninit",
+    "ManuallyDrop",
+    "Rc",
+    "Arc",
+    "Mutex",
+    "RwLock",
+    "NonNull",
+    "Pin",
+    "*const",
+    "*mut",
+    "&",
+    "&mut",
+    "()",
+    "[]",
+    "[;]",
+    "CachePadded",
+];
+
+impl Types<'_> {
+    /// Whether a value of this type holds a value of the type parameter `param`
+    /// (outside `PhantomData`, seeing through the standard containers and, a few
+    /// levels deep, through the crate's own generic types). An unknown generic type
+    /// is not assumed to hold its arguments.
+    fn stores(&self, ty: &TypeTree, param: &str, depth: usize) -> bool {
+        if ty.head == param && ty.args.is_empty() {
+            return true;
+        }
+        // The crate's own type of that name first: spin's `RwLock<T, R>` keeps `R`
+        // in a `PhantomData` only.
+        let own = self.decls.get(&(self.krate, ty.head.as_str()));
+        if own.is_none() && HOLDERS.contains(&ty.head.as_str()) {
+            return ty.args.iter().any(|a| self.stores(a, param, depth));
+        }
+        if depth >= 3 {
+            return false;
+        }
+        let Some(decl) = own else {
+            return false;
+        };
+        let Some(fields) = self.fields.get(&(self.krate, ty.head.as_str())) else {
+            return false;
+        };
+        ty.args.iter().zip(&decl.generics).any(|(arg, inner)| {
+            self.stores(arg, param, depth)
+                && fields
+                    .iter()
+                    .any(|f| self.stores(&TypeTree::parse(&f.ty), inner, depth + 1))
+        })
     }
 }
 
@@ -96,50 +265,37 @@ struct Problem {
     summary: String,
 }
 
-fn check_impl(imp: &UnsafeImpl, fields: &[&FieldDecl], decl: Option<&TypeDecl>) -> Vec<Problem> {
-    let is_send = imp.trait_name == "Send";
-    let trees: Vec<TypeTree> = fields.iter().map(|f| TypeTree::parse(&f.ty)).collect();
-    let skip = |n: &TypeTree| SHIELDS.contains(&n.head.as_str()) || is_lock_head(&n.head);
-    // A type holding an atomic or a lock is a synchronisation primitive: its cells are
-    // guarded by it (a spin lock's `UnsafeCell` behind an `AtomicBool`).
-    let is_primitive = trees.iter().any(|t| {
-        let mut nodes = Vec::new();
-        t.nodes(&|n| SHIELDS.contains(&n.head.as_str()), &mut nodes);
-        nodes
-            .iter()
-            .any(|n| is_atomic_head(&n.head) || is_lock_head(&n.head))
-    });
+fn check_impl(cx: &ImplCx<'_>) -> Vec<Problem> {
+    let is_send = cx.imp.trait_name == "Send";
     let bound = if is_send { "Send" } else { "Sync" };
-    // Type parameters of the declaration, each with whether the impl bounds it.
-    let params = generic_params(imp, decl);
-    let is_bounded = |decl_param: &str| {
-        params
+    let skip = |n: &TypeTree| SHIELDS.contains(&n.head.as_str()) || is_lock_head(&n.head);
+    // A field of a type parameter with a bound of its own trait (`raw: R` with
+    // `R: RawMutex`) may be the lock that guards the rest.
+    let param_lock = cx.fields.iter().any(|f| {
+        cx.params
             .iter()
-            .find(|(d, _)| d == decl_param)
-            .is_some_and(|(_, bounds)| bounds_satisfy(bounds, bound, is_primitive))
-    };
+            .any(|(d, b)| f.ty == *d && bounds_unknown(b))
+    });
+    let is_primitive = cx.is_primitive || param_lock;
+    // A generic impl that bounds every parameter of the type by `Send`, `Sync` or a
+    // trait that may imply them: its author reasoned about each, and the raw pointers
+    // are taken to own or borrow values of those parameters.
+    let all_bounded = !cx.params.is_empty()
+        && cx
+            .params
+            .iter()
+            .all(|(_, b)| bounds_thread_safe(b) || bounds_unknown(b));
     let mut out = Vec::new();
-    for (f, tree) in fields.iter().zip(&trees) {
+    for f in cx.fields {
+        let tree = TypeTree::parse(&f.ty);
         let mut nodes = Vec::new();
         tree.nodes(&skip, &mut nodes);
         let offending = nodes.iter().find_map(|n| {
             let head = n.head.as_str();
-            let raw = matches!(head, "*const" | "*mut" | "NonNull");
-            if is_send && raw {
-                // An owning pointer to a bounded type parameter (`NonNull<Node<T>>`
-                // with `T: Send`) passes the bound on, as `Box<T>` would.
-                let mut inner = Vec::new();
-                n.nodes(&|_| false, &mut inner);
-                let mut mentioned = params
-                    .iter()
-                    .filter(|(d, _)| inner.iter().any(|m| m.head == *d && m.args.is_empty()))
-                    .peekable();
-                if mentioned.peek().is_some() && mentioned.all(|(d, _)| is_bounded(d)) {
-                    return None;
-                }
-                return Some("raw pointer".to_string());
-            }
             match head {
+                "*const" | "*mut" | "NonNull" if is_send && !is_primitive && !all_bounded => {
+                    Some("raw pointer".to_string())
+                }
                 "Rc" => Some("`Rc`".to_string()),
                 "RefCell" if !is_send => Some("`RefCell`".to_string()),
                 "Cell" | "UnsafeCell" if !is_send && !is_primitive => Some(format!("`{head}`")),
@@ -161,11 +317,9 @@ fn check_impl(imp: &UnsafeImpl, fields: &[&FieldDecl], decl: Option<&TypeDecl>) 
             });
             continue;
         }
-        // A stored type parameter with no bound.
-        let unbounded = params.iter().find(|(d, bounds)| {
-            nodes.iter().any(|n| n.head == *d && n.args.is_empty())
-                && !bounds_satisfy(bounds, bound, is_primitive)
-                && !bounds_unknown(bounds)
+        // A stored type parameter with no thread-safety bound at all.
+        let unbounded = cx.params.iter().find(|(d, bounds)| {
+            !bounds_thread_safe(bounds) && !bounds_unknown(bounds) && cx.types.stores(&tree, d, 0)
         });
         if let Some((d, _)) = unbounded {
             out.push(Problem {
@@ -243,13 +397,13 @@ fn bound_names(bounds: &str) -> Vec<String> {
     out
 }
 
-/// Whether the bounds give what the impl needs: `Send` for `Send`; `Sync` for
-/// `Sync`, or `Send` for a synchronisation primitive (a lock hands each thread the
-/// value in turn, as `Mutex<T>: Sync` needs only `T: Send`).
-fn bounds_satisfy(bounds: &str, bound: &str, is_primitive: bool) -> bool {
-    let names = bound_names(bounds);
-    names.iter().any(|n| n == bound)
-        || (bound == "Sync" && is_primitive && names.iter().any(|n| n == "Send"))
+/// Whether the bounds say anything about threads: `Send` or `Sync`. Either is
+/// taken as the author's reasoning: a guard is `Send` when `T: Sync`, a lock or a
+/// channel is `Sync` when `T: Send`.
+fn bounds_thread_safe(bounds: &str) -> bool {
+    bound_names(bounds)
+        .iter()
+        .any(|n| n == "Send" || n == "Sync")
 }
 
 /// Whether a bound names a trait that might imply `Send`/`Sync` (any trait not known
