@@ -24,6 +24,7 @@ fixture_tests! {
     discarded_guard => "discarded-guard",
     blocking_in_async => "blocking-in-async",
     split_atomic_update => "split-atomic-update",
+    pub_collection_field => "pub-collection-field",
     exposed_guard => "exposed-guard",
     global_mutable_state => "global-mutable-state",
     test_shared_state => "test-shared-state",

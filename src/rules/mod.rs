@@ -16,6 +16,7 @@ mod lock_across_await;
 mod lock_across_blocking;
 mod lock_across_callback;
 mod lock_order_inversion;
+mod pub_collection_field;
 mod split_atomic_update;
 mod test_shared_state;
 mod unsafe_send_sync;
@@ -99,6 +100,7 @@ pub const ALL: &[&dyn Rule] = &[
     &lock_order_inversion::LockOrderInversion,
     &check_then_act::CheckThenAct,
     &split_atomic_update::SplitAtomicUpdate,
+    &pub_collection_field::PubCollectionField,
     &exposed_guard::ExposedGuard,
     &discarded_guard::DiscardedGuard,
     &blocking_in_async::BlockingInAsync,

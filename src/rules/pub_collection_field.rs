@@ -1,0 +1,326 @@
+//! `pub-collection-field`: a `pub` field of map, set or vector type (or a lock around
+//! one) on a type that is shared between threads. Page: rules/pub-collection-field.md.
+//!
+//! Everything comes from the crate model: field declarations and their visibility,
+//! which types hold a lock or an atomic, appear inside `Arc<..>` or a static, or have
+//! an `unsafe impl Send/Sync`. No body is looked at.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::config::Level;
+use crate::model::{type_name_of, CrateId, FieldDecl, Model};
+use crate::report::finding::{FileId, Finding, Severity};
+use crate::rules::support::{is_atomic_head, is_lock_head, label, TypeTree};
+use crate::rules::{Rule, RuleCx, RuleMeta};
+
+/// The `pub-collection-field` rule.
+pub(crate) struct PubCollectionField;
+
+static META: RuleMeta = RuleMeta {
+    id: "pub-collection-field",
+    default: Level::Warn,
+    doc: include_str!("../../rules/pub-collection-field.md"),
+};
+
+/// Growable collections, by the last segment of their path.
+const COLLECTIONS: &[&str] = &[
+    "Vec",
+    "VecDeque",
+    "LinkedList",
+    "BinaryHeap",
+    "HashMap",
+    "HashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "IndexMap",
+    "IndexSet",
+    "FxHashMap",
+    "FxHashSet",
+    "AHashMap",
+    "AHashSet",
+    "SmallVec",
+    "ThinVec",
+    "Slab",
+];
+
+/// Collections that are mutated through a shared reference: public, they are
+/// mutable by anyone who can see the owner.
+const CONCURRENT_COLLECTIONS: &[&str] = &["DashMap", "DashSet", "SkipMap", "SkipSet"];
+
+/// Wrappers that do not change what a field is.
+const TRANSPARENT: &[&str] = &["Option", "Box", "Pin", "CachePadded"];
+
+/// Shared pointers: a collection behind one without a lock cannot be mutated.
+const SHARED_POINTERS: &[&str] = &["Arc", "Rc"];
+
+impl Rule for PubCollectionField {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        let shared = SharedTypes::new(cx.model);
+        for (krate, field) in &cx.model.field_decls {
+            // FIXME(pub-collection-field): `pub(crate)` fields should count when
+            // configured; rules do not see the configuration yet.
+            if field.vis != "pub" || !shared.is_pub_type(*krate, &field.owner) {
+                continue;
+            }
+            let Some(what) = collection_kind(&field.ty) else {
+                continue;
+            };
+            let why = match what {
+                // A lock or a concurrent map is itself shared mutable state.
+                Exposed::Locked(_) | Exposed::Concurrent(_) => Some("it is mutable through `&`"),
+                Exposed::Plain(_) => shared.why_shared(cx.model, *krate, field),
+            };
+            let Some(why) = why else { continue };
+            out.push(finding(field, &what, why));
+        }
+    }
+}
+
+/// What a public field hands out.
+enum Exposed {
+    /// A collection (`HashMap`).
+    Plain(String),
+    /// A lock around a collection (`Mutex<HashMap<..>>`, also inside `Arc`).
+    Locked(String),
+    /// A collection mutable through `&` (`DashMap`).
+    Concurrent(String),
+}
+
+/// Whether a field type is a collection, a lock around one, or a concurrent one.
+fn collection_kind(ty: &str) -> Option<Exposed> {
+    let tree = TypeTree::parse(ty);
+    let mut t = tree.strip(TRANSPARENT);
+    let mut behind_pointer = false;
+    while SHARED_POINTERS.contains(&t.head.as_str()) {
+        behind_pointer = true;
+        t = t.args.first()?.strip(TRANSPARENT);
+    }
+    if CONCURRENT_COLLECTIONS.contains(&t.head.as_str()) {
+        return Some(Exposed::Concurrent(t.head.clone()));
+    }
+    if is_lock_head(&t.head) {
+        let inner = t.args.first()?.strip(TRANSPARENT);
+        return is_collection(inner).map(Exposed::Locked);
+    }
+    if behind_pointer {
+        // `Arc<Vec<T>>` is immutable once shared.
+        return None;
+    }
+    is_collection(t).map(Exposed::Plain)
+}
+
+/// The collection's name for messages, when the type is one: `HashMap`, `Box<[T]>`.
+fn is_collection(t: &TypeTree) -> Option<String> {
+    if COLLECTIONS.contains(&t.head.as_str()) {
+        return Some(t.head.clone());
+    }
+    if t.head == "[]" {
+        return Some("slice".into());
+    }
+    None
+}
+
+/// Which types of each crate are shared between threads, and why.
+struct SharedTypes {
+    /// Types holding a lock or an atomic field, with the file that declares them
+    /// (two types of one name in different files are different types).
+    with_sync: HashSet<(CrateId, String, FileId)>,
+    /// Types named by a static, outside any lock.
+    in_static: HashSet<(CrateId, String)>,
+    /// Types with an `unsafe impl Send` or `Sync`, with the file of the impl and
+    /// whether that file declares a type of that name itself.
+    unsafe_impl: HashMap<(CrateId, String), Vec<(FileId, bool)>>,
+    /// Types declared without `pub`.
+    private: HashSet<(CrateId, String)>,
+}
+
+/// Cells around a static's value that do not protect it.
+const STATIC_CELLS: &[&str] = &[
+    "LazyLock", "OnceLock", "Lazy", "OnceCell", "LazyCell", "Arc", "Box", "Option", "ArcSwap",
+];
+
+impl SharedTypes {
+    fn new(model: &Model) -> SharedTypes {
+        let mut with_sync = HashSet::new();
+        for (krate, f) in &model.field_decls {
+            let tree = TypeTree::parse(&f.ty);
+            let mut nodes = Vec::new();
+            tree.nodes(&|n| n.head == "PhantomData", &mut nodes);
+            if nodes
+                .iter()
+                .any(|n| is_lock_head(&n.head) || is_atomic_head(&n.head))
+            {
+                with_sync.insert((*krate, f.owner.clone(), f.span.file));
+            }
+        }
+        let mut in_static = HashSet::new();
+        for (krate, st) in &model.static_decls {
+            let tree = TypeTree::parse(&st.ty);
+            let inner = tree.strip(STATIC_CELLS);
+            // A type only inside a lock is the lock's protected data.
+            if !is_lock_head(&inner.head) {
+                in_static.insert((*krate, inner.head.clone()));
+            }
+        }
+        let declared_in: HashSet<(CrateId, &str, FileId)> = model
+            .type_decls
+            .iter()
+            .map(|(k, t)| (*k, t.name.as_str(), t.span.file))
+            .collect();
+        let mut unsafe_impl: HashMap<(CrateId, String), Vec<(FileId, bool)>> = HashMap::new();
+        for (k, u) in &model.unsafe_impls {
+            if let Some(n) = type_name_of(&u.self_ty) {
+                let local = declared_in.contains(&(*k, n.as_str(), u.span.file));
+                unsafe_impl
+                    .entry((*k, n))
+                    .or_default()
+                    .push((u.span.file, local));
+            }
+        }
+        let private = model
+            .type_decls
+            .iter()
+            .filter(|(_, t)| !t.is_pub)
+            .map(|(k, t)| (*k, t.name.clone()))
+            .collect();
+        SharedTypes {
+            with_sync,
+            in_static,
+            unsafe_impl,
+            private,
+        }
+    }
+
+    /// A field of a private type is not exported, whatever its own visibility.
+    fn is_pub_type(&self, krate: CrateId, owner: &str) -> bool {
+        !self.private.contains(&(krate, owner.to_string()))
+    }
+
+    /// Why the owner counts as shared between threads, for the message.
+    fn why_shared(&self, model: &Model, krate: CrateId, field: &FieldDecl) -> Option<&'static str> {
+        let owner = field.owner.as_str();
+        let key = (krate, owner.to_string());
+        let file = field.span.file;
+        // An impl next to a type of its own name is for that type, not for this one.
+        let has_impl = self
+            .unsafe_impl
+            .get(&key)
+            .is_some_and(|impls| impls.iter().any(|&(f, local)| f == file || !local));
+        if self.with_sync.contains(&(krate, owner.to_string(), file)) {
+            Some("it holds a lock or an atomic")
+        } else if has_impl {
+            Some("it has an `unsafe impl Send/Sync`")
+        } else if model.in_arc.contains(&key) {
+            Some("it is shared through `Arc`")
+        } else if self.in_static.contains(&key) {
+            Some("it is held in a `static`")
+        } else {
+            None
+        }
+    }
+}
+
+fn finding(field: &FieldDecl, what: &Exposed, why: &str) -> Finding {
+    let (message, what_label) = match what {
+        Exposed::Plain(c) => (
+            format!(
+                "`pub` field `{}.{}` exposes a `{c}` of a type shared between threads ({why})",
+                field.owner, field.name
+            ),
+            format!("public `{c}` field"),
+        ),
+        Exposed::Locked(c) => (
+            format!(
+                "`pub` field `{}.{}` hands out the lock around an internal `{c}`: any caller can lock and change it",
+                field.owner, field.name
+            ),
+            format!("public lock around a `{c}`"),
+        ),
+        Exposed::Concurrent(c) => (
+            format!(
+                "`pub` field `{}.{}` exposes a `{c}`, which any caller can change through `&`",
+                field.owner, field.name
+            ),
+            format!("public `{c}` field"),
+        ),
+    };
+    Finding {
+        rule: META.id,
+        severity: Severity::Warn,
+        primary: field.span,
+        message,
+        labels: vec![label(field.span, what_label)],
+        help: "make the field private and give the type methods that do the lookups and updates under its lock, or return owned snapshots".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(ty: &str) -> Option<String> {
+        collection_kind(ty).map(|e| match e {
+            Exposed::Plain(c) => format!("plain {c}"),
+            Exposed::Locked(c) => format!("locked {c}"),
+            Exposed::Concurrent(c) => format!("concurrent {c}"),
+        })
+    }
+
+    #[test]
+    fn collection_kinds() {
+        assert_eq!(
+            kind("HashMap<String,u32>").as_deref(),
+            Some("plain HashMap")
+        );
+        assert_eq!(
+            kind("Arc<Mutex<HashMap<K,V>>>").as_deref(),
+            Some("locked HashMap")
+        );
+        assert_eq!(
+            kind("std::sync::RwLock<Vec<u8>>").as_deref(),
+            Some("locked Vec")
+        );
+        assert_eq!(kind("Box<[u8]>").as_deref(), Some("plain slice"));
+        assert_eq!(kind("Arc<Vec<u8>>"), None);
+        assert_eq!(kind("&'a [u8]"), None);
+        assert_eq!(kind("[u8;32]"), None);
+        assert_eq!(kind("Mutex<u32>"), None);
+        assert_eq!(
+            kind("Arc<DashMap<u32,u32>>").as_deref(),
+            Some("concurrent DashMap")
+        );
+    }
+
+    #[test]
+    fn type_trees() {
+        let t = TypeTree::parse("Arc<Mutex<HashMap<K,Vec<(u8,&'a mut [T])>>>>");
+        assert_eq!(t.head, "Arc");
+        let inner = t.strip(&["Arc"]);
+        assert_eq!(inner.head, "Mutex");
+        assert_eq!(inner.args[0].head, "HashMap");
+        assert_eq!(inner.args[0].args[1].args[0].head, "()");
+        assert_eq!(inner.args[0].args[1].args[0].args[1].head, "&mut");
+        let t = TypeTree::parse("Box<dyn Fn(u32)->u8+Send>");
+        assert_eq!((t.head.as_str(), t.args[0].head.as_str()), ("Box", "dyn"));
+        let t = TypeTree::parse("*mut ffi::sqlite3");
+        assert_eq!(
+            (t.head.as_str(), t.args[0].head.as_str()),
+            ("*mut", "sqlite3")
+        );
+        let t = TypeTree::parse("[Option<NonNull<Node<T>>>;N]");
+        assert_eq!(t.head, "[;]");
+        assert_eq!(t.args[0].args[0].head, "NonNull");
+        let t = TypeTree::parse("<T as Trait>::Assoc");
+        assert_eq!(t.head, "Assoc");
+        // Nonsense never panics or loops.
+        for s in [
+            "<", ">", "&&", "(", "[;", "a<b=", "a::<", "::", "*", "'", "{", "dyn",
+        ] {
+            let _ = TypeTree::parse(s);
+        }
+    }
+}
