@@ -1223,8 +1223,8 @@ pub mod sessions;
 use std::sync::Mutex;
 
 pub struct Server {
-    pub registry: Mutex<Vec<String>>,
-    pub sessions: Mutex<Vec<u64>>,
+    registry: Mutex<Vec<String>>,
+    sessions: Mutex<Vec<u64>>,
 }
 ";
 /// Takes `registry` then `sessions`.
