@@ -670,7 +670,21 @@ impl Resolver<'_> {
                 if body.params.iter().any(|(p, _)| p == name) {
                     return None;
                 }
-                self.unique(name, me.krate, |f| f.self_ty.is_none() && f.same_module(me))
+                let here =
+                    self.unique(name, me.krate, |f| f.self_ty.is_none() && f.same_module(me));
+                if here.is_some() || me.inner_module.is_empty() {
+                    return here;
+                }
+                // An inline module (`mod tests { use super::*; .. }`) calling a
+                // function of its parent.
+                let parent: Vec<&String> = {
+                    let mut m: Vec<&String> = me.module().collect();
+                    m.pop();
+                    m
+                };
+                self.unique(name, me.krate, |f| {
+                    f.self_ty.is_none() && f.module().eq(parent.iter().copied())
+                })
             }
             ["Self"] => {
                 let ty = me.self_ty.clone()?;

@@ -129,6 +129,8 @@ pub struct Call {
     pub arg_calls: Vec<usize>,
     /// Why the call blocks, when it matches the blocking-call table.
     pub blocking: Option<String>,
+    /// The first argument, when it is a string literal (`set_var("MODE", ..)`).
+    pub lit_arg: Option<String>,
 }
 
 /// Something that happens in a body, with the guards alive at that moment.
@@ -159,6 +161,17 @@ impl Event {
             _ => None,
         }
     }
+}
+
+/// How a method takes `self`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfKind {
+    /// `&self`: shared with other threads, possibly.
+    Ref,
+    /// `&mut self`: exclusive access.
+    RefMut,
+    /// `self`, `mut self`, or `self: Type`.
+    Value,
 }
 
 /// A use of a `static` item of the file.
@@ -220,6 +233,8 @@ pub struct Body {
     pub callback_params: Vec<String>,
     /// The return type as written, if any.
     pub ret_ty: Option<String>,
+    /// How a method takes `self`; `None` for functions without a `self` parameter.
+    pub self_kind: Option<SelfKind>,
     /// The name or header.
     pub span: Span,
     /// Guards, indexed by [`GuardId`].

@@ -219,6 +219,7 @@ struct BodySpec<'s> {
     params: Vec<(String, String)>,
     callback_params: Vec<String>,
     ret_ty: Option<String>,
+    self_kind: Option<crate::flow::SelfKind>,
     /// What a closure or async block sees of its parent's variables: their types
     /// and aliases, never their guards.
     captured: Vec<Var>,
@@ -399,6 +400,14 @@ impl<'a> FileWalker<'a> {
             params,
             callback_params,
             ret_ty,
+            self_kind: sig.inputs.iter().find_map(|arg| match arg {
+                syn::FnArg::Receiver(r) => Some(match &r.kind {
+                    syn::ReceiverKind::Reference(_, _, Some(_)) => crate::flow::SelfKind::RefMut,
+                    syn::ReceiverKind::Reference(_, _, None) => crate::flow::SelfKind::Ref,
+                    _ => crate::flow::SelfKind::Value,
+                }),
+                syn::FnArg::Typed(_) => None,
+            }),
             captured: Vec::new(),
             body: BodyRef::Block(block),
         }
@@ -785,6 +794,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 params: spec.params.clone(),
                 callback_params: spec.callback_params.clone(),
                 ret_ty: spec.ret_ty.clone(),
+                self_kind: spec.self_kind,
                 span: fw.span(spec.span),
                 guards: Vec::new(),
                 events: Vec::new(),
@@ -1470,10 +1480,14 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 Flow::value(None).or_div(f)
             }
             syn::Expr::Assign(a) => {
-                let right = self.expr(&a.right, false);
+                let (right, calls) = self.collecting_calls(|w| w.expr(&a.right, false));
                 self.note_static_write(&a.left);
                 let left = self.expr(&a.left, false);
                 if let Some(name) = path_var(&a.left) {
+                    // The variable now holds a value computed from these calls only.
+                    if let Some(v) = self.lookup_mut(&name) {
+                        v.from_calls = calls;
+                    }
                     self.assign(&name, right.value);
                     if let Some(ty) = self.expr_types(&a.right) {
                         if let Some(v) = self.lookup_mut(&name) {
@@ -1499,6 +1513,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     },
                     callback_params: Vec::new(),
                     ret_ty: None,
+                    self_kind: None,
                     captured: Vec::new(),
                     span: a.async_token.span,
                     params: Vec::new(),
@@ -1551,6 +1566,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     },
                     callback_params: Vec::new(),
                     ret_ty: None,
+                    self_kind: None,
                     captured: Vec::new(),
                     span: c.inputs_begin.span,
                     params,
@@ -2084,6 +2100,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 arg_guards,
                 arg_calls,
                 blocking,
+                lit_arg: mc.args.first().and_then(string_literal),
             })),
             span,
         );
@@ -2152,6 +2169,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 arg_guards,
                 arg_calls,
                 blocking,
+                lit_arg: c.args.first().and_then(string_literal),
             })),
             c.span(),
         );
@@ -2830,4 +2848,15 @@ fn is_call_of_interest(call: &Call) -> bool {
             | "Pin"
             | "Ordering"
     )
+}
+
+/// The value of a string literal expression.
+fn string_literal(e: &syn::Expr) -> Option<String> {
+    match strip(e) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
 }

@@ -29,6 +29,11 @@ impl Rule for SplitAtomicUpdate {
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         for (i, body) in cx.indexed_bodies() {
+            // `&mut self` is exclusive: no other thread can touch `self`'s atomics
+            // between the load and the store.
+            if body.self_kind == Some(crate::flow::SelfKind::RefMut) {
+                continue;
+            }
             for (si, store) in body.events.iter().enumerate() {
                 let Some(call) = store.call() else { continue };
                 if call.callee != ".store" || call.arg_calls.is_empty() {
