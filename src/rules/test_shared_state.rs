@@ -85,6 +85,8 @@ struct Change {
     stat: Option<String>,
     /// It is the current directory.
     is_cwd: bool,
+    /// The environment variable it sets or removes, when named by a literal.
+    env_var: Option<String>,
 }
 
 impl Rule for TestSharedState {
@@ -237,6 +239,7 @@ fn changes_of(
                 what: what.to_string(),
                 stat: None,
                 is_cwd: call.callee.ends_with("set_current_dir"),
+                env_var: call.lit_arg.clone(),
             });
             continue;
         }
@@ -256,6 +259,7 @@ fn changes_of(
                     what: format!("writes the static atomic `{name}`"),
                     stat: Some(name.to_string()),
                     is_cwd: false,
+                    env_var: None,
                 });
             }
             continue;
@@ -276,6 +280,7 @@ fn changes_of(
                             what: format!("calls `{name}`, which {}", first.what),
                             stat: first.stat.clone(),
                             is_cwd: first.is_cwd,
+                            env_var: first.env_var.clone(),
                         });
                     }
                 }
@@ -301,6 +306,7 @@ fn changes_of(
                 what: format!("writes `static mut {}`", r.name),
                 stat: Some(r.name.clone()),
                 is_cwd: false,
+                env_var: None,
             });
         }
     }
@@ -324,6 +330,7 @@ fn changes_of(
                 what: format!("changes the data of the static lock `{name}`"),
                 stat: Some(name.to_string()),
                 is_cwd: false,
+                env_var: None,
             });
         }
     }
@@ -338,16 +345,19 @@ fn changes_data(guard: &Guard) -> bool {
     guard.kind == GuardKind::Write || guard.methods.iter().any(|m| MUTATORS.contains(&m.as_str()))
 }
 
-/// Which bodies use each static, and which read the current directory.
+/// Which bodies use each static, which read the current directory, and which read
+/// each environment variable (by literal name).
 struct Users {
     statics: HashMap<(u32, String), BTreeSet<BodyIdx>>,
     cwd: BTreeSet<BodyIdx>,
+    env: HashMap<(u32, String), BTreeSet<BodyIdx>>,
 }
 
 impl Users {
     fn new(cx: &RuleCx<'_>) -> Users {
         let mut statics: HashMap<(u32, String), BTreeSet<BodyIdx>> = HashMap::new();
         let mut cwd = BTreeSet::new();
+        let mut env: HashMap<(u32, String), BTreeSet<BodyIdx>> = HashMap::new();
         for (b, body) in cx.indexed_bodies() {
             let krate = cx.graph.crate_of[b];
             let mut add = |name: &str| {
@@ -364,6 +374,11 @@ impl Users {
                 if call.callee.ends_with("env::current_dir") {
                     cwd.insert(b);
                 }
+                let reads_env = !call.is_method
+                    && (call.callee.ends_with("env::var") || call.callee.ends_with("env::var_os"));
+                if let (true, Some(var)) = (reads_env, &call.lit_arg) {
+                    env.entry((krate, var.clone())).or_default().insert(b);
+                }
                 if let Some((name, _)) = call
                     .receiver
                     .as_ref()
@@ -379,7 +394,7 @@ impl Users {
                 }
             }
         }
-        Users { statics, cwd }
+        Users { statics, cwd, env }
     }
 
     /// The bodies that use a static, seen from body `from`: when the crate declares
@@ -422,6 +437,9 @@ impl Users {
             }
             if c.is_cwd {
                 found.extend(self.cwd.iter().copied());
+            }
+            if let Some(var) = &c.env_var {
+                found.extend(self.env.get(&(krate, var.clone())).into_iter().flatten());
             }
         }
         let mut out: Vec<String> = found
