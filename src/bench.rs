@@ -150,6 +150,23 @@ pub fn peak_memory() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// The processor time this process has used so far (user and system, every thread),
+/// in seconds; `None` where `/proc/self/stat` does not exist.
+///
+/// Unlike wall time it hardly changes when other programs share the machine, so it
+/// keeps the ratio of two measurements meaningful on a busy machine. Linux counts it
+/// in ticks of `USER_HZ`, which is 100 on every architecture it exports to user space.
+pub fn cpu_time() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may contain spaces; fields
+    // 14 and 15 (utime, stime) count from after it.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,9 +196,17 @@ mod tests {
     }
 
     #[test]
-    fn peak_memory_is_read_on_linux() {
+    fn peak_memory_and_cpu_time_are_read_on_linux() {
         if Path::new("/proc/self/status").exists() {
             assert!(peak_memory().is_some_and(|b| b > 0));
+            let before = cpu_time().expect("cpu time on linux");
+            let mut x = 0u64;
+            let start = std::time::Instant::now();
+            while start.elapsed() < std::time::Duration::from_millis(50) {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+            }
+            let after = cpu_time().expect("cpu time on linux");
+            assert!(after >= before, "{before} then {after}");
         }
     }
 }

@@ -95,6 +95,7 @@ impl Mode {
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 struct Sample {
     seconds: f64,
+    cpu_seconds: f64,
     peak_memory: u64,
     files: usize,
     failed: usize,
@@ -149,6 +150,7 @@ fn child(mode: Mode, threads: usize, path: &Path) -> ExitCode {
     let seconds = start.elapsed().as_secs_f64();
     let sample = Sample {
         seconds,
+        cpu_seconds: synclint::bench::cpu_time().unwrap_or(0.0),
         peak_memory: synclint::bench::peak_memory().unwrap_or(0),
         files,
         failed,
@@ -177,6 +179,7 @@ struct Figure {
     seconds: f64,
     seconds_min: f64,
     seconds_max: f64,
+    cpu_seconds: f64,
     peak_memory: u64,
     files: usize,
     failed: usize,
@@ -199,8 +202,13 @@ struct Results {
     figures: Vec<Figure>,
     ratio_1: f64,
     ratio_n: f64,
+    ratio_cpu: f64,
     speedup_floor: f64,
     speedup_full: f64,
+    best_ratio_1: f64,
+    best_ratio_n: f64,
+    best_speedup_floor: f64,
+    best_speedup_full: f64,
     files_per_second: f64,
     lines_per_second: f64,
 }
@@ -280,8 +288,13 @@ fn parent(args: &Args) -> Result<(), String> {
         load_before,
         ratio_1: full_1.seconds / floor_1.seconds,
         ratio_n: full_n.seconds / floor_n.seconds,
+        ratio_cpu: full_1.cpu_seconds / floor_1.cpu_seconds,
         speedup_floor: floor_1.seconds / floor_n.seconds,
         speedup_full: full_1.seconds / full_n.seconds,
+        best_ratio_1: full_1.seconds_min / floor_1.seconds_min,
+        best_ratio_n: full_n.seconds_min / floor_n.seconds_min,
+        best_speedup_floor: floor_1.seconds_min / floor_n.seconds_min,
+        best_speedup_full: full_1.seconds_min / full_n.seconds_min,
         files_per_second: files.len() as f64 / full_n.seconds,
         lines_per_second: size.lines as f64 / full_n.seconds,
         figures,
@@ -367,6 +380,7 @@ fn figure(mode: Mode, threads: usize, runs: &[Sample]) -> Figure {
         seconds: median(seconds.clone()),
         seconds_min: seconds.iter().copied().fold(f64::INFINITY, f64::min),
         seconds_max: seconds.iter().copied().fold(0.0, f64::max),
+        cpu_seconds: median(runs.iter().map(|s| s.cpu_seconds).collect()),
         peak_memory: memory as u64,
         files: last.files,
         failed: last.failed,
@@ -431,8 +445,8 @@ fn print_table(out: &mut impl Write, r: &Results) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{:<18} {:>7} {:>10} {:>17} {:>12} {:>8} {:>9}",
-        "measurement", "threads", "time", "(min-max)", "peak memory", "failed", "findings"
+        "{:<18} {:>7} {:>10} {:>17} {:>9} {:>12} {:>7} {:>9}",
+        "measurement", "threads", "time", "(min-max)", "cpu", "peak memory", "failed", "findings"
     )?;
     for f in &r.figures {
         let name = match f.mode {
@@ -441,11 +455,12 @@ fn print_table(out: &mut impl Write, r: &Results) -> std::io::Result<()> {
         };
         writeln!(
             out,
-            "{:<18} {:>7} {:>8.2} s {:>17} {:>12} {:>8} {:>9}",
+            "{:<18} {:>7} {:>8.2} s {:>17} {:>7.2} s {:>12} {:>7} {:>9}",
             name,
             f.threads,
             f.seconds,
             format!("({:.2}-{:.2} s)", f.seconds_min, f.seconds_max),
+            f.cpu_seconds,
             mb(f.peak_memory),
             f.failed,
             if f.mode == Mode::Full {
@@ -458,13 +473,14 @@ fn print_table(out: &mut impl Write, r: &Results) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "full / floor          {:.2}x on 1 thread, {:.2}x on {}",
-        r.ratio_1, r.ratio_n, r.threads
+        "full / floor          {:.2}x on 1 thread, {:.2}x on {} (fastest runs: {:.2}x, {:.2}x; \
+         cpu time: {:.2}x)",
+        r.ratio_1, r.ratio_n, r.threads, r.best_ratio_1, r.best_ratio_n, r.ratio_cpu
     )?;
     writeln!(
         out,
-        "speedup 1 -> {}       floor {:.2}x, full {:.2}x",
-        r.threads, r.speedup_floor, r.speedup_full
+        "speedup 1 -> {:<8} floor {:.2}x, full {:.2}x (fastest runs: {:.2}x, {:.2}x)",
+        r.threads, r.speedup_floor, r.speedup_full, r.best_speedup_floor, r.best_speedup_full
     )?;
     let peak = r
         .figures
