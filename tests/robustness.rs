@@ -166,6 +166,125 @@ fn ten_thousand_nested_parentheses() {
     assert!(run.code() >= 1);
 }
 
+/// `prefix`, `unit` `n` times, `middle`, `close` `n` times, `suffix`.
+fn nested(prefix: &str, unit: &str, n: usize, middle: &str, close: &str, suffix: &str) -> String {
+    format!(
+        "{MARKER}{prefix}{}{middle}{}{suffix}\n",
+        unit.repeat(n),
+        close.repeat(n)
+    )
+}
+
+/// Deep syntax that is not made of brackets, so the nesting limit (which counts
+/// `{`, `(` and `[`) does not see it: each is analysed to a result.
+#[test]
+fn ten_thousand_deep_chains_without_brackets() {
+    let n = 10_000;
+    let cases = [
+        (
+            "binary",
+            nested("fn f() -> u32 { 1", " + 1", n, "", "", " }"),
+        ),
+        (
+            "method_chain",
+            nested("fn f(x: u8) { x", ".a()", n, "", "", "; }"),
+        ),
+        (
+            "field_chain",
+            nested("fn f(x: S) { x", ".a", n, "", "", "; }"),
+        ),
+        (
+            "casts",
+            nested("fn f(x: u8) { x", " as u8", n, "", "", "; }"),
+        ),
+        (
+            "tries",
+            nested("fn f(x: u8) -> Option<u8> { x", "?", n, "", "", "; None }"),
+        ),
+        (
+            "unary",
+            nested("fn f(x: bool) -> bool { ", "!", n, "x", "", " }"),
+        ),
+        (
+            "references",
+            nested("fn f(x: u8) { let y = ", "&", n, "x", "", "; }"),
+        ),
+        (
+            "pattern_references",
+            nested("fn f(", "&", n, "x: u8", "", ") {}"),
+        ),
+        (
+            "reference_types",
+            nested("type T = ", "&", n, "u8", "", ";"),
+        ),
+        (
+            "pointer_types",
+            nested("type T = ", "*const ", n, "u8", "", ";"),
+        ),
+        (
+            "generic_types",
+            nested("type T = ", "Vec<", 5_000, "u8", ">", ";"),
+        ),
+    ];
+    let dir = tempdir();
+    for (name, text) in cases {
+        let file = format!("{name}.rs");
+        write(dir.path(), &file, text);
+        let run = synclint(dir.path(), &["--format", "short", &file]);
+        run.expect_code(1);
+        assert!(run.stdout.contains("discarded-guard"), "{name}: {run:#?}");
+    }
+}
+
+/// FIXME(robustness): these inputs overflow the stack of the analysis worker and
+/// abort the whole run, where the other files should still be checked and this one
+/// reported. The first five overflow inside `syn`'s recursive-descent parser (the
+/// parse-only floor aborts on them too); 400,000 nested references overflow the
+/// guard walker (`flow::walk::expr`). Debug builds overflow at about a tenth of these
+/// depths. This test asserts today's behaviour so that a fix shows up as a failure
+/// here: then assert an exit code of 2 (or 1) instead.
+#[cfg(unix)]
+#[test]
+fn deep_chains_that_abort_today() {
+    let cases = [
+        (
+            "unary",
+            nested("fn f(x: bool) -> bool { ", "!", 400_000, "x", "", " }"),
+        ),
+        (
+            "references",
+            nested("fn f(x: u8) { let y = ", "&", 400_000, "x", "", "; }"),
+        ),
+        (
+            "generic_types",
+            nested("type T = ", "Vec<", 100_000, "u8", ">", ";"),
+        ),
+        (
+            "turbofish",
+            nested("fn f() { g::<", "Vec<", 100_000, "u8", ">", ">(); }"),
+        ),
+        (
+            "fn_pointer_types",
+            nested("type T = ", "fn() -> ", 100_000, "u8", "", ";"),
+        ),
+        (
+            "impl_trait_returns",
+            nested("fn f() -> ", "impl Fn() -> ", 100_000, "u8", "", " { 1 }"),
+        ),
+    ];
+    let dir = tempdir();
+    write(dir.path(), "good.rs", MARKER);
+    for (name, text) in cases {
+        let file = format!("{name}.rs");
+        write(dir.path(), &file, text);
+        let run = synclint(dir.path(), &["--format", "short", "good.rs", &file]);
+        assert!(
+            run.status.code().is_none() && run.stderr.contains("overflowed its stack"),
+            "{name} no longer aborts: assert a result or a diagnostic instead\n{run:#?}"
+        );
+    }
+}
+
 /// 20 MB of generated code in one file: 2 MB of functions (about 12,000, each taking
 /// a lock) between 18 MB of literal data tables, as in generated bindings and
 /// Unicode tables, and a hazard on the last line. Two megabytes of functions keep the
