@@ -477,11 +477,13 @@ fn print_table(out: &mut impl Write, r: &Results) -> std::io::Result<()> {
          cpu time: {:.2}x)",
         r.ratio_1, r.ratio_n, r.threads, r.best_ratio_1, r.best_ratio_n, r.ratio_cpu
     )?;
-    writeln!(
-        out,
-        "speedup 1 -> {:<8} floor {:.2}x, full {:.2}x (fastest runs: {:.2}x, {:.2}x)",
-        r.threads, r.speedup_floor, r.speedup_full, r.best_speedup_floor, r.best_speedup_full
-    )?;
+    if r.threads > 1 {
+        writeln!(
+            out,
+            "speedup 1 -> {:<8} floor {:.2}x, full {:.2}x (fastest runs: {:.2}x, {:.2}x)",
+            r.threads, r.speedup_floor, r.speedup_full, r.best_speedup_floor, r.best_speedup_full
+        )?;
+    }
     let peak = r
         .figures
         .iter()
