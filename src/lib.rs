@@ -288,13 +288,13 @@ fn analyse_file(
         span,
         message,
     };
-    let (depth, at) = max_nesting(&file.text);
-    if depth > MAX_NESTING {
+    let deep = nesting(&file.text);
+    if let Some((what, depth, limit, at)) = deep.too_deep() {
         let span = file.span_of_bytes(id, at, at + 1);
         return Err(problem(
             ProblemKind::Parse,
             Some(span),
-            format!("nesting too deep to analyse ({depth} levels; the limit is {MAX_NESTING})"),
+            format!("{what} nest too deep to analyse ({depth} levels; the limit is {limit})"),
         ));
     }
     // A bug in the analysis of one file must not take the others down with it.
@@ -321,24 +321,141 @@ fn analyse_file(
 /// and walking would outgrow even the workers' large stacks.
 const MAX_NESTING: usize = 50_000;
 
-/// The deepest bracket nesting in a text and the byte offset where it is reached.
-/// Brackets inside literals and comments count too; that only overestimates.
-fn max_nesting(text: &str) -> (usize, usize) {
-    let (mut depth, mut max, mut at) = (0usize, 0usize, 0usize);
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            b'{' | b'(' | b'[' => {
-                depth += 1;
-                if depth > max {
-                    max = depth;
-                    at = i;
-                }
-            }
-            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
+/// The same for chains the parser also recurses on but that are not brackets:
+/// prefix operators (`!!!x`, `&&&x`), generic arguments (`Vec<Vec<..>>`) and
+/// function types (`fn() -> fn() -> ..`). Their frames are larger.
+const MAX_CHAIN: usize = 20_000;
+
+/// How deep a text nests, by kind, with where each maximum is reached.
+#[derive(Default)]
+struct Nesting {
+    brackets: (usize, usize),
+    prefix: (usize, usize),
+    angles: (usize, usize),
+    arrows: (usize, usize),
+}
+
+impl Nesting {
+    /// The first kind that goes past its limit: (what, depth, limit, offset).
+    fn too_deep(&self) -> Option<(&'static str, usize, usize, usize)> {
+        [
+            ("brackets", self.brackets, MAX_NESTING),
+            ("prefix operators", self.prefix, MAX_CHAIN),
+            ("generic arguments", self.angles, MAX_CHAIN),
+            ("function types", self.arrows, MAX_CHAIN),
+        ]
+        .into_iter()
+        .find(|(_, (depth, _), limit)| depth > limit)
+        .map(|(what, (depth, at), limit)| (what, depth, limit, at))
+    }
+}
+
+/// Measures nesting in one pass over the bytes, skipping comments and string and
+/// character literals. Generic and arrow chains reset at `;`, `{` and `}`, which
+/// no type crosses, so comparisons (`a < b`) cannot add up across statements.
+fn nesting(text: &str) -> Nesting {
+    fn bump(slot: &mut (usize, usize), depth: usize, at: usize) {
+        if depth > slot.0 {
+            *slot = (depth, at);
         }
     }
-    (max, at)
+    let bytes = text.as_bytes();
+    let mut n = Nesting::default();
+    let (mut brackets, mut prefix, mut angles, mut arrows) = (0usize, 0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        match b {
+            b'/' if next == b'/' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if next == b'*' => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                continue;
+            }
+            b'\'' if bytes.get(i + 2) == Some(&b'\'') || next == b'\\' => {
+                // A character literal (a lifetime has no closing quote).
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'\'' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                continue;
+            }
+            b'{' | b'(' | b'[' => {
+                brackets += 1;
+                bump(&mut n.brackets, brackets, i);
+                if b == b'{' {
+                    angles = 0;
+                    arrows = 0;
+                }
+                prefix = 0;
+            }
+            b'}' | b')' | b']' => {
+                brackets = brackets.saturating_sub(1);
+                if b == b'}' {
+                    angles = 0;
+                    arrows = 0;
+                }
+                prefix = 0;
+            }
+            b';' => {
+                angles = 0;
+                arrows = 0;
+                prefix = 0;
+            }
+            b'-' if next == b'>' => {
+                arrows += 1;
+                bump(&mut n.arrows, arrows, i);
+                prefix = 0;
+                i += 2;
+                continue;
+            }
+            b'=' if next == b'>' => {
+                prefix = 0;
+                i += 2;
+                continue;
+            }
+            b'<' if next == b'<' || next == b'=' => {
+                prefix = 0;
+                i += 2;
+                continue;
+            }
+            b'<' => {
+                angles += 1;
+                bump(&mut n.angles, angles, i);
+                prefix = 0;
+            }
+            b'>' => {
+                angles = angles.saturating_sub(1);
+                prefix = 0;
+            }
+            b'!' | b'&' | b'*' | b'-' => {
+                prefix += 1;
+                bump(&mut n.prefix, prefix, i);
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => prefix = 0,
+        }
+        i += 1;
+    }
+    n
 }
 
 fn parse_and_walk(

@@ -54,6 +54,11 @@ pub struct SourceFile {
     /// file with the other loose files.
     pub krate: Option<PathBuf>,
     line_starts: Vec<u32>,
+    /// Lines (0-based) with a non-ASCII character; on the others a column is a byte
+    /// count.
+    non_ascii_lines: Vec<u32>,
+    /// Bytes of a `#!` line that `syn` leaves out of what it parses.
+    shebang: usize,
     evicted: bool,
 }
 
@@ -67,12 +72,27 @@ impl SourceFile {
         // Offsets fit in `u32`: a file that large is far past anything parsed.
         let mut line_starts = vec![0u32];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| (i + 1) as u32));
+        let non_ascii_lines = if text.is_ascii() {
+            Vec::new()
+        } else {
+            (0..line_starts.len())
+                .filter(|&l| {
+                    let a = line_starts[l] as usize;
+                    let b = line_starts.get(l + 1).map_or(text.len(), |&e| e as usize);
+                    !text.as_bytes()[a..b].is_ascii()
+                })
+                .map(|l| l as u32)
+                .collect()
+        };
+        let shebang = shebang_len(&text);
         SourceFile {
             path: path.into(),
             text,
             edition,
             krate: None,
             line_starts,
+            non_ascii_lines,
+            shebang,
             evicted: false,
         }
     }
@@ -142,10 +162,18 @@ impl SourceFile {
             .partition_point(|&s| s as usize <= offset)
             .max(1);
         let start = self.line_starts[line - 1] as usize;
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count());
+        // On an ASCII line a column is a byte count: no scan of a long line.
+        let column = if self
+            .non_ascii_lines
+            .binary_search(&(line as u32 - 1))
+            .is_err()
+        {
+            offset - start
+        } else {
+            self.text
+                .get(start..offset)
+                .map_or(0, |s| s.chars().count())
+        };
         (line as u32, column as u32 + 1)
     }
 
@@ -169,19 +197,14 @@ impl SourceFile {
     }
 
     /// A [`Span`] from a `proc_macro2` span parsed out of this file's text.
+    ///
+    /// It goes through the span's byte range: `proc_macro2`'s own line and column
+    /// count the characters of the line, which on a long line costs its length.
     pub fn span(&self, file: FileId, span: proc_macro2::Span) -> Span {
-        let (s, e) = (span.start(), span.end());
-        let start = self.offset(s.line, s.column);
-        let end = self.offset(e.line, e.column).max(start);
-        Span {
-            file,
-            start,
-            end,
-            line: s.line as u32,
-            column: s.column as u32 + 1,
-            end_line: e.line as u32,
-            end_column: e.column as u32 + 1,
-        }
+        let range = span.byte_range();
+        let start = (range.start + self.shebang).min(self.text.len());
+        let end = (range.end + self.shebang).clamp(start, self.text.len());
+        self.span_of_bytes(file, start, end)
     }
 
     /// A [`Span`] from byte offsets into this file's text.
@@ -198,6 +221,17 @@ impl SourceFile {
             end_column,
         }
     }
+}
+
+/// The length of a `#!` line that `syn::parse_file` sets aside (not `#![..]`).
+fn shebang_len(text: &str) -> usize {
+    let Some(rest) = text.strip_prefix("#!") else {
+        return 0;
+    };
+    if rest.trim_start().starts_with('[') {
+        return 0;
+    }
+    text.find('\n').unwrap_or(text.len())
 }
 
 /// Content longer than this in one `[..]` of numbers is blanked before parsing.

@@ -414,7 +414,7 @@ impl<'a> FileWalker<'a> {
     }
 
     fn walk_body(&self, spec: BodySpec<'_>, out: &mut Vec<Body>) {
-        let mut bw = BodyWalker::new(self, &spec);
+        let mut bw = BodyWalker::new(self, &spec, out);
         match spec.body {
             BodyRef::Block(block) => {
                 bw.block(block, Tail::FnBody);
@@ -425,9 +425,7 @@ impl<'a> FileWalker<'a> {
                 bw.end_temps();
             }
         }
-        let (body, children) = bw.finish();
-        out.push(body);
-        out.extend(children);
+        bw.finish();
     }
 }
 
@@ -713,7 +711,7 @@ struct Scope {
     owned: Vec<GuardId>,
 }
 
-struct BodyWalker<'w, 'a> {
+struct BodyWalker<'w, 'a, 'o> {
     fw: &'w FileWalker<'a>,
     is_async: bool,
     guards: Vec<Guard>,
@@ -740,16 +738,19 @@ struct BodyWalker<'w, 'a> {
     /// What the last `if` tested, and whether its `then` block diverges with no
     /// `else` (an early return guarded by the test).
     last_if: Option<(Vec<GuardId>, bool)>,
-    children: Vec<Body>,
+    /// Where bodies go: this one at `slot`, reserved before the closures and items
+    /// nested in it, which follow it.
+    out: &'o mut Vec<Body>,
+    slot: usize,
     body: Body,
 }
 
-impl<'w, 'a> BodyWalker<'w, 'a> {
-    fn new(fw: &'w FileWalker<'a>, spec: &BodySpec<'_>) -> Self {
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    fn new(fw: &'w FileWalker<'a>, spec: &BodySpec<'_>, out: &'o mut Vec<Body>) -> Self {
         let mut top = Scope::default();
         top.vars.extend(spec.captured.iter().cloned());
-        let at = spec.span.start();
-        let origin = format!("{}#{}@{}:{}", spec.name, fw.id.0, at.line, at.column);
+        let at = spec.span.byte_range().start;
+        let origin = format!("{}#{}@{}", spec.name, fw.id.0, at);
         for (name, ty) in &spec.params {
             top.vars.push(Var {
                 name: name.clone(),
@@ -763,7 +764,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 ..Var::default()
             });
         }
-        BodyWalker {
+        let bw = BodyWalker {
             fw,
             is_async: spec.is_async,
             guards: Vec::new(),
@@ -780,7 +781,8 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             collectors: Vec::new(),
             deps: Vec::new(),
             last_if: None,
-            children: Vec::new(),
+            slot: out.len(),
+            out,
             body: Body {
                 kind: spec.kind,
                 name: spec.name.clone(),
@@ -802,15 +804,17 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 returns: Vec::new(),
                 is_serial: spec.is_serial,
             },
-        }
+        };
+        bw.out.push(bw.body.clone());
+        bw
     }
 
-    fn finish(mut self) -> (Body, Vec<Body>) {
+    fn finish(mut self) {
         self.guards.shrink_to_fit();
         self.events.shrink_to_fit();
         self.body.guards = std::mem::take(&mut self.guards);
         self.body.events = std::mem::take(&mut self.events);
-        (self.body, std::mem::take(&mut self.children))
+        self.out[self.slot] = self.body;
     }
 
     // ---- guard bookkeeping -------------------------------------------------------
@@ -978,6 +982,11 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 false,
             ),
         };
+        if f.value.is_none() && f.within.is_none() && place.is_none() {
+            // Nothing a rule looks at; and `Spanned::span` walks the whole
+            // expression, so it is not computed for nothing.
+            return;
+        }
         let span = self.fw.span(e.span());
         self.body.returns.push(crate::flow::Returned {
             span,
@@ -1303,7 +1312,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 self.temps.push(Vec::new());
                 let f = self.expr(e, false);
                 if semi.is_some() {
-                    self.discard_check(f.value, stmt.span());
+                    self.discard_check(f.value, || stmt.span());
                 }
                 self.end_temps();
                 f
@@ -1322,11 +1331,13 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
     }
 
     /// A guard created in this statement and dropped at its end is discarded.
-    fn discard_check(&mut self, value: Option<GuardId>, span: proc_macro2::Span) {
+    /// `span` is only computed for a discarded guard: `Spanned::span` walks the
+    /// whole statement.
+    fn discard_check(&mut self, value: Option<GuardId>, span: impl FnOnce() -> proc_macro2::Span) {
         let Some(g) = value else { return };
         let created_here = self.temps.last().is_some_and(|t| t.contains(&g));
         if created_here && self.guards[g].name.is_none() {
-            self.guards[g].discarded = Some(self.fw.span(span));
+            self.guards[g].discarded = Some(self.fw.span(span()));
         }
     }
 
@@ -1338,11 +1349,10 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             self_ty: None,
             trait_name: None,
         };
-        self.fw.item(item, &cx, &mut self.children);
+        self.fw.item(item, &cx, self.out);
     }
 
     fn local(&mut self, local: &syn::Local) -> Flow {
-        let span = local.span();
         self.temps.push(Vec::new());
         let mut f = Flow::default();
         let mut ty = None;
@@ -1395,7 +1405,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             }
         }
         match &local.pat {
-            syn::Pat::Wild(_) => self.discard_check(f.value, span),
+            syn::Pat::Wild(_) => self.discard_check(f.value, || local.span()),
             pat => {
                 let extended = local
                     .init
@@ -1500,7 +1510,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
             syn::Expr::Async(a) => {
                 self.child(BodySpec {
                     kind: BodyKind::AsyncBlock,
-                    name: format!("{}::{{async block}}", self.body.name),
+                    name: nested_name(&self.body.name, "{async block}"),
                     is_async: true,
                     is_test: false,
                     is_serial: false,
@@ -1519,7 +1529,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     params: Vec::new(),
                     body: BodyRef::Block(&a.block),
                 });
-                if a.capture.is_some() {
+                if a.capture.is_some() && self.n_alive > 0 {
                     self.kill_captured(&quote::ToTokens::to_token_stream(&a.block));
                 }
                 Flow::default()
@@ -1553,7 +1563,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     .collect();
                 self.child(BodySpec {
                     kind: BodyKind::Closure,
-                    name: format!("{}::{{closure}}", self.body.name),
+                    name: nested_name(&self.body.name, "{closure}"),
                     is_async: c.asyncness.is_some(),
                     is_test: false,
                     is_serial: false,
@@ -1572,13 +1582,17 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                     params,
                     body: BodyRef::Expr(&c.body),
                 });
-                let tokens = quote::ToTokens::to_token_stream(&c.body);
-                if c.capture.is_some() {
-                    self.kill_captured(&tokens);
-                } else {
-                    // A closure that drops a guard takes it by value.
-                    for name in dropped_names(&tokens) {
-                        self.forget_guard_of(&name);
+                // Only a guard alive now can be taken; the tokens cost the closure's
+                // size, so they are not made when there is none.
+                if self.n_alive > 0 {
+                    let tokens = quote::ToTokens::to_token_stream(&c.body);
+                    if c.capture.is_some() {
+                        self.kill_captured(&tokens);
+                    } else {
+                        // A closure that drops a guard takes it by value.
+                        for name in dropped_names(&tokens) {
+                            self.forget_guard_of(&name);
+                        }
                     }
                 }
                 Flow::default()
@@ -2171,7 +2185,12 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
                 blocking,
                 lit_arg: c.args.first().and_then(string_literal),
             })),
-            c.span(),
+            // The callee and the closing parenthesis: `Spanned::span` of the
+            // whole call would walk all of its arguments.
+            c.func
+                .span()
+                .join(c.paren_token.span.close())
+                .unwrap_or_else(|| c.func.span()),
         );
         out
     }
@@ -2526,7 +2545,7 @@ impl<'w, 'a> BodyWalker<'w, 'a> {
 
     fn child(&mut self, mut spec: BodySpec<'_>) {
         spec.captured = self.visible_vars();
-        self.fw.walk_body(spec, &mut self.children);
+        self.fw.walk_body(spec, self.out);
     }
 
     /// The variables in scope, innermost last, as a closure sees them: types and
@@ -2858,5 +2877,16 @@ fn string_literal(e: &syn::Expr) -> Option<String> {
             ..
         }) => Some(s.value()),
         _ => None,
+    }
+}
+
+/// A closure's or async block's name: its parent's with the kind appended once, so
+/// that deeply nested closures do not make names that grow with the nesting.
+fn nested_name(parent: &str, kind: &str) -> String {
+    if parent.ends_with("::{closure}") || parent.ends_with("::{async block}") {
+        let base = parent.rsplit_once("::").map_or(parent, |(b, _)| b);
+        format!("{base}::{kind}")
+    } else {
+        format!("{parent}::{kind}")
     }
 }
