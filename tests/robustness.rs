@@ -286,6 +286,48 @@ fn deep_chains_past_the_limits_are_reported() {
     }
 }
 
+/// FIXME(robustness): these chains still overflow the worker stack and abort the
+/// whole run, where the file should be reported and the others checked. 400,000
+/// `?` (like `+ 1`, `as u8` and `.a` chains of that length) build a left-deep tree
+/// that the guard walker (`flow::walk`, `Walker::expr`) follows by recursion;
+/// 400,000 `*const` in a type overflow `syn`'s parser (`ty.rs`, `TypePtr`), which the
+/// prefix-operator count before parsing does not see because of the `const` words.
+/// This test asserts today's behaviour so that a fix shows up as a failure here: then
+/// move the cases to `deep_chains_past_the_limits_are_reported` or to a test that
+/// expects a result.
+#[cfg(unix)]
+#[test]
+fn deep_chains_that_abort_today() {
+    let cases = [
+        (
+            "tries",
+            nested(
+                "fn f(x: u8) -> Option<u8> { x",
+                "?",
+                400_000,
+                "",
+                "",
+                "; None }",
+            ),
+        ),
+        (
+            "pointer_types",
+            nested("type T = ", "*const ", 400_000, "u8", "", ";"),
+        ),
+    ];
+    let dir = tempdir();
+    write(dir.path(), "good.rs", MARKER);
+    for (name, text) in cases {
+        let file = format!("{name}.rs");
+        write(dir.path(), &file, text);
+        let run = synclint(dir.path(), &["--format", "short", "good.rs", &file]);
+        assert!(
+            run.status.code().is_none() && run.stderr.contains("overflowed its stack"),
+            "{name} no longer aborts: assert a result or a diagnostic instead\n{run:#?}"
+        );
+    }
+}
+
 /// 20 MB of generated code in one file: 2 MB of functions (about 12,000, each taking
 /// a lock) between 18 MB of literal data tables, as in generated bindings and
 /// Unicode tables, and a hazard on the last line. Two megabytes of functions keep the
