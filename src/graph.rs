@@ -16,6 +16,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+use rayon::prelude::*;
+
 use crate::flow::{Body, BodyKind, Call, EventKind, FileFlows, GuardKind, LockPath};
 use crate::model::{type_name_of, CrateId, Model};
 use crate::report::finding::{FileId, Span};
@@ -220,7 +222,7 @@ impl Graph {
 
         let crate_of: Vec<CrateId> = infos.iter().map(|i| i.krate).collect();
         let guard_ids: Vec<Vec<Option<LockId>>> = bodies
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, at)| {
                 let b = body_of(at);
@@ -231,7 +233,7 @@ impl Graph {
             })
             .collect();
         let callees: Vec<Vec<Option<BodyIdx>>> = bodies
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, at)| {
                 body_of(at)

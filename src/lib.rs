@@ -251,24 +251,33 @@ fn finish(
         model: &model,
         graph: &graph,
     };
-    let mut findings = Vec::new();
-    for rule in rules::ALL {
-        let meta = rule.meta();
-        let Some(severity) = config.level_of(meta.id, meta.default).severity() else {
-            continue;
-        };
-        let start = findings.len();
-        rule.check(&cx, &mut findings);
-        for f in &mut findings[start..] {
-            f.severity = severity;
-        }
-    }
+    // Rules are independent readers of the same facts: they run in parallel, and
+    // their findings are joined in registry order before sorting.
+    let per_rule: Vec<Vec<Finding>> = rules::ALL
+        .par_iter()
+        .map(|rule| {
+            let meta = rule.meta();
+            let mut found = Vec::new();
+            if let Some(severity) = config.level_of(meta.id, meta.default).severity() {
+                rule.check(&cx, &mut found);
+                for f in &mut found {
+                    f.severity = severity;
+                }
+            }
+            found
+        })
+        .collect();
+    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     suppress::apply_allows(&sources, &mut findings, config);
     findings.sort_by(|a, b| a.cmp_in(b, |id| sources.get(id).display_path()));
     findings.dedup();
     problems.sort_by_key(|p| source::display_path(&p.path));
+    let files_checked = flows.len();
+    // Freeing a run's facts is a few hundred thousand small frees; nothing waits
+    // for them.
+    std::thread::spawn(move || drop((flows, graph, model)));
     Report {
-        files_checked: flows.len(),
+        files_checked,
         sources,
         findings,
         problems,
@@ -321,9 +330,11 @@ fn analyse_file(
 /// and walking would outgrow even the workers' large stacks.
 const MAX_NESTING: usize = 50_000;
 
-/// The same for chains the parser also recurses on but that are not brackets:
-/// prefix operators (`!!!x`, `&&&x`), generic arguments (`Vec<Vec<..>>`) and
-/// function types (`fn() -> fn() -> ..`). Their frames are larger.
+/// The same for chains the parser or the walker also recurses on but that are not
+/// brackets: prefix operators and pointer types (`!!!x`, `&&&x`, `*const *const u8`),
+/// operator and postfix chains in one statement (`a + b + ..`, `x???`, `x.a.a`,
+/// `x as u8 as u8`), generic arguments (`Vec<Vec<..>>`) and function types
+/// (`fn() -> fn() -> ..`). Their frames are larger.
 const MAX_CHAIN: usize = 20_000;
 
 /// How deep a text nests, by kind, with where each maximum is reached.
@@ -331,6 +342,7 @@ const MAX_CHAIN: usize = 20_000;
 struct Nesting {
     brackets: (usize, usize),
     prefix: (usize, usize),
+    operators: (usize, usize),
     angles: (usize, usize),
     arrows: (usize, usize),
 }
@@ -341,6 +353,7 @@ impl Nesting {
         [
             ("brackets", self.brackets, MAX_NESTING),
             ("prefix operators", self.prefix, MAX_CHAIN),
+            ("operators", self.operators, MAX_CHAIN),
             ("generic arguments", self.angles, MAX_CHAIN),
             ("function types", self.arrows, MAX_CHAIN),
         ]
@@ -362,6 +375,8 @@ fn nesting(text: &str) -> Nesting {
     let bytes = text.as_bytes();
     let mut n = Nesting::default();
     let (mut brackets, mut prefix, mut angles, mut arrows) = (0usize, 0usize, 0usize, 0usize);
+    // Operators and postfix links since the last `;`, `{`, `}` or `,`.
+    let mut ops = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -404,6 +419,7 @@ fn nesting(text: &str) -> Nesting {
                 if b == b'{' {
                     angles = 0;
                     arrows = 0;
+                    ops = 0;
                 }
                 prefix = 0;
             }
@@ -412,6 +428,7 @@ fn nesting(text: &str) -> Nesting {
                 if b == b'}' {
                     angles = 0;
                     arrows = 0;
+                    ops = 0;
                 }
                 prefix = 0;
             }
@@ -419,6 +436,11 @@ fn nesting(text: &str) -> Nesting {
                 angles = 0;
                 arrows = 0;
                 prefix = 0;
+                ops = 0;
+            }
+            b',' => {
+                prefix = 0;
+                ops = 0;
             }
             b'-' if next == b'>' => {
                 arrows += 1;
@@ -449,6 +471,30 @@ fn nesting(text: &str) -> Nesting {
             b'!' | b'&' | b'*' | b'-' => {
                 prefix += 1;
                 bump(&mut n.prefix, prefix, i);
+                ops += 1;
+                bump(&mut n.operators, ops, i);
+            }
+            b'+' | b'/' | b'%' | b'^' | b'|' | b'?' | b'.' => {
+                prefix = 0;
+                ops += 1;
+                bump(&mut n.operators, ops, i);
+            }
+            b if b.is_ascii_alphabetic() || b == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                match &bytes[start..i] {
+                    // `*const T`, `&mut x`: the word belongs to the prefix run.
+                    b"const" | b"mut" if prefix > 0 => {}
+                    b"as" => {
+                        prefix = 0;
+                        ops += 1;
+                        bump(&mut n.operators, ops, start);
+                    }
+                    _ => prefix = 0,
+                }
+                continue;
             }
             b if b.is_ascii_whitespace() => {}
             _ => prefix = 0,

@@ -2099,10 +2099,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .span()
             .join(mc.paren_token.span.close())
             .unwrap_or_else(|| mc.method.span());
-        // A call's receiver needs no origin: that names locks, not calls.
-        let receiver = place_segments(&mc.receiver).map(|_| LockPath {
-            root_origin: None,
-            ..self.lock_path(&mc.receiver)
+        // A call's receiver needs no origin (that names locks, not calls), and its
+        // text is its path: no tokens are printed for it.
+        let receiver = place_segments(&mc.receiver).map(|segs| {
+            let (segments, root_ty) = self.resolve_place(segs);
+            LockPath {
+                text: segments.join("."),
+                segments: Some(segments),
+                root_ty,
+                root_origin: None,
+            }
         });
         self.event(
             EventKind::Call(Box::new(Call {

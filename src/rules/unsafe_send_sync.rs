@@ -130,24 +130,43 @@ impl Rule for UnsafeSendSync {
 fn sync_types(fields: &HashMap<(CrateId, &str), Vec<&FieldDecl>>) -> HashSet<(CrateId, String)> {
     let shield = |n: &TypeTree| n.head == "PhantomData";
     let mut out: HashSet<(CrateId, String)> = HashSet::new();
-    loop {
-        let before = out.len();
-        for ((k, owner), fs) in fields {
-            if out.contains(&(*k, owner.to_string())) {
-                continue;
-            }
-            let holds = fs.iter().any(|f| {
-                TypeTree::parse(&f.ty).any(&shield, &|n| {
-                    is_atomic_head(&n.head)
-                        || is_lock_head(&n.head)
-                        || SYNC_PRIMITIVES.contains(&n.head.as_str())
-                        || (n.head != *owner && out.contains(&(*k, n.head.clone())))
-                })
-            });
-            if holds {
-                out.insert((*k, owner.to_string()));
+    // Each type's field types are read once: the heads they mention, and whether one
+    // is itself an atomic, a lock or a primitive.
+    let mut pending: Vec<((CrateId, &str), Vec<String>)> = Vec::new();
+    for ((k, owner), fs) in fields {
+        let mut heads: Vec<String> = Vec::new();
+        let mut direct = false;
+        for f in fs {
+            let tree = TypeTree::parse(&f.ty);
+            let mut nodes = Vec::new();
+            tree.nodes(&shield, &mut nodes);
+            for n in nodes {
+                direct |= is_atomic_head(&n.head)
+                    || is_lock_head(&n.head)
+                    || SYNC_PRIMITIVES.contains(&n.head.as_str());
+                if n.head != *owner {
+                    heads.push(n.head.clone());
+                }
             }
         }
+        if direct {
+            out.insert((*k, owner.to_string()));
+        } else {
+            heads.sort();
+            heads.dedup();
+            pending.push(((*k, *owner), heads));
+        }
+    }
+    loop {
+        let before = out.len();
+        pending.retain(|((k, owner), heads)| {
+            if heads.iter().any(|h| out.contains(&(*k, h.clone()))) {
+                out.insert((*k, owner.to_string()));
+                false
+            } else {
+                true
+            }
+        });
         if out.len() == before {
             return out;
         }
