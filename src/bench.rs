@@ -167,6 +167,26 @@ pub fn cpu_time() -> Option<f64> {
     Some((utime + stime) as f64 / 100.0)
 }
 
+/// The processor time every program on the machine has used since boot (all cores,
+/// idle and I/O wait left out), in seconds; `None` where `/proc/stat` does not exist.
+///
+/// The difference over a measurement, less the measured process's own
+/// [`cpu_time`], is what other programs took from the machine meanwhile.
+pub fn machine_busy_time() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .map(|t| t.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let busy: u64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|&i| ticks.get(i))
+        .sum();
+    Some(busy as f64 / 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +227,7 @@ mod tests {
             }
             let after = cpu_time().expect("cpu time on linux");
             assert!(after >= before, "{before} then {after}");
+            assert!(machine_busy_time().is_some_and(|t| t >= after));
         }
     }
 }

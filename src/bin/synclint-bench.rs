@@ -57,6 +57,11 @@ struct Args {
     /// Print one JSON object instead of a table
     #[arg(long)]
     json: bool,
+
+    /// Repeat a run (up to 3 times) when other programs used more than this share of
+    /// one core during it; 0 repeats none
+    #[arg(long, value_name = "CORES", default_value_t = 0.25)]
+    max_other_load: f64,
 }
 
 /// The hidden subcommand a child process runs: one measurement, one JSON line.
@@ -96,6 +101,10 @@ impl Mode {
 struct Sample {
     seconds: f64,
     cpu_seconds: f64,
+    /// Cores' worth of processor time other programs used during the run; filled
+    /// in by the parent.
+    #[serde(default)]
+    other_load: f64,
     peak_memory: u64,
     files: usize,
     failed: usize,
@@ -151,6 +160,7 @@ fn child(mode: Mode, threads: usize, path: &Path) -> ExitCode {
     let sample = Sample {
         seconds,
         cpu_seconds: synclint::bench::cpu_time().unwrap_or(0.0),
+        other_load: 0.0,
         peak_memory: synclint::bench::peak_memory().unwrap_or(0),
         files,
         failed,
@@ -180,6 +190,7 @@ struct Figure {
     seconds_min: f64,
     seconds_max: f64,
     cpu_seconds: f64,
+    other_load: f64,
     peak_memory: u64,
     files: usize,
     failed: usize,
@@ -199,6 +210,7 @@ struct Results {
     cpu_model: Option<String>,
     memory_total: Option<u64>,
     load_before: Option<String>,
+    repeated: usize,
     figures: Vec<Figure>,
     ratio_1: f64,
     ratio_n: f64,
@@ -242,6 +254,7 @@ fn parent(args: &Args) -> Result<(), String> {
     }
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); kinds.len()];
     let show = !args.json && std::io::stderr().is_terminal();
+    let mut repeated = 0;
     // Interleaved, so that a slow spell of the machine spreads over every kind.
     for run in 0..args.runs {
         for (i, &(mode, n)) in kinds.iter().enumerate() {
@@ -254,7 +267,19 @@ fn parent(args: &Args) -> Result<(), String> {
                     if n == 1 { "" } else { "s" }
                 );
             }
-            samples[i].push(measure(&exe, mode, n, &corpus)?);
+            let mut sample = measure(&exe, mode, n, &corpus)?;
+            for _ in 0..3 {
+                // Shorter runs are below the resolution of the processor clocks.
+                if args.max_other_load <= 0.0
+                    || sample.seconds < 1.0
+                    || sample.other_load <= args.max_other_load
+                {
+                    break;
+                }
+                repeated += 1;
+                sample = measure(&exe, mode, n, &corpus)?;
+            }
+            samples[i].push(sample);
         }
     }
     if show {
@@ -286,6 +311,7 @@ fn parent(args: &Args) -> Result<(), String> {
         cpu_model,
         memory_total,
         load_before,
+        repeated,
         ratio_1: full_1.seconds / floor_1.seconds,
         ratio_n: full_n.seconds / floor_n.seconds,
         ratio_cpu: full_1.cpu_seconds / floor_1.cpu_seconds,
@@ -337,6 +363,7 @@ fn fetch_corpus() -> Result<PathBuf, String> {
 
 /// One measurement in a child process.
 fn measure(exe: &Path, mode: Mode, threads: usize, corpus: &Path) -> Result<Sample, String> {
+    let busy_before = synclint::bench::machine_busy_time();
     let out = Command::new(exe)
         .arg("measure")
         .arg(mode.as_str())
@@ -354,9 +381,15 @@ fn measure(exe: &Path, mode: Mode, threads: usize, corpus: &Path) -> Result<Samp
             out.status
         ));
     }
+    let busy_after = synclint::bench::machine_busy_time();
     let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.trim())
-        .map_err(|e| format!("cannot read a measurement ({e}): {}", text.trim()))
+    let mut sample: Sample = serde_json::from_str(text.trim())
+        .map_err(|e| format!("cannot read a measurement ({e}): {}", text.trim()))?;
+    if let (Some(before), Some(after)) = (busy_before, busy_after) {
+        let others = (after - before - sample.cpu_seconds).max(0.0);
+        sample.other_load = others / sample.seconds.max(0.01);
+    }
+    Ok(sample)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -381,6 +414,7 @@ fn figure(mode: Mode, threads: usize, runs: &[Sample]) -> Figure {
         seconds_min: seconds.iter().copied().fold(f64::INFINITY, f64::min),
         seconds_max: seconds.iter().copied().fold(0.0, f64::max),
         cpu_seconds: median(runs.iter().map(|s| s.cpu_seconds).collect()),
+        other_load: median(runs.iter().map(|s| s.other_load).collect()),
         peak_memory: memory as u64,
         files: last.files,
         failed: last.failed,
@@ -439,14 +473,24 @@ fn print_table(out: &mut impl Write, r: &Results) -> std::io::Result<()> {
     if let Some(load) = &r.load_before {
         writeln!(
             out,
-            "load      {load} (1, 5, 15 min averages before the run)"
+            "load      {load} (1, 5, 15 min averages before the run); {} run(s) repeated \
+             because other programs were busy",
+            r.repeated
         )?;
     }
     writeln!(out)?;
     writeln!(
         out,
-        "{:<18} {:>7} {:>10} {:>17} {:>9} {:>12} {:>7} {:>9}",
-        "measurement", "threads", "time", "(min-max)", "cpu", "peak memory", "failed", "findings"
+        "{:<18} {:>7} {:>10} {:>17} {:>9} {:>7} {:>12} {:>7} {:>9}",
+        "measurement",
+        "threads",
+        "time",
+        "(min-max)",
+        "cpu",
+        "others",
+        "peak memory",
+        "failed",
+        "findings"
     )?;
     for f in &r.figures {
         let name = match f.mode {
@@ -455,12 +499,13 @@ fn print_table(out: &mut impl Write, r: &Results) -> std::io::Result<()> {
         };
         writeln!(
             out,
-            "{:<18} {:>7} {:>8.2} s {:>17} {:>7.2} s {:>12} {:>7} {:>9}",
+            "{:<18} {:>7} {:>8.2} s {:>17} {:>7.2} s {:>7.2} {:>12} {:>7} {:>9}",
             name,
             f.threads,
             f.seconds,
             format!("({:.2}-{:.2} s)", f.seconds_min, f.seconds_max),
             f.cpu_seconds,
+            f.other_load,
             mb(f.peak_memory),
             f.failed,
             if f.mode == Mode::Full {
