@@ -331,7 +331,8 @@ fn analyse_file(
 const MAX_NESTING: usize = 50_000;
 
 /// The same for chains the parser or the walker also recurses on but that are not
-/// brackets: prefix operators and pointer types (`!!!x`, `&&&x`, `*const *const u8`),
+/// brackets: prefix operators, pointer types and keywords (`!!!x`, `&&&x`, `*const *const u8`,
+/// `break break x`),
 /// operator and postfix chains in one statement (`a + b + ..`, `x???`, `x.a.a`,
 /// `x as u8 as u8`), generic arguments (`Vec<Vec<..>>`) and function types
 /// (`fn() -> fn() -> ..`). Their frames are larger.
@@ -352,7 +353,7 @@ impl Nesting {
     fn too_deep(&self) -> Option<(&'static str, usize, usize, usize)> {
         [
             ("brackets", self.brackets, MAX_NESTING),
-            ("prefix operators", self.prefix, MAX_CHAIN),
+            ("prefix operators and keywords", self.prefix, MAX_CHAIN),
             ("operators", self.operators, MAX_CHAIN),
             ("generic arguments", self.angles, MAX_CHAIN),
             ("function types", self.arrows, MAX_CHAIN),
@@ -411,6 +412,15 @@ fn nesting(text: &str) -> Nesting {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
+                continue;
+            }
+            b'\'' => {
+                // A lifetime or label: part of the run it sits in (`&'a &'a T`,
+                // `break 'a break 'a`).
+                i += 1;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
                 continue;
             }
             b'{' | b'(' | b'[' => {
@@ -484,9 +494,40 @@ fn nesting(text: &str) -> Nesting {
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;
                 }
-                match &bytes[start..i] {
+                let word = &bytes[start..i];
+                if matches!(word, b"r" | b"br" | b"cr")
+                    && matches!(bytes.get(i), Some(b'"') | Some(b'#'))
+                {
+                    // A raw string: no escapes, ends at `"` and as many `#` as it opened with.
+                    let hashes = bytes[i..].iter().take_while(|&&c| c == b'#').count();
+                    if bytes.get(i + hashes) == Some(&b'"') {
+                        i += hashes + 1;
+                        while i < bytes.len() {
+                            if bytes[i] == b'"'
+                                && bytes[i + 1..]
+                                    .iter()
+                                    .take(hashes)
+                                    .take_while(|&&c| c == b'#')
+                                    .count()
+                                    == hashes
+                            {
+                                i += 1 + hashes;
+                                break;
+                            }
+                            i += 1;
+                        }
+                        continue;
+                    }
+                }
+                match word {
                     // `*const T`, `&mut x`: the word belongs to the prefix run.
-                    b"const" | b"mut" if prefix > 0 => {}
+                    b"const" | b"mut" | b"raw" if prefix > 0 => {}
+                    // Keywords whose operand `syn` parses by recursion, as it does
+                    // for prefix operators: `break break ... x`, `return return ...`.
+                    b"break" | b"return" | b"yield" | b"become" | b"box" => {
+                        prefix += 1;
+                        bump(&mut n.prefix, prefix, start);
+                    }
                     b"as" => {
                         prefix = 0;
                         ops += 1;
