@@ -84,6 +84,8 @@ pub fn parse_floor(files: &[PathBuf], threads: Option<usize>) -> FloorOutcome {
     let run = || {
         files
             .par_iter()
+            // One file per task, as the analysis schedules them.
+            .with_max_len(1)
             .map(|path| parse_one(path))
             .reduce(FloorOutcome::default, |a, b| FloorOutcome {
                 parsed: a.parsed + b.parsed,

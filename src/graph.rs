@@ -209,10 +209,12 @@ impl Graph {
                 }
             })
             .collect();
-        let mut by_name: HashMap<&str, Vec<BodyIdx>> = HashMap::new();
+        // Calls resolve within their own crate only: keyed by crate, a common name
+        // (`new`, `get`) is not searched across every crate of a run.
+        let mut by_name: HashMap<(CrateId, &str), Vec<BodyIdx>> = HashMap::new();
         for (i, info) in infos.iter().enumerate() {
             if info.callable {
-                by_name.entry(info.name).or_default().push(i);
+                by_name.entry((info.krate, info.name)).or_default().push(i);
             }
         }
         let resolver = Resolver {
@@ -333,12 +335,10 @@ impl Graph {
             }
         }
         let mut summaries: Vec<Summary> = (0..n).map(|i| self.direct_summary(flows, i)).collect();
-        let mut queue: VecDeque<BodyIdx> = (0..n).filter(|&i| !callers[i].is_empty()).collect();
+        let mut queue: VecDeque<BodyIdx> = VecDeque::new();
         let mut queued = vec![false; n];
-        for &i in &queue {
-            queued[i] = true;
-        }
-        // Every caller of a function with something to report must see it.
+        // A function whose callees take and block nothing keeps its direct summary;
+        // every caller of a function with something to report must see it.
         for i in 0..n {
             let s = &summaries[i];
             if !s.takes.is_empty() || !s.blocks.is_empty() {
@@ -363,7 +363,7 @@ impl Graph {
                 let (Some(k), Some(call)) = (self.callees[i][ei], e.call()) else {
                     continue;
                 };
-                if k == i {
+                if k == i || (summaries[k].takes.is_empty() && summaries[k].blocks.is_empty()) {
                     continue;
                 }
                 let hop = Hop {
@@ -638,7 +638,7 @@ fn map_obj(obj: Option<&[String]>, call: &Call) -> Option<Vec<String>> {
 /// Resolves calls to in-crate functions.
 struct Resolver<'a> {
     infos: &'a [FnInfo<'a>],
-    by_name: &'a HashMap<&'a str, Vec<BodyIdx>>,
+    by_name: &'a HashMap<(CrateId, &'a str), Vec<BodyIdx>>,
 }
 
 impl Resolver<'_> {
@@ -710,9 +710,9 @@ impl Resolver<'_> {
 
     fn unique(&self, name: &str, krate: CrateId, ok: impl Fn(&FnInfo) -> bool) -> Option<BodyIdx> {
         let mut found = None;
-        for &i in self.by_name.get(name)? {
+        for &i in self.by_name.get(&(krate, name))? {
             let f = &self.infos[i];
-            if f.krate == krate && ok(f) {
+            if ok(f) {
                 if found.is_some() {
                     return None;
                 }

@@ -116,6 +116,9 @@ fn check_discovered(files: &[discover::Discovered], config: &Config) -> Report {
     // allow comment needs it, and read again at the end if a finding points there.
     let per_file: Vec<(SourceFile, Result<FileFacts, FileProblem>)> = files
         .par_iter()
+        // One file per task: files differ in size by four orders of magnitude, and
+        // with larger tasks one thread can be left with a run of big files at the end.
+        .with_max_len(1)
         .enumerate()
         .map(|(i, d)| {
             let id = FileId(i as u32);
@@ -214,6 +217,7 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
     let known = model::known::Known::with_extensions(&config.extensions);
     let results: Vec<(FileId, Result<FileFacts, FileProblem>)> = with_pool(config, || {
         ids.par_iter()
+            .with_max_len(1)
             .map(|&id| (id, analyse_file(sources.get(id), id, &known)))
             .collect()
     });
@@ -255,6 +259,7 @@ fn finish(
     // their findings are joined in registry order before sorting.
     let per_rule: Vec<Vec<Finding>> = rules::ALL
         .par_iter()
+        .with_max_len(1)
         .map(|rule| {
             let meta = rule.meta();
             let mut found = Vec::new();
