@@ -201,10 +201,50 @@ impl SourceFile {
     /// It goes through the span's byte range: `proc_macro2`'s own line and column
     /// count the characters of the line, which on a long line costs its length.
     pub fn span(&self, file: FileId, span: proc_macro2::Span) -> Span {
+        // Where both ends sit on ASCII lines, the parser's line and column give the
+        // offsets directly; `byte_range` counts characters from the nearest offset
+        // it has seen, which costs a scan of the file over a whole walk.
+        let (from, to) = (span.start(), span.end());
+        if let (Some(start), Some(end)) = (self.ascii_offset(from), self.ascii_offset(to)) {
+            let end = end.max(start);
+            let (end_line, end_column) = if end == start {
+                (from.line as u32, from.column as u32 + 1)
+            } else {
+                (to.line as u32, to.column as u32 + 1)
+            };
+            return Span {
+                file,
+                start,
+                end,
+                line: from.line as u32,
+                column: from.column as u32 + 1,
+                end_line,
+                end_column,
+            };
+        }
         let range = span.byte_range();
         let start = (range.start + self.shebang).min(self.text.len());
         let end = (range.end + self.shebang).clamp(start, self.text.len());
         self.span_of_bytes(file, start, end)
+    }
+
+    /// The byte offset of a parser position on a line with only ASCII text.
+    fn ascii_offset(&self, at: proc_macro2::LineColumn) -> Option<usize> {
+        let idx = at.line.checked_sub(1)?;
+        let start = *self.line_starts.get(idx)? as usize;
+        if self.non_ascii_lines.binary_search(&(idx as u32)).is_ok() {
+            return None;
+        }
+        let end = self
+            .line_starts
+            .get(idx + 1)
+            .map_or(self.text.len(), |&e| e as usize);
+        // The parser does not see a `#!` line's text (and finds no token there).
+        if idx == 0 && self.shebang > 0 {
+            return None;
+        }
+        let offset = start + at.column;
+        (offset <= end).then_some(offset)
     }
 
     /// A [`Span`] from byte offsets into this file's text.
@@ -314,6 +354,43 @@ pub fn display_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every token's span, through line and column on ASCII lines, equals the one
+    /// from the parser's byte range, around a `#!` line, a byte-order mark,
+    /// non-ASCII lines and a multi-line literal.
+    #[test]
+    fn spans_from_lines_match_byte_ranges() {
+        fn tokens(ts: proc_macro2::TokenStream, out: &mut Vec<proc_macro2::Span>) {
+            for tt in ts {
+                out.push(tt.span());
+                if let proc_macro2::TokenTree::Group(g) = tt {
+                    out.push(g.span_open());
+                    out.push(g.span_close());
+                    tokens(g.stream(), out);
+                }
+            }
+        }
+        let texts = [
+            "#!/usr/bin/env run\nfn main() { let x = 1; }\n",
+            "\u{feff}fn f() -> u8 { 1 }\n",
+            "fn f() {\n    let s = \"héllo\"; let t = s;\n    g(t, \"a\nb\", 'é');\n}\n",
+            "// ünïcode comment\nstruct S { a: u8 }\nimpl S { fn m(&self) -> u8 { self.a } }",
+        ];
+        for text in texts {
+            let file = SourceFile::new("t.rs", text, Edition::default());
+            let ast = syn::parse_file(&file.text).expect("invariant: test source parses");
+            let mut spans = Vec::new();
+            tokens(quote::ToTokens::to_token_stream(&ast), &mut spans);
+            assert!(spans.len() > 5, "{text:?}");
+            for sp in spans {
+                let range = sp.byte_range();
+                let (start, end) = (range.start + file.shebang, range.end + file.shebang);
+                let by_range = file.span_of_bytes(FileId(0), start, end);
+                assert_eq!(file.span(FileId(0), sp), by_range, "{text:?} at {range:?}");
+            }
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+    }
 
     #[test]
     fn long_number_tables_are_blanked_in_place() {

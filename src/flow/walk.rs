@@ -573,6 +573,17 @@ fn path_segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
+/// The identifier a path expression is, if it is a single one (compared in place,
+/// where `path_var` would allocate its text).
+fn path_ident(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
+    match strip(e) {
+        syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            Some(&p.path.segments[0].ident)
+        }
+        _ => None,
+    }
+}
+
 /// The plain variable a path expression names, if it is a single identifier.
 fn path_var(e: &syn::Expr) -> Option<String> {
     match strip(e) {
@@ -600,10 +611,9 @@ fn place_segments(e: &syn::Expr) -> Option<Vec<String>> {
         // `self.inner.as_ref()`, `lock.clone()` name the same lock.
         syn::Expr::MethodCall(m)
             if m.args.is_empty()
-                && matches!(
-                    m.method.to_string().as_str(),
-                    "as_ref" | "clone" | "deref" | "borrow" | "get_ref"
-                ) =>
+                && ["as_ref", "clone", "deref", "borrow", "get_ref"]
+                    .iter()
+                    .any(|n| m.method == n) =>
         {
             place_segments(&m.receiver)
         }
@@ -1149,6 +1159,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .find(|v| v.name == name)
     }
 
+    fn lookup_ident(&self, name: &proc_macro2::Ident) -> Option<&Var> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.vars.iter().rev())
+            .find(|v| *name == v.name)
+    }
+
     fn lookup_mut(&mut self, name: &str) -> Option<&mut Var> {
         self.scopes
             .iter_mut()
@@ -1190,8 +1208,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// The guard held by a bare variable passed by value: it moves, so it dies here.
     fn move_out(&mut self, e: &syn::Expr) {
-        if let Some(name) = path_var(e) {
-            self.forget_guard_of(&name);
+        let holds = path_ident(e)
+            .and_then(|i| self.lookup_ident(i))
+            .is_some_and(|v| v.guard.is_some() || !v.also.is_empty());
+        if holds {
+            if let Some(name) = path_var(e) {
+                self.forget_guard_of(&name);
+            }
         }
     }
 
@@ -1667,13 +1690,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::MethodCall(mc) => self.method_call(mc, awaited),
             syn::Expr::Paren(p) => self.expr(&p.expr, awaited),
             syn::Expr::Path(_) => {
-                let Some(name) = path_var(e) else {
+                let Some(ident) = path_ident(e) else {
                     return Flow::default();
                 };
-                let (guard, derived, calls) = match self.lookup(&name) {
+                let (guard, derived, calls) = match self.lookup_ident(ident) {
                     Some(v) => (v.guard, v.derived.clone(), v.from_calls.clone()),
                     None => {
-                        self.note_static(&name, e, false);
+                        if !self.fw.statics.is_empty() {
+                            self.note_static(&ident.to_string(), e, false);
+                        }
                         (None, Vec::new(), Vec::new())
                     }
                 };
@@ -1878,8 +1903,19 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if !mc.args.is_empty() {
             return None;
         }
-        let name = mc.method.to_string();
-        let method = self.fw.known.guard_method(&name)?;
+        self.acquisition_method_named(mc, &mc.method.to_string(), awaited)
+    }
+
+    fn acquisition_method_named(
+        &self,
+        mc: &syn::ExprMethodCall,
+        name: &str,
+        awaited: bool,
+    ) -> Option<&'a crate::model::known::GuardMethod> {
+        if !mc.args.is_empty() {
+            return None;
+        }
+        let method = self.fw.known.guard_method(name)?;
         if self.is_stream(&mc.receiver) {
             return None;
         }
@@ -1915,10 +1951,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     fn is_pointer_like(&self, recv: &syn::Expr) -> bool {
         match strip(recv) {
             syn::Expr::Cast(_) => true,
-            syn::Expr::MethodCall(m) => matches!(
-                m.method.to_string().as_str(),
-                "add" | "offset" | "sub" | "as_ptr" | "as_mut_ptr" | "cast" | "byte_add" | "get"
-            ),
+            syn::Expr::MethodCall(m) => [
+                "add",
+                "offset",
+                "sub",
+                "as_ptr",
+                "as_mut_ptr",
+                "cast",
+                "byte_add",
+                "get",
+            ]
+            .iter()
+            .any(|n| m.method == n),
             e => {
                 self.unsafe_depth > 0
                     && !place_segments(e)
@@ -2012,7 +2056,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     fn method_call(&mut self, mc: &syn::ExprMethodCall, awaited: bool) -> Flow {
-        if let Some(method) = self.acquisition_method(mc, false) {
+        let name = mc.method.to_string();
+        if let Some(method) = self.acquisition_method_named(mc, &name, false) {
             let recv = self.expr(&mc.receiver, false);
             let confirmed = !method.refcell || self.is_refcell(&mc.receiver);
             let (is_async, lock_ty) = self.declared_lock(&mc.receiver);
@@ -2033,16 +2078,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             });
             return Flow::value(Some(g)).or_div(recv);
         }
-        let name = mc.method.to_string();
         let recv = self.expr(&mc.receiver, false);
         let on_guard = self.receiver_guard(&mc.receiver, recv);
         if let Some(g) = on_guard {
             self.guards[g].methods.push(name.clone());
             self.note_use(g);
         }
-        let on_elem_of = place_segments(&mc.receiver)
-            .and_then(|s| s.into_iter().next())
-            .and_then(|root| self.lookup(&root).and_then(|v| v.elem_of));
+        let place = place_segments(&mc.receiver);
+        let on_elem_of = place
+            .as_ref()
+            .and_then(|s| s.first())
+            .and_then(|root| self.lookup(root).and_then(|v| v.elem_of));
         let mut out = Flow::default().or_div(recv);
         let mut arg_guard = None;
         let mut arg_guards = Vec::new();
@@ -2101,7 +2147,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .unwrap_or_else(|| mc.method.span());
         // A call's receiver needs no origin (that names locks, not calls), and its
         // text is its path: no tokens are printed for it.
-        let receiver = place_segments(&mc.receiver).map(|segs| {
+        let receiver = place.map(|segs| {
             let (segments, root_ty) = self.resolve_place(segs);
             LockPath {
                 text: segments.join("."),
@@ -2234,10 +2280,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// The type name(s) of an expression's value, comma-separated for tuples.
     fn expr_types(&self, e: &syn::Expr) -> Option<String> {
         match strip(e) {
-            syn::Expr::Path(_) => {
-                let name = path_var(e)?;
-                self.lookup(&name).and_then(|v| v.ty.clone())
-            }
+            syn::Expr::Path(_) => self.lookup_ident(path_ident(e)?).and_then(|v| v.ty.clone()),
             syn::Expr::Reference(r) => self.expr_types(&r.expr),
             syn::Expr::Try(t) => self.expr_types(&t.expr),
             syn::Expr::Call(c) => {

@@ -132,6 +132,16 @@ impl<'ast> Visit<'ast> for Collector {
     fn visit_item_use(&mut self, it: &'ast syn::ItemUse) {
         self.tree("", &it.tree);
     }
+
+    // No `use` item sits inside these: the visit passes them by.
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+    fn visit_signature(&mut self, _: &'ast syn::Signature) {}
+    fn visit_generics(&mut self, _: &'ast syn::Generics) {}
+    fn visit_type(&mut self, _: &'ast syn::Type) {}
+    fn visit_pat(&mut self, _: &'ast syn::Pat) {}
+    fn visit_path(&mut self, _: &'ast syn::Path) {}
+    fn visit_macro(&mut self, _: &'ast syn::Macro) {}
+    fn visit_lit(&mut self, _: &'ast syn::Lit) {}
 }
 
 #[cfg(test)]

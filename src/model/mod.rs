@@ -269,6 +269,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     // Bodies are flow's business; items nested in them are rare enough to skip here.
     fn visit_block(&mut self, _: &'ast syn::Block) {}
+
+    // Attributes (doc comments among them) declare nothing the model keeps.
+    fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
 }
 
 /// A type as written, without whitespace (`Arc<Mutex<HashMap<K,V>>>`).
