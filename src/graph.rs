@@ -187,7 +187,7 @@ impl Graph {
         }
         let body_of = |at: &BodyAt| &flows[at.flow].1.bodies[at.body];
         let infos: Vec<FnInfo> = bodies
-            .iter()
+            .par_iter()
             .map(|at| {
                 let b = body_of(at);
                 let krate = model
@@ -334,7 +334,10 @@ impl Graph {
                 }
             }
         }
-        let mut summaries: Vec<Summary> = (0..n).map(|i| self.direct_summary(flows, i)).collect();
+        let mut summaries: Vec<Summary> = (0..n)
+            .into_par_iter()
+            .map(|i| self.direct_summary(flows, i))
+            .collect();
         let mut queue: VecDeque<BodyIdx> = VecDeque::new();
         let mut queued = vec![false; n];
         // A function whose callees take and block nothing keeps its direct summary;

@@ -388,18 +388,16 @@ fn nesting(text: &str) -> Nesting {
         let b = bytes[i];
         let next = bytes.get(i + 1).copied().unwrap_or(0);
         match b {
+            // Comments are skipped with a fast search (`i` is at an ASCII byte, so on a
+            // character boundary).
             b'/' if next == b'/' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+                i = text[i..].find('\n').map_or(bytes.len(), |at| i + at);
                 continue;
             }
             b'/' if next == b'*' => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |at| i + 2 + at + 2);
                 continue;
             }
             b'"' => {
@@ -542,7 +540,12 @@ fn nesting(text: &str) -> Nesting {
                 }
                 continue;
             }
-            b if b.is_ascii_whitespace() => {}
+            b if b.is_ascii_whitespace() => {
+                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                continue;
+            }
             _ => prefix = 0,
         }
         i += 1;
@@ -591,5 +594,43 @@ fn with_pool<T: Send>(config: &Config, f: impl FnOnce() -> T + Send) -> T {
     match builder.build() {
         Ok(pool) => pool.install(f),
         Err(_) => f(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_skips_comments_and_literals() {
+        let deep = "(".repeat(100);
+        let texts = [
+            format!("// {deep}\nfn f() {{}}"),
+            format!("/* {deep} */ fn f() {{}}"),
+            format!("fn f() {{ let s = \"{deep}\\\"{deep}\"; }}"),
+            format!("fn f() {{ let s = r#\"{deep}\"{deep}\"#; }}"),
+            format!("fn f() {{ let c = '('; let s = br\"{deep}\"; }}"),
+        ];
+        for text in &texts {
+            let n = nesting(text);
+            assert!(n.brackets.0 <= 2, "{text}: {}", n.brackets.0);
+        }
+        // The same brackets in code count, and an unterminated comment ends the text.
+        assert_eq!(nesting(&format!("fn f() {{ {deep} }}")).brackets.0, 101);
+        assert_eq!(nesting(&format!("fn f() {{}} /* {deep}")).brackets.0, 1);
+    }
+
+    #[test]
+    fn nesting_counts_keyword_and_lifetime_runs() {
+        let breaks = format!("fn f() {{ loop {{ {} }} }}", "break ".repeat(30));
+        assert_eq!(nesting(&breaks).prefix.0, 30);
+        let labelled = format!("fn f() {{ 'a: loop {{ {} }} }}", "break 'a ".repeat(30));
+        assert_eq!(nesting(&labelled).prefix.0, 30);
+        let refs = format!("type T<'a> = {}u8;", "&'a ".repeat(30));
+        assert_eq!(nesting(&refs).prefix.0, 30);
+        let pointers = format!("type T = {}u8;", "*const ".repeat(30));
+        assert_eq!(nesting(&pointers).prefix.0, 30);
+        // Words that are not keywords end a run.
+        assert_eq!(nesting("fn f() { return x; return y; }").prefix.0, 1);
     }
 }

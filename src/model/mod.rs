@@ -379,25 +379,40 @@ impl Model {
                 .in_arc
                 .extend(items.in_arc.into_iter().map(|t| (krate, t)));
             for field in items.fields {
-                let idx = model.field_decls.len() as u32;
                 if field.is_async_lock {
                     model.async_lock_fields.insert(field.name.clone());
                 } else if field.ty.contains("Mutex<") || field.ty.contains("RwLock<") {
                     sync_lock_fields.insert(field.name.clone());
                 }
-                model
-                    .fields
-                    .entry((krate, field.owner.clone()))
-                    .or_default()
-                    .push(idx);
-                model
-                    .fields_named
-                    .entry(field.name.clone())
-                    .or_default()
-                    .push(idx);
                 model.field_decls.push((krate, field));
             }
         }
+        // The two indexes of the fields are built side by side.
+        let decls = &model.field_decls;
+        let (fields, fields_named) = rayon::join(
+            || {
+                let mut by_owner: HashMap<(CrateId, String), Vec<u32>> = HashMap::new();
+                for (idx, (krate, field)) in decls.iter().enumerate() {
+                    by_owner
+                        .entry((*krate, field.owner.clone()))
+                        .or_default()
+                        .push(idx as u32);
+                }
+                by_owner
+            },
+            || {
+                let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
+                for (idx, (_, field)) in decls.iter().enumerate() {
+                    by_name
+                        .entry(field.name.clone())
+                        .or_default()
+                        .push(idx as u32);
+                }
+                by_name
+            },
+        );
+        model.fields = fields;
+        model.fields_named = fields_named;
         model
             .async_lock_fields
             .retain(|f| !sync_lock_fields.contains(f));

@@ -59,20 +59,29 @@ impl Rule for PubCollectionField {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        let shared = SharedTypes::new(cx.model);
-        for (krate, field) in &cx.model.field_decls {
-            // FIXME(pub-collection-field): `pub(crate)` fields should count when
-            // configured; rules do not see the configuration yet.
-            if field.vis != "pub" || !shared.is_pub_type(*krate, &field.owner) {
+        // FIXME(pub-collection-field): `pub(crate)` fields should count when
+        // configured; rules do not see the configuration yet.
+        let candidates: Vec<(CrateId, &FieldDecl, Exposed)> = cx
+            .model
+            .field_decls
+            .iter()
+            .filter(|(_, field)| field.vis == "pub")
+            .filter_map(|(krate, field)| Some((*krate, field, collection_kind(&field.ty)?)))
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        // What makes a type shared is read only for the crates with a candidate.
+        let crates: HashSet<CrateId> = candidates.iter().map(|(k, _, _)| *k).collect();
+        let shared = SharedTypes::new(cx.model, &crates);
+        for (krate, field, what) in candidates {
+            if !shared.is_pub_type(krate, &field.owner) {
                 continue;
             }
-            let Some(what) = collection_kind(&field.ty) else {
-                continue;
-            };
             let why = match what {
                 // A lock or a concurrent map is itself shared mutable state.
                 Exposed::Locked(_) | Exposed::Concurrent(_) => Some("it is mutable through `&`"),
-                Exposed::Plain(_) => shared.why_shared(cx.model, *krate, field),
+                Exposed::Plain(_) => shared.why_shared(cx.model, krate, field),
             };
             let Some(why) = why else { continue };
             out.push(finding(field, &what, why));
@@ -144,9 +153,9 @@ const STATIC_CELLS: &[&str] = &[
 ];
 
 impl SharedTypes {
-    fn new(model: &Model) -> SharedTypes {
+    fn new(model: &Model, crates: &HashSet<CrateId>) -> SharedTypes {
         let mut with_sync = HashSet::new();
-        for (krate, f) in &model.field_decls {
+        for (krate, f) in model.field_decls.iter().filter(|(k, _)| crates.contains(k)) {
             let tree = TypeTree::parse(&f.ty);
             let mut nodes = Vec::new();
             tree.nodes(&|n| n.head == "PhantomData", &mut nodes);
@@ -158,7 +167,11 @@ impl SharedTypes {
             }
         }
         let mut in_static = HashSet::new();
-        for (krate, st) in &model.static_decls {
+        for (krate, st) in model
+            .static_decls
+            .iter()
+            .filter(|(k, _)| crates.contains(k))
+        {
             let tree = TypeTree::parse(&st.ty);
             let inner = tree.strip(STATIC_CELLS);
             // A type only inside a lock is the lock's protected data.

@@ -80,12 +80,24 @@ impl Rule for UnsafeSendSync {
         if cx.model.unsafe_impls.is_empty() {
             return;
         }
+        // Only the crates with an unsafe impl are read.
+        let crates: HashSet<CrateId> = cx.model.unsafe_impls.iter().map(|(k, _)| *k).collect();
         let mut fields: HashMap<(CrateId, &str), Vec<&FieldDecl>> = HashMap::new();
-        for (k, f) in &cx.model.field_decls {
+        for (k, f) in cx
+            .model
+            .field_decls
+            .iter()
+            .filter(|(k, _)| crates.contains(k))
+        {
             fields.entry((*k, f.owner.as_str())).or_default().push(f);
         }
         let mut decls: HashMap<(CrateId, &str), &TypeDecl> = HashMap::new();
-        for (k, t) in &cx.model.type_decls {
+        for (k, t) in cx
+            .model
+            .type_decls
+            .iter()
+            .filter(|(k, _)| crates.contains(k))
+        {
             decls.entry((*k, t.name.as_str())).or_insert(t);
         }
         let primitives = sync_types(&fields);
