@@ -584,6 +584,79 @@ fn path_ident(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
     }
 }
 
+/// The span of an expression, from its first token to its last. The common shapes
+/// of conditions and scrutinees are read from their outer tokens; others fall back
+/// to `Spanned::span`, which prints the expression's tokens to find them.
+fn expr_span(e: &syn::Expr) -> proc_macro2::Span {
+    match (first_span(e), last_span(e)) {
+        (Some(a), Some(b)) => a.join(b).unwrap_or_else(|| e.span()),
+        _ => e.span(),
+    }
+}
+
+fn first_span(e: &syn::Expr) -> Option<proc_macro2::Span> {
+    use syn::Expr as E;
+    match e {
+        E::Path(p) if p.attrs.is_empty() && p.qself.is_none() => match &p.path.leading_colon {
+            Some(c) => Some(c.spans[0]),
+            None => Some(p.path.segments.first()?.ident.span()),
+        },
+        E::Lit(l) if l.attrs.is_empty() => Some(l.lit.span()),
+        E::MethodCall(m) if m.attrs.is_empty() => first_span(&m.receiver),
+        E::Field(f) if f.attrs.is_empty() => first_span(&f.base),
+        E::Call(c) if c.attrs.is_empty() => first_span(&c.func),
+        E::Binary(b) if b.attrs.is_empty() => first_span(&b.left),
+        E::Index(i) if i.attrs.is_empty() => first_span(&i.expr),
+        E::Try(t) if t.attrs.is_empty() => first_span(&t.expr),
+        E::Await(a) if a.attrs.is_empty() => first_span(&a.base),
+        E::Unary(u) if u.attrs.is_empty() => Some(match u.op {
+            syn::UnOp::Deref(t) => t.spans[0],
+            syn::UnOp::Not(t) => t.spans[0],
+            syn::UnOp::Neg(t) => t.spans[0],
+            _ => return None,
+        }),
+        E::Reference(r) if r.attrs.is_empty() => Some(r.and_token.spans[0]),
+        E::Paren(p) if p.attrs.is_empty() => Some(p.paren_token.span.open()),
+        E::Let(l) if l.attrs.is_empty() => Some(l.let_token.span),
+        E::Macro(m) if m.attrs.is_empty() => match &m.mac.path.leading_colon {
+            Some(c) => Some(c.spans[0]),
+            None => Some(m.mac.path.segments.first()?.ident.span()),
+        },
+        _ => None,
+    }
+}
+
+fn last_span(e: &syn::Expr) -> Option<proc_macro2::Span> {
+    use syn::Expr as E;
+    match e {
+        E::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            last.arguments.is_none().then(|| last.ident.span())
+        }
+        E::Lit(l) => Some(l.lit.span()),
+        E::MethodCall(m) => Some(m.paren_token.span.close()),
+        E::Field(f) => Some(match &f.member {
+            syn::Member::Named(n) => n.span(),
+            syn::Member::Unnamed(i) => i.span,
+        }),
+        E::Call(c) => Some(c.paren_token.span.close()),
+        E::Binary(b) => last_span(&b.right),
+        E::Index(i) => Some(i.bracket_token.span.close()),
+        E::Try(t) => Some(t.question_token.spans[0]),
+        E::Await(a) => Some(a.await_token.span),
+        E::Unary(u) => last_span(&u.expr),
+        E::Reference(r) => last_span(&r.expr),
+        E::Paren(p) => Some(p.paren_token.span.close()),
+        E::Let(l) => last_span(&l.expr),
+        E::Macro(m) => Some(match &m.mac.delimiter {
+            syn::MacroDelimiter::Paren(d) => d.span.close(),
+            syn::MacroDelimiter::Brace(d) => d.span.close(),
+            syn::MacroDelimiter::Bracket(d) => d.span.close(),
+        }),
+        _ => None,
+    }
+}
+
 /// The plain variable a path expression names, if it is a single identifier.
 fn path_var(e: &syn::Expr) -> Option<String> {
     match strip(e) {
@@ -759,8 +832,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     fn new(fw: &'w FileWalker<'a>, spec: &BodySpec<'_>, out: &'o mut Vec<Body>) -> Self {
         let mut top = Scope::default();
         top.vars.extend(spec.captured.iter().cloned());
-        let at = spec.span.byte_range().start;
-        let origin = format!("{}#{}@{}", spec.name, fw.id.0, at);
+        let at = spec.span.start();
+        let origin = format!("{}#{}@{}:{}", spec.name, fw.id.0, at.line, at.column);
         for (name, ty) in &spec.params {
             top.vars.push(Var {
                 name: name.clone(),
@@ -2239,8 +2312,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             })),
             // The callee and the closing parenthesis: `Spanned::span` of the
             // whole call would walk all of its arguments.
-            c.func
-                .span()
+            first_span(&c.func)
+                .unwrap_or_else(|| c.func.span())
                 .join(c.paren_token.span.close())
                 .unwrap_or_else(|| c.func.span()),
         );
@@ -2376,7 +2449,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             temps.into_iter().for_each(|g| self.kill(g));
         }
         let before = self.save();
-        self.cond_spans.push(Some(self.fw.span(i.cond.span())));
+        self.cond_spans.push(Some(self.fw.span(expr_span(&i.cond))));
         let then = self.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr));
         self.pop_scope(None);
         let after_then = self.save();
@@ -2479,7 +2552,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut value = None;
         let mark = self.deps.len();
         self.deps.extend_from_slice(&tested);
-        self.cond_spans.push(Some(self.fw.span(m.expr.span())));
+        self.cond_spans.push(Some(self.fw.span(expr_span(&m.expr))));
         for arm in &m.arms {
             self.restore(before.clone());
             // `match m.try_lock() { Err(_) => .. }`: no guard was taken in that arm.
@@ -2937,5 +3010,36 @@ fn nested_name(parent: &str, kind: &str) -> String {
         format!("{base}::{kind}")
     } else {
         format!("{parent}::{kind}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spans read from outer tokens equal the ones `Spanned` finds by printing.
+    #[test]
+    fn expression_spans_match_spanned() {
+        let exprs = [
+            "a",
+            "::std::env::var(\"X\").is_ok()",
+            "!self.ready.load(Ordering::SeqCst)",
+            "map.read().unwrap().contains_key(&k) && *flag || -x > 1",
+            "let Some(v) = cache.get(&key)",
+            "(a.b.0)[i]?",
+            "fut.await",
+            "matches!(x, Some(_))",
+            "&mut *guard",
+            "\"text\"",
+            "f::<u8>()",
+            "x as u32 == 3",
+            "Vec::<u8>::new",
+            "{ a }",
+            "#[allow(unused)] a",
+        ];
+        for text in exprs {
+            let e: syn::Expr = syn::parse_str(text).expect("invariant: test expression parses");
+            assert_eq!(expr_span(&e).byte_range(), e.span().byte_range(), "{text}");
+        }
     }
 }

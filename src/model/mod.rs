@@ -275,8 +275,208 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 }
 
 /// A type as written, without whitespace (`Arc<Mutex<HashMap<K,V>>>`).
+///
+/// Common types are printed straight from the tree; the rest (function pointers,
+/// macros, bounds with lifetimes or `for<..>`) through their tokens, with the same
+/// result: one space only between two words.
 pub fn type_text(ty: &syn::Type) -> String {
-    compact(&quote::ToTokens::to_token_stream(ty).to_string())
+    let mut out = String::new();
+    match TypeWriter(&mut out).ty(ty) {
+        Some(()) => out,
+        None => compact(&quote::ToTokens::to_token_stream(ty).to_string()),
+    }
+}
+
+/// Writes a type's tokens as [`compact`] would show them; `None` for a shape it
+/// leaves to the token printer.
+struct TypeWriter<'s>(&'s mut String);
+
+impl TypeWriter<'_> {
+    fn word_next(&mut self) {
+        if self.0.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+            self.0.push(' ');
+        }
+    }
+
+    fn ident(&mut self, ident: &proc_macro2::Ident) {
+        use std::fmt::Write as _;
+        self.word_next();
+        let _ = write!(self.0, "{ident}");
+    }
+
+    fn keyword(&mut self, word: &str) {
+        self.word_next();
+        self.0.push_str(word);
+    }
+
+    fn lifetime(&mut self, lt: &syn::Lifetime) {
+        self.0.push('\'');
+        self.ident(&lt.ident);
+    }
+
+    fn ty(&mut self, ty: &syn::Type) -> Option<()> {
+        match ty {
+            syn::Type::Path(p) if p.qself.is_none() => self.path(&p.path),
+            syn::Type::Reference(r) => {
+                self.0.push('&');
+                if let Some(lt) = &r.lifetime {
+                    self.lifetime(lt);
+                }
+                if r.mutability.is_some() {
+                    self.keyword("mut");
+                }
+                self.ty(&r.elem)
+            }
+            syn::Type::Ptr(p) => {
+                self.0.push('*');
+                self.keyword(match p.mutability {
+                    syn::PointerMutability::Mut(_) => "mut",
+                    syn::PointerMutability::Const(_) => "const",
+                });
+                self.ty(&p.elem)
+            }
+            syn::Type::Slice(sl) => {
+                self.0.push('[');
+                self.ty(&sl.elem)?;
+                self.0.push(']');
+                Some(())
+            }
+            syn::Type::Array(a) => {
+                self.0.push('[');
+                self.ty(&a.elem)?;
+                self.0.push(';');
+                match &a.len {
+                    syn::Expr::Lit(syn::ExprLit {
+                        attrs,
+                        lit: syn::Lit::Int(n),
+                    }) if attrs.is_empty() => {
+                        use std::fmt::Write as _;
+                        let _ = write!(self.0, "{n}");
+                    }
+                    syn::Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => {
+                        self.path(&p.path)?;
+                    }
+                    _ => return None,
+                }
+                self.0.push(']');
+                Some(())
+            }
+            syn::Type::Tuple(t) => {
+                self.0.push('(');
+                for pair in t.elems.pairs() {
+                    self.ty(pair.value())?;
+                    if pair.punct().is_some() {
+                        self.0.push(',');
+                    }
+                }
+                self.0.push(')');
+                Some(())
+            }
+            syn::Type::Paren(p) => {
+                self.0.push('(');
+                self.ty(&p.elem)?;
+                self.0.push(')');
+                Some(())
+            }
+            syn::Type::Never(_) => {
+                self.0.push('!');
+                Some(())
+            }
+            syn::Type::Infer(_) => {
+                self.keyword("_");
+                Some(())
+            }
+            syn::Type::TraitObject(t) => {
+                if t.dyn_token.is_some() {
+                    self.keyword("dyn");
+                }
+                self.bounds(&t.bounds)
+            }
+            syn::Type::ImplTrait(t) => {
+                self.keyword("impl");
+                self.bounds(&t.bounds)
+            }
+            _ => None,
+        }
+    }
+
+    fn bounds(
+        &mut self,
+        bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+    ) -> Option<()> {
+        for pair in bounds.pairs() {
+            match pair.value() {
+                syn::TypeParamBound::Trait(b)
+                    if b.paren_token.is_none() && b.lifetimes.is_none() && b.maybe.is_none() =>
+                {
+                    self.path(&b.path)?;
+                }
+                syn::TypeParamBound::Lifetime(lt) => self.lifetime(lt),
+                _ => return None,
+            }
+            if pair.punct().is_some() {
+                self.0.push('+');
+            }
+        }
+        Some(())
+    }
+
+    fn path(&mut self, path: &syn::Path) -> Option<()> {
+        if path.leading_colon.is_some() {
+            self.0.push_str("::");
+        }
+        for pair in path.segments.pairs() {
+            let seg = pair.value();
+            self.ident(&seg.ident);
+            match &seg.arguments {
+                syn::PathArguments::None => {}
+                syn::PathArguments::AngleBracketed(a) => {
+                    if a.colon2_token.is_some() {
+                        self.0.push_str("::");
+                    }
+                    self.0.push('<');
+                    for arg in a.args.pairs() {
+                        match arg.value() {
+                            syn::GenericArgument::Type(t) => self.ty(t)?,
+                            syn::GenericArgument::Lifetime(lt) => self.lifetime(lt),
+                            syn::GenericArgument::AssocType(at) if at.generics.is_none() => {
+                                self.ident(&at.ident);
+                                self.0.push('=');
+                                self.ty(&at.ty)?;
+                            }
+                            _ => return None,
+                        }
+                        if arg.punct().is_some() {
+                            self.0.push(',');
+                        }
+                    }
+                    self.0.push('>');
+                }
+                syn::PathArguments::Parenthesized(p) => {
+                    self.0.push('(');
+                    for input in p.inputs.pairs() {
+                        let arg = input.value();
+                        if arg.name.is_some() || !arg.attrs.is_empty() {
+                            return None;
+                        }
+                        self.ty(&arg.ty)?;
+                        if input.punct().is_some() {
+                            self.0.push(',');
+                        }
+                    }
+                    self.0.push(')');
+                    if let syn::ReturnType::Type(_, t) = &p.output {
+                        self.0.push_str("->");
+                        self.ty(t)?;
+                    }
+                }
+            }
+            if pair.punct().is_some() {
+                self.0.push_str("::");
+            }
+        }
+        Some(())
+    }
 }
 
 /// Token text without the spaces `proc_macro2` puts between tokens, except one
@@ -522,6 +722,67 @@ pub fn type_name_of(ty: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Types printed from the tree read as their tokens do, for the shapes written
+    /// directly and for those left to the token printer.
+    #[test]
+    fn type_text_matches_the_tokens() {
+        struct Types(Vec<syn::Type>);
+        impl<'ast> Visit<'ast> for Types {
+            fn visit_type(&mut self, ty: &'ast syn::Type) {
+                self.0.push(ty.clone());
+                syn::visit::visit_type(self, ty);
+            }
+        }
+        let written = [
+            "&'a mut T",
+            "*const u8",
+            "*mut Node<T>",
+            "[u8; 32]",
+            "[Slot; N]",
+            "[u8; 4 * 8]",
+            "(A,)",
+            "()",
+            "(A, B)",
+            "&[u8]",
+            "dyn Fn(u32) -> u8 + Send + 'static",
+            "impl Iterator<Item = u8>",
+            "Box<dyn for<'a> Fn(&'a u8)>",
+            "Box<dyn ?Sized>",
+            "::std::sync::Mutex<T>",
+            "Vec::<u8>",
+            "fn(u8) -> u8",
+            "_",
+            "!",
+            "r#type::Foo",
+            "HashMap<K, V,>",
+            "Größe<'static, dyn Send>",
+            "Option<Box<dyn FnMut(&mut Context<'_>) -> Poll<()> + Send>>",
+            "<T as Trait>::Assoc",
+            "mac!(u8)",
+        ];
+        let mut types: Vec<syn::Type> = written
+            .iter()
+            .map(|t| syn::parse_str(t).expect("invariant: test type parses"))
+            .collect();
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        for entry in walkdir::WalkDir::new(fixtures).into_iter().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(path).expect("invariant: fixture reads");
+                if let Ok(file) = syn::parse_file(&text) {
+                    let mut found = Types(Vec::new());
+                    found.visit_file(&file);
+                    types.extend(found.0);
+                }
+            }
+        }
+        assert!(types.len() > 500, "{}", types.len());
+        for ty in &types {
+            let tokens = compact(&quote::ToTokens::to_token_stream(ty).to_string());
+            assert_eq!(type_text(ty), tokens);
+        }
+    }
 
     #[test]
     fn module_paths_follow_the_file_layout() {
