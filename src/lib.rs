@@ -336,9 +336,9 @@ fn analyse_file(
 const MAX_NESTING: usize = 50_000;
 
 /// The same for chains the parser or the walker also recurses on but that are not
-/// brackets: prefix operators, pointer types and keywords (`!!!x`, `&&&x`, `*const *const u8`,
-/// `break break x`),
-/// operator and postfix chains in one statement (`a + b + ..`, `x???`, `x.a.a`,
+/// nested brackets: prefix operators, pointer types and keywords (`!!!x`, `&&&x`,
+/// `*const *const u8`, `break break x`), operator, assignment and postfix chains in
+/// one statement (`a + b + ..`, `a = a = ..`, `g()()`, `x[0][0]`, `x???`, `x.a.a`,
 /// `x as u8 as u8`), generic arguments (`Vec<Vec<..>>`) and function types
 /// (`fn() -> fn() -> ..`). Their frames are larger.
 const MAX_CHAIN: usize = 20_000;
@@ -433,6 +433,10 @@ fn nesting(text: &str) -> Nesting {
                     angles = 0;
                     arrows = 0;
                     ops = 0;
+                } else {
+                    // A call or index link: `g()()..`, `x[0][0]..`.
+                    ops += 1;
+                    bump(&mut n.operators, ops, i);
                 }
                 prefix = 0;
             }
@@ -466,6 +470,12 @@ fn nesting(text: &str) -> Nesting {
                 prefix = 0;
                 i += 2;
                 continue;
+            }
+            // Assignments chain to the right: `a = a = ..`.
+            b'=' => {
+                prefix = 0;
+                ops += 1;
+                bump(&mut n.operators, ops, i);
             }
             b'<' if next == b'<' || next == b'=' => {
                 prefix = 0;

@@ -175,8 +175,8 @@ fn nested(prefix: &str, unit: &str, n: usize, middle: &str, close: &str, suffix:
     )
 }
 
-/// Deep syntax that is not made of brackets, so the nesting limit (which counts
-/// `{`, `(` and `[`) does not see it: each is analysed to a result.
+/// Deep syntax that is not made of nested brackets, 10,000 links long: each is
+/// analysed to a result, in time that grows with its length.
 #[test]
 fn ten_thousand_deep_chains_without_brackets() {
     let n = 10_000;
@@ -225,6 +225,15 @@ fn ten_thousand_deep_chains_without_brackets() {
             "generic_types",
             nested("type T = ", "Vec<", 5_000, "u8", ">", ";"),
         ),
+        (
+            "assignments",
+            nested("fn f() { let mut a = 0; ", "a = ", n, "1", "", "; }"),
+        ),
+        (
+            "index_chain",
+            nested("fn f(x: u8) { x", "[0]", n, "", "", "; }"),
+        ),
+        ("call_chain", nested("fn f() { g", "()", n, "", "", "; }")),
     ];
     let dir = tempdir();
     for (name, text) in cases {
@@ -239,9 +248,9 @@ fn ten_thousand_deep_chains_without_brackets() {
 /// Chains deep enough to overflow `syn`'s recursive-descent parser (or the guard
 /// walker) even on the workers' large stacks are measured before parsing: brackets,
 /// prefix operators, pointer types and expression keywords (`break break ...`),
-/// operator and postfix chains within one statement, generic arguments and
-/// function types. The file is reported as too
-/// deep to analyse, and the other files are still checked.
+/// operator, assignment, call, index and postfix chains within one statement,
+/// generic arguments and function types. The file is reported as too deep to
+/// analyse, and the other files are still checked.
 #[test]
 fn deep_chains_past_the_limits_are_reported() {
     let cases = [
@@ -299,6 +308,18 @@ fn deep_chains_past_the_limits_are_reported() {
         (
             "breaks",
             nested("fn f() { loop { ", "break ", 400_000, "", "", "; } }"),
+        ),
+        (
+            "assignments",
+            nested("fn f() { let mut a = 0; ", "a = ", 400_000, "1", "", "; }"),
+        ),
+        (
+            "index_chain",
+            nested("fn f(x: u8) { x", "[0]", 400_000, "", "", "; }"),
+        ),
+        (
+            "call_chain",
+            nested("fn f() { g", "()", 400_000, "", "", "; }"),
         ),
         (
             "labelled_breaks",

@@ -595,7 +595,20 @@ fn expr_span(e: &syn::Expr) -> proc_macro2::Span {
 }
 
 fn first_span(e: &syn::Expr) -> Option<proc_macro2::Span> {
+    first_span_within(e, SPAN_DEPTH)
+}
+
+fn last_span(e: &syn::Expr) -> Option<proc_macro2::Span> {
+    last_span_within(e, SPAN_DEPTH)
+}
+
+/// How far down an expression its outer tokens are looked for: a chain deeper than
+/// this (`a.b().c()..`) gives up, so that each link of a long chain costs the same.
+const SPAN_DEPTH: usize = 64;
+
+fn first_span_within(e: &syn::Expr, depth: usize) -> Option<proc_macro2::Span> {
     use syn::Expr as E;
+    let first_span = |e: &syn::Expr| first_span_within(e, depth.checked_sub(1)?);
     match e {
         E::Path(p) if p.attrs.is_empty() && p.qself.is_none() => match &p.path.leading_colon {
             Some(c) => Some(c.spans[0]),
@@ -626,8 +639,9 @@ fn first_span(e: &syn::Expr) -> Option<proc_macro2::Span> {
     }
 }
 
-fn last_span(e: &syn::Expr) -> Option<proc_macro2::Span> {
+fn last_span_within(e: &syn::Expr, depth: usize) -> Option<proc_macro2::Span> {
     use syn::Expr as E;
+    let last_span = |e: &syn::Expr| last_span_within(e, depth.checked_sub(1)?);
     match e {
         E::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
@@ -655,6 +669,23 @@ fn last_span(e: &syn::Expr) -> Option<proc_macro2::Span> {
         }),
         _ => None,
     }
+}
+
+/// Whether an expression has at most a few dozen nodes (counted up to that bound).
+fn is_small(e: &syn::Expr) -> bool {
+    struct Count(usize);
+    impl<'ast> syn::visit::Visit<'ast> for Count {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            if self.0 > SPAN_DEPTH {
+                return;
+            }
+            self.0 += 1;
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    let mut count = Count(0);
+    syn::visit::Visit::visit_expr(&mut count, e);
+    count.0 <= SPAN_DEPTH
 }
 
 /// The plain variable a path expression names, if it is a single identifier.
@@ -1131,9 +1162,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         calls.sort_unstable();
         calls.dedup();
         calls.truncate(MAX_CALL_SOURCES);
-        for c in &mut self.call_collectors {
-            c.extend(calls.iter().copied());
-            c.truncate(MAX_CALL_SOURCES);
+        // Nested collectors are as deep as the expression: only pass on something.
+        if !calls.is_empty() {
+            for c in &mut self.call_collectors {
+                c.extend(calls.iter().copied());
+                c.truncate(MAX_CALL_SOURCES);
+            }
         }
         (out, calls)
     }
@@ -1775,9 +1809,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         (None, Vec::new(), Vec::new())
                     }
                 };
-                for c in &mut self.call_collectors {
-                    c.extend(calls.iter().copied());
-                    c.truncate(MAX_CALL_SOURCES);
+                if !calls.is_empty() {
+                    for c in &mut self.call_collectors {
+                        c.extend(calls.iter().copied());
+                        c.truncate(MAX_CALL_SOURCES);
+                    }
                 }
                 for g in derived {
                     self.note_derived(g);
@@ -2254,9 +2290,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
             other => {
                 self.expr(other, false);
-                Some(compact(
-                    &quote::ToTokens::to_token_stream(&c.func).to_string(),
-                ))
+                // `(self.on_change)(x)`, `handlers[i](x)`: named by their text, unless
+                // the callee is a long expression (`g()()()..`), whose text each call
+                // of the chain would print again.
+                is_small(other)
+                    .then(|| compact(&quote::ToTokens::to_token_stream(&c.func).to_string()))
             }
         };
         let on_elem_of = path_var(func).and_then(|n| self.lookup(&n).and_then(|v| v.elem_of));
@@ -2313,9 +2351,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             // The callee and the closing parenthesis: `Spanned::span` of the
             // whole call would walk all of its arguments.
             first_span(&c.func)
-                .unwrap_or_else(|| c.func.span())
+                .unwrap_or_else(|| c.paren_token.span.open())
                 .join(c.paren_token.span.close())
-                .unwrap_or_else(|| c.func.span()),
+                .unwrap_or_else(|| c.paren_token.span.close()),
         );
         out
     }
