@@ -16,9 +16,9 @@
 //! could not be read or parsed. A closed stdout (`synclint . | head -1`) ends the run
 //! quietly with 0.
 //!
-//! A run that takes longer than a second shows a spinner on stderr with the number
-//! of files and the time so far, when stderr is a terminal and `--quiet` is not
-//! given; it is cleared before anything is printed. (`SYNCLINT_PROGRESS_DELAY_MS`
+//! A run that takes longer than a second shows a progress bar on stderr (files
+//! analysed out of files found, and the time so far) when stderr is a terminal and
+//! `--quiet` is not given; it is cleared before anything is printed. (`SYNCLINT_PROGRESS_DELAY_MS`
 //! changes the one-second delay, for the tests.)
 //!
 //! This module does not analyse anything and does not know how findings look: that
@@ -28,7 +28,7 @@ use std::ffi::OsString;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -284,12 +284,12 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         None => config::find(&root)?,
     };
     let config = config_from(args, matches, file)?;
+    let counts = Arc::new(crate::Progress::default());
     let progress = Progress::start(
         show_progress(args.quiet, io::stderr().is_terminal()),
-        &paths,
-        &config,
+        Arc::clone(&counts),
     );
-    let checked = crate::check(&paths, &config);
+    let checked = crate::check_with_progress(&paths, &config, &counts);
     progress.finish();
     let mut report = checked?;
 
@@ -342,17 +342,15 @@ fn show_progress(quiet: bool, stderr_is_terminal: bool) -> bool {
     !quiet && stderr_is_terminal
 }
 
-/// A spinner on stderr that appears once a run has taken a second, drawn from its own
-/// thread. The library reports no progress of its own, so the spinner shows the
-/// number of files (counted by a second, cheap discovery once it appears) and the
-/// time so far, not how many are done.
+/// A progress bar on stderr that appears once a run has taken a second, drawn from
+/// its own thread: files analysed out of files found, then the crate-wide checks.
 struct Progress {
     done: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Progress {
-    fn start(visible: bool, paths: &[PathBuf], config: &Config) -> Progress {
+    fn start(visible: bool, counts: Arc<crate::Progress>) -> Progress {
         if !visible {
             return Progress {
                 done: None,
@@ -364,7 +362,6 @@ impl Progress {
             .and_then(|ms| ms.parse().ok())
             .map_or(Duration::from_secs(1), Duration::from_millis);
         let (done, wait) = mpsc::channel::<()>();
-        let (paths, config) = (paths.to_vec(), config.clone());
         let thread = std::thread::Builder::new()
             .name("progress".to_string())
             .spawn(move || {
@@ -377,16 +374,32 @@ impl Progress {
                     indicatif::ProgressDrawTarget::stderr(),
                 );
                 bar.set_style(
-                    indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    indicatif::ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {pos}/{len} files {elapsed}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
                 );
-                bar.set_message("checking");
-                bar.enable_steady_tick(Duration::from_millis(100));
-                if let Ok(files) = discover::discover(&paths, &config) {
-                    bar.set_message(format!("checking {}", plural(files.len(), "file")));
+                bar.set_message("finding files");
+                // Until a message comes (the run is over), follow the counts.
+                loop {
+                    let files = counts.files();
+                    let analysed = counts.analysed();
+                    if files > 0 {
+                        bar.set_length(files as u64);
+                        bar.set_position(analysed as u64);
+                        bar.set_message(if analysed < files {
+                            "checking"
+                        } else {
+                            "checking across files"
+                        });
+                    }
+                    bar.tick();
+                    match wait.recv_timeout(Duration::from_millis(100)) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                        _ => break,
+                    }
                 }
-                // Either message ends the wait: the run is over.
-                let _ = wait.recv();
                 bar.finish_and_clear();
             })
             .ok();
@@ -396,7 +409,7 @@ impl Progress {
         }
     }
 
-    /// Stops the spinner and clears its line before the caller prints anything.
+    /// Stops the bar and clears its line before the caller prints anything.
     fn finish(mut self) {
         if let Some(done) = self.done.take() {
             let _ = done.send(());

@@ -29,6 +29,7 @@ pub mod source;
 pub mod suppress;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -103,13 +104,48 @@ impl Report {
 /// Fails only when a path does not exist or the run cannot start; per-file problems
 /// are in [`Report::problems`].
 pub fn check(paths: &[PathBuf], config: &Config) -> Result<Report, Error> {
+    check_with_progress(paths, config, &Progress::default())
+}
+
+/// [`check`], counting in `progress` the files found and the files analysed so far,
+/// for a display on another thread.
+pub fn check_with_progress(
+    paths: &[PathBuf],
+    config: &Config,
+    progress: &Progress,
+) -> Result<Report, Error> {
     let files = discover::discover(paths, config)?;
-    let mut report = with_pool(config, || check_discovered(&files, config));
+    progress.files.store(files.len(), Ordering::Relaxed);
+    let mut report = with_pool(config, || check_discovered(&files, config, progress));
     discover::retain_reported(&mut report, &files);
     Ok(report)
 }
 
-fn check_discovered(files: &[discover::Discovered], config: &Config) -> Report {
+/// How far a run has got: the files it found and how many of them it has analysed.
+/// After the last file, the crate-wide checks still run.
+#[derive(Debug, Default)]
+pub struct Progress {
+    files: AtomicUsize,
+    analysed: AtomicUsize,
+}
+
+impl Progress {
+    /// The files found; 0 until the paths are walked.
+    pub fn files(&self) -> usize {
+        self.files.load(Ordering::Relaxed)
+    }
+
+    /// The files read and analysed so far.
+    pub fn analysed(&self) -> usize {
+        self.analysed.load(Ordering::Relaxed)
+    }
+}
+
+fn check_discovered(
+    files: &[discover::Discovered],
+    config: &Config,
+    progress: &Progress,
+) -> Report {
     let known = model::known::Known::with_extensions(&config.extensions);
     // Read, parse and analyse in one pass, so that only the files being worked on
     // have a syntax tree; a file's text is freed once its facts are taken unless an
@@ -122,7 +158,7 @@ fn check_discovered(files: &[discover::Discovered], config: &Config) -> Report {
         .enumerate()
         .map(|(i, d)| {
             let id = FileId(i as u32);
-            match load(&d.path, d.edition) {
+            let done = match load(&d.path, d.edition) {
                 Ok(file) => {
                     let mut file = file.with_krate(d.krate.clone());
                     let res = analyse_file(&file, id, &known);
@@ -136,7 +172,9 @@ fn check_discovered(files: &[discover::Discovered], config: &Config) -> Report {
                         .with_krate(d.krate.clone());
                     (placeholder, Err(problem))
                 }
-            }
+            };
+            progress.analysed.fetch_add(1, Ordering::Relaxed);
+            done
         })
         .collect();
     let mut sources = SourceMap::default();

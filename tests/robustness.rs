@@ -2,7 +2,7 @@
 //! 20 MB generated file, bytes that are not UTF-8, a file that cannot be read, a
 //! symlink loop, an empty file, a file that is only a byte-order mark, a file that
 //! does not parse among good ones, and the inputs the fuzzer once crashed on
-//! (`tests/robustness-inputs/`). Also the progress spinner: never on a pipe, never
+//! (`tests/robustness-inputs/`). Also the progress bar: never on a pipe, never
 //! with `--quiet`.
 //!
 //! Each run must end with exit code 0, 1 or 2 (never a signal, which is how a stack
@@ -560,7 +560,7 @@ fn fuzzer_crash_inputs() {
     assert!(n > 0, "no inputs in {}", inputs.display());
 }
 
-/// Enough code that the spinner, shown at once, has time to draw.
+/// Enough code that the progress bar, shown at once, has time to draw.
 fn some_work(dir: &Path) {
     for i in 0..20 {
         let mut text = String::from(MARKER);
@@ -590,7 +590,7 @@ fn no_progress_on_a_pipe_and_quiet_is_accepted() {
 }
 
 /// On a terminal (a pseudo-terminal from util-linux `script`, when installed) the
-/// spinner appears, and `--quiet` hides it.
+/// progress bar appears, and `--quiet` hides it.
 #[cfg(target_os = "linux")]
 #[test]
 fn progress_on_a_terminal_unless_quiet() {
@@ -607,7 +607,10 @@ fn progress_on_a_terminal_unless_quiet() {
         synclint_via(&script, dir.path(), &cmd)
     };
     let shown = run(false);
-    assert!(shown.contains("checking"), "{shown:?}");
+    assert!(
+        shown.contains("checking") && shown.contains(" files"),
+        "{shown:?}"
+    );
     let hidden = run(true);
     assert!(!hidden.contains("checking"), "{hidden:?}");
 }
