@@ -52,6 +52,9 @@ fn json_figures_on_the_fixtures() {
         "ratio_n",
         "speedup_floor",
         "speedup_full",
+        "paired_ratio_1",
+        "paired_ratio_n",
+        "paired_speedup_full",
         "lines_per_second",
     ] {
         assert!(r[key].as_f64().is_some_and(|x| x > 0.0), "{key}: {r}");

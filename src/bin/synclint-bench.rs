@@ -221,6 +221,11 @@ struct Results {
     best_ratio_n: f64,
     best_speedup_floor: f64,
     best_speedup_full: f64,
+    /// Medians over the rounds of each round's own ratio: the runs of one round
+    /// follow each other, so a slow spell of the machine weighs on both sides.
+    paired_ratio_1: f64,
+    paired_ratio_n: f64,
+    paired_speedup_full: f64,
     files_per_second: f64,
     lines_per_second: f64,
 }
@@ -297,6 +302,17 @@ fn parent(args: &Args) -> Result<(), String> {
             .copied()
             .expect("invariant: every kind was measured")
     };
+    let seconds = |mode: Mode, n: usize| -> Vec<f64> {
+        kinds
+            .iter()
+            .position(|&k| k == (mode, n))
+            .map(|i| samples[i].iter().map(|s| s.seconds).collect())
+            .unwrap_or_default()
+    };
+    let paired = |a: Vec<f64>, b: Vec<f64>| median(a.iter().zip(&b).map(|(a, b)| a / b).collect());
+    let paired_ratio_1 = paired(seconds(Mode::Full, 1), seconds(Mode::Floor, 1));
+    let paired_ratio_n = paired(seconds(Mode::Full, threads), seconds(Mode::Floor, threads));
+    let paired_speedup_full = paired(seconds(Mode::Full, 1), seconds(Mode::Full, threads));
     let (floor_1, full_1) = (get(Mode::Floor, 1), get(Mode::Full, 1));
     let (floor_n, full_n) = (get(Mode::Floor, threads), get(Mode::Full, threads));
     let (memory_total, cpu_model) = machine();
@@ -321,6 +337,9 @@ fn parent(args: &Args) -> Result<(), String> {
         best_ratio_n: full_n.seconds_min / floor_n.seconds_min,
         best_speedup_floor: floor_1.seconds_min / floor_n.seconds_min,
         best_speedup_full: full_1.seconds_min / full_n.seconds_min,
+        paired_ratio_1,
+        paired_ratio_n,
+        paired_speedup_full,
         files_per_second: files.len() as f64 / full_n.seconds,
         lines_per_second: size.lines as f64 / full_n.seconds,
         figures,
@@ -527,6 +546,20 @@ fn print_table(out: &mut impl Write, r: &Results) -> std::io::Result<()> {
             out,
             "speedup 1 -> {:<8} floor {:.2}x, full {:.2}x (fastest runs: {:.2}x, {:.2}x)",
             r.threads, r.speedup_floor, r.speedup_full, r.best_speedup_floor, r.best_speedup_full
+        )?;
+    }
+    if r.threads > 1 {
+        writeln!(
+            out,
+            "round by round        full / floor {:.2}x on 1 thread, {:.2}x on {}; speedup of full \
+             {:.2}x (medians of each round's own ratio)",
+            r.paired_ratio_1, r.paired_ratio_n, r.threads, r.paired_speedup_full
+        )?;
+    } else {
+        writeln!(
+            out,
+            "round by round        full / floor {:.2}x (median of each round's own ratio)",
+            r.paired_ratio_1
         )?;
     }
     let peak = r
