@@ -14,9 +14,10 @@
 //! a receiver whose type is not known, resolves to nothing rather than to a guess.
 //! Nothing here reads syntax.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::flow::{Body, BodyKind, Call, EventKind, FileFlows, GuardKind, LockPath};
 use crate::model::{type_name_of, CrateId, Model};
@@ -211,7 +212,7 @@ impl Graph {
             .collect();
         // Calls resolve within their own crate only: keyed by crate, a common name
         // (`new`, `get`) is not searched across every crate of a run.
-        let mut by_name: HashMap<(CrateId, &str), Vec<BodyIdx>> = HashMap::new();
+        let mut by_name: FxHashMap<(CrateId, &str), Vec<BodyIdx>> = FxHashMap::default();
         for (i, info) in infos.iter().enumerate() {
             if info.callable {
                 by_name.entry((info.krate, info.name)).or_default().push(i);
@@ -641,7 +642,7 @@ fn map_obj(obj: Option<&[String]>, call: &Call) -> Option<Vec<String>> {
 /// Resolves calls to in-crate functions.
 struct Resolver<'a> {
     infos: &'a [FnInfo<'a>],
-    by_name: &'a HashMap<(CrateId, &'a str), Vec<BodyIdx>>,
+    by_name: &'a FxHashMap<(CrateId, &'a str), Vec<BodyIdx>>,
 }
 
 impl Resolver<'_> {

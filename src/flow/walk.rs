@@ -19,7 +19,7 @@
 //! other. The walker never resolves locks across functions or files; it records the
 //! syntactic lock and the callee of every call, and leaves the rest to the model.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
@@ -164,7 +164,7 @@ pub fn walk_file(
         id,
         imports,
         known,
-        statics: HashMap::new(),
+        statics: HashMap::default(),
     };
     collect_statics(&ast.items, &mut fw.statics);
     let mut bodies = Vec::new();
@@ -482,7 +482,7 @@ fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
 fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("cfg") && {
-            let mut idents = HashSet::new();
+            let mut idents = HashSet::default();
             if let syn::Meta::List(list) = &a.meta {
                 collect_idents(&list.tokens, &mut idents);
             }
@@ -1919,7 +1919,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// A `move` closure or async block takes the guards it names.
     fn kill_captured(&mut self, tokens: &TokenStream) {
-        let mut idents = HashSet::new();
+        let mut idents = HashSet::default();
         collect_idents(tokens, &mut idents);
         for name in idents {
             self.forget_guard_of(&name);

@@ -3,7 +3,7 @@
 //! Imports in nested modules are merged into one table for the file; a name imported
 //! twice with different paths is kept ambiguous and resolves to nothing.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use syn::visit::Visit;
 

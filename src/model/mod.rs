@@ -8,7 +8,9 @@
 pub mod imports;
 pub mod known;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
 
 use crate::report::finding::{FileId, Span};
@@ -513,13 +515,13 @@ pub struct Model {
     /// `src/cache/disk.rs`), by [`FileId`] index.
     pub file_module: Vec<Vec<String>>,
     /// Fields (indices into `field_decls`) by crate and owner type.
-    pub fields: HashMap<(CrateId, String), Vec<u32>>,
+    pub fields: FxHashMap<(CrateId, String), Vec<u32>>,
     /// Fields (indices into `field_decls`) by field name, across the run.
-    pub fields_named: HashMap<String, Vec<u32>>,
+    pub fields_named: FxHashMap<String, Vec<u32>>,
     /// Type names declared in each crate.
-    pub types: HashSet<(CrateId, String)>,
+    pub types: FxHashSet<(CrateId, String)>,
     /// Statics by crate and name: their full module paths and types.
-    pub statics: HashMap<(CrateId, String), Vec<StaticAt>>,
+    pub statics: FxHashMap<(CrateId, String), Vec<StaticAt>>,
     /// Every field declaration, with its crate.
     pub field_decls: Vec<(CrateId, FieldDecl)>,
     /// Every struct, enum and union declaration, with its crate.
@@ -529,7 +531,7 @@ pub struct Model {
     /// Every `unsafe impl Send/Sync`, with its crate.
     pub unsafe_impls: Vec<(CrateId, UnsafeImpl)>,
     /// Types that appear inside `Arc<..>` in a declared type, by crate.
-    pub in_arc: HashSet<(CrateId, String)>,
+    pub in_arc: FxHashSet<(CrateId, String)>,
     /// Field names declared with an async lock type somewhere, and with a sync lock
     /// type nowhere.
     pub async_lock_fields: BTreeSet<String>,
@@ -546,7 +548,7 @@ impl Model {
             file_module: vec![Vec::new(); n_files],
             ..Model::default()
         };
-        let mut crate_ids: HashMap<Option<PathBuf>, CrateId> = HashMap::new();
+        let mut crate_ids: FxHashMap<Option<PathBuf>, CrateId> = FxHashMap::default();
         let mut sync_lock_fields = BTreeSet::new();
         for (id, file, items) in files {
             let next = crate_ids.len() as CrateId;
@@ -591,7 +593,7 @@ impl Model {
         let decls = &model.field_decls;
         let (fields, fields_named) = rayon::join(
             || {
-                let mut by_owner: HashMap<(CrateId, String), Vec<u32>> = HashMap::new();
+                let mut by_owner: FxHashMap<(CrateId, String), Vec<u32>> = FxHashMap::default();
                 for (idx, (krate, field)) in decls.iter().enumerate() {
                     by_owner
                         .entry((*krate, field.owner.clone()))
@@ -601,7 +603,7 @@ impl Model {
                 by_owner
             },
             || {
-                let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
+                let mut by_name: FxHashMap<String, Vec<u32>> = FxHashMap::default();
                 for (idx, (_, field)) in decls.iter().enumerate() {
                     by_name
                         .entry(field.name.clone())

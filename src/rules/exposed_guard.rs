@@ -191,7 +191,11 @@ fn is_internal(body: &Body, segments: &Option<Vec<String>>) -> bool {
 /// are given a lock or a guard.
 fn declared_guard(body: &Body) -> Option<String> {
     body.self_ty.as_ref()?;
-    let ret = TypeTree::parse(body.ret_ty.as_deref()?);
+    let ret_ty = body.ret_ty.as_deref()?;
+    if !ret_ty.contains("Guard") {
+        return None;
+    }
+    let ret = TypeTree::parse(ret_ty);
     let mut nodes = Vec::new();
     ret.nodes(&|_| false, &mut nodes);
     let guard = nodes.iter().find(|n| is_lock_guard_name(&n.head))?;
@@ -200,6 +204,10 @@ fn declared_guard(body: &Body) -> Option<String> {
 
 /// Whether a type as written names a lock or a lock guard.
 fn mentions_lock(ty: &str) -> bool {
+    // Every lock and guard name has one of these in it; most types have neither.
+    if !(ty.contains("Mutex") || ty.contains("Lock")) {
+        return false;
+    }
     TypeTree::parse(ty).any(&|_| false, &|n| {
         is_lock_head(&n.head) || is_lock_guard_name(&n.head)
     })

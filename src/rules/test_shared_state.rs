@@ -7,7 +7,9 @@
 //! the in-crate functions it calls (through the call graph). Other tests that use
 //! the same static are named in the message.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rustc_hash::FxHashMap;
 
 use crate::config::Level;
 use crate::flow::{Body, BodyKind, Guard, GuardKind};
@@ -102,11 +104,17 @@ impl Rule for TestSharedState {
         if tests.is_empty() {
             return;
         }
-        let users = Users::new(cx);
+        // Users are looked up by crate: only the crates with tests are read.
+        let crates: HashSet<u32> = tests.iter().map(|&t| cx.graph.crate_of[t]).collect();
+        let users = Users::new(cx, &crates);
+        let mut tests_in_flow: HashMap<usize, usize> = HashMap::new();
+        for &t in &tests {
+            *tests_in_flow.entry(cx.graph.bodies[t].flow).or_default() += 1;
+        }
         let mut memo: HashMap<BodyIdx, Vec<Change>> = HashMap::new();
         for &t in &tests {
             let body = cx.graph.body(cx.flows, t);
-            if is_serialised(cx, t, body) || is_alone_in_binary(cx, t) {
+            if is_serialised(cx, t, body) || is_alone_in_binary(cx, t, &tests_in_flow) {
                 continue;
             }
             let own = with_nested(cx, t);
@@ -186,7 +194,7 @@ fn is_serialised(cx: &RuleCx<'_>, t: BodyIdx, body: &Body) -> bool {
 
 /// An integration test that is the only test of its file: `tests/<name>.rs` is a
 /// binary of its own, so nothing runs beside it.
-fn is_alone_in_binary(cx: &RuleCx<'_>, t: BodyIdx) -> bool {
+fn is_alone_in_binary(cx: &RuleCx<'_>, t: BodyIdx, tests_in_flow: &HashMap<usize, usize>) -> bool {
     let at = cx.graph.bodies[t];
     let path = &cx.sources.get(at.file).path;
     let in_tests_dir = path
@@ -196,13 +204,7 @@ fn is_alone_in_binary(cx: &RuleCx<'_>, t: BodyIdx) -> bool {
     if !in_tests_dir {
         return false;
     }
-    cx.flows[at.flow]
-        .1
-        .bodies
-        .iter()
-        .filter(|b| b.is_test)
-        .count()
-        == 1
+    tests_in_flow.get(&at.flow) == Some(&1)
 }
 
 /// The unguarded changes body `i` makes, directly or through in-crate calls.
@@ -348,18 +350,21 @@ fn changes_data(guard: &Guard) -> bool {
 /// Which bodies use each static, which read the current directory, and which read
 /// each environment variable (by literal name).
 struct Users {
-    statics: HashMap<(u32, String), BTreeSet<BodyIdx>>,
+    statics: FxHashMap<(u32, String), BTreeSet<BodyIdx>>,
     cwd: BTreeSet<BodyIdx>,
-    env: HashMap<(u32, String), BTreeSet<BodyIdx>>,
+    env: FxHashMap<(u32, String), BTreeSet<BodyIdx>>,
 }
 
 impl Users {
-    fn new(cx: &RuleCx<'_>) -> Users {
-        let mut statics: HashMap<(u32, String), BTreeSet<BodyIdx>> = HashMap::new();
+    fn new(cx: &RuleCx<'_>, crates: &HashSet<u32>) -> Users {
+        let mut statics: FxHashMap<(u32, String), BTreeSet<BodyIdx>> = FxHashMap::default();
         let mut cwd = BTreeSet::new();
-        let mut env: HashMap<(u32, String), BTreeSet<BodyIdx>> = HashMap::new();
+        let mut env: FxHashMap<(u32, String), BTreeSet<BodyIdx>> = FxHashMap::default();
         for (b, body) in cx.indexed_bodies() {
             let krate = cx.graph.crate_of[b];
+            if !crates.contains(&krate) {
+                continue;
+            }
             let mut add = |name: &str| {
                 statics
                     .entry((krate, name.to_string()))
