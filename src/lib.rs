@@ -601,11 +601,22 @@ fn nesting(text: &str) -> Nesting {
     n
 }
 
+/// A file whose analysis panics on purpose, for the test of panic isolation.
+#[cfg(test)]
+static PANIC_IN: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None);
+
 fn parse_and_walk(
     file: &SourceFile,
     id: FileId,
     known: &model::known::Known,
 ) -> Result<FileFacts, FileProblem> {
+    #[cfg(test)]
+    if PANIC_IN
+        .lock()
+        .is_ok_and(|p| p.as_deref() == Some(file.path.as_path()))
+    {
+        panic!("deliberate panic for the test");
+    }
     let text = source::blank_literal_tables(&file.text);
     let parsed = syn::parse_file(&text);
     match parsed {
@@ -648,6 +659,35 @@ fn with_pool<T: Send>(config: &Config, f: impl FnOnce() -> T + Send) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A panic in one file's analysis becomes a problem naming that file; the other
+    /// files are still analysed and their findings reported.
+    #[test]
+    fn a_panic_in_one_file_is_reported_and_the_others_checked() {
+        let bad = PathBuf::from("src/bad.rs");
+        let good = "fn g(m: &std::sync::Mutex<u8>) { let _ = m.lock(); }\n";
+        *PANIC_IN.lock().expect("invariant: test lock") = Some(bad.clone());
+        let report = check_sources(
+            vec![
+                SourceFile::new("src/bad.rs", "fn f() {}\n", source::Edition::default()),
+                SourceFile::new("src/good.rs", good, source::Edition::default()),
+            ],
+            &Config::default(),
+        );
+        *PANIC_IN.lock().expect("invariant: test lock") = None;
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        let problem = &report.problems[0];
+        assert!(matches!(problem.kind, ProblemKind::Internal));
+        assert_eq!(problem.path, bad);
+        assert!(
+            problem.message.contains("deliberate panic for the test"),
+            "{}",
+            problem.message
+        );
+        let rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, ["discarded-guard"]);
+        assert_eq!(report.files_checked, 1);
+    }
 
     #[test]
     fn nesting_skips_comments_and_literals() {
