@@ -374,18 +374,25 @@ impl Progress {
                     indicatif::ProgressDrawTarget::stderr(),
                 );
                 bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{msg} [{bar:30}] {pos}/{len} files {elapsed}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                    indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
                 );
                 bar.set_message("finding files");
+                let counting = indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {pos}/{len} files {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> ");
+                let mut counted = false;
                 // Until a message comes (the run is over), follow the counts.
                 loop {
                     let files = counts.files();
                     let analysed = counts.analysed();
                     if files > 0 {
+                        if !counted {
+                            bar.set_style(counting.clone());
+                            counted = true;
+                        }
                         bar.set_length(files as u64);
                         bar.set_position(analysed as u64);
                         bar.set_message(if analysed < files {
