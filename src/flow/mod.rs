@@ -6,6 +6,7 @@
 //! them. Lock identities here are syntactic (the receiver as written); resolving them
 //! to crate-wide locks is the model's job.
 
+pub mod methods;
 pub mod walk;
 
 use crate::report::finding::Span;

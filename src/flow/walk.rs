@@ -25,6 +25,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
+use crate::flow::methods::GUARD_LOCK_TYPES;
 use crate::flow::{Body, BodyKind, Call, Event, EventKind, FileFlows, Guard, GuardId, LockPath};
 use crate::model::imports::Imports;
 use crate::model::known::Known;
@@ -72,70 +73,6 @@ const EXPR_MACROS: &[&str] = &[
     "warn",
     "error",
     "trace",
-];
-
-/// Methods the shared-state rules follow on any receiver even when no guard is
-/// alive: atomics, condition variables, what starts threads, and what changes a
-/// collection.
-const FOLLOWED_METHODS: &[&str] = &[
-    "load",
-    "store",
-    "swap",
-    "fetch_add",
-    "fetch_sub",
-    "fetch_and",
-    "fetch_or",
-    "fetch_xor",
-    "fetch_nand",
-    "fetch_max",
-    "fetch_min",
-    "fetch_update",
-    "compare_exchange",
-    "compare_exchange_weak",
-    "compare_and_swap",
-    "wait",
-    "wait_timeout",
-    "wait_timeout_ms",
-    "wait_for",
-    "wait_until",
-    "wait_while",
-    "wait_timeout_while",
-    "wait_while_for",
-    "wait_while_until",
-    "notify_one",
-    "notify_all",
-    "spawn",
-    "spawn_scoped",
-    "spawn_blocking",
-    "spawn_local",
-    "scope",
-    "block_on",
-    "new_multi_thread",
-    "build_global",
-    "par_iter",
-    "par_iter_mut",
-    "into_par_iter",
-    "par_bridge",
-    "insert",
-    "push",
-    "push_back",
-    "push_front",
-    "push_str",
-    "pop",
-    "pop_back",
-    "pop_front",
-    "remove",
-    "clear",
-    "extend",
-    "append",
-    "retain",
-    "truncate",
-    "drain",
-    "set",
-    "replace",
-    "take",
-    "get_or_init",
-    "get_mut",
 ];
 
 /// Most data-source calls kept per call argument list or variable.
@@ -2796,15 +2733,12 @@ fn expr_mentions_refcell(e: &syn::Expr) -> bool {
     }
 }
 
-/// Lock types whose guards the rules know, by last path segment.
-const LOCK_TYPES: &[&str] = &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
-
 /// The lock type a type as written is or wraps: `Mutex` for `Arc<Mutex<T>>`,
 /// `RwLock` for `LazyLock<RwLock<T>>`; raw locks (`RawMutex`) are not guard locks.
 fn lock_type_in(ty: &str) -> Option<String> {
     ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
         .filter_map(|w| w.rsplit("::").next())
-        .find(|last| LOCK_TYPES.contains(last))
+        .find(|last| GUARD_LOCK_TYPES.contains(last))
         .map(str::to_string)
 }
 
@@ -2970,7 +2904,7 @@ fn is_call_of_interest(call: &Call) -> bool {
     }
     if call.is_method {
         let name = call.callee.trim_start_matches('.');
-        if FOLLOWED_METHODS.contains(&name) {
+        if crate::flow::methods::is_followed(name) {
             return true;
         }
         // Otherwise only a receiver a call can resolve through (`self`, a variable

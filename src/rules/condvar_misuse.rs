@@ -7,6 +7,7 @@
 //! enclosing `if`s come from the walker's events; callers from the call graph.
 
 use crate::config::Level;
+use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::BodyIdx;
 use crate::report::finding::{Finding, Label, Severity, Span};
@@ -23,23 +24,6 @@ static META: RuleMeta = RuleMeta {
     default: Level::Warn,
     doc: include_str!("../../rules/condvar-misuse.md"),
 };
-
-/// Waits that return after one wake-up, whatever the condition.
-const WAITS_ONCE: &[&str] = &[
-    "wait",
-    "wait_timeout",
-    "wait_timeout_ms",
-    "wait_for",
-    "wait_until",
-];
-
-/// Waits that re-check a condition themselves.
-const WAITS_WHILE: &[&str] = &[
-    "wait_while",
-    "wait_timeout_while",
-    "wait_while_for",
-    "wait_while_until",
-];
 
 /// Deepest chain of calls followed from a caller holding a lock to a wait.
 const MAX_DEPTH: usize = 4;

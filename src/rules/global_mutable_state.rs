@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use crate::config::Level;
+use crate::flow::methods::THREAD_STARTERS;
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::BodyIdx;
 use crate::report::finding::{Finding, Label, Severity, Span};
@@ -130,27 +131,6 @@ struct PreThread {
     /// Per body: events before this index run before threads start.
     limit: Vec<Option<Option<usize>>>,
 }
-
-/// Functions and methods that start threads (or a thread pool) by the last segment
-/// of their path.
-const THREAD_STARTERS: &[&str] = &[
-    "spawn",
-    "spawn_scoped",
-    "spawn_blocking",
-    "spawn_local",
-    "scope",
-    "block_on",
-    "new_multi_thread",
-    "build_global",
-    "par_iter",
-    "par_iter_mut",
-    "into_par_iter",
-    "par_bridge",
-    "par_chunks",
-    "par_chunks_mut",
-    "par_sort",
-    "par_extend",
-];
 
 /// Whether a call can start a thread.
 fn is_thread_start(call: &Call) -> bool {

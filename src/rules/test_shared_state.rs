@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rustc_hash::FxHashMap;
 
 use crate::config::Level;
+use crate::flow::methods::{ATOMIC_WRITES, MUTATORS};
 use crate::flow::{Body, BodyKind, Guard, GuardKind};
 use crate::graph::BodyIdx;
 use crate::report::finding::{Finding, Label, Severity, Span};
@@ -29,52 +30,6 @@ static META: RuleMeta = RuleMeta {
 
 /// Deepest chain of in-crate calls followed from a test.
 const MAX_DEPTH: usize = 4;
-
-/// Atomic methods that write.
-const ATOMIC_WRITES: &[&str] = &[
-    "store",
-    "swap",
-    "fetch_add",
-    "fetch_sub",
-    "fetch_and",
-    "fetch_or",
-    "fetch_xor",
-    "fetch_nand",
-    "fetch_max",
-    "fetch_min",
-    "fetch_update",
-    "compare_exchange",
-    "compare_exchange_weak",
-    "compare_and_swap",
-];
-
-/// Methods that change a collection or value reached through a guard.
-const MUTATORS: &[&str] = &[
-    "insert",
-    "push",
-    "push_back",
-    "push_front",
-    "push_str",
-    "pop",
-    "pop_back",
-    "pop_front",
-    "remove",
-    "clear",
-    "extend",
-    "append",
-    "retain",
-    "drain",
-    "truncate",
-    "entry",
-    "get_mut",
-    "iter_mut",
-    "values_mut",
-    "take",
-    "replace",
-    "set",
-    "sort",
-    "dedup",
-];
 
 /// One change to process-global state.
 #[derive(Clone, Debug)]

@@ -76,9 +76,8 @@ pub fn is_async_guard(guard: &Guard, model: &Model) -> bool {
 /// Whether the lock's type is known to hand out guards: the local or parameter type
 /// the body shows, or the declared type of the field it ends in.
 pub fn has_guard_lock_type(guard: &Guard, model: &Model) -> bool {
-    const LOCKS: &[&str] = &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
     if let Some(ty) = &guard.receiver_ty {
-        return LOCKS.contains(&ty.as_str());
+        return crate::flow::methods::GUARD_LOCK_TYPES.contains(&ty.as_str());
     }
     let Some(field) = guard
         .lock
@@ -91,7 +90,12 @@ pub fn has_guard_lock_type(guard: &Guard, model: &Model) -> bool {
     };
     let mut tys = model.field_types(field).peekable();
     tys.peek().is_some()
-        && tys.all(|t| !t.contains("Raw") && LOCKS.iter().any(|l| t.contains(&format!("{l}<"))))
+        && tys.all(|t| {
+            !t.contains("Raw")
+                && crate::flow::methods::GUARD_LOCK_TYPES
+                    .iter()
+                    .any(|l| t.contains(&format!("{l}<")))
+        })
 }
 
 /// What a guard is, for messages: "`MutexGuard`", "`RwLockReadGuard`", "`RefCell` borrow".

@@ -1,0 +1,111 @@
+//! Method names the walker follows and the rules read events by: one list of each,
+//! so that what the walker records and what a rule looks for cannot drift apart.
+
+/// Atomic methods that write.
+pub const ATOMIC_WRITES: &[&str] = &[
+    "store",
+    "swap",
+    "fetch_add",
+    "fetch_sub",
+    "fetch_and",
+    "fetch_or",
+    "fetch_xor",
+    "fetch_nand",
+    "fetch_max",
+    "fetch_min",
+    "fetch_update",
+    "compare_exchange",
+    "compare_exchange_weak",
+    "compare_and_swap",
+];
+
+/// Condition-variable waits that return after one wake-up: the caller re-checks.
+pub const WAITS_ONCE: &[&str] = &[
+    "wait",
+    "wait_timeout",
+    "wait_timeout_ms",
+    "wait_for",
+    "wait_until",
+];
+
+/// Condition-variable waits that loop on a predicate themselves.
+pub const WAITS_WHILE: &[&str] = &[
+    "wait_while",
+    "wait_timeout_while",
+    "wait_while_for",
+    "wait_while_until",
+];
+
+/// Condition-variable wake-ups.
+pub const NOTIFIES: &[&str] = &["notify_one", "notify_all"];
+
+/// Functions and methods that start threads (or a thread pool), by the last segment
+/// of their path.
+pub const THREAD_STARTERS: &[&str] = &[
+    "spawn",
+    "spawn_scoped",
+    "spawn_blocking",
+    "spawn_local",
+    "scope",
+    "block_on",
+    "new_multi_thread",
+    "build_global",
+    "par_iter",
+    "par_iter_mut",
+    "into_par_iter",
+    "par_bridge",
+    "par_chunks",
+    "par_chunks_mut",
+    "par_sort",
+    "par_extend",
+];
+
+/// Methods that change a collection or a cell they are called on.
+pub const MUTATORS: &[&str] = &[
+    "insert",
+    "push",
+    "push_back",
+    "push_front",
+    "push_str",
+    "pop",
+    "pop_back",
+    "pop_front",
+    "remove",
+    "clear",
+    "extend",
+    "append",
+    "retain",
+    "drain",
+    "truncate",
+    "entry",
+    "get_mut",
+    "iter_mut",
+    "values_mut",
+    "take",
+    "replace",
+    "set",
+    "sort",
+    "dedup",
+];
+
+/// Lock types whose guards the rules know, by last path segment.
+pub const GUARD_LOCK_TYPES: &[&str] =
+    &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
+
+/// Whether the walker records a call of this method on any receiver, even when no
+/// guard is alive: atomics, condition variables, what starts threads, what changes
+/// a collection, and a lazy cell's initialisation.
+pub fn is_followed(name: &str) -> bool {
+    name == "load"
+        || name == "get_or_init"
+        || [
+            ATOMIC_WRITES,
+            WAITS_ONCE,
+            WAITS_WHILE,
+            NOTIFIES,
+            THREAD_STARTERS,
+            MUTATORS,
+        ]
+        .iter()
+        .any(|list| list.contains(&name))
+}
