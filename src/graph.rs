@@ -146,6 +146,9 @@ pub struct Graph {
     pub guard_ids: Vec<Vec<Option<LockId>>>,
     /// Each body's events' resolved callees (`None` when not a call or unresolved).
     pub callees: Vec<Vec<Option<BodyIdx>>>,
+    /// The other way: the calls into each body, as (caller, event index); a body's
+    /// calls to itself are left out.
+    pub callers: Vec<Vec<(BodyIdx, usize)>>,
     /// Each body's summary.
     pub summaries: Vec<Summary>,
     /// Lock-order edges, by (from class, to class).
@@ -250,11 +253,22 @@ impl Graph {
             })
             .collect();
 
+        let mut callers: Vec<Vec<(BodyIdx, usize)>> = vec![Vec::new(); callees.len()];
+        for (i, cs) in callees.iter().enumerate() {
+            for (ei, k) in cs.iter().enumerate() {
+                if let Some(k) = *k {
+                    if k != i {
+                        callers[k].push((i, ei));
+                    }
+                }
+            }
+        }
         let mut graph = Graph {
             bodies,
             crate_of,
             guard_ids,
             callees,
+            callers,
             summaries: Vec::new(),
             edges: Vec::new(),
         };
@@ -327,14 +341,6 @@ impl Graph {
     /// because summaries only grow and are capped.
     fn fixpoint(&self, flows: &[(FileId, FileFlows)]) -> Vec<Summary> {
         let n = self.bodies.len();
-        let mut callers: Vec<Vec<BodyIdx>> = vec![Vec::new(); n];
-        for (i, cs) in self.callees.iter().enumerate() {
-            for &k in cs.iter().flatten() {
-                if k != i && !callers[k].contains(&i) {
-                    callers[k].push(i);
-                }
-            }
-        }
         let mut summaries: Vec<Summary> = (0..n)
             .into_par_iter()
             .map(|i| self.direct_summary(flows, i))
@@ -343,10 +349,9 @@ impl Graph {
         let mut queued = vec![false; n];
         // A function whose callees take and block nothing keeps its direct summary;
         // every caller of a function with something to report must see it.
-        for i in 0..n {
-            let s = &summaries[i];
+        for (s, callers) in summaries.iter().zip(&self.callers) {
             if !s.takes.is_empty() || !s.blocks.is_empty() {
-                for &c in &callers[i] {
+                for &(c, _) in callers {
                     if !queued[c] {
                         queued[c] = true;
                         queue.push_back(c);
@@ -397,7 +402,7 @@ impl Graph {
             }
             if s != summaries[i] {
                 summaries[i] = s;
-                for &c in &callers[i] {
+                for &(c, _) in &self.callers[i] {
                     if !queued[c] {
                         queued[c] = true;
                         queue.push_back(c);

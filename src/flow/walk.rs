@@ -627,12 +627,7 @@ fn is_small(e: &syn::Expr) -> bool {
 
 /// The plain variable a path expression names, if it is a single identifier.
 fn path_var(e: &syn::Expr) -> Option<String> {
-    match strip(e) {
-        syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
-            Some(p.path.segments[0].ident.to_string())
-        }
-        _ => None,
-    }
+    path_ident(e).map(ToString::to_string)
 }
 
 /// A receiver as field/path segments, when it is a plain place expression.
@@ -1195,28 +1190,34 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
-    fn lookup(&self, name: &str) -> Option<&Var> {
+    /// The innermost variable in scope that `is` picks.
+    fn find_var(&self, is: impl Fn(&Var) -> bool) -> Option<&Var> {
         self.scopes
             .iter()
             .rev()
             .flat_map(|s| s.vars.iter().rev())
-            .find(|v| v.name == name)
+            .find(|v| is(v))
     }
 
-    fn lookup_ident(&self, name: &proc_macro2::Ident) -> Option<&Var> {
-        self.scopes
-            .iter()
-            .rev()
-            .flat_map(|s| s.vars.iter().rev())
-            .find(|v| *name == v.name)
-    }
-
-    fn lookup_mut(&mut self, name: &str) -> Option<&mut Var> {
+    fn find_var_mut(&mut self, is: impl Fn(&Var) -> bool) -> Option<&mut Var> {
         self.scopes
             .iter_mut()
             .rev()
             .flat_map(|s| s.vars.iter_mut().rev())
-            .find(|v| v.name == name)
+            .find(|v| is(v))
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Var> {
+        self.find_var(|v| v.name == name)
+    }
+
+    /// [`lookup`](Self::lookup) by identifier, without allocating its text.
+    fn lookup_ident(&self, name: &proc_macro2::Ident) -> Option<&Var> {
+        self.find_var(|v| *name == v.name)
+    }
+
+    fn lookup_mut(&mut self, name: &str) -> Option<&mut Var> {
+        self.find_var_mut(|v| v.name == name)
     }
 
     fn guard_var(&self, name: &str) -> Option<GuardId> {
@@ -1252,13 +1253,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// The guard held by a bare variable passed by value: it moves, so it dies here.
     fn move_out(&mut self, e: &syn::Expr) {
-        let holds = path_ident(e)
-            .and_then(|i| self.lookup_ident(i))
-            .is_some_and(|v| v.guard.is_some() || !v.also.is_empty());
-        if holds {
-            if let Some(name) = path_var(e) {
-                self.forget_guard_of(&name);
-            }
+        if let Some(ident) = path_ident(e) {
+            self.forget_guards(|v| *ident == v.name);
         }
     }
 
@@ -1865,7 +1861,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// The guards a variable holds are no longer this body's to track.
     fn forget_guard_of(&mut self, name: &str) {
-        let Some(v) = self.lookup_mut(name) else {
+        self.forget_guards(|v| v.name == name);
+    }
+
+    /// The guards held by the innermost variable that `is` picks are no longer tracked.
+    fn forget_guards(&mut self, is: impl Fn(&Var) -> bool) {
+        let Some(v) = self.find_var_mut(is) else {
             return;
         };
         let held: Vec<GuardId> = v.guard.take().into_iter().chain(v.also.drain(..)).collect();

@@ -276,6 +276,18 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
 }
 
+/// The positions of the fields in `decls`, grouped by `key`.
+fn index_fields<K: std::hash::Hash + Eq>(
+    decls: &[(CrateId, FieldDecl)],
+    key: impl Fn(&(CrateId, FieldDecl)) -> K,
+) -> FxHashMap<K, Vec<u32>> {
+    let mut index: FxHashMap<K, Vec<u32>> = FxHashMap::default();
+    for (i, decl) in decls.iter().enumerate() {
+        index.entry(key(decl)).or_default().push(i as u32);
+    }
+    index
+}
+
 /// A type as written, without whitespace (`Arc<Mutex<HashMap<K,V>>>`).
 ///
 /// Common types are printed straight from the tree; the rest (function pointers,
@@ -592,26 +604,8 @@ impl Model {
         // The two indexes of the fields are built side by side.
         let decls = &model.field_decls;
         let (fields, fields_named) = rayon::join(
-            || {
-                let mut by_owner: FxHashMap<(CrateId, String), Vec<u32>> = FxHashMap::default();
-                for (idx, (krate, field)) in decls.iter().enumerate() {
-                    by_owner
-                        .entry((*krate, field.owner.clone()))
-                        .or_default()
-                        .push(idx as u32);
-                }
-                by_owner
-            },
-            || {
-                let mut by_name: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-                for (idx, (_, field)) in decls.iter().enumerate() {
-                    by_name
-                        .entry(field.name.clone())
-                        .or_default()
-                        .push(idx as u32);
-                }
-                by_name
-            },
+            || index_fields(decls, |(krate, f)| (*krate, f.owner.clone())),
+            || index_fields(decls, |(_, f)| f.name.clone()),
         );
         model.fields = fields;
         model.fields_named = fields_named;

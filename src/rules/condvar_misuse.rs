@@ -35,16 +35,7 @@ impl Rule for CondvarMisuse {
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let n = cx.graph.bodies.len();
-        let mut callers: Vec<Vec<(BodyIdx, usize)>> = vec![Vec::new(); n];
-        for (i, cs) in cx.graph.callees.iter().enumerate() {
-            for (ei, k) in cs.iter().enumerate() {
-                if let Some(k) = *k {
-                    if k != i {
-                        callers[k].push((i, ei));
-                    }
-                }
-            }
-        }
+        let callers = &cx.graph.callers;
         // The first wait of each body, directly: (wait site, receiver text).
         let mut waits: Vec<Option<(Span, String)>> = vec![None; n];
         for (i, body) in cx.indexed_bodies() {

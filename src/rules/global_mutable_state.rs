@@ -124,8 +124,6 @@ fn env_finding(body: &Body, site: Span, callee: &str, what: &str) -> Finding {
 
 /// Which events run before the process starts a thread.
 struct PreThread {
-    /// Callers of each body: (caller, event index).
-    callers: Vec<Vec<(BodyIdx, usize)>>,
     /// Per body: the index of its first event that can start a thread.
     spawn_at: Vec<Option<Option<usize>>>,
     /// Per body: events before this index run before threads start.
@@ -154,18 +152,7 @@ fn is_thread_start(call: &Call) -> bool {
 impl PreThread {
     fn new(cx: &RuleCx<'_>) -> PreThread {
         let n = cx.graph.bodies.len();
-        let mut callers = vec![Vec::new(); n];
-        for (i, cs) in cx.graph.callees.iter().enumerate() {
-            for (ei, k) in cs.iter().enumerate() {
-                if let Some(k) = k {
-                    if *k != i {
-                        callers[*k].push((i, ei));
-                    }
-                }
-            }
-        }
         PreThread {
-            callers,
             spawn_at: vec![None; n],
             limit: vec![None; n],
         }
@@ -225,10 +212,9 @@ impl PreThread {
         } else if matches!(body.kind, BodyKind::Fn | BodyKind::Method)
             && !body.is_pub
             && !body.in_test
-            && !self.callers[i].is_empty()
+            && !cx.graph.callers[i].is_empty()
         {
-            let callers = self.callers[i].clone();
-            let all_early = callers.iter().all(|&(c, ce)| {
+            let all_early = cx.graph.callers[i].iter().all(|&(c, ce)| {
                 self.limit(cx, c, depth + 1).is_some_and(|l| {
                     let caller = cx.graph.body(cx.flows, c);
                     ce < l && !(caller.events[ce].in_loop && self.spawn_at(cx, c, 0).is_some())
