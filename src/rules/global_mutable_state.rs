@@ -141,12 +141,9 @@ fn is_thread_start(call: &Call) -> bool {
     if THREAD_STARTERS.contains(&name) {
         return true;
     }
-    // `thread::Builder::new().spawn(..)`: the builder stands for its `spawn`, which
-    // is called on a temporary the walker does not record.
-    !call.is_method
-        && (call.callee.ends_with("Runtime::new")
-            || call.callee.ends_with("thread::Builder::new")
-            || call.callee.starts_with("rayon::"))
+    // A runtime starts its worker threads when it is made; `rayon`'s functions run
+    // on its pool.
+    !call.is_method && (call.callee.ends_with("Runtime::new") || call.callee.starts_with("rayon::"))
 }
 
 impl PreThread {
