@@ -552,21 +552,11 @@ fn nesting(text: &str) -> Nesting {
                     // A raw string: no escapes, ends at `"` and as many `#` as it opened with.
                     let hashes = bytes[i..].iter().take_while(|&&c| c == b'#').count();
                     if bytes.get(i + hashes) == Some(&b'"') {
-                        i += hashes + 1;
-                        while i < bytes.len() {
-                            if bytes[i] == b'"'
-                                && bytes[i + 1..]
-                                    .iter()
-                                    .take(hashes)
-                                    .take_while(|&&c| c == b'#')
-                                    .count()
-                                    == hashes
-                            {
-                                i += 1 + hashes;
-                                break;
-                            }
-                            i += 1;
-                        }
+                        let close = format!("\"{}", "#".repeat(hashes));
+                        let from = i + hashes + 1;
+                        i = text[from..]
+                            .find(&close)
+                            .map_or(bytes.len(), |at| from + at + close.len());
                         continue;
                     }
                 }
