@@ -520,7 +520,12 @@ fn list_rules(out: &mut impl Write) -> io::Result<()> {
         .collect();
     let width = rows.iter().map(|(id, _, _)| id.len()).max().unwrap_or(0);
     for (id, default, summary) in rows {
-        let line = format!("{id:<width$}  {:<5}  {summary}", default.as_str());
+        // An opt-in rule is off until a level or `--rule` turns it on.
+        let level = match default {
+            Level::Allow => "off",
+            level => level.as_str(),
+        };
+        let line = format!("{id:<width$}  {level:<5}  {summary}");
         writeln!(out, "{}", line.trim_end())?;
     }
     out.flush()

@@ -89,13 +89,21 @@ pub struct Config {
 
 impl Config {
     /// The level `rule` runs at in this run.
+    ///
+    /// A rule whose default is `allow` is opt-in: it runs when a level is set for it
+    /// (configuration, `--warn`, `--deny`) or when `--rule` names it, and then at
+    /// `warn` unless a level says otherwise.
     pub fn level_of(&self, rule: &str, default: Level) -> Level {
+        let set = self.levels.get(rule).copied();
         if let Some(only) = &self.only {
             if !only.iter().any(|r| r == rule) {
                 return Level::Allow;
             }
+            if default == Level::Allow {
+                return set.unwrap_or(Level::Warn);
+            }
         }
-        self.levels.get(rule).copied().unwrap_or(default)
+        set.unwrap_or(default)
     }
 
     /// Takes the settings of a configuration file. Levels already set (from flags)
@@ -698,6 +706,20 @@ mod tests {
             Err(Error::Config(e)) => *e,
             other => panic!("expected a config error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn opt_in_rules_run_only_when_turned_on() {
+        let mut config = Config::default();
+        assert_eq!(config.level_of("r", Level::Allow), Level::Allow);
+        assert_eq!(config.level_of("r", Level::Warn), Level::Warn);
+        config.only = Some(vec!["r".to_string()]);
+        assert_eq!(config.level_of("r", Level::Allow), Level::Warn);
+        assert_eq!(config.level_of("other", Level::Warn), Level::Allow);
+        config.levels.insert("r".to_string(), Level::Deny);
+        assert_eq!(config.level_of("r", Level::Allow), Level::Deny);
+        config.only = None;
+        assert_eq!(config.level_of("r", Level::Allow), Level::Deny);
     }
 
     #[test]
