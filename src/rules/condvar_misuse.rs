@@ -7,7 +7,7 @@
 //! enclosing `if`s come from the walker's events; callers from the call graph.
 
 use crate::config::Level;
-use crate::flow::methods::{ATOMIC_WRITES, WAITS_ONCE, WAITS_WHILE};
+use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::BodyIdx;
 use crate::report::finding::{Finding, Label, Severity, Span};
@@ -28,6 +28,17 @@ static META: RuleMeta = RuleMeta {
 /// Waits that give up after a time: their callers already handle a return before
 /// the condition holds.
 const TIMED_WAITS: &[&str] = &["wait_timeout", "wait_timeout_ms", "wait_for", "wait_until"];
+
+/// Atomic operations that read a state word to decide on it; counting
+/// (`fetch_add`, `fetch_sub`) is not reading the condition.
+const STATE_READS: &[&str] = &[
+    "load",
+    "swap",
+    "compare_exchange",
+    "compare_exchange_weak",
+    "compare_and_swap",
+    "fetch_update",
+];
 
 /// Deepest chain of calls followed from a caller holding a lock to a wait.
 const MAX_DEPTH: usize = 4;
@@ -138,10 +149,7 @@ fn is_timed_park(body: &Body, ei: usize, call: &Call) -> bool {
     body.events[ei + 1..].iter().any(|later| {
         later.call().is_some_and(|c| {
             let n = c.callee.trim_start_matches('.');
-            c.is_method
-                && c.receiver.is_some()
-                && c.on_guard.is_none()
-                && (n == "load" || ATOMIC_WRITES.contains(&n))
+            c.is_method && c.receiver.is_some() && c.on_guard.is_none() && STATE_READS.contains(&n)
         })
     })
 }

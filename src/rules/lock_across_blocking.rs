@@ -2,7 +2,7 @@
 //! Page: rules/lock-across-blocking.md.
 
 use crate::config::Level;
-use crate::flow::{Body, GuardId, GuardKind, SelfKind};
+use crate::flow::{Body, Call, GuardId, GuardKind, SelfKind};
 use crate::graph::BodyIdx;
 use crate::model::type_name_of;
 use crate::report::finding::{Finding, Label, Severity};
@@ -42,10 +42,12 @@ impl Rule for LockAcrossBlocking {
                         continue;
                     }
                     let Some(call) = e.call() else { continue };
-                    // Blocking on the guarded value itself (`rx.lock().unwrap().recv()`
-                    // on a `Mutex<Receiver>`) is what the lock serialises: whoever waits
-                    // for the lock wants that very value.
-                    if call.on_guard == Some(g) && call.on_guard_value {
+                    // Receiving on the guarded receiver itself (`rx.lock().unwrap().recv()`
+                    // on a `Mutex<Receiver>` work queue) is what the lock serialises:
+                    // whoever waits for the lock wants that very receiver. Other blocking
+                    // calls on the guarded value keep its other uses out (`kill` on a
+                    // `Mutex<Child>` being waited on, a write on a socket being read).
+                    if call.on_guard == Some(g) && call.on_guard_value && is_receive(call) {
                         continue;
                     }
                     if let Some(why) = &call.blocking {
@@ -68,6 +70,14 @@ impl Rule for LockAcrossBlocking {
             }
         }
     }
+}
+
+/// A channel receive: the one thing a work queue's shared receiver is for.
+fn is_receive(call: &Call) -> bool {
+    matches!(
+        call.callee.as_str(),
+        ".recv" | ".recv_timeout" | ".recv_deadline"
+    )
 }
 
 /// A lock no other thread can reach while this method runs: a lock field owned
