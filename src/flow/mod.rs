@@ -93,6 +93,10 @@ pub struct Guard {
     /// Taken at the top of a `#[test]` on a static lock and held for the whole test:
     /// the test-serialisation pattern.
     pub serialises_test: bool,
+    /// What was read under it is the function's result on some path: a `return`
+    /// of a value computed from it (`return v`, `return Ok(v)`, not `return Err(..)`),
+    /// as in a read-through cache's `if let Some(v) = m.read().get(k) { return v }`.
+    pub returned: bool,
 }
 
 /// What happens at an [`Event`].
@@ -120,8 +124,11 @@ pub struct Call {
     /// The receiver (or, for a plain call, the callee variable) is an element taken
     /// out of the collection this guard protects: `for l in guard.iter() { l.f() }`.
     pub on_elem_of: Option<GuardId>,
-    /// The method is called on this guard itself.
+    /// The method is called on this guard, or on a place inside its data.
     pub on_guard: Option<GuardId>,
+    /// The receiver is the guarded value as a whole (`m.lock().unwrap().recv()`,
+    /// `g.recv()`), not a place inside it (`g.rx.recv()`).
+    pub on_guard_value: bool,
     /// Guards passed as arguments.
     pub arg_guards: Vec<GuardId>,
     /// Earlier calls (indices into [`Body::events`]) whose results flow into the
@@ -227,6 +234,10 @@ pub struct Body {
     pub module: Vec<String>,
     /// `pub` (any `pub(..)` counts).
     pub is_pub: bool,
+    /// Visible outside the crate as written: plain `pub`, not `pub(crate)`,
+    /// `pub(super)` or `pub(in ..)`. A trait impl's methods have no visibility of
+    /// their own (the trait fixes their signatures) and are not exported here.
+    pub is_exported: bool,
     /// Parameters other than `self`: name and type as written.
     pub params: Vec<(String, String)>,
     /// Parameters that hold user code: typed `Fn`/`FnMut`/`FnOnce`, `impl Fn..`,

@@ -151,6 +151,7 @@ struct BodySpec<'s> {
     is_test: bool,
     is_serial: bool,
     is_pub: bool,
+    is_exported: bool,
     cx: ItemCx,
     span: proc_macro2::Span,
     params: Vec<(String, String)>,
@@ -233,14 +234,16 @@ impl<'a> FileWalker<'a> {
                 };
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(f) = it {
-                        // Methods of a trait impl are as public as the trait.
+                        // Methods of a trait impl are as public as the trait; they have
+                        // no visibility of their own, so none is exported as written.
                         let vis = if imp.trait_.is_some() {
                             syn::Visibility::Public(Default::default())
                         } else {
                             f.vis.clone()
                         };
-                        let spec =
+                        let mut spec =
                             self.fn_spec(&f.attrs, &vis, &f.sig, BodyKind::Method, &cx, &f.block);
+                        spec.is_exported &= imp.trait_.is_none();
                         self.walk_body(spec, out);
                     }
                 }
@@ -329,6 +332,7 @@ impl<'a> FileWalker<'a> {
                     .is_some_and(|s| s.ident == "serial" || s.ident == "file_serial")
             }),
             is_pub: !matches!(vis, syn::Visibility::Inherited),
+            is_exported: matches!(vis, syn::Visibility::Public(_)),
             cx: ItemCx {
                 in_test: cx.in_test || is_test,
                 ..cx.clone()
@@ -504,6 +508,12 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
         syn::Expr::Group(g) => strip(&g.expr),
         _ => e,
     }
+}
+
+/// `Err(..)`: a failure value, not a result handed back.
+fn is_err_call(e: &syn::Expr) -> bool {
+    matches!(strip(e), syn::Expr::Call(c) if matches!(strip(&c.func),
+        syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err")))
 }
 
 fn path_segments(path: &syn::Path) -> Vec<String> {
@@ -839,6 +849,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 trait_name: spec.cx.trait_name.clone(),
                 module: spec.cx.module.clone(),
                 is_pub: spec.is_pub,
+                is_exported: spec.is_exported,
                 params: spec.params.clone(),
                 callback_params: spec.callback_params.clone(),
                 ret_ty: spec.ret_ty.clone(),
@@ -1578,6 +1589,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     is_test: false,
                     is_serial: false,
                     is_pub: false,
+                    is_exported: false,
                     cx: ItemCx {
                         in_test: self.body.in_test,
                         module: self.body.module.clone(),
@@ -1631,6 +1643,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     is_test: false,
                     is_serial: false,
                     is_pub: false,
+                    is_exported: false,
                     cx: ItemCx {
                         in_test: self.body.in_test,
                         module: self.body.module.clone(),
@@ -1775,7 +1788,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Repeat(r) => self.expr(&r.expr, false).no_value(),
             syn::Expr::Return(r) => {
                 if let Some(e) = &r.expr {
+                    // The guards the value was read under, without touching what the
+                    // enclosing collectors see.
+                    self.collectors.push((true, Vec::new()));
                     let f = self.expr(e, false);
+                    let read = self.collectors.pop().map(|c| c.1).unwrap_or_default();
+                    if !is_err_call(e) {
+                        for g in read {
+                            self.guards[g].returned = true;
+                        }
+                    }
                     self.note_return(e, f);
                 }
                 Flow::diverging()
@@ -1918,6 +1940,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 methods: Vec::new(),
                 discarded: None,
                 serialises_test: false,
+                returned: false,
             });
             return Flow::value(Some(g)).or_div(recv);
         }
@@ -2122,6 +2145,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 methods: Vec::new(),
                 discarded: None,
                 serialises_test: false,
+                returned: false,
             });
             return Flow::value(Some(g)).or_div(recv);
         }
@@ -2210,6 +2234,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 receiver,
                 on_elem_of,
                 on_guard,
+                on_guard_value: on_guard.is_some() && recv.value == on_guard,
                 arg_guards,
                 arg_calls,
                 blocking,
@@ -2281,6 +2306,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 receiver: None,
                 on_elem_of,
                 on_guard: None,
+                on_guard_value: false,
                 arg_guards,
                 arg_calls,
                 blocking,
@@ -2484,8 +2510,20 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     fn cond(&mut self, e: &syn::Expr) -> Flow {
         match e {
             syn::Expr::Let(l) => {
+                // What the pattern binds was read under the guards its scrutinee used
+                // (`if let Some(v) = m.read().get(k).cloned()`).
+                self.collectors.push((true, Vec::new()));
                 let f = self.expr(&l.expr, false);
+                let read = self.collectors.pop().map(|c| c.1).unwrap_or_default();
+                let first = self.scopes.last().map_or(0, |s| s.vars.len());
                 self.bind_pattern(&l.pat, f.value);
+                if let Some(scope) = self.scopes.last_mut() {
+                    for v in scope.vars.iter_mut().skip(first) {
+                        if v.guard.is_none() {
+                            v.derived.clone_from(&read);
+                        }
+                    }
+                }
                 f.no_value()
             }
             syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) && is_let_cond(e) => {

@@ -47,6 +47,8 @@ pub struct TypeDecl {
     pub generics: Vec<String>,
     /// `pub` (any `pub(..)` counts).
     pub is_pub: bool,
+    /// Declared plainly `pub`, so code outside the crate may name it.
+    pub is_exported: bool,
     /// Its name in the declaration.
     pub span: Span,
 }
@@ -163,6 +165,7 @@ impl Collector<'_> {
                 .map(|p| p.ident.to_string())
                 .collect(),
             is_pub: !matches!(vis, syn::Visibility::Inherited),
+            is_exported: matches!(vis, syn::Visibility::Public(_)),
             span: self.src.span(self.id, ident.span()),
         });
     }

@@ -2,7 +2,8 @@
 //! later acquisition of the same lock. Page: rules/check-then-act.md.
 
 use crate::config::Level;
-use crate::flow::{EventKind, GuardKind};
+use crate::flow::{EventKind, Guard, GuardKind};
+use crate::model::known::Known;
 use crate::report::finding::{Finding, Severity};
 use crate::rules::support::{is_borrow, label, same_lock};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -37,6 +38,24 @@ const RECHECKS: &[&str] = &[
     "keys",
     "values",
 ];
+
+/// A read-through cache: the check's hit hands back what it read as the function's
+/// result (`if let Some(v) = m.read().get(k) { return v.clone() }`), and the act
+/// only stores a value under a key (`insert`). Two racers that both miss both
+/// compute and insert, and the later store replaces the earlier: duplicated work,
+/// not a lost update, as long as the value is what every racer computes. A check
+/// that rejects (`return Err(..)`) or an act that pushes, removes or changes an
+/// entry in place is not this shape.
+fn is_memoisation(checked: &Guard, act: &Guard) -> bool {
+    // `unwrap`, `expect`... are the guard passing through, not acts.
+    let known = Known::builtin();
+    checked.returned
+        && act.methods.iter().any(|m| m == "insert")
+        && act
+            .methods
+            .iter()
+            .all(|m| m == "insert" || known.is_passthrough(m))
+}
 
 impl Rule for CheckThenAct {
     fn meta(&self) -> &'static RuleMeta {
@@ -83,7 +102,7 @@ impl Rule for CheckThenAct {
                     let Some(check_id) = &ids[check] else {
                         continue;
                     };
-                    if !same_lock(check_id, act_id) {
+                    if !same_lock(check_id, act_id) || is_memoisation(checked, guard) {
                         continue;
                     }
                     out.push(Finding {

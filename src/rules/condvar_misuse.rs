@@ -25,6 +25,21 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/condvar-misuse.md"),
 };
 
+/// Waits that give up after a time: their callers already handle a return before
+/// the condition holds.
+const TIMED_WAITS: &[&str] = &["wait_timeout", "wait_timeout_ms", "wait_for", "wait_until"];
+
+/// Atomic operations that read a state word to decide on it; counting
+/// (`fetch_add`, `fetch_sub`) is not reading the condition.
+const STATE_READS: &[&str] = &[
+    "load",
+    "swap",
+    "compare_exchange",
+    "compare_exchange_weak",
+    "compare_and_swap",
+    "fetch_update",
+];
+
 /// Deepest chain of calls followed from a caller holding a lock to a wait.
 const MAX_DEPTH: usize = 4;
 
@@ -55,6 +70,7 @@ impl Rule for CondvarMisuse {
                 waits[i].get_or_insert((e.span, format!("{recv}{}", call.callee)));
                 let rechecked = !once
                     || e.in_loop
+                    || is_timed_park(body, ei, call)
                     || is_wait_wrapper(body)
                     || body.in_test
                     || (!callers[i].is_empty()
@@ -113,6 +129,29 @@ fn is_wait_wrapper(body: &Body) -> bool {
             .as_deref()
             .and_then(crate::model::type_name_of)
             .is_some_and(|t| t.ends_with("Condvar"))
+}
+
+/// A timed park: a wait with a timeout, not under a test of the data its guard
+/// protects, after which the function reads the shared state again with an atomic
+/// (`state.swap(EMPTY, ..)`, `compare_exchange`, `load`) and lets that read decide.
+/// A wait with a timeout can return before the condition holds anyway, so a caller
+/// that reads the state afterwards copes with a spurious wake-up the same way; a
+/// plain `wait`, or a wait under `if !ready { .. }`, assumes the condition instead.
+fn is_timed_park(body: &Body, ei: usize, call: &Call) -> bool {
+    let name = call.callee.trim_start_matches('.');
+    if !TIMED_WAITS.contains(&name) {
+        return false;
+    }
+    let e = &body.events[ei];
+    if call.arg_guards.iter().any(|g| e.deps.contains(g)) {
+        return false;
+    }
+    body.events[ei + 1..].iter().any(|later| {
+        later.call().is_some_and(|c| {
+            let n = c.callee.trim_start_matches('.');
+            c.is_method && c.receiver.is_some() && c.on_guard.is_none() && STATE_READS.contains(&n)
+        })
+    })
 }
 
 /// Whether a call is a condition-variable wait; `Some(true)` for a wait that

@@ -2,6 +2,7 @@
 //! Page: rules/discarded-guard.md.
 
 use crate::config::Level;
+use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::report::finding::{Finding, Severity};
 use crate::rules::support::{guard_noun, has_guard_lock_type, is_real_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -22,11 +23,24 @@ impl Rule for DiscardedGuard {
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         for (_, body) in cx.bodies() {
-            for guard in &body.guards {
+            for (g, guard) in body.guards.iter().enumerate() {
                 let Some(stmt) = guard.discarded else {
                     continue;
                 };
                 if guard.is_try || !is_real_guard(guard, cx.model) {
+                    continue;
+                }
+                // `let _ = cv.wait_while(m.lock().unwrap(), |p| *p);`: the wait used the
+                // guard (it slept on it and gave it back once the condition held), so the
+                // critical section is not empty, only over.
+                if body.events.iter().any(|e| {
+                    e.call().is_some_and(|c| {
+                        let name = c.callee.trim_start_matches('.');
+                        c.is_method
+                            && (WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
+                            && c.arg_guards.contains(&g)
+                    })
+                }) {
                     continue;
                 }
                 // A bare `x.lock();` is also how raw locks (`lock_api::RawMutex`) are

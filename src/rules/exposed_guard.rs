@@ -6,10 +6,12 @@
 //! the declared types of the fields a returned place names. It does not follow a
 //! guard wrapped in a struct of the crate's own.
 
+use std::collections::HashSet;
+
 use crate::config::Level;
 use crate::flow::{Body, BodyKind, Returned};
 use crate::graph::BodyIdx;
-use crate::model::type_name_of;
+use crate::model::{type_name_of, CrateId};
 use crate::report::finding::{Finding, Label, Severity};
 use crate::rules::support::{
     guard_noun, is_borrow, is_lock_head, is_real_guard, label, place_type, TypeTree,
@@ -53,13 +55,35 @@ impl Rule for ExposedGuard {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        // Types of the crate that no code outside it can name: declared private or
+        // `pub(crate)`, `pub(super)`, `pub(in ..)`, and never also plainly `pub` under
+        // the same name.
+        let mut private: HashSet<(CrateId, &str)> = HashSet::new();
+        let mut exported: HashSet<(CrateId, &str)> = HashSet::new();
+        for (k, t) in &cx.model.type_decls {
+            if t.is_exported {
+                exported.insert((*k, t.name.as_str()));
+            } else {
+                private.insert((*k, t.name.as_str()));
+            }
+        }
         for (i, body) in cx.indexed_bodies() {
+            // Only what code outside the crate can call: a plainly `pub` function or
+            // inherent method. A trait impl's method has no visibility of its own and
+            // its signature is the trait's.
             if !matches!(body.kind, BodyKind::Fn | BodyKind::Method)
-                || !body.is_pub
+                || !body.is_exported
                 || body.in_test
                 || is_lock_api(body)
             {
                 continue;
+            }
+            let krate = cx.graph.crate_of[i];
+            if let Some(ty) = body.self_ty.as_deref().and_then(type_name_of) {
+                let key = (krate, ty.as_str());
+                if private.contains(&key) && !exported.contains(&key) {
+                    continue;
+                }
             }
             let mut what: Option<String> = None;
             let mut labels: Vec<Label> = Vec::new();

@@ -2,10 +2,13 @@
 //! Page: rules/lock-across-blocking.md.
 
 use crate::config::Level;
-use crate::flow::{Body, GuardId, GuardKind};
+use crate::flow::{Body, Call, GuardId, GuardKind, SelfKind};
+use crate::graph::BodyIdx;
+use crate::model::type_name_of;
 use crate::report::finding::{Finding, Label, Severity};
 use crate::rules::support::{
-    acquired_label, chain_text, guard_noun, hop_labels, is_held_guard, label,
+    acquired_label, chain_text, guard_noun, hop_labels, is_held_guard, is_lock_head, label,
+    TypeTree,
 };
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
@@ -30,7 +33,7 @@ impl Rule for LockAcrossBlocking {
             for (g, guard) in body.guards.iter().enumerate() {
                 // A `RefCell` borrow is single-threaded: no other thread waits on it.
                 let is_borrow = matches!(guard.kind, GuardKind::Borrow | GuardKind::BorrowMut);
-                if is_borrow || !is_held_guard(guard, cx.model) {
+                if is_borrow || !is_held_guard(guard, cx.model) || is_exclusive(cx, i, body, g) {
                     continue;
                 }
                 let mut calls: Vec<Label> = Vec::new();
@@ -39,6 +42,14 @@ impl Rule for LockAcrossBlocking {
                         continue;
                     }
                     let Some(call) = e.call() else { continue };
+                    // Receiving on the guarded receiver itself (`rx.lock().unwrap().recv()`
+                    // on a `Mutex<Receiver>` work queue) is what the lock serialises:
+                    // whoever waits for the lock wants that very receiver. Other blocking
+                    // calls on the guarded value keep its other uses out (`kill` on a
+                    // `Mutex<Child>` being waited on, a write on a socket being read).
+                    if call.on_guard == Some(g) && call.on_guard_value && is_receive(call) {
+                        continue;
+                    }
                     if let Some(why) = &call.blocking {
                         calls.push(label(e.span, format!("{why} while the lock is held")));
                         continue;
@@ -59,6 +70,53 @@ impl Rule for LockAcrossBlocking {
             }
         }
     }
+}
+
+/// A channel receive: the one thing a work queue's shared receiver is for.
+fn is_receive(call: &Call) -> bool {
+    matches!(
+        call.callee.as_str(),
+        ".recv" | ".recv_timeout" | ".recv_deadline"
+    )
+}
+
+/// A lock no other thread can reach while this method runs: a lock field owned
+/// inline by `self` (every hop a plain field, the last a `Mutex`/`RwLock` itself, not
+/// an `Arc`, a reference or a pointer to one) in a method that takes `&mut self`.
+/// Unknown field types count as shared, and so does a `self` taken by value, which
+/// may be written `self: Arc<Self>`.
+fn is_exclusive(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, g: GuardId) -> bool {
+    if body.self_kind != Some(SelfKind::RefMut) {
+        return false;
+    }
+    let Some(segs) = body.guards[g].lock.segments.as_deref() else {
+        return false;
+    };
+    let Some(("self", fields)) = segs.split_first().map(|(f, r)| (f.as_str(), r)) else {
+        return false;
+    };
+    let Some(mut owner) = body.self_ty.as_deref().and_then(type_name_of) else {
+        return false;
+    };
+    let krate = cx.graph.crate_of[i];
+    for (n, field) in fields.iter().enumerate() {
+        let Some(ty) = cx.model.field_type(krate, &owner, field) else {
+            return false;
+        };
+        let tree = TypeTree::parse(ty);
+        if n + 1 == fields.len() {
+            return is_lock_head(&tree.head);
+        }
+        // An inline struct (or a `Box` of one) is still owned by `self`.
+        let inner = tree.strip(&["Box"]);
+        if !inner.head.starts_with(|c: char| c.is_ascii_uppercase())
+            || ["Arc", "Rc", "Weak"].contains(&inner.head.as_str())
+        {
+            return false;
+        }
+        owner = inner.head.clone();
+    }
+    false
 }
 
 fn finding(body: &Body, g: GuardId, calls: Vec<Label>) -> Finding {
