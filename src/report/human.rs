@@ -19,9 +19,12 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
+use crate::report::escape::{self, Keep};
+use crate::report::finding::Label;
 use crate::report::finding::{FileId, Severity, Span};
+use crate::report::snippet::SnippetView;
 use crate::report::{Style, Summary};
-use crate::source::SourceMap;
+use crate::source::{SourceFile, SourceMap};
 use crate::{FileProblem, Finding};
 
 /// Renders each finding and problem as it comes, and the footer at the end.
@@ -119,19 +122,33 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// A file's text under its display name, borrowed from the source map.
+/// A file's text under its display name, as the human printer shows it: the
+/// [`SnippetView`] of the file for the spans drawn from it (borrowed from the
+/// [`SourceMap`] unless a hazard or a long line had to be rewritten), under the
+/// escaped name.
 struct FileSource<'a> {
     name: String,
-    text: &'a str,
+    file: &'a SourceFile,
+    view: SnippetView<'a>,
 }
 
 impl<'a> FileSource<'a> {
-    fn new(sources: &'a SourceMap, file: FileId) -> FileSource<'a> {
+    /// The source of `file` for drawing `spans`.
+    fn new(sources: &'a SourceMap, file: FileId, spans: &[Span]) -> FileSource<'a> {
         let file = sources.get(file);
+        let ends: Vec<usize> = spans.iter().flat_map(|s| [s.start, s.end]).collect();
         FileSource {
-            name: file.display_path(),
-            text: &file.text,
+            name: escape::path(&file.display_path()).into_owned(),
+            file,
+            view: SnippetView::new(&file.text, &ends),
         }
+    }
+
+    /// The miette span of `span`, in the view's offsets.
+    fn span(&self, span: Span) -> SourceSpan {
+        let start = self.view.to_view(span.start);
+        let end = self.view.to_view(span.end.max(span.start));
+        SourceSpan::from((start, end - start))
     }
 }
 
@@ -151,21 +168,27 @@ impl SourceCode for FileSource<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let inner = self
-            .text
+            .view
+            .text()
             .read_span(span, context_lines_before, context_lines_after)?;
+        // Without context miette reads the span for the `[file:line:col]` header:
+        // give the file's own position, in characters as every other format does,
+        // rather than a place in the (possibly cut) view.
+        let (line, column) = if context_lines_before == 0 {
+            let (line, column) = self.file.line_col(self.view.to_source(span.offset()));
+            (line as usize - 1, column as usize - 1)
+        } else {
+            (inner.line(), inner.column())
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            inner.column(),
+            line,
+            column,
             inner.line_count(),
         )))
     }
-}
-
-fn source_span(span: Span) -> SourceSpan {
-    SourceSpan::from((span.start, span.end.saturating_sub(span.start)))
 }
 
 fn miette_severity(severity: Severity) -> miette::Severity {
@@ -180,6 +203,7 @@ fn miette_severity(severity: Severity) -> miette::Severity {
 #[derive(Debug)]
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
+    message: String,
     source: FileSource<'a>,
     labels: Vec<LabeledSpan>,
     elsewhere: Vec<SitesElsewhere<'a>>,
@@ -191,48 +215,69 @@ impl<'a> FindingDiagnostic<'a> {
         let primary = finding.primary;
         let same_site =
             |s: &Span| s.file == primary.file && (s.start, s.end) == (primary.start, primary.end);
+        let label_text = |message: &str| escape::text(message, Keep::LayoutWhitespace).into_owned();
         // The primary site takes the text of a label at the same span, if any.
         let primary_text = finding
             .labels
             .iter()
             .find(|l| same_site(&l.span))
-            .map(|l| l.message.clone());
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            primary_text,
-            source_span(primary),
-        )];
-        let mut other_files: BTreeMap<String, (FileId, Vec<LabeledSpan>)> = BTreeMap::new();
+            .map(|l| label_text(&l.message));
+        // Labels grouped by file, the primary file first; each file's source is made
+        // for the spans drawn from it.
+        let mut here = vec![primary];
+        let mut other_files: BTreeMap<String, (FileId, Vec<&Label>)> = BTreeMap::new();
+        let mut same_file = Vec::new();
         for label in finding.labels.iter().filter(|l| !same_site(&l.span)) {
-            let labeled =
-                LabeledSpan::new_with_span(Some(label.message.clone()), source_span(label.span));
             if label.span.file == primary.file {
-                labels.push(labeled);
+                here.push(label.span);
+                same_file.push(label);
             } else {
-                let name = sources.get(label.span.file).display_path();
                 other_files
-                    .entry(name)
+                    .entry(sources.get(label.span.file).display_path())
                     .or_insert_with(|| (label.span.file, Vec::new()))
                     .1
-                    .push(labeled);
+                    .push(label);
             }
         }
+        let source = FileSource::new(sources, primary.file, &here);
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            primary_text,
+            source.span(primary),
+        )];
+        labels.extend(same_file.iter().map(|l| {
+            LabeledSpan::new_with_span(Some(label_text(&l.message)), source.span(l.span))
+        }));
         let elsewhere = other_files
             .into_values()
-            .map(|(file, labels)| SitesElsewhere {
-                severity: finding.severity,
-                source: FileSource::new(sources, file),
-                labels,
+            .map(|(file, file_labels)| {
+                let spans: Vec<Span> = file_labels.iter().map(|l| l.span).collect();
+                let source = FileSource::new(sources, file, &spans);
+                let labels = file_labels
+                    .iter()
+                    .map(|l| {
+                        LabeledSpan::new_with_span(
+                            Some(label_text(&l.message)),
+                            source.span(l.span),
+                        )
+                    })
+                    .collect();
+                SitesElsewhere {
+                    severity: finding.severity,
+                    source,
+                    labels,
+                }
             })
             .collect();
         let explain = format!("run `synclint --explain {}`", finding.rule);
         let help = if finding.help.is_empty() {
             explain
         } else {
-            format!("{}\n{explain}", finding.help)
+            format!("{}\n{explain}", label_text(&finding.help))
         };
         FindingDiagnostic {
             finding,
-            source: FileSource::new(sources, primary.file),
+            message: label_text(&finding.message),
+            source,
             labels,
             elsewhere,
             help,
@@ -242,7 +287,7 @@ impl<'a> FindingDiagnostic<'a> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -325,19 +370,23 @@ impl<'a> ProblemDiagnostic<'a> {
             "parse" => "synclint::parse",
             _ => "synclint::io",
         };
+        let message = escape::text(&problem.message, Keep::LayoutWhitespace).into_owned();
         match problem.span {
             // The snippet names the file, so the header is the message alone.
-            Some(span) => ProblemDiagnostic {
-                header: problem.message.clone(),
-                code,
-                source: Some(FileSource::new(sources, span.file)),
-                label: Some(LabeledSpan::new_primary_with_span(None, source_span(span))),
-            },
+            Some(span) => {
+                let source = FileSource::new(sources, span.file, &[span]);
+                let label = LabeledSpan::new_primary_with_span(None, source.span(span));
+                ProblemDiagnostic {
+                    header: message,
+                    code,
+                    source: Some(source),
+                    label: Some(label),
+                }
+            }
             None => ProblemDiagnostic {
                 header: format!(
-                    "`{}`: {}",
-                    super::problem_path(problem, sources),
-                    problem.message
+                    "`{}`: {message}",
+                    escape::path(&super::problem_path(problem, sources)),
                 ),
                 code,
                 source: None,

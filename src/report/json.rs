@@ -146,7 +146,7 @@ impl<W: Write> JsonPrinter<W> {
             findings: &self.findings,
             errors: &self.errors,
         };
-        serde_json::to_writer(&mut self.out, &doc)?;
+        super::escape::write_json(&mut self.out, &doc)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }
