@@ -5,8 +5,8 @@
 //! The characters escaped are the C0 controls, DEL, the C1 controls, the bidi
 //! overrides and isolates (U+202A to U+202E, U+2066 to U+2069), the direction marks
 //! (U+200E, U+200F, U+061C) and the line and paragraph separators (U+2028, U+2029).
-//! Each is written as Rust writes a char escape, `\u{1b}`, in lower-case hex; which
-//! of `\t` and `\n` are kept raw depends on where the text goes ([`Keep`]).
+//! Each is written as Rust writes a char escape, `\u{1b}`, in lower-case hex; whether
+//! `\n` is kept raw depends on where the text goes ([`Keep`]).
 //! JSON documents keep every character (they are data, and their strings must
 //! round-trip), but write the ones above as `\uXXXX` escapes through [`write_json`],
 //! so no JSON text holds one raw either.
@@ -42,9 +42,9 @@ fn may_hold_hazard(s: &str) -> bool {
 pub enum Keep {
     /// Nothing: the text must stay on one line (file names, `short` and `github`).
     Nothing,
-    /// Line breaks and tabs: a message, label or help in the human report, where a
-    /// line break is layout and not a new record.
-    LayoutWhitespace,
+    /// Line breaks: a message, label or help in the human report (where a line break
+    /// is layout, not a new record) or in a `github` message (where it becomes `%0A`).
+    LineBreaks,
 }
 
 /// Writes the escape of `c`: `\u{1b}`.
@@ -55,7 +55,7 @@ pub fn push_escape(out: &mut String, c: char) {
 
 /// `s` with every hazard escaped, keeping what `keep` allows.
 pub fn text(s: &str, keep: Keep) -> Cow<'_, str> {
-    let kept = |c: char| keep == Keep::LayoutWhitespace && matches!(c, '\n' | '\t');
+    let kept = |c: char| keep == Keep::LineBreaks && c == '\n';
     if !may_hold_hazard(s) || !s.chars().any(|c| is_hazard(c) && !kept(c)) {
         return Cow::Borrowed(s);
     }
@@ -165,7 +165,7 @@ mod tests {
             "a\\u{1b}]0;t\\u{7}b\\u{9b}c\\u{202e}d\\u{2066}e\\u{61c}"
         );
         assert_eq!(text("a\n\tb\r", Keep::Nothing), "a\\u{a}\\u{9}b\\u{d}");
-        assert_eq!(text("a\n\tb\r", Keep::LayoutWhitespace), "a\n\tb\\u{d}");
+        assert_eq!(text("a\n\tb\r", Keep::LineBreaks), "a\n\\u{9}b\\u{d}");
     }
 
     #[test]

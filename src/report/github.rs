@@ -44,7 +44,7 @@ impl<W: Write> GithubPrinter<W> {
             Severity::Warn => "warning",
             Severity::Note => "notice",
         };
-        let mut message = escape::text(&finding.message, Keep::LayoutWhitespace).into_owned();
+        let mut message = escape::text(&finding.message, Keep::LineBreaks).into_owned();
         for label in &finding.labels {
             let span = label.span;
             message.push_str(&format!(
@@ -52,13 +52,13 @@ impl<W: Write> GithubPrinter<W> {
                 escape::path(&sources.get(span.file).display_path()),
                 span.line,
                 span.column,
-                escape::text(&label.message, Keep::LayoutWhitespace)
+                escape::text(&label.message, Keep::LineBreaks)
             ));
         }
         if !finding.help.is_empty() {
             message.push_str(&format!(
                 "\nhelp: {}",
-                escape::text(&finding.help, Keep::LayoutWhitespace)
+                escape::text(&finding.help, Keep::LineBreaks)
             ));
         }
         writeln!(
@@ -79,7 +79,7 @@ impl<W: Write> GithubPrinter<W> {
     pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
         let file = escape_property(&escape::path(&super::problem_path(problem, sources)));
         let title = escape_property(super::problem_kind(problem));
-        let message = escape_data(&escape::text(&problem.message, Keep::LayoutWhitespace));
+        let message = escape_data(&escape::text(&problem.message, Keep::LineBreaks));
         match problem.span {
             Some(span) => writeln!(
                 self.out,

@@ -215,7 +215,7 @@ impl<'a> FindingDiagnostic<'a> {
         let primary = finding.primary;
         let same_site =
             |s: &Span| s.file == primary.file && (s.start, s.end) == (primary.start, primary.end);
-        let label_text = |message: &str| escape::text(message, Keep::LayoutWhitespace).into_owned();
+        let label_text = |message: &str| escape::text(message, Keep::LineBreaks).into_owned();
         // The primary site takes the text of a label at the same span, if any.
         let primary_text = finding
             .labels
@@ -370,7 +370,7 @@ impl<'a> ProblemDiagnostic<'a> {
             "parse" => "synclint::parse",
             _ => "synclint::io",
         };
-        let message = escape::text(&problem.message, Keep::LayoutWhitespace).into_owned();
+        let message = escape::text(&problem.message, Keep::LineBreaks).into_owned();
         match problem.span {
             // The snippet names the file, so the header is the message alone.
             Some(span) => {
