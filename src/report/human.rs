@@ -518,6 +518,41 @@ mod tests {
     }
 
     #[test]
+    fn hazards_are_escaped_and_labels_stay_under_their_text() {
+        let mut sources = SourceMap::default();
+        let a = sources.add(crate::source::SourceFile::new(
+            "src/\u{1b}]0;t\u{7}.rs",
+            "async fn f(m: &std::sync::Mutex<u8>) {\n    \
+             /* \u{1b}[2J\u{202e} */ let g = m.lock().unwrap();\r\n    \
+             x().await;\n}\n",
+            crate::source::Edition::E2021,
+        ));
+        let mut finding = sample_finding(&sources, a, None);
+        finding.message = "`MutexGuard` on `\u{1b}[31m` held".into();
+        let text = render(|p| p.finding(&finding, &sources).expect("write"));
+        println!("{text}");
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\u{202e}', '\r']),
+            "{text}"
+        );
+        assert!(text.contains("[src/\\u{1b}]0;t\\u{7}.rs:2:25]"), "{text}");
+        assert!(text.contains("/* \\u{1b}[2J\\u{202e} */ let g"), "{text}");
+        assert!(text.contains("on `\\u{1b}[31m` held"), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("let g = "))
+            .expect("the snippet line");
+        let column =
+            |line: &str, needle: &str| line.find(needle).map(|i| line[..i].chars().count());
+        assert_eq!(
+            column(lines[at + 1], "─"),
+            column(lines[at], "m.lock()"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn footer_counts() {
         let s = |findings, files_with_findings, files_checked, problems| {
             footer(&Summary {
