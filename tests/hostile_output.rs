@@ -472,7 +472,30 @@ fn fuzz_of_names_and_texts_through_every_format() {
             std::fs::write(tmp.path().join(&name), text).expect("write");
             names.push(name);
         }
-        cases += names.len();
+        // A lock-order cycle across two more hostile names: the second file is shown
+        // as a related report with its own snippet.
+        let (first, second) = (hostile_name(&mut rng, 100), hostile_name(&mut rng, 101));
+        std::fs::write(
+            tmp.path().join(&first),
+            format!(
+                "use std::sync::Mutex;\n\
+                 pub static A: Mutex<u8> = Mutex::new(0);\n\
+                 pub static B: Mutex<u8> = Mutex::new(0);\n\
+                 fn one() {{ let _a = A.lock().unwrap(); /* {} */ let _b = B.lock().unwrap(); }}\n",
+                hostile(&mut rng, 6).replace('\n', " ").replace("*/", "")
+            ),
+        )
+        .expect("write");
+        std::fs::write(
+            tmp.path().join(&second),
+            format!(
+                "use crate::{{A, B}};\n\
+                 fn two() {{ let _b = B.lock().unwrap(); /* {} */ let _a = A.lock().unwrap(); }}\n",
+                hostile(&mut rng, 6).replace('\n', " ").replace("*/", "")
+            ),
+        )
+        .expect("write");
+        cases += names.len() + 1;
         let context = |format: &str| format!("batch {batch}, {format}");
 
         let json = run(tmp.path(), &["--format", "json", "."], LIMIT);
@@ -487,6 +510,16 @@ fn fuzz_of_names_and_texts_through_every_format() {
                 .map(|f| f["file"].as_str().expect("a file").to_string())
                 .collect()
         };
+        let across_files = doc["findings"]
+            .as_array()
+            .expect("an array")
+            .iter()
+            .filter(|f| f["rule"] == "lock-order-inversion")
+            .any(|f| {
+                let labels = f["labels"].as_array().expect("labels");
+                labels.iter().any(|l| l["file"] != f["file"])
+            });
+        assert!(across_files, "{}: the cycle across files", context("json"));
         let mut expected = files_of("findings");
         expected.extend(files_of("errors"));
         for name in &names {
