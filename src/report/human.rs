@@ -10,7 +10,7 @@
 //! This module does not decide whether to use colour or how wide the terminal is:
 //! the caller passes a [`Style`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, Write};
 
@@ -22,7 +22,7 @@ use miette::{
 use crate::report::escape::{self, Keep};
 use crate::report::finding::Label;
 use crate::report::finding::{FileId, Severity, Span};
-use crate::report::snippet::SnippetView;
+use crate::report::snippet::{self, SnippetView};
 use crate::report::{Style, Summary};
 use crate::source::{SourceFile, SourceMap};
 use crate::{FileProblem, Finding};
@@ -32,7 +32,14 @@ pub struct HumanPrinter<W> {
     out: W,
     // Boxed: the handler is large and `Printer` is an enum of printers.
     handler: Box<GraphicalReportHandler>,
+    plain: PlainFiles,
 }
+
+/// Whether each file's text [`is_plain`](crate::report::snippet::is_plain), found once
+/// per file rather than once per finding: a file with thousands of findings would
+/// otherwise be scanned that many times. Keyed by the text's address and length as
+/// well as the file, so a text read again is looked at again.
+type PlainFiles = HashMap<(FileId, usize, usize), bool>;
 
 impl<W> fmt::Debug for HumanPrinter<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,18 +53,19 @@ impl<W: Write> HumanPrinter<W> {
         HumanPrinter {
             out,
             handler: Box::new(handler(style)),
+            plain: HashMap::new(),
         }
     }
 
     /// Renders one finding.
     pub fn finding(&mut self, finding: &Finding, sources: &SourceMap) -> io::Result<()> {
-        let diagnostic = FindingDiagnostic::new(finding, sources);
+        let diagnostic = FindingDiagnostic::new(finding, sources, &mut self.plain);
         self.render(&diagnostic)
     }
 
     /// Renders one file problem as an error.
     pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
-        let diagnostic = ProblemDiagnostic::new(problem, sources);
+        let diagnostic = ProblemDiagnostic::new(problem, sources, &mut self.plain);
         self.render(&diagnostic)
     }
 
@@ -134,13 +142,27 @@ struct FileSource<'a> {
 
 impl<'a> FileSource<'a> {
     /// The source of `file` for drawing `spans`.
-    fn new(sources: &'a SourceMap, file: FileId, spans: &[Span]) -> FileSource<'a> {
-        let file = sources.get(file);
-        let ends: Vec<usize> = spans.iter().flat_map(|s| [s.start, s.end]).collect();
+    fn new(
+        sources: &'a SourceMap,
+        id: FileId,
+        spans: &[Span],
+        plain: &mut PlainFiles,
+    ) -> FileSource<'a> {
+        let file = sources.get(id);
+        let text = file.text.as_str();
+        let is_plain = *plain
+            .entry((id, text.as_ptr() as usize, text.len()))
+            .or_insert_with(|| snippet::is_plain(text));
+        let view = if is_plain {
+            SnippetView::plain(text)
+        } else {
+            let ends: Vec<usize> = spans.iter().flat_map(|s| [s.start, s.end]).collect();
+            SnippetView::new(text, &ends)
+        };
         FileSource {
             name: escape::path(&file.display_path()).into_owned(),
             file,
-            view: SnippetView::new(&file.text, &ends),
+            view,
         }
     }
 
@@ -211,7 +233,11 @@ struct FindingDiagnostic<'a> {
 }
 
 impl<'a> FindingDiagnostic<'a> {
-    fn new(finding: &'a Finding, sources: &'a SourceMap) -> FindingDiagnostic<'a> {
+    fn new(
+        finding: &'a Finding,
+        sources: &'a SourceMap,
+        plain: &mut PlainFiles,
+    ) -> FindingDiagnostic<'a> {
         let primary = finding.primary;
         let same_site =
             |s: &Span| s.file == primary.file && (s.start, s.end) == (primary.start, primary.end);
@@ -239,7 +265,7 @@ impl<'a> FindingDiagnostic<'a> {
                     .push(label);
             }
         }
-        let source = FileSource::new(sources, primary.file, &here);
+        let source = FileSource::new(sources, primary.file, &here, plain);
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             primary_text,
             source.span(primary),
@@ -251,7 +277,7 @@ impl<'a> FindingDiagnostic<'a> {
             .into_values()
             .map(|(file, file_labels)| {
                 let spans: Vec<Span> = file_labels.iter().map(|l| l.span).collect();
-                let source = FileSource::new(sources, file, &spans);
+                let source = FileSource::new(sources, file, &spans, plain);
                 let labels = file_labels
                     .iter()
                     .map(|l| {
@@ -365,7 +391,11 @@ struct ProblemDiagnostic<'a> {
 }
 
 impl<'a> ProblemDiagnostic<'a> {
-    fn new(problem: &'a FileProblem, sources: &'a SourceMap) -> ProblemDiagnostic<'a> {
+    fn new(
+        problem: &'a FileProblem,
+        sources: &'a SourceMap,
+        plain: &mut PlainFiles,
+    ) -> ProblemDiagnostic<'a> {
         let code = match super::problem_kind(problem) {
             "parse" => "synclint::parse",
             _ => "synclint::io",
@@ -374,7 +404,7 @@ impl<'a> ProblemDiagnostic<'a> {
         match problem.span {
             // The snippet names the file, so the header is the message alone.
             Some(span) => {
-                let source = FileSource::new(sources, span.file, &[span]);
+                let source = FileSource::new(sources, span.file, &[span], plain);
                 let label = LabeledSpan::new_primary_with_span(None, source.span(span));
                 ProblemDiagnostic {
                     header: message,

@@ -14,7 +14,7 @@
 //! The view has the same lines as the file, so line numbers need no mapping.
 //!
 //! The plain case, a file with no hazard and no long line, borrows the text unchanged;
-//! it costs one scan of the bytes.
+//! it costs one scan of the bytes, which the human printer makes once per file.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -45,13 +45,18 @@ pub struct SnippetView<'a> {
 }
 
 impl<'a> SnippetView<'a> {
+    /// The view of a text that [`is_plain`]: the text itself.
+    pub fn plain(text: &'a str) -> SnippetView<'a> {
+        SnippetView {
+            text: Cow::Borrowed(text),
+            edits: Vec::new(),
+        }
+    }
+
     /// The view of `text` for labels whose ends are the byte offsets in `ends`.
     pub fn new(text: &'a str, ends: &[usize]) -> SnippetView<'a> {
-        if !needs_edits(text) {
-            return SnippetView {
-                text: Cow::Borrowed(text),
-                edits: Vec::new(),
-            };
+        if is_plain(text) {
+            return SnippetView::plain(text);
         }
         let mut ends: Vec<usize> = ends.iter().map(|&e| e.min(text.len())).collect();
         ends.sort_unstable();
@@ -142,7 +147,12 @@ fn map(
     }
 }
 
-/// Whether `text` has a hazard miette would print raw, or a line to cut.
+/// Whether `text` has no hazard miette would print raw and no line to cut, so that
+/// its view is the text itself whatever the labels.
+pub fn is_plain(text: &str) -> bool {
+    !needs_edits(text)
+}
+
 fn needs_edits(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut line_start = 0;
