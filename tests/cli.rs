@@ -1191,12 +1191,12 @@ fn github_format_escapes_hostile_file_names() {
     assert_eq!(lines.len(), 2, "{run:#?}");
     assert!(
         lines[0].starts_with(
-            "::warning file=src/x%0A%3A%3Aerror file=pwned%2Cline=1%3A%3Ainjected%2C%250A.rs,line=1,col=48,endLine=1,endColumn="
+            "::warning file=src/x\\u{a}%3A%3Aerror file=pwned%2Cline=1%3A%3Ainjected%2C%250A.rs,line=1,col=48,endLine=1,endColumn="
         ),
         "{run:#?}"
     );
     assert!(
-        lines[0].contains(",title=lock-across-await::`MutexGuard` on `m` held across an `.await`%0A  src/x%0A::error file=pwned,line=1::injected,%250A.rs:1:48: "),
+        lines[0].contains(",title=lock-across-await::`MutexGuard` on `m` held across an `.await`%0A  src/x\\u{a}::error file=pwned,line=1::injected,%250A.rs:1:48: "),
         "{run:#?}"
     );
     assert!(

@@ -200,9 +200,28 @@ fn vim_errorformat_reads_short_output() {
     assert_eq!(qf.lines().collect::<Vec<_>>(), expected, "{output}");
 }
 
+/// The text of an elisp string literal's contents: `\\` is a backslash, `\n` a line
+/// break, `\"` a quote.
+fn elisp_string(elisp: &str) -> String {
+    let mut out = String::new();
+    let mut chars = elisp.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// An emacs regexp, as written in an elisp string, in Rust's syntax.
 fn emacs_to_rust(elisp: &str) -> String {
-    let emacs = elisp.replace("\\\\", "\\");
+    let emacs = elisp_string(elisp);
     let mut out = String::new();
     let mut chars = emacs.chars().peekable();
     let mut in_class = false;
@@ -481,4 +500,145 @@ fn pre_commit_hook_definition() {
             path.display()
         );
     }
+}
+
+/// Files whose names try to forge or spoof `short` records, each holding one
+/// `discarded-guard` at 2:5, and the names as `short` must show them.
+const HOSTILE_NAMES: &[(&str, &str)] = &[
+    (
+        "evil\nfake.rs:1:1: error[fake]: x.rs",
+        "evil\\u{a}fake.rs\\u{3a}1\\u{3a}1\\u{3a} error[fake]\\u{3a} x.rs",
+    ),
+    (
+        "x.rs:9:9: warning[fake]: y.rs",
+        "x.rs\\u{3a}9\\u{3a}9\\u{3a} warning[fake]\\u{3a} y.rs",
+    ),
+    (
+        "cr\r.rs:3:3: note[fake]: z.rs",
+        "cr\\u{d}.rs\\u{3a}3\\u{3a}3\\u{3a} note[fake]\\u{3a} z.rs",
+    ),
+    ("osc\u{1b}]0;t\u{7}.rs", "osc\\u{1b}]0;t\\u{7}.rs"),
+    ("rtl\u{202e}sr.txt.rs", "rtl\\u{202e}sr.txt.rs"),
+];
+
+/// The `--format short` output for a folder of [`HOSTILE_NAMES`].
+fn hostile_short_output() -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, _) in HOSTILE_NAMES {
+        std::fs::write(
+            tmp.path().join(name),
+            "fn g(m: &std::sync::Mutex<u8>) {\n    m.lock().unwrap();\n}\n",
+        )
+        .expect("write");
+    }
+    let out = Command::new(SYNCLINT)
+        .args(["--format", "short", "."])
+        .current_dir(tmp.path())
+        .env_clear()
+        .env("HOME", tmp.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run synclint");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(text.lines().count(), HOSTILE_NAMES.len(), "{text}");
+    (tmp, text)
+}
+
+/// The shown names of [`HOSTILE_NAMES`], sorted.
+fn hostile_shown() -> Vec<String> {
+    let mut shown: Vec<String> = HOSTILE_NAMES.iter().map(|(_, s)| s.to_string()).collect();
+    shown.sort();
+    shown
+}
+
+#[test]
+fn vscode_and_emacs_patterns_are_not_spoofed_by_file_names() {
+    let blocks = code_blocks(&doc("editors.md"), "json");
+    let tasks: Value = serde_json::from_str(&blocks[0]).expect("the tasks.json block is JSON");
+    let matchers: Vec<regex::Regex> = tasks["tasks"][0]["problemMatcher"]
+        .as_array()
+        .expect("problem matchers")
+        .iter()
+        .map(|m| {
+            regex::Regex::new(m["pattern"]["regexp"].as_str().expect("a regexp")).expect("compiles")
+        })
+        .collect();
+    let block = code_blocks(&doc("editors.md"), "elisp").remove(0);
+    let start = block.find("\"^").expect("the regexp string") + 1;
+    let end = start + block[start..].find("\"\n").expect("its end");
+    let emacs = regex::Regex::new(&emacs_to_rust(&block[start..end])).expect("translates");
+
+    let (_tmp, output) = hostile_short_output();
+    let mut vscode_files = Vec::new();
+    let mut emacs_files = Vec::new();
+    for line in output.lines() {
+        let hits: Vec<_> = matchers.iter().filter_map(|re| re.captures(line)).collect();
+        assert_eq!(hits.len(), 1, "exactly one matcher should read {line:?}");
+        let caps = &hits[0];
+        assert_eq!(
+            (&caps[2], &caps[3], &caps[4], &caps[5]),
+            ("2", "5", "warning", "discarded-guard"),
+            "{line:?}"
+        );
+        vscode_files.push(caps[1].to_string());
+        let caps = emacs
+            .captures(line)
+            .unwrap_or_else(|| panic!("no match: {line:?}"));
+        assert_eq!((&caps[2], &caps[3]), ("2", "5"), "{line:?}");
+        assert!(caps.get(5).is_some(), "a warning: {line:?}");
+        emacs_files.push(caps[1].to_string());
+    }
+    vscode_files.sort();
+    emacs_files.sort();
+    assert_eq!(vscode_files, hostile_shown(), "{output}");
+    assert_eq!(emacs_files, hostile_shown(), "{output}");
+    // Text that only looks like a record once joined to the line before is not
+    // read as one.
+    let forged = "x.rs\n9:9: warning[fake]: y.rs:1:1: warning[discarded-guard]: m";
+    assert!(emacs.find_iter(forged).all(|m| !m.as_str().contains('\n')));
+}
+
+#[test]
+fn vim_errorformat_is_not_spoofed_by_file_names() {
+    let block = code_blocks(&doc("editors.md"), "vim").remove(0);
+    let efm = block
+        .lines()
+        .find(|l| l.starts_with("set errorformat="))
+        .expect("an errorformat line");
+    let has_vim = Command::new("vim")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_vim {
+        eprintln!("skipped: vim is not installed");
+        return;
+    }
+    let (tmp, output) = hostile_short_output();
+    let dir = tmp.path();
+    std::fs::write(dir.join("out.txt"), &output).expect("write");
+    std::fs::write(
+        dir.join("efm.vim"),
+        format!(
+            "{efm}\ncgetfile out.txt\ncall writefile(map(getqflist(), {{_, e -> e.lnum . '|' . e.col . '|' . e.type . '|' . e.module . '|' . e.valid}}), 'qf.txt')\nqa!\n"
+        ),
+    )
+    .expect("write");
+    let status = Command::new("vim")
+        .args(["-es", "-N", "-u", "NONE", "-i", "NONE", "-S", "efm.vim"])
+        .current_dir(dir)
+        .env("HOME", dir)
+        .stdin(Stdio::null())
+        .status()
+        .expect("run vim");
+    assert!(status.success());
+    let qf = std::fs::read_to_string(dir.join("qf.txt")).expect("vim wrote the list");
+    let entries: Vec<&str> = qf.lines().collect();
+    assert_eq!(
+        entries,
+        vec!["2|5|w|discarded-guard|1"; HOSTILE_NAMES.len()],
+        "{output}"
+    );
 }

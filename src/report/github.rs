@@ -13,9 +13,13 @@
 //! name or message can end the command early or start a new one: in the message `%`,
 //! `\r` and `\n` become `%25`, `%0D` and `%0A`; in properties (`file=`, `title=`) `:`
 //! and `,` also become `%3A` and `%2C`. A record is therefore always one line.
+//! Before that, the other controls and the bidi characters in file names, messages,
+//! labels and help are escaped as `\u{..}` (see [`escape`]), and backslashes in file
+//! names doubled, so that the annotation shows no raw control either.
 
 use std::io::{self, Write};
 
+use crate::report::escape::{self, Keep};
 use crate::report::finding::Severity;
 use crate::source::SourceMap;
 use crate::{FileProblem, Finding};
@@ -40,24 +44,27 @@ impl<W: Write> GithubPrinter<W> {
             Severity::Warn => "warning",
             Severity::Note => "notice",
         };
-        let mut message = finding.message.clone();
+        let mut message = escape::text(&finding.message, Keep::LineBreaks).into_owned();
         for label in &finding.labels {
             let span = label.span;
             message.push_str(&format!(
                 "\n  {}:{}:{}: {}",
-                sources.get(span.file).display_path(),
+                escape::path(&sources.get(span.file).display_path()),
                 span.line,
                 span.column,
-                label.message
+                escape::text(&label.message, Keep::LineBreaks)
             ));
         }
         if !finding.help.is_empty() {
-            message.push_str(&format!("\nhelp: {}", finding.help));
+            message.push_str(&format!(
+                "\nhelp: {}",
+                escape::text(&finding.help, Keep::LineBreaks)
+            ));
         }
         writeln!(
             self.out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&sources.get(p.file).display_path()),
+            escape_property(&escape::path(&sources.get(p.file).display_path())),
             p.line,
             p.column,
             p.end_line,
@@ -70,9 +77,9 @@ impl<W: Write> GithubPrinter<W> {
     /// `::error file=..,line=..,col=..,title=parse::message`, without the position
     /// when the problem has none.
     pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
-        let file = escape_property(&super::problem_path(problem, sources));
+        let file = escape_property(&escape::path(&super::problem_path(problem, sources)));
         let title = escape_property(super::problem_kind(problem));
-        let message = escape_data(&problem.message);
+        let message = escape_data(&escape::text(&problem.message, Keep::LineBreaks));
         match problem.span {
             Some(span) => writeln!(
                 self.out,
@@ -118,7 +125,7 @@ mod tests {
         let text = String::from_utf8(out).expect("utf-8");
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(text.starts_with(
-            "::warning file=src/a.rs,line=3,col=13,endLine=3,endColumn=30,title=lock-across-await::100%25 bad%0D%0A::error::injected%0A  src/a.rs:3:13: lock acquired here"
+            "::warning file=src/a.rs,line=3,col=13,endLine=3,endColumn=30,title=lock-across-await::100%25 bad\\u{d}%0A::error::injected%0A  src/a.rs:3:13: lock acquired here"
         ), "{text}");
     }
 

@@ -10,7 +10,7 @@
 //! This module does not decide whether to use colour or how wide the terminal is:
 //! the caller passes a [`Style`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, Write};
 
@@ -19,9 +19,12 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
+use crate::report::escape::{self, Keep};
+use crate::report::finding::Label;
 use crate::report::finding::{FileId, Severity, Span};
+use crate::report::snippet::{self, SnippetView};
 use crate::report::{Style, Summary};
-use crate::source::SourceMap;
+use crate::source::{SourceFile, SourceMap};
 use crate::{FileProblem, Finding};
 
 /// Renders each finding and problem as it comes, and the footer at the end.
@@ -29,7 +32,14 @@ pub struct HumanPrinter<W> {
     out: W,
     // Boxed: the handler is large and `Printer` is an enum of printers.
     handler: Box<GraphicalReportHandler>,
+    plain: PlainFiles,
 }
+
+/// Whether each file's text [`is_plain`](crate::report::snippet::is_plain), found once
+/// per file rather than once per finding: a file with thousands of findings would
+/// otherwise be scanned that many times. Keyed by the text's address and length as
+/// well as the file, so a text read again is looked at again.
+type PlainFiles = HashMap<(FileId, usize, usize), bool>;
 
 impl<W> fmt::Debug for HumanPrinter<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -43,18 +53,19 @@ impl<W: Write> HumanPrinter<W> {
         HumanPrinter {
             out,
             handler: Box::new(handler(style)),
+            plain: HashMap::new(),
         }
     }
 
     /// Renders one finding.
     pub fn finding(&mut self, finding: &Finding, sources: &SourceMap) -> io::Result<()> {
-        let diagnostic = FindingDiagnostic::new(finding, sources);
+        let diagnostic = FindingDiagnostic::new(finding, sources, &mut self.plain);
         self.render(&diagnostic)
     }
 
     /// Renders one file problem as an error.
     pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
-        let diagnostic = ProblemDiagnostic::new(problem, sources);
+        let diagnostic = ProblemDiagnostic::new(problem, sources, &mut self.plain);
         self.render(&diagnostic)
     }
 
@@ -119,19 +130,47 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// A file's text under its display name, borrowed from the source map.
+/// A file's text under its display name, as the human printer shows it: the
+/// [`SnippetView`] of the file for the spans drawn from it (borrowed from the
+/// [`SourceMap`] unless a hazard or a long line had to be rewritten), under the
+/// escaped name.
 struct FileSource<'a> {
     name: String,
-    text: &'a str,
+    file: &'a SourceFile,
+    view: SnippetView<'a>,
 }
 
 impl<'a> FileSource<'a> {
-    fn new(sources: &'a SourceMap, file: FileId) -> FileSource<'a> {
-        let file = sources.get(file);
+    /// The source of `file` for drawing `spans`.
+    fn new(
+        sources: &'a SourceMap,
+        id: FileId,
+        spans: &[Span],
+        plain: &mut PlainFiles,
+    ) -> FileSource<'a> {
+        let file = sources.get(id);
+        let text = file.text.as_str();
+        let is_plain = *plain
+            .entry((id, text.as_ptr() as usize, text.len()))
+            .or_insert_with(|| snippet::is_plain(text));
+        let view = if is_plain {
+            SnippetView::plain(text)
+        } else {
+            let ends: Vec<usize> = spans.iter().flat_map(|s| [s.start, s.end]).collect();
+            SnippetView::new(text, &ends)
+        };
         FileSource {
-            name: file.display_path(),
-            text: &file.text,
+            name: escape::path(&file.display_path()).into_owned(),
+            file,
+            view,
         }
+    }
+
+    /// The miette span of `span`, in the view's offsets.
+    fn span(&self, span: Span) -> SourceSpan {
+        let start = self.view.to_view(span.start);
+        let end = self.view.to_view(span.end.max(span.start));
+        SourceSpan::from((start, end - start))
     }
 }
 
@@ -151,21 +190,27 @@ impl SourceCode for FileSource<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let inner = self
-            .text
+            .view
+            .text()
             .read_span(span, context_lines_before, context_lines_after)?;
+        // Without context miette reads the span for the `[file:line:col]` header:
+        // give the file's own position, in characters as every other format does,
+        // rather than a place in the (possibly cut) view.
+        let (line, column) = if context_lines_before == 0 {
+            let (line, column) = self.file.line_col(self.view.to_source(span.offset()));
+            (line as usize - 1, column as usize - 1)
+        } else {
+            (inner.line(), inner.column())
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
-            inner.column(),
+            line,
+            column,
             inner.line_count(),
         )))
     }
-}
-
-fn source_span(span: Span) -> SourceSpan {
-    SourceSpan::from((span.start, span.end.saturating_sub(span.start)))
 }
 
 fn miette_severity(severity: Severity) -> miette::Severity {
@@ -180,6 +225,7 @@ fn miette_severity(severity: Severity) -> miette::Severity {
 #[derive(Debug)]
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
+    message: String,
     source: FileSource<'a>,
     labels: Vec<LabeledSpan>,
     elsewhere: Vec<SitesElsewhere<'a>>,
@@ -187,52 +233,77 @@ struct FindingDiagnostic<'a> {
 }
 
 impl<'a> FindingDiagnostic<'a> {
-    fn new(finding: &'a Finding, sources: &'a SourceMap) -> FindingDiagnostic<'a> {
+    fn new(
+        finding: &'a Finding,
+        sources: &'a SourceMap,
+        plain: &mut PlainFiles,
+    ) -> FindingDiagnostic<'a> {
         let primary = finding.primary;
         let same_site =
             |s: &Span| s.file == primary.file && (s.start, s.end) == (primary.start, primary.end);
+        let label_text = |message: &str| escape::text(message, Keep::LineBreaks).into_owned();
         // The primary site takes the text of a label at the same span, if any.
         let primary_text = finding
             .labels
             .iter()
             .find(|l| same_site(&l.span))
-            .map(|l| l.message.clone());
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            primary_text,
-            source_span(primary),
-        )];
-        let mut other_files: BTreeMap<String, (FileId, Vec<LabeledSpan>)> = BTreeMap::new();
+            .map(|l| label_text(&l.message));
+        // Labels grouped by file, the primary file first; each file's source is made
+        // for the spans drawn from it.
+        let mut here = vec![primary];
+        let mut other_files: BTreeMap<String, (FileId, Vec<&Label>)> = BTreeMap::new();
+        let mut same_file = Vec::new();
         for label in finding.labels.iter().filter(|l| !same_site(&l.span)) {
-            let labeled =
-                LabeledSpan::new_with_span(Some(label.message.clone()), source_span(label.span));
             if label.span.file == primary.file {
-                labels.push(labeled);
+                here.push(label.span);
+                same_file.push(label);
             } else {
-                let name = sources.get(label.span.file).display_path();
                 other_files
-                    .entry(name)
+                    .entry(sources.get(label.span.file).display_path())
                     .or_insert_with(|| (label.span.file, Vec::new()))
                     .1
-                    .push(labeled);
+                    .push(label);
             }
         }
+        let source = FileSource::new(sources, primary.file, &here, plain);
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            primary_text,
+            source.span(primary),
+        )];
+        labels.extend(same_file.iter().map(|l| {
+            LabeledSpan::new_with_span(Some(label_text(&l.message)), source.span(l.span))
+        }));
         let elsewhere = other_files
             .into_values()
-            .map(|(file, labels)| SitesElsewhere {
-                severity: finding.severity,
-                source: FileSource::new(sources, file),
-                labels,
+            .map(|(file, file_labels)| {
+                let spans: Vec<Span> = file_labels.iter().map(|l| l.span).collect();
+                let source = FileSource::new(sources, file, &spans, plain);
+                let labels = file_labels
+                    .iter()
+                    .map(|l| {
+                        LabeledSpan::new_with_span(
+                            Some(label_text(&l.message)),
+                            source.span(l.span),
+                        )
+                    })
+                    .collect();
+                SitesElsewhere {
+                    severity: finding.severity,
+                    source,
+                    labels,
+                }
             })
             .collect();
         let explain = format!("run `synclint --explain {}`", finding.rule);
         let help = if finding.help.is_empty() {
             explain
         } else {
-            format!("{}\n{explain}", finding.help)
+            format!("{}\n{explain}", label_text(&finding.help))
         };
         FindingDiagnostic {
             finding,
-            source: FileSource::new(sources, primary.file),
+            message: label_text(&finding.message),
+            source,
             labels,
             elsewhere,
             help,
@@ -242,7 +313,7 @@ impl<'a> FindingDiagnostic<'a> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -320,24 +391,32 @@ struct ProblemDiagnostic<'a> {
 }
 
 impl<'a> ProblemDiagnostic<'a> {
-    fn new(problem: &'a FileProblem, sources: &'a SourceMap) -> ProblemDiagnostic<'a> {
+    fn new(
+        problem: &'a FileProblem,
+        sources: &'a SourceMap,
+        plain: &mut PlainFiles,
+    ) -> ProblemDiagnostic<'a> {
         let code = match super::problem_kind(problem) {
             "parse" => "synclint::parse",
             _ => "synclint::io",
         };
+        let message = escape::text(&problem.message, Keep::LineBreaks).into_owned();
         match problem.span {
             // The snippet names the file, so the header is the message alone.
-            Some(span) => ProblemDiagnostic {
-                header: problem.message.clone(),
-                code,
-                source: Some(FileSource::new(sources, span.file)),
-                label: Some(LabeledSpan::new_primary_with_span(None, source_span(span))),
-            },
+            Some(span) => {
+                let source = FileSource::new(sources, span.file, &[span], plain);
+                let label = LabeledSpan::new_primary_with_span(None, source.span(span));
+                ProblemDiagnostic {
+                    header: message,
+                    code,
+                    source: Some(source),
+                    label: Some(label),
+                }
+            }
             None => ProblemDiagnostic {
                 header: format!(
-                    "`{}`: {}",
-                    super::problem_path(problem, sources),
-                    problem.message
+                    "`{}`: {message}",
+                    escape::path(&super::problem_path(problem, sources)),
                 ),
                 code,
                 source: None,
@@ -464,6 +543,41 @@ mod tests {
         assert!(text.contains("synclint::io"), "{text}");
         assert!(
             text.contains("`src/bad.rs`: file is not valid UTF-8"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn hazards_are_escaped_and_labels_stay_under_their_text() {
+        let mut sources = SourceMap::default();
+        let a = sources.add(crate::source::SourceFile::new(
+            "src/\u{1b}]0;t\u{7}.rs",
+            "async fn f(m: &std::sync::Mutex<u8>) {\n    \
+             /* \u{1b}[2J\u{202e} */ let g = m.lock().unwrap();\r\n    \
+             x().await;\n}\n",
+            crate::source::Edition::E2021,
+        ));
+        let mut finding = sample_finding(&sources, a, None);
+        finding.message = "`MutexGuard` on `\u{1b}[31m` held".into();
+        let text = render(|p| p.finding(&finding, &sources).expect("write"));
+        println!("{text}");
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\u{202e}', '\r']),
+            "{text}"
+        );
+        assert!(text.contains("[src/\\u{1b}]0;t\\u{7}.rs:2:25]"), "{text}");
+        assert!(text.contains("/* \\u{1b}[2J\\u{202e} */ let g"), "{text}");
+        assert!(text.contains("on `\\u{1b}[31m` held"), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("let g = "))
+            .expect("the snippet line");
+        let column =
+            |line: &str, needle: &str| line.find(needle).map(|i| line[..i].chars().count());
+        assert_eq!(
+            column(lines[at + 1], "─"),
+            column(lines[at], "m.lock()"),
             "{text}"
         );
     }

@@ -33,6 +33,11 @@
 //! loaded. The document is written on one line, followed by a newline, when the run
 //! ends. This printer does not use miette's JSON handler, which reports byte offsets
 //! and no file names.
+//!
+//! Strings hold file names and messages exactly. Besides the C0 controls that every
+//! JSON writer escapes, DEL, the C1 controls and the bidi and separator characters
+//! are written as `\uXXXX` escapes (see [`super::escape`]), so the document prints
+//! safely and parses back to the same text.
 
 use std::io::{self, Write};
 
@@ -146,7 +151,7 @@ impl<W: Write> JsonPrinter<W> {
             findings: &self.findings,
             errors: &self.errors,
         };
-        serde_json::to_writer(&mut self.out, &doc)?;
+        super::escape::write_json(&mut self.out, &doc)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }

@@ -11,12 +11,14 @@
 //! Write errors are returned as they are, so that the caller can treat a closed pipe
 //! (`synclint . | head -1`) as a normal end.
 
+pub mod escape;
 pub mod finding;
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
 pub mod short;
+pub mod snippet;
 
 use std::io::{self, Write};
 

@@ -298,7 +298,7 @@ impl<W: Write> SarifPrinter<W> {
             "version": "2.1.0",
             "runs": [run]
         });
-        serde_json::to_writer(&mut self.out, &log)?;
+        super::escape::write_json(&mut self.out, &log)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }

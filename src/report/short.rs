@@ -9,9 +9,16 @@
 //!
 //! Lines and columns are 1-based; columns count characters. Labels and help are left
 //! out: the line is the finding's primary site. Nothing is printed for a clean run.
+//!
+//! One record is one line whatever the input, and its first colon ends the path: in
+//! a path, controls, bidi characters and colons are escaped as `\u{..}` (a leading
+//! drive such as `C:` is kept on Windows) and a backslash is doubled; in a message,
+//! whitespace runs become one space and the other controls are escaped. A problem
+//! matcher can therefore read the path as everything up to the first colon.
 
 use std::io::{self, Write};
 
+use crate::report::escape::{self, Keep};
 use crate::source::SourceMap;
 use crate::{FileProblem, Finding};
 
@@ -33,7 +40,7 @@ impl<W: Write> ShortPrinter<W> {
         writeln!(
             self.out,
             "{}:{}:{}: {}[{}]: {}",
-            sources.get(span.file).display_path(),
+            escape::short_path(&sources.get(span.file).display_path()),
             span.line,
             span.column,
             finding.severity.as_str(),
@@ -46,6 +53,7 @@ impl<W: Write> ShortPrinter<W> {
     /// problem has no position.
     pub fn problem(&mut self, problem: &FileProblem, sources: &SourceMap) -> io::Result<()> {
         let path = super::problem_path(problem, sources);
+        let path = escape::short_path(&path);
         let kind = super::problem_kind(problem);
         let message = one_line(&problem.message);
         match problem.span {
@@ -64,9 +72,12 @@ impl<W: Write> ShortPrinter<W> {
     }
 }
 
-/// The message on one line, so that one record is always one line.
+/// The message on one line, so that one record is always one line: runs of
+/// whitespace (line breaks included) become one space, and what is left of the
+/// controls is escaped.
 fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    let joined = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    escape::text(&joined, Keep::Nothing).into_owned()
 }
 
 #[cfg(test)]
