@@ -88,12 +88,18 @@ fn row<'a>(text: &'a str, rule: &str) -> Vec<&'a str> {
 }
 
 #[test]
-fn a_missing_triage_file_is_an_error_unless_updating() {
+fn a_missing_or_invalid_triage_file_is_an_error() {
     let corpus = Corpus::new(LIB);
     let out = corpus.run(&[]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--update"), "{err}");
+    // A triage file that is not valid is an error too, even with `--update`, and it
+    // is left as it was.
+    std::fs::write(corpus.triage(), "[[finding]]\nrule = 1\n").expect("write");
+    let out = corpus.run(&["--update"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert_eq!(corpus.read_triage(), "[[finding]]\nrule = 1\n");
     let out = Command::new(env!("CARGO_BIN_EXE_synclint-ecosystem"))
         .arg(Path::new(&corpus.root()).join("no-such-folder"))
         .arg("--triage")

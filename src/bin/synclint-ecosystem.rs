@@ -71,6 +71,7 @@ struct Output<'a> {
     triage: String,
     files: usize,
     seconds: f64,
+    cpu_seconds: Option<f64>,
     threads: usize,
     entries: usize,
     unchecked: &'a [Unchecked],
@@ -132,9 +133,15 @@ fn run(args: &Args) -> Result<bool, String> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let paths = [corpus.clone()];
     let start = Instant::now();
+    let cpu_before = synclint::bench::cpu_time();
     let report = synclint::check(&paths, &config)
         .map_err(|e| format!("cannot check `{}`: {e}", corpus.display()))?;
     let seconds = start.elapsed().as_secs_f64();
+    // Processor time hardly changes when other programs share the machine.
+    let cpu_seconds = match (cpu_before, synclint::bench::cpu_time()) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    };
     let files = synclint::bench::corpus_files(&paths, &config)
         .map_err(|e| format!("cannot list the files of `{}`: {e}", corpus.display()))?;
     let size = synclint::bench::measure_size(&files);
@@ -177,53 +184,26 @@ fn run(args: &Args) -> Result<bool, String> {
         passes = untriaged == 0 && !internal;
     }
 
+    let output = Output {
+        corpus: corpus.display().to_string(),
+        triage: triage.display().to_string(),
+        files: size.files,
+        seconds,
+        cpu_seconds,
+        threads,
+        entries: entries.len(),
+        unchecked: &unchecked,
+        figures: &figures,
+        updated: args.update,
+        passes,
+    };
     let mut out = BufWriter::new(std::io::stdout().lock());
     let written = if args.json {
-        let output = Output {
-            corpus: corpus.display().to_string(),
-            triage: triage.display().to_string(),
-            files: size.files,
-            seconds,
-            threads,
-            entries: entries.len(),
-            unchecked: &unchecked,
-            figures: &figures,
-            updated: args.update,
-            passes,
-        };
         serde_json::to_string_pretty(&output)
             .map_err(std::io::Error::other)
             .and_then(|s| writeln!(out, "{s}"))
     } else {
-        print_text(
-            &mut out,
-            &corpus,
-            &triage,
-            entries.len(),
-            (size.files, size.lines, seconds, threads),
-            &unchecked,
-            &figures,
-        )
-        .and_then(|()| {
-            if passes {
-                writeln!(
-                    out,
-                    "\nok: every finding has a verdict and every entry is still reported"
-                )
-            } else if args.update {
-                writeln!(
-                    out,
-                    "\nfailed: give each `untriaged` entry of `{}` a verdict and a reason",
-                    triage.display()
-                )
-            } else {
-                writeln!(
-                    out,
-                    "\nfailed: the triage file does not match the findings; run with `--update`, \
-                     then give each `untriaged` entry a verdict and a reason (docs/ecosystem.md)"
-                )
-            }
-        })
+        print_text(&mut out, &output)
     };
     written
         .and_then(|()| out.flush())
@@ -231,34 +211,49 @@ fn run(args: &Args) -> Result<bool, String> {
     Ok(passes)
 }
 
-fn print_text(
-    out: &mut impl Write,
-    corpus: &Path,
-    triage: &Path,
-    entries: usize,
-    (files, lines, seconds, threads): (usize, u64, f64, usize),
-    unchecked: &[Unchecked],
-    figures: &Figures,
-) -> std::io::Result<()> {
+fn print_text(out: &mut impl Write, o: &Output) -> std::io::Result<()> {
     writeln!(
         out,
         "corpus    {}: {} files, {} lines",
-        corpus.display(),
-        thousands(files as u64),
-        thousands(lines)
+        o.corpus,
+        thousands(o.files as u64),
+        thousands(o.figures.lines)
     )?;
+    let cpu = o
+        .cpu_seconds
+        .map_or(String::new(), |c| format!(" ({c:.2} s of processor time)"));
     writeln!(
         out,
-        "analysis  {seconds:.2} s on {threads} thread{}, every rule at its default level",
-        if threads == 1 { "" } else { "s" }
+        "analysis  {:.2} s{cpu} on {} thread{}, every rule at its default level",
+        o.seconds,
+        o.threads,
+        if o.threads == 1 { "" } else { "s" }
     )?;
-    for u in unchecked {
+    for u in o.unchecked {
         let at = u.line.map_or(String::new(), |l| format!(":{l}"));
         writeln!(out, "unchecked {}{at}: {} ({})", u.file, u.message, u.kind)?;
     }
-    writeln!(out, "triage    {}: {entries} entries", triage.display())?;
+    writeln!(out, "triage    {}: {} entries", o.triage, o.entries)?;
     writeln!(out)?;
-    figures.print(out)
+    o.figures.print(out)?;
+    if o.passes {
+        writeln!(
+            out,
+            "\nok: every finding has a verdict and every entry is still reported"
+        )
+    } else if o.updated {
+        writeln!(
+            out,
+            "\nfailed: give each `untriaged` entry of `{}` a verdict and a reason",
+            o.triage
+        )
+    } else {
+        writeln!(
+            out,
+            "\nfailed: the triage file does not match the findings; run with `--update`, \
+             then give each `untriaged` entry a verdict and a reason (docs/ecosystem.md)"
+        )
+    }
 }
 
 fn thousands(n: u64) -> String {
