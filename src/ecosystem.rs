@@ -596,6 +596,9 @@ pub struct Figures {
     pub by_line: usize,
     /// Findings matched in a new version of their crate.
     pub new_version: usize,
+    /// Matched findings whose message is not the one in their entry (the entry's
+    /// verdict may be worth a second look; `--update` records the new message).
+    pub reworded: usize,
     /// Findings with no entry.
     pub new: Vec<Observed>,
     /// Matched findings whose entry is still `untriaged`.
@@ -618,6 +621,7 @@ impl Figures {
             moved: 0,
             by_line: 0,
             new_version: 0,
+            reworded: 0,
             new: Vec::new(),
             untriaged: Vec::new(),
             vanished: Vec::new(),
@@ -630,6 +634,9 @@ impl Figures {
             total.add(verdict);
             if verdict == Verdict::Untriaged {
                 fig.untriaged.push(f.clone());
+            }
+            if entries[e].message != f.message {
+                fig.reworded += 1;
             }
             match how {
                 How::Same => {}
@@ -695,11 +702,13 @@ impl Figures {
         writeln!(out)?;
         writeln!(
             out,
-            "{} matched ({} moved, {} by line, {} in a new crate version); {} new, {} vanished",
+            "{} matched ({} moved, {} by line, {} in a new crate version, {} with another \
+             message); {} new, {} vanished",
             self.total.findings - self.total.new,
             self.moved,
             self.by_line,
             self.new_version,
+            self.reworded,
             self.total.new,
             self.total.vanished
         )?;
@@ -1095,6 +1104,14 @@ impl Pool {
         let entries = vec![entry(&obs[0], Verdict::False)];
         let fig = Figures::new(&entries, &obs, &compare(&entries, &obs), 10);
         assert!(fig.passes());
+        assert_eq!(fig.reworded, 0);
+        let reworded = vec![Entry {
+            message: "an older message".to_string(),
+            ..entry(&obs[0], Verdict::False)
+        }];
+        let fig = Figures::new(&reworded, &obs, &compare(&reworded, &obs), 10);
+        assert!(fig.passes());
+        assert_eq!(fig.reworded, 1);
         let unreasoned = vec![Entry {
             reason: " ".to_string(),
             ..entry(&obs[0], Verdict::False)
