@@ -19,6 +19,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod ecosystem;
 pub mod error;
 pub mod flow;
 pub mod graph;
