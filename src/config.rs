@@ -83,8 +83,43 @@ pub struct Config {
     pub extensions: crate::model::known::Extensions,
     /// Files left out of the run.
     pub exclude: Exclude,
+    /// The most bytes one file may hold; `None` is [`DEFAULT_MAX_FILE_SIZE`].
+    pub max_file_size: Option<u64>,
     /// The configuration file the settings above came from, if any.
     pub file: Option<PathBuf>,
+}
+
+/// The default per-file size limit: far above any hand-written or generated source
+/// file (the largest file of a corpus of 256 popular crates is 2.5 MiB), low enough
+/// that one file cannot exhaust memory.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
+
+/// Parses a size: a count of bytes, or a number with a unit (`KiB`, `MiB`, `GiB`,
+/// also `K`, `M`, `G`, `KB`, `MB`, `GB`, all powers of 1024), such as `10MiB` or
+/// `512 KiB`. At least one byte.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as `10MiB` or `1048576`"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => return Err(format!("unknown unit `{other}`: use `KiB`, `MiB` or `GiB`")),
+    };
+    let bytes = number
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes == 0 {
+        return Err("must be at least 1 byte".to_string());
+    }
+    Ok(bytes)
 }
 
 impl Config {
@@ -98,10 +133,18 @@ impl Config {
         self.levels.get(rule).copied().unwrap_or(default)
     }
 
+    /// The most bytes one file may hold.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    }
+
     /// Takes the settings of a configuration file. Levels already set (from flags)
     /// are applied after it by the caller, so that flags win.
     pub fn apply(&mut self, file: FileConfig) {
         self.levels.extend(file.levels);
+        if self.max_file_size.is_none() {
+            self.max_file_size = file.max_file_size;
+        }
         self.exclude = file.exclude;
         self.extensions = file.extensions;
         self.file = Some(file.path);
@@ -178,6 +221,8 @@ pub struct FileConfig {
     pub exclude: Exclude,
     /// Guard methods, async locks and blocking calls to add to the built-in tables.
     pub extensions: Extensions,
+    /// `max_file_size`, in bytes.
+    pub max_file_size: Option<u64>,
 }
 
 /// Finds the configuration for a run that checks `start` (a file or folder): the
@@ -272,6 +317,7 @@ fn from_manifest(path: &Path, text: &str) -> Result<Option<FileConfig>, Error> {
 /// lists them.
 pub const KEYS: &[&str] = &[
     "exclude",
+    "max_file_size",
     "rules",
     "guard_method",
     "async_locks",
@@ -356,6 +402,24 @@ impl<'a> Doc<'a> {
                     None,
                 )
             })?;
+        }
+        if let Some(value) = table.get("max_file_size") {
+            let parsed = match value.get_ref() {
+                DeValue::Integer(i) => u64::from_str_radix(i.as_str(), i.radix())
+                    .map_err(|_| "must be a positive number of bytes".to_string())
+                    .and_then(|n| parse_size(&n.to_string())),
+                DeValue::String(s) => parse_size(s),
+                _ => Err("expected a number of bytes or a string such as \"10MiB\"".to_string()),
+            };
+            config.max_file_size = Some(parsed.map_err(|why| {
+                self.error(
+                    ConfigErrorKind::InvalidValue,
+                    value.span(),
+                    "`max_file_size` is not a valid size".to_string(),
+                    &why,
+                    None,
+                )
+            })?);
         }
         if let Some(value) = table.get("rules") {
             config.levels = self.rules(value)?;

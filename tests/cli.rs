@@ -669,7 +669,7 @@ fn two_member_workspace(dir: &Dir) {
 }
 
 #[test]
-fn cargo_synclint_reads_the_workspace_through_cargo_metadata() {
+fn cargo_synclint_reads_the_workspace_from_its_manifests() {
     let dir = Dir::new();
     two_member_workspace(&dir);
     let cargo_synclint = |rel: &str, args: &[&str]| {
@@ -723,7 +723,7 @@ fn cargo_synclint_reads_the_workspace_through_cargo_metadata() {
 }
 
 #[test]
-fn cargo_synclint_follows_default_members_and_reports_cargo_errors() {
+fn cargo_synclint_follows_default_members_and_reports_workspace_errors() {
     let dir = Dir::new();
     two_member_workspace(&dir);
     dir.create(
@@ -737,7 +737,8 @@ fn cargo_synclint_follows_default_members_and_reports_cargo_errors() {
     dir.create("Cargo.toml", "[workspace]\nmembers = [\"missing\"]\n");
     dir.run_in(CARGO_SYNCLINT, ".", &["synclint"])
         .code(2)
-        .stderr_has("synclint::cargo::metadata");
+        .stderr_has("member `missing` has no `Cargo.toml`")
+        .stderr_has("synclint::cargo::workspace");
 }
 
 #[test]
