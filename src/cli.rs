@@ -380,8 +380,11 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     notices.extend(std::mem::take(&mut report.skipped));
     if !notices.is_empty() {
         let mut err = io::stderr().lock();
+        let mut seen = std::collections::HashSet::new();
         for notice in &notices {
-            let _ = writeln!(err, "{notice}");
+            if seen.insert(notice) {
+                let _ = writeln!(err, "{notice}");
+            }
         }
     }
 

@@ -46,7 +46,7 @@ pub struct Discovered {
 }
 
 /// A path left out of the run without being read, and why; shown as a notice.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Skipped {
     /// The path, as given or found.
     pub path: PathBuf,
@@ -323,12 +323,13 @@ fn walk(root: &Path, out: &mut Vec<Entry>, exclude: &Exclude, skipped: &mut Vec<
                             via_link: true,
                         }),
                         Ok(m) if !m.is_dir() => {
-                            skipped.push(Skipped::new(entry.path(), "not a regular file"));
+                            skipped
+                                .push(Skipped::new(&normalize(entry.path()), "not a regular file"));
                         }
                         _ => {}
                     }
                 } else if !ty.is_dir() {
-                    skipped.push(Skipped::new(entry.path(), "not a regular file"));
+                    skipped.push(Skipped::new(&normalize(entry.path()), "not a regular file"));
                 }
             }
             // A folder that cannot be listed: hand it on as a file so that the read

@@ -97,7 +97,10 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooLarge(limit));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    // A whole page past the limit tells a larger file from one of exactly the limit;
+    // reads stay multiples of 8, which some `/proc` files require.
+    let cap = (limit / 4096).saturating_add(1).saturating_mul(4096);
+    file.take(cap).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge(limit));
     }
