@@ -696,6 +696,64 @@ mod tests {
     }
 
     #[test]
+    fn pre_commit_arguments_end_at_the_first_existing_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("--write-baseline=x.rs");
+        std::fs::write(&file, "").expect("write");
+        let file = file.to_string_lossy().into_owned();
+        let argv = |args: &[&str]| -> Vec<String> {
+            pre_commit_argv(args.iter().map(OsString::from).collect())
+                .into_iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let f = file.as_str();
+        assert_eq!(
+            argv(&["s", "--pre-commit", "--format", "short", "-q", f, "a.rs"]),
+            [
+                "s",
+                "--pre-commit",
+                "--format",
+                "short",
+                "-q",
+                "--",
+                f,
+                "a.rs"
+            ]
+        );
+        // A value is its option's; `-pNAME` and `--x=y` hold theirs.
+        assert_eq!(
+            argv(&[
+                "s",
+                "--pre-commit",
+                "--baseline",
+                f,
+                "-pa",
+                "--format=json",
+                "b.rs"
+            ]),
+            [
+                "s",
+                "--pre-commit",
+                "--baseline",
+                f,
+                "-pa",
+                "--format=json",
+                "--",
+                "b.rs"
+            ]
+        );
+        assert_eq!(
+            argv(&["s", "--pre-commit", "--", "--x"]),
+            ["s", "--pre-commit", "--", "--x"]
+        );
+        assert_eq!(
+            argv(&["s", "--pre-commit", "-q"]),
+            ["s", "--pre-commit", "-q"]
+        );
+    }
+
+    #[test]
     fn cli_definition_is_valid() {
         Args::command().debug_assert();
     }

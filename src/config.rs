@@ -857,6 +857,24 @@ receivers = ["Device"]
     }
 
     #[test]
+    fn sizes_with_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("99999999999999999999 GiB").is_err());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(FILE_NAME);
+        std::fs::write(&file, "max_file_size = 4096\n").expect("write");
+        assert_eq!(load(&file).expect("valid").max_file_size, Some(4096));
+        std::fs::write(&file, "max_file_size = -1\n").expect("write");
+        assert!(load(&file).is_err());
+    }
+
+    #[test]
     fn cargo_metadata_tables() {
         let text = "[package]\nname = \"p\"\n\n[package.metadata.synclint]\nexclude = [\"gen\"]\n\n[package.metadata.synclint.rules]\nlock-acros-await = \"warn\"\n";
         let e = from_manifest(Path::new("Cargo.toml"), text).expect_err("a typo");

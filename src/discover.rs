@@ -1415,6 +1415,133 @@ mod tests {
         );
     }
 
+    fn member_names(root: &Path) -> (Vec<String>, Vec<String>) {
+        let ws = Workspace::read(&root.join("Cargo.toml")).expect("reads");
+        let name = |r: &PathBuf| {
+            ws.members
+                .iter()
+                .find(|m| &m.root == r)
+                .and_then(|m| m.name.clone())
+                .unwrap_or_default()
+        };
+        let mut all: Vec<String> = ws.members.iter().filter_map(|m| m.name.clone()).collect();
+        all.sort();
+        let mut defaults: Vec<String> = ws.default_members.iter().map(name).collect();
+        defaults.sort();
+        (all, defaults)
+    }
+
+    #[test]
+    fn workspace_members_from_globs_excludes_and_path_dependencies() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = &absolute(tmp.path());
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\", \"tools/cli\"]\nexclude = [\"crates/old\"]\ndefault-members = [\"tools/cli\"]\n\n[workspace.dependencies]\nshared = { path = \"libs/shared\" }\n",
+        );
+        for (rel, name) in [
+            ("crates/a", "a"),
+            ("crates/b", "b"),
+            ("crates/old", "old"),
+            ("tools/cli", "cli"),
+            ("libs/shared", "shared"),
+            ("libs/helper", "helper"),
+        ] {
+            write(
+                root,
+                &format!("{rel}/Cargo.toml"),
+                &format!("[package]\nname = \"{name}\"\n"),
+            );
+        }
+        // Not a package folder: the glob passes over it.
+        write(root, "crates/notes/README.md", "");
+        write(
+            root,
+            "crates/a/Cargo.toml",
+            "[package]\nname = \"a\"\n\n[dependencies]\nshared.workspace = true\n\n[target.'cfg(unix)'.dev-dependencies]\nhelper = { path = \"../../libs/helper\" }\noutside = { path = \"../../../elsewhere\" }\n",
+        );
+        let (all, defaults) = member_names(root);
+        assert_eq!(all, ["a", "b", "cli", "helper", "shared"]);
+        assert_eq!(defaults, ["cli"]);
+    }
+
+    #[test]
+    fn a_package_finds_its_workspace_or_stands_alone() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = &absolute(tmp.path());
+        write(
+            root,
+            "Cargo.toml",
+            "[package]\nname = \"top\"\n\n[workspace]\nmembers = [\"m\"]\n",
+        );
+        write(root, "m/Cargo.toml", "[package]\nname = \"m\"\n");
+        write(root, "alone/Cargo.toml", "[package]\nname = \"alone\"\n");
+        write(
+            root,
+            "far/x/Cargo.toml",
+            "[package]\nname = \"x\"\nworkspace = \"../..\"\n",
+        );
+        let ws = Workspace::read(&root.join("m/Cargo.toml")).expect("reads");
+        assert_eq!(ws.root, *root);
+        let ws = Workspace::read(&root.join("alone/Cargo.toml")).expect("reads");
+        assert_eq!(ws.root, root.join("alone"));
+        assert_eq!(ws.members.len(), 1);
+        let ws = Workspace::read(&root.join("far/x/Cargo.toml")).expect("reads");
+        assert_eq!(ws.root, *root);
+        assert_eq!(member_names(root).0, ["m", "top"]);
+        write(root, "Cargo.toml", "[workspace]\nmembers = [\"gone\"]\n");
+        match Workspace::read(&root.join("Cargo.toml")) {
+            Err(Error::Workspace { message }) => {
+                assert_eq!(message, "member `gone` has no `Cargo.toml`")
+            }
+            other => panic!("expected a workspace error, got {other:?}"),
+        }
+        write(root, "Cargo.toml", "[workspace\n");
+        assert!(matches!(
+            Workspace::read(&root.join("Cargo.toml")),
+            Err(Error::Workspace { .. })
+        ));
+    }
+
+    #[test]
+    fn target_paths_outside_the_package_are_skipped() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = &absolute(tmp.path());
+        write(
+            root,
+            "p/Cargo.toml",
+            "[package]\nname = \"p\"\nautotests = false\nbuild = \"../b.rs\"\n\n[lib]\npath = \"../outside/lib.rs\"\n\n[[bin]]\nname = \"x\"\npath = \"/x.rs\"\n\n[[example]]\nname = \"e\"\npath = \"demo/e.rs\"\n",
+        );
+        let package = read_package(&root.join("p")).expect("a package");
+        let rel: Vec<String> = package
+            .sources
+            .iter()
+            .map(|s| {
+                s.strip_prefix(root)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(rel, ["p/benches", "p/demo", "p/examples", "p/src"]);
+        let skipped: Vec<String> = package
+            .skipped
+            .iter()
+            .map(|s| s.path.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(skipped, ["../b.rs", "../outside/lib.rs", "/x.rs"]);
+    }
+
+    #[test]
+    fn notices_escape_control_characters() {
+        let skipped = Skipped::new(Path::new("a\u{1b}]0;x\u{7}\u{202e}.rs"), "why");
+        assert_eq!(
+            skipped.to_string(),
+            "warning: skipped `a\\u{1b}]0;x\\u{7}\\u{202e}.rs`: why"
+        );
+    }
+
     #[test]
     fn relative_paths_between_folders() {
         let rel = |a: &str, b: &str| relative_to(Path::new(a), Path::new(b));

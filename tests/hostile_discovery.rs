@@ -259,9 +259,14 @@ fn no_cargo_mode_runs_a_program_the_tree_chooses() {
     // The selection is the manifests': `-p util` is clean, an unknown name is an
     // error that lists the members.
     run(SYNCLINT, &trap.root, &["-p", "util"], &[("PATH", &path)]).code(0);
-    run(SYNCLINT, &trap.root, &["-p", "zzzzzzzz"], &[("PATH", &path)])
-        .code(2)
-        .stderr_has("`app`, `util`");
+    run(
+        SYNCLINT,
+        &trap.root,
+        &["-p", "zzzzzzzz"],
+        &[("PATH", &path)],
+    )
+    .code(2)
+    .stderr_has("`app`, `util`");
     assert!(!trap.marker.exists());
 }
 
