@@ -245,7 +245,7 @@ pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
         }
         let manifest = shown(&dir.join("Cargo.toml"));
         if manifest.is_file() {
-            let Ok(text) = std::fs::read_to_string(&manifest) else {
+            let Ok(text) = read_text(&manifest) else {
                 continue;
             };
             if let Some(config) = from_manifest(&manifest, &text)? {
@@ -254,6 +254,21 @@ pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
         }
     }
     Ok(None)
+}
+
+/// The largest configuration file or manifest read.
+const MAX_CONFIG_SIZE: u64 = 16 << 20;
+
+/// The text of a configuration file: a regular file of at most 16 MiB, so that a
+/// `synclint.toml` or `Cargo.toml` that is a symlink to `/proc/self/pagemap` or a
+/// device cannot hang the run or exhaust memory.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = crate::source::read_limited(path, MAX_CONFIG_SIZE).map_err(|e| match e {
+        crate::source::ReadError::Io(e) => e,
+        other => std::io::Error::other(other.to_string()),
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))
 }
 
 /// An absolute path as shown to users: relative to the current folder.
@@ -267,7 +282,7 @@ fn shown(path: &Path) -> PathBuf {
 /// Reads a configuration file named by `--config`: a `synclint.toml`, or a
 /// `Cargo.toml` whose metadata table holds the settings.
 pub fn load(path: &Path) -> Result<FileConfig, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    let text = read_text(path).map_err(|source| Error::Io {
         context: format!("cannot read `{}`", path.display()),
         source,
     })?;

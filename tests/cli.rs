@@ -14,7 +14,7 @@ use serde_json::Value;
 
 const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
 const CARGO_SYNCLINT: &str = env!("CARGO_BIN_EXE_cargo-synclint");
-/// The cargo that builds these tests; it needs no network for `metadata --no-deps`.
+/// The cargo that builds these tests, set as cargo sets it for `cargo synclint`.
 const CARGO: &str = env!("CARGO");
 
 /// A guard held across `.await`: one `lock-across-await` finding at 1:48.
@@ -64,8 +64,8 @@ impl Dir {
             .current_dir(self.path().join(rel))
             .env_clear()
             .env("HOME", self.path())
-            // What cargo sets for its subcommands: `cargo synclint` runs
-            // `cargo metadata` with it.
+            // What cargo sets for its subcommands; synclint runs nothing with it
+            // (tests/hostile_discovery.rs sets it to a trap).
             .env("CARGO", CARGO)
             .stdin(Stdio::null());
         Run::from(cmd.output().expect("run the binary"))

@@ -527,6 +527,15 @@ fn a_proc_file_that_never_ends_is_bounded() {
     synclint(root, &["--format", "short", "."])
         .code(1)
         .stderr_has("warning: skipped `src/pm.rs`");
+    // Nor can a configuration file or a manifest be one.
+    std::os::unix::fs::symlink("/proc/self/pagemap", root.join("Cargo.toml")).expect("symlink");
+    synclint(root, &["--format", "short", "src/a.rs"])
+        .code(1)
+        .stdout_has("src/a.rs:1:48:");
+    std::os::unix::fs::symlink("/proc/self/pagemap", root.join("synclint.toml")).expect("symlink");
+    synclint(root, &["src/a.rs"])
+        .code(2)
+        .stderr_has("cannot read `synclint.toml`: larger than 16 MiB");
 }
 
 /// The files pre-commit would pass: names that look like flags, and the files those

@@ -93,6 +93,21 @@ impl Demo {
     }
 
     fn try_repo(&self, select: &[&str]) -> (bool, String) {
+        let this_repo = Path::new(env!("CARGO_MANIFEST_DIR")).to_string_lossy();
+        let mut args = vec![
+            "try-repo",
+            &this_repo,
+            "synclint",
+            "--verbose",
+            "--color",
+            "never",
+        ];
+        args.extend_from_slice(select);
+        self.run(&args)
+    }
+
+    /// `pre-commit ARGS` in the demo repository.
+    fn run(&self, args: &[&str]) -> (bool, String) {
         let this_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         // The toolchain that built this test comes first, so that pre-commit's
         // `cargo install` needs no rustup proxy; the cargo home with the registry
@@ -118,10 +133,7 @@ impl Demo {
                 .map(|h| h.join(".rustup").into_os_string())
         });
         let mut cmd = Command::new(&self.pre_commit);
-        cmd.args(["try-repo"])
-            .arg(this_repo)
-            .args(["synclint", "--verbose", "--color", "never"])
-            .args(select)
+        cmd.args(args)
             .current_dir(self.work())
             .env("HOME", self.tmp.path().join("home"))
             .env("PRE_COMMIT_HOME", self.tmp.path().join("pre-commit-cache"))
@@ -173,34 +185,70 @@ fn pre_commit_hook_fails_on_a_hazard_and_passes_on_clean_code() {
     assert!(!text.contains("lock-across-await"), "{text}");
 }
 
+/// The hook of `.pre-commit-hooks.yaml` as a local hook of the built binary: its
+/// `entry` (with the binary's path), `types` and `require_serial`, plus `args`.
+fn local_hook_config(args: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let text = std::fs::read_to_string(path).expect("the hook file exists");
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .unwrap_or_else(|| panic!("`{key}` missing from the hook"))
+            .trim()
+            .to_string()
+    };
+    let entry = value("entry:");
+    let rest = entry
+        .strip_prefix("synclint")
+        .expect("the entry runs synclint");
+    format!(
+        "repos:\n  - repo: local\n    hooks:\n      - id: synclint\n        name: synclint\n        entry: {}{rest}\n        language: system\n        types: {}\n        require_serial: {}\n        args: {args}\n",
+        env!("CARGO_BIN_EXE_synclint"),
+        value("types:"),
+        value("require_serial:"),
+    )
+}
+
 #[test]
 fn staged_files_named_like_flags_are_checked_as_files() {
     // Each would overwrite or read the file after `=` if taken as a flag; both hold
-    // a hazard, so the hook must fail and name them.
-    let Some(demo) = Demo::new(&[
-        ("--write-baseline=x.rs", HAZARD),
-        ("--baseline=y.rs", HAZARD),
-        ("x.rs", CLEAN),
-        ("y.rs", CLEAN),
-    ]) else {
-        return;
-    };
-    let (ok, text) = demo.try_repo(&["--all-files"]);
-    assert!(!ok, "the hook should fail on the hazards:\n{text}");
-    assert!(
-        text.contains("--write-baseline=x.rs") && text.contains("--baseline=y.rs"),
-        "both files should be reported:\n{text}"
-    );
-    assert!(text.contains("lock-across-await"), "{text}");
-    assert!(
-        !text.contains("recorded"),
-        "a baseline was written:\n{text}"
-    );
-    for name in ["x.rs", "y.rs"] {
-        assert_eq!(
-            std::fs::read_to_string(demo.work().join(name)).expect("read"),
-            CLEAN,
-            "`{name}` was changed"
+    // a hazard, so the hook must fail and name them. The hook runs as pre-commit
+    // runs it (`entry args... files...`), from the built binary, so that no
+    // `cargo install` is needed; the user's `args` must stay options.
+    for args in ["[]", "[--format, short]"] {
+        let config = local_hook_config(args);
+        let Some(demo) = Demo::new(&[
+            (".pre-commit-config.yaml", config.as_str()),
+            ("--write-baseline=x.rs", HAZARD),
+            ("--baseline=y.rs", HAZARD),
+            ("x.rs", CLEAN),
+            ("y.rs", CLEAN),
+        ]) else {
+            return;
+        };
+        let (ok, text) = demo.run(&["run", "--all-files", "--verbose", "--color", "never"]);
+        assert!(!ok, "the hook should fail on the hazards:\n{text}");
+        assert!(
+            text.contains("--write-baseline=x.rs") && text.contains("--baseline=y.rs"),
+            "both files should be reported:\n{text}"
         );
+        assert!(text.contains("lock-across-await"), "{text}");
+        if args != "[]" {
+            assert!(
+                text.contains("--write-baseline=x.rs:1:48: warning[lock-across-await]"),
+                "the user's `args` are options:\n{text}"
+            );
+        }
+        assert!(
+            !text.contains("recorded"),
+            "a baseline was written:\n{text}"
+        );
+        for name in ["x.rs", "y.rs"] {
+            assert_eq!(
+                std::fs::read_to_string(demo.work().join(name)).expect("read"),
+                CLEAN,
+                "`{name}` was changed"
+            );
+        }
     }
 }
