@@ -120,7 +120,7 @@ struct Args {
     isolated: bool,
 
     /// Report a file larger than this as a problem instead of reading it, such as
-    /// `10MiB` or a number of bytes [default: 10MiB]
+    /// `10MiB` or a number of bytes [default: 32MiB]
     #[arg(long, value_name = "SIZE", value_parser = config::parse_size)]
     max_file_size: Option<u64>,
 

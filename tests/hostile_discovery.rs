@@ -449,20 +449,20 @@ fn a_file_past_the_size_limit_is_an_io_problem_and_the_others_are_checked() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path();
     write(root, "src/a.rs", HAZARD);
-    // Valid Rust, 11 MiB: past the default limit of 10 MiB.
+    // Valid Rust, 33 MiB: past the default limit of 32 MiB.
     let line = "// BIG_FILE_TEXT padding padding padding padding padding padding\n";
-    let big = line.repeat((11 << 20) / line.len() + 1);
+    let big = line.repeat((33 << 20) / line.len() + 1);
     write(root, "src/big.rs", &big);
     write(root, "src/small.rs", &big[..300 << 10]);
     let out = synclint(root, &["--format", "short", "src"]);
     out.code(2)
         .stdout_has("src/a.rs:1:48: warning[lock-across-await]")
-        .stdout_has("src/big.rs: error[io]: file is larger than the limit of 10 MiB")
+        .stdout_has("src/big.rs: error[io]: file is larger than the limit of 32 MiB")
         .never_shows("BIG_FILE_TEXT");
     synclint(root, &["src"])
         .code(2)
         .stdout_has("src/big.rs")
-        .stdout_has("larger than the limit of 10 MiB")
+        .stdout_has("larger than the limit of 32 MiB")
         .never_shows("BIG_FILE_TEXT");
     // The limit from the flag and from the configuration.
     synclint(
@@ -481,7 +481,7 @@ fn a_file_past_the_size_limit_is_an_io_problem_and_the_others_are_checked() {
     .stdout_has("src/a.rs:1:48:");
     synclint(
         root,
-        &["--format", "short", "--max-file-size", "20MiB", "src"],
+        &["--format", "short", "--max-file-size", "40MiB", "src"],
     )
     .code(1)
     .stdout_has("src/a.rs:1:48:");
@@ -520,7 +520,7 @@ fn a_proc_file_that_never_ends_is_bounded() {
         &["--format", "short", "/proc/self/pagemap", "src/a.rs"],
     )
     .code(2)
-    .stdout_has("/proc/self/pagemap: error[io]: file is larger than the limit of 10 MiB")
+    .stdout_has("/proc/self/pagemap: error[io]: file is larger than the limit of 32 MiB")
     .stdout_has("src/a.rs:1:48: warning[lock-across-await]");
     // Through a symlink in the tree it is not read at all.
     std::os::unix::fs::symlink("/proc/self/pagemap", root.join("src/pm.rs")).expect("symlink");
