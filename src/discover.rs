@@ -74,19 +74,11 @@ impl std::fmt::Display for Skipped {
     }
 }
 
-/// `text` with control characters and bidi overrides shown as escapes, so that a
-/// file name cannot act on the terminal it is printed to.
+/// `text` with control characters and bidi overrides shown as escapes (the one rule
+/// of [`crate::report::escape`]), so that a file name cannot act on the terminal it is
+/// printed to.
 pub fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
-        if c.is_control() || bidi {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::report::escape::text(text, crate::report::escape::Keep::Nothing).into_owned()
 }
 
 /// What [`discover_all`] found: the files to read, and what it left out.
