@@ -506,6 +506,79 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
     }
 }
 
+/// The operands of an extending expression whose temporaries live to the end of the
+/// enclosing block (the Reference, "Temporary lifetime extension"): an extending
+/// expression is the `let` initializer, the operand of an extending borrow, an
+/// operand of an extending array, cast, braced struct, tuple or tuple-struct
+/// constructor, or the tail of an extending block, `if`/`else` branch or `match` arm.
+fn extending_operands(e: &syn::Expr, out: &mut Vec<*const syn::Expr>) {
+    match e {
+        syn::Expr::Paren(p) => extending_operands(&p.expr, out),
+        syn::Expr::Group(g) => extending_operands(&g.expr, out),
+        syn::Expr::Reference(r) => extended_place(&r.expr, out),
+        syn::Expr::Array(a) => a.elems.iter().for_each(|e| extending_operands(e, out)),
+        syn::Expr::Tuple(t) => t.elems.iter().for_each(|e| extending_operands(e, out)),
+        syn::Expr::Cast(c) => extending_operands(&c.expr, out),
+        syn::Expr::Struct(s) => s
+            .fields
+            .iter()
+            .for_each(|f| extending_operands(&f.expr, out)),
+        syn::Expr::Call(c) if is_tuple_constructor(&c.func) => {
+            c.args.iter().for_each(|e| extending_operands(e, out));
+        }
+        syn::Expr::Block(b) => block_tail_operands(&b.block, out),
+        syn::Expr::Unsafe(u) => block_tail_operands(&u.block, out),
+        syn::Expr::Const(c) => block_tail_operands(&c.block, out),
+        syn::Expr::If(i) => {
+            block_tail_operands(&i.then_branch, out);
+            if let Some((_, els)) = &i.else_branch {
+                extending_operands(els, out);
+            }
+        }
+        syn::Expr::Match(m) => m.arms.iter().for_each(|a| extending_operands(&a.body, out)),
+        _ => {}
+    }
+}
+
+fn block_tail_operands(block: &syn::Block, out: &mut Vec<*const syn::Expr>) {
+    if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
+        extending_operands(tail, out);
+    }
+}
+
+/// The operand of an extending borrow has its temporary extended, and so do the
+/// operands of the place projections it is made of (a dereference, a field, a tuple
+/// index, a borrow, the indexed expression of an index): in `&mut *m.lock()` and
+/// `&m.lock().unwrap().field` the guard is extended; in `&m.lock().unwrap().len()`
+/// only the `len()` result is.
+fn extended_place(e: &syn::Expr, out: &mut Vec<*const syn::Expr>) {
+    match e {
+        syn::Expr::Paren(p) => extended_place(&p.expr, out),
+        syn::Expr::Group(g) => extended_place(&g.expr, out),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => extended_place(&u.expr, out),
+        syn::Expr::Field(f) => extended_place(&f.base, out),
+        syn::Expr::Index(i) => extended_place(&i.expr, out),
+        syn::Expr::Reference(r) => extended_place(&r.expr, out),
+        other => {
+            out.push(std::ptr::from_ref(other));
+            extending_operands(other, out);
+        }
+    }
+}
+
+/// `Some(..)`, `Wrapper(..)`, `Enum::Variant(..)`: a call whose callee path ends in
+/// an upper-case name, which is how tuple structs and variants are written.
+fn is_tuple_constructor(func: &syn::Expr) -> bool {
+    match strip(func) {
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase)),
+        _ => false,
+    }
+}
+
 fn path_segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
@@ -784,6 +857,11 @@ struct BodyWalker<'w, 'a, 'o> {
     /// What the last `if` tested, and whether its `then` block diverges with no
     /// `else` (an early return guarded by the test).
     last_if: Option<(Vec<GuardId>, bool)>,
+    /// The operands of the `let` initializer being walked whose temporaries live to
+    /// the end of the block (temporary lifetime extension), by address, and the
+    /// guards they turned out to hold.
+    extend_at: Vec<*const syn::Expr>,
+    extended: Vec<GuardId>,
     /// Where bodies go: this one at `slot`, reserved before the closures and items
     /// nested in it, which follow it.
     out: &'o mut Vec<Body>,
@@ -827,6 +905,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             collectors: Vec::new(),
             deps: Vec::new(),
             last_if: None,
+            extend_at: Vec::new(),
+            extended: Vec::new(),
             slot: out.len(),
             out,
             body: Body {
@@ -1292,6 +1372,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             // `#[cfg(P)] a; #[cfg(not(P))] b;` are alternatives: only one is
             // compiled, so walking both would hold two guards at once.
             let cfg = cfg_of(stmt);
+            if !self.body.in_test && cfg.as_deref().is_some_and(is_test_only_cfg) {
+                // `#[cfg(test)]` code exists only in test builds: it is test code,
+                // walked as a body of its own, and a `#[cfg(not(test))]` statement
+                // after it is the one the library runs.
+                prev_cfg = None;
+                self.test_only(stmt);
+                continue;
+            }
             let alternative =
                 matches!((&prev_cfg, &cfg), (Some(a), Some(b)) if cfgs_exclusive(a, b));
             prev_cfg = cfg;
@@ -1356,7 +1444,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let temps = self.temps.pop().unwrap_or_default();
         let outlive = tail == Tail::Expr && !self.fw.file.edition.is_2024();
         for g in temps {
-            if outlive || Some(g) == f.value {
+            if outlive || Some(g) == f.value || self.extended.contains(&g) {
                 // Before 2024 the tail's temporaries belong to the enclosing statement.
                 if let Some(t) = self.temps.last_mut() {
                     t.push(g);
@@ -1424,9 +1512,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut from_calls = Vec::new();
         let mut alias = None;
         let mut ty_text = None;
+        let mut extended = Vec::new();
         if let Some(init) = &local.init {
+            let mut targets = Vec::new();
+            extending_operands(&init.expr, &mut targets);
+            let saved_at = std::mem::replace(&mut self.extend_at, targets);
+            let saved = std::mem::take(&mut self.extended);
             let ((flow, used), calls) =
                 self.collecting_calls(|w| w.collecting_direct(|w| w.expr(&init.expr, false)));
+            self.extend_at = saved_at;
+            extended = std::mem::replace(&mut self.extended, saved);
             f = flow;
             derived = used;
             from_calls = calls;
@@ -1470,14 +1565,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         match &local.pat {
             syn::Pat::Wild(_) => self.discard_check(f.value, || local.span()),
             pat => {
-                let extended = local
-                    .init
-                    .as_ref()
-                    .is_some_and(|i| matches!(strip(&i.expr), syn::Expr::Reference(_)));
-                if extended {
-                    // `let x = &temp;` extends the temporary to the end of the block.
-                    let temps = self.temps.last().cloned().unwrap_or_default();
-                    for g in temps {
+                // `let x = &temp;`, `let x = &mut *temp;`, `let x = &temp.field;`:
+                // the borrowed temporary lives to the end of the block.
+                for g in extended {
+                    if self.temps.last().is_some_and(|t| t.contains(&g)) {
                         self.own(None, g);
                     }
                 }
@@ -1546,6 +1637,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     fn expr(&mut self, e: &syn::Expr, awaited: bool) -> Flow {
+        let f = self.expr_kind(e, awaited);
+        if !self.extend_at.is_empty() && self.extend_at.contains(&std::ptr::from_ref(e)) {
+            self.extended.extend(f.value);
+        }
+        f
+    }
+
+    fn expr_kind(&mut self, e: &syn::Expr, awaited: bool) -> Flow {
         match e {
             syn::Expr::Array(a) => {
                 let f = self.exprs(&a.elems, false);
@@ -2641,6 +2740,42 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     // ---- child bodies ------------------------------------------------------------------
 
+    /// A `#[cfg(test)]` statement inside a body: test code, run where it stands
+    /// but only in test builds, so it is walked as a nested body marked as test code
+    /// (the way `#[cfg(test)]` modules are), and nothing it does counts for the body
+    /// around it.
+    fn test_only(&mut self, stmt: &syn::Stmt) {
+        let block = syn::Block {
+            brace_token: syn::token::Brace::default(),
+            stmts: vec![stmt.clone()],
+        };
+        self.child(BodySpec {
+            kind: if self.is_async {
+                BodyKind::AsyncBlock
+            } else {
+                BodyKind::Closure
+            },
+            name: nested_name(&self.body.name, "{cfg(test)}"),
+            is_async: self.is_async,
+            is_test: false,
+            is_serial: false,
+            is_pub: false,
+            cx: ItemCx {
+                in_test: true,
+                module: self.body.module.clone(),
+                self_ty: self.body.self_ty.clone(),
+                trait_name: None,
+            },
+            callback_params: Vec::new(),
+            ret_ty: None,
+            self_kind: None,
+            captured: Vec::new(),
+            span: stmt.span(),
+            params: Vec::new(),
+            body: BodyRef::Block(&block),
+        });
+    }
+
     fn child(&mut self, mut spec: BodySpec<'_>) {
         spec.captured = self.visible_vars();
         self.fw.walk_body(spec, self.out);
@@ -2816,6 +2951,20 @@ fn cfg_of(stmt: &syn::Stmt) -> Option<String> {
         .and_then(|a| match &a.meta {
             syn::Meta::List(l) => Some(compact(&l.tokens.to_string())),
             _ => None,
+        })
+}
+
+/// Whether a `cfg` predicate holds only in test builds: `test`, or `all(..)` with
+/// `test` among its parts and no `not`/`any`.
+fn is_test_only_cfg(cfg: &str) -> bool {
+    cfg == "test"
+        || cfg.strip_prefix("all(").is_some_and(|rest| {
+            !rest.contains("not(")
+                && !rest.contains("any(")
+                && rest
+                    .trim_end_matches(')')
+                    .split(',')
+                    .any(|part| part.trim() == "test")
         })
 }
 
