@@ -148,6 +148,7 @@ struct BodySpec<'s> {
     kind: BodyKind,
     name: String,
     is_async: bool,
+    is_unsafe: bool,
     is_test: bool,
     is_serial: bool,
     is_pub: bool,
@@ -321,6 +322,7 @@ impl<'a> FileWalker<'a> {
             kind,
             name: sig.ident.to_string(),
             is_async: sig.asyncness.is_some(),
+            is_unsafe: matches!(sig.safety, syn::Safety::Unsafe(_)),
             is_test,
             is_serial: attrs.iter().any(|a| {
                 a.path()
@@ -862,6 +864,11 @@ struct BodyWalker<'w, 'a, 'o> {
     /// guards they turned out to hold.
     extend_at: Vec<*const syn::Expr>,
     extended: Vec<GuardId>,
+    /// Atomic writes tested by the conditions enclosing the current point (see
+    /// [`Event::tested_writes`]), and those the last statement leaves tested for the
+    /// rest of the block (an `if` that returns, a `while` that has ended).
+    cond_writes: Vec<usize>,
+    after_writes: Vec<usize>,
     /// Where bodies go: this one at `slot`, reserved before the closures and items
     /// nested in it, which follow it.
     out: &'o mut Vec<Body>,
@@ -907,12 +914,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             last_if: None,
             extend_at: Vec::new(),
             extended: Vec::new(),
+            cond_writes: Vec::new(),
+            after_writes: Vec::new(),
             slot: out.len(),
             out,
             body: Body {
                 kind: spec.kind,
                 name: spec.name.clone(),
                 is_async: spec.is_async,
+                is_unsafe: spec.is_unsafe,
                 is_test: spec.is_test,
                 in_test: spec.cx.in_test,
                 self_ty: spec.cx.self_ty.clone(),
@@ -1054,6 +1064,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             span,
             live,
             deps,
+            tested_writes: self.cond_writes.clone(),
             in_loop: self.loop_depth > 0,
             under_if: self.cond_spans.last().copied().flatten(),
         });
@@ -1228,6 +1239,34 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         (out, used)
     }
 
+    /// The atomic writes among the call events `calls`.
+    fn atomic_writes(&self, calls: &[usize]) -> Vec<usize> {
+        calls
+            .iter()
+            .copied()
+            .filter(|&c| {
+                // A closure's captured variables carry indices into its parent's
+                // events: only this body's own count.
+                self.events
+                    .get(c)
+                    .and_then(Event::call)
+                    .is_some_and(|call| {
+                        let name = call.callee.trim_start_matches('.');
+                        name != "store" && crate::flow::methods::ATOMIC_WRITES.contains(&name)
+                    })
+            })
+            .collect()
+    }
+
+    /// Walks `f` with the atomic writes `writes` tested by an enclosing condition.
+    fn testing_writes<T>(&mut self, writes: &[usize], f: impl FnOnce(&mut Self) -> T) -> T {
+        let mark = self.cond_writes.len();
+        self.cond_writes.extend_from_slice(writes);
+        let out = f(self);
+        self.cond_writes.truncate(mark);
+        out
+    }
+
     /// Walks `f` with `tested` added to the control dependencies.
     fn depending<T>(&mut self, tested: &[GuardId], f: impl FnOnce(&mut Self) -> T) -> T {
         let mark = self.deps.len();
@@ -1367,8 +1406,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let n = block.stmts.len();
         let deps_mark = self.deps.len();
         let mut prev_cfg: Option<String> = None;
+        let writes_mark = self.cond_writes.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             self.last_if = None;
+            self.after_writes.clear();
             // `#[cfg(P)] a; #[cfg(not(P))] b;` are alternatives: only one is
             // compiled, so walking both would hold two guards at once.
             let cfg = cfg_of(stmt);
@@ -1408,8 +1449,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             {
                 self.deps.extend(tested);
             }
+            let after = std::mem::take(&mut self.after_writes);
+            self.cond_writes.extend(after);
         }
         self.deps.truncate(deps_mark);
+        self.cond_writes.truncate(writes_mark);
         if tail == Tail::FnBody && self.body.in_test && depth == 2 {
             self.mark_serialising(depth);
         }
@@ -1674,6 +1718,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     kind: BodyKind::AsyncBlock,
                     name: nested_name(&self.body.name, "{async block}"),
                     is_async: true,
+                    is_unsafe: false,
                     is_test: false,
                     is_serial: false,
                     is_pub: false,
@@ -1727,6 +1772,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     kind: BodyKind::Closure,
                     name: nested_name(&self.body.name, "{closure}"),
                     is_async: c.asyncness.is_some(),
+                    is_unsafe: false,
                     is_test: false,
                     is_serial: false,
                     is_pub: false,
@@ -2517,7 +2563,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let is_let = is_let_cond(&i.cond);
         self.temps.push(Vec::new());
         self.push_scope();
-        let (cond, tested) = self.collecting(|w| w.cond(&i.cond));
+        let ((cond, tested), calls) = self.collecting_calls(|w| w.collecting(|w| w.cond(&i.cond)));
+        let writes = self.atomic_writes(&calls);
         if !is_let {
             // An `if` condition's temporaries drop before the block runs.
             let temps = self.temps.last().cloned().unwrap_or_default();
@@ -2525,7 +2572,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let before = self.save();
         self.cond_spans.push(Some(self.fw.span(expr_span(&i.cond))));
-        let then = self.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr));
+        let then = self.testing_writes(&writes, |w| {
+            w.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr))
+        });
         self.pop_scope(None);
         let after_then = self.save();
         self.restore(before);
@@ -2544,12 +2593,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         }
         let els = match &i.else_branch {
-            Some((_, e)) => self.depending(&tested, |w| w.expr(e, false)),
+            Some((_, e)) => {
+                self.testing_writes(&writes, |w| w.depending(&tested, |w| w.expr(e, false)))
+            }
             None => Flow::default(),
         };
         self.cond_spans.pop();
         let after_else = self.save();
-        self.last_if = Some((tested, then.diverges && i.else_branch.is_none()));
+        let guards_rest = then.diverges && i.else_branch.is_none();
+        if guards_rest {
+            self.after_writes = writes;
+        }
+        self.last_if = Some((tested, guards_rest));
         let mut branches = Vec::new();
         if !then.diverges {
             branches.push(after_then);
@@ -2602,7 +2657,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let before = self.save();
         self.temps.push(Vec::new());
         self.push_scope();
-        let (_, tested) = self.collecting(|w| w.cond(&wh.cond));
+        let ((_, tested), calls) = self.collecting_calls(|w| w.collecting(|w| w.cond(&wh.cond)));
+        let writes = self.atomic_writes(&calls);
         if !is_let {
             let temps = self.temps.last().cloned().unwrap_or_default();
             temps.into_iter().for_each(|g| self.kill(g));
@@ -2616,12 +2672,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         self.end_temps();
         let after = self.save();
         self.join(vec![before, after]);
+        // `while x.compare_exchange(..).is_err() { .. }`: what follows the loop runs
+        // once its condition has been tested.
+        self.after_writes = writes;
         Flow::default()
     }
 
     fn match_expr(&mut self, m: &syn::ExprMatch) -> Flow {
         self.temps.push(Vec::new());
-        let (scrut, tested) = self.collecting(|w| w.expr(&m.expr, false));
+        let ((scrut, tested), calls) =
+            self.collecting_calls(|w| w.collecting(|w| w.expr(&m.expr, false)));
+        let writes = self.atomic_writes(&calls);
         let before = self.save();
         let mut branches = Vec::new();
         let mut value = None;
@@ -2644,7 +2705,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 self.end_temps();
             }
             self.temps.push(Vec::new());
-            let f = self.expr(&arm.body, false);
+            // The `Err(_)` arm of a `compare_exchange` is where it failed.
+            let arm_writes = if is_failure_pattern(&arm.pat) {
+                &[][..]
+            } else {
+                &writes[..]
+            };
+            let f = self.testing_writes(arm_writes, |w| w.expr(&arm.body, false));
             let temps = self.temps.pop().unwrap_or_default();
             for g in temps {
                 if Some(g) == f.value {
@@ -2757,6 +2824,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             },
             name: nested_name(&self.body.name, "{cfg(test)}"),
             is_async: self.is_async,
+            is_unsafe: false,
             is_test: false,
             is_serial: false,
             is_pub: false,
