@@ -36,6 +36,17 @@ pub const WAITS_WHILE: &[&str] = &[
     "wait_while_until",
 ];
 
+/// Releases of a raw lock (`lock_api::RawMutex` and the like), whose `lock()`
+/// returns `()` and leaves the lock held until one of these.
+pub const RAW_UNLOCKS: &[&str] = &[
+    "unlock",
+    "unlock_fair",
+    "unlock_shared",
+    "unlock_exclusive",
+    "unlock_upgradable",
+    "force_unlock",
+];
+
 /// Condition-variable wake-ups.
 pub const NOTIFIES: &[&str] = &["notify_one", "notify_all"];
 
@@ -103,6 +114,7 @@ pub fn is_followed(name: &str) -> bool {
             WAITS_ONCE,
             WAITS_WHILE,
             NOTIFIES,
+            RAW_UNLOCKS,
             THREAD_STARTERS,
             MUTATORS,
         ]

@@ -154,6 +154,12 @@ pub struct Event {
     /// because of what was read under them (`if !m.read().contains_key(k) { .. }`,
     /// or after `if m.read().contains_key(k) { return; }`).
     pub deps: Vec<GuardId>,
+    /// Atomic writes (indices into [`Body::events`]: a `compare_exchange`, `swap`,
+    /// `fetch_*`) whose results an enclosing condition tested: the event runs only
+    /// in the success arm of `match x.compare_exchange(..)`, under
+    /// `if x.compare_exchange(..).is_ok()`, after `if ...is_err() { return; }` or
+    /// after `while ...is_err() { .. }`.
+    pub tested_writes: Vec<usize>,
     /// Inside a `loop`, `while` or `for` of this body.
     pub in_loop: bool,
     /// The condition of the innermost `if` (or `match` scrutinee) the event is in,
@@ -221,6 +227,8 @@ pub struct Body {
     pub name: String,
     /// `async fn`, `async` closure or `async` block.
     pub is_async: bool,
+    /// An `unsafe fn`: its caller upholds a contract the body relies on.
+    pub is_unsafe: bool,
     /// A `#[test]`-like function (`#[test]`, `#[tokio::test]`...).
     pub is_test: bool,
     /// Test code: a test function, a body nested in one, or anything inside a

@@ -148,6 +148,7 @@ struct BodySpec<'s> {
     kind: BodyKind,
     name: String,
     is_async: bool,
+    is_unsafe: bool,
     is_test: bool,
     is_serial: bool,
     is_pub: bool,
@@ -324,6 +325,7 @@ impl<'a> FileWalker<'a> {
             kind,
             name: sig.ident.to_string(),
             is_async: sig.asyncness.is_some(),
+            is_unsafe: matches!(sig.safety, syn::Safety::Unsafe(_)),
             is_test,
             is_serial: attrs.iter().any(|a| {
                 a.path()
@@ -514,6 +516,79 @@ fn strip(e: &syn::Expr) -> &syn::Expr {
 fn is_err_call(e: &syn::Expr) -> bool {
     matches!(strip(e), syn::Expr::Call(c) if matches!(strip(&c.func),
         syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err")))
+}
+
+/// The operands of an extending expression whose temporaries live to the end of the
+/// enclosing block (the Reference, "Temporary lifetime extension"): an extending
+/// expression is the `let` initializer, the operand of an extending borrow, an
+/// operand of an extending array, cast, braced struct, tuple or tuple-struct
+/// constructor, or the tail of an extending block, `if`/`else` branch or `match` arm.
+fn extending_operands(e: &syn::Expr, out: &mut Vec<*const syn::Expr>) {
+    match e {
+        syn::Expr::Paren(p) => extending_operands(&p.expr, out),
+        syn::Expr::Group(g) => extending_operands(&g.expr, out),
+        syn::Expr::Reference(r) => extended_place(&r.expr, out),
+        syn::Expr::Array(a) => a.elems.iter().for_each(|e| extending_operands(e, out)),
+        syn::Expr::Tuple(t) => t.elems.iter().for_each(|e| extending_operands(e, out)),
+        syn::Expr::Cast(c) => extending_operands(&c.expr, out),
+        syn::Expr::Struct(s) => s
+            .fields
+            .iter()
+            .for_each(|f| extending_operands(&f.expr, out)),
+        syn::Expr::Call(c) if is_tuple_constructor(&c.func) => {
+            c.args.iter().for_each(|e| extending_operands(e, out));
+        }
+        syn::Expr::Block(b) => block_tail_operands(&b.block, out),
+        syn::Expr::Unsafe(u) => block_tail_operands(&u.block, out),
+        syn::Expr::Const(c) => block_tail_operands(&c.block, out),
+        syn::Expr::If(i) => {
+            block_tail_operands(&i.then_branch, out);
+            if let Some((_, els)) = &i.else_branch {
+                extending_operands(els, out);
+            }
+        }
+        syn::Expr::Match(m) => m.arms.iter().for_each(|a| extending_operands(&a.body, out)),
+        _ => {}
+    }
+}
+
+fn block_tail_operands(block: &syn::Block, out: &mut Vec<*const syn::Expr>) {
+    if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
+        extending_operands(tail, out);
+    }
+}
+
+/// The operand of an extending borrow has its temporary extended, and so do the
+/// operands of the place projections it is made of (a dereference, a field, a tuple
+/// index, a borrow, the indexed expression of an index): in `&mut *m.lock()` and
+/// `&m.lock().unwrap().field` the guard is extended; in `&m.lock().unwrap().len()`
+/// only the `len()` result is.
+fn extended_place(e: &syn::Expr, out: &mut Vec<*const syn::Expr>) {
+    match e {
+        syn::Expr::Paren(p) => extended_place(&p.expr, out),
+        syn::Expr::Group(g) => extended_place(&g.expr, out),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => extended_place(&u.expr, out),
+        syn::Expr::Field(f) => extended_place(&f.base, out),
+        syn::Expr::Index(i) => extended_place(&i.expr, out),
+        syn::Expr::Reference(r) => extended_place(&r.expr, out),
+        other => {
+            out.push(std::ptr::from_ref(other));
+            extending_operands(other, out);
+        }
+    }
+}
+
+/// `Some(..)`, `Wrapper(..)`, `Enum::Variant(..)`: a call whose callee path ends in
+/// an upper-case name, which is how tuple structs and variants are written.
+fn is_tuple_constructor(func: &syn::Expr) -> bool {
+    match strip(func) {
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().starts_with(char::is_uppercase)),
+        _ => false,
+    }
 }
 
 fn path_segments(path: &syn::Path) -> Vec<String> {
@@ -794,6 +869,16 @@ struct BodyWalker<'w, 'a, 'o> {
     /// What the last `if` tested, and whether its `then` block diverges with no
     /// `else` (an early return guarded by the test).
     last_if: Option<(Vec<GuardId>, bool)>,
+    /// The operands of the `let` initializer being walked whose temporaries live to
+    /// the end of the block (temporary lifetime extension), by address, and the
+    /// guards they turned out to hold.
+    extend_at: Vec<*const syn::Expr>,
+    extended: Vec<GuardId>,
+    /// Atomic writes tested by the conditions enclosing the current point (see
+    /// [`Event::tested_writes`]), and those the last statement leaves tested for the
+    /// rest of the block (an `if` that returns, a `while` that has ended).
+    cond_writes: Vec<usize>,
+    after_writes: Vec<usize>,
     /// Where bodies go: this one at `slot`, reserved before the closures and items
     /// nested in it, which follow it.
     out: &'o mut Vec<Body>,
@@ -837,12 +922,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             collectors: Vec::new(),
             deps: Vec::new(),
             last_if: None,
+            extend_at: Vec::new(),
+            extended: Vec::new(),
+            cond_writes: Vec::new(),
+            after_writes: Vec::new(),
             slot: out.len(),
             out,
             body: Body {
                 kind: spec.kind,
                 name: spec.name.clone(),
                 is_async: spec.is_async,
+                is_unsafe: spec.is_unsafe,
                 is_test: spec.is_test,
                 in_test: spec.cx.in_test,
                 self_ty: spec.cx.self_ty.clone(),
@@ -985,6 +1075,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             span,
             live,
             deps,
+            tested_writes: self.cond_writes.clone(),
             in_loop: self.loop_depth > 0,
             under_if: self.cond_spans.last().copied().flatten(),
         });
@@ -1159,6 +1250,34 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         (out, used)
     }
 
+    /// The atomic writes among the call events `calls`.
+    fn atomic_writes(&self, calls: &[usize]) -> Vec<usize> {
+        calls
+            .iter()
+            .copied()
+            .filter(|&c| {
+                // A closure's captured variables carry indices into its parent's
+                // events: only this body's own count.
+                self.events
+                    .get(c)
+                    .and_then(Event::call)
+                    .is_some_and(|call| {
+                        let name = call.callee.trim_start_matches('.');
+                        name != "store" && crate::flow::methods::ATOMIC_WRITES.contains(&name)
+                    })
+            })
+            .collect()
+    }
+
+    /// Walks `f` with the atomic writes `writes` tested by an enclosing condition.
+    fn testing_writes<T>(&mut self, writes: &[usize], f: impl FnOnce(&mut Self) -> T) -> T {
+        let mark = self.cond_writes.len();
+        self.cond_writes.extend_from_slice(writes);
+        let out = f(self);
+        self.cond_writes.truncate(mark);
+        out
+    }
+
     /// Walks `f` with `tested` added to the control dependencies.
     fn depending<T>(&mut self, tested: &[GuardId], f: impl FnOnce(&mut Self) -> T) -> T {
         let mark = self.deps.len();
@@ -1298,11 +1417,21 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let n = block.stmts.len();
         let deps_mark = self.deps.len();
         let mut prev_cfg: Option<String> = None;
+        let writes_mark = self.cond_writes.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             self.last_if = None;
+            self.after_writes.clear();
             // `#[cfg(P)] a; #[cfg(not(P))] b;` are alternatives: only one is
             // compiled, so walking both would hold two guards at once.
             let cfg = cfg_of(stmt);
+            if !self.body.in_test && cfg.as_deref().is_some_and(is_test_only_cfg) {
+                // `#[cfg(test)]` code exists only in test builds: it is test code,
+                // walked as a body of its own, and a `#[cfg(not(test))]` statement
+                // after it is the one the library runs.
+                prev_cfg = None;
+                self.test_only(stmt);
+                continue;
+            }
             let alternative =
                 matches!((&prev_cfg, &cfg), (Some(a), Some(b)) if cfgs_exclusive(a, b));
             prev_cfg = cfg;
@@ -1331,8 +1460,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             {
                 self.deps.extend(tested);
             }
+            let after = std::mem::take(&mut self.after_writes);
+            self.cond_writes.extend(after);
         }
         self.deps.truncate(deps_mark);
+        self.cond_writes.truncate(writes_mark);
         if tail == Tail::FnBody && self.body.in_test && depth == 2 {
             self.mark_serialising(depth);
         }
@@ -1367,7 +1499,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let temps = self.temps.pop().unwrap_or_default();
         let outlive = tail == Tail::Expr && !self.fw.file.edition.is_2024();
         for g in temps {
-            if outlive || Some(g) == f.value {
+            if outlive || Some(g) == f.value || self.extended.contains(&g) {
                 // Before 2024 the tail's temporaries belong to the enclosing statement.
                 if let Some(t) = self.temps.last_mut() {
                     t.push(g);
@@ -1435,9 +1567,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut from_calls = Vec::new();
         let mut alias = None;
         let mut ty_text = None;
+        let mut extended = Vec::new();
         if let Some(init) = &local.init {
+            let mut targets = Vec::new();
+            extending_operands(&init.expr, &mut targets);
+            let saved_at = std::mem::replace(&mut self.extend_at, targets);
+            let saved = std::mem::take(&mut self.extended);
             let ((flow, used), calls) =
                 self.collecting_calls(|w| w.collecting_direct(|w| w.expr(&init.expr, false)));
+            self.extend_at = saved_at;
+            extended = std::mem::replace(&mut self.extended, saved);
             f = flow;
             derived = used;
             from_calls = calls;
@@ -1481,14 +1620,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         match &local.pat {
             syn::Pat::Wild(_) => self.discard_check(f.value, || local.span()),
             pat => {
-                let extended = local
-                    .init
-                    .as_ref()
-                    .is_some_and(|i| matches!(strip(&i.expr), syn::Expr::Reference(_)));
-                if extended {
-                    // `let x = &temp;` extends the temporary to the end of the block.
-                    let temps = self.temps.last().cloned().unwrap_or_default();
-                    for g in temps {
+                // `let x = &temp;`, `let x = &mut *temp;`, `let x = &temp.field;`:
+                // the borrowed temporary lives to the end of the block.
+                for g in extended {
+                    if self.temps.last().is_some_and(|t| t.contains(&g)) {
                         self.own(None, g);
                     }
                 }
@@ -1557,6 +1692,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     fn expr(&mut self, e: &syn::Expr, awaited: bool) -> Flow {
+        let f = self.expr_kind(e, awaited);
+        if !self.extend_at.is_empty() && self.extend_at.contains(&std::ptr::from_ref(e)) {
+            self.extended.extend(f.value);
+        }
+        f
+    }
+
+    fn expr_kind(&mut self, e: &syn::Expr, awaited: bool) -> Flow {
         match e {
             syn::Expr::Array(a) => {
                 let f = self.exprs(&a.elems, false);
@@ -1586,6 +1729,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     kind: BodyKind::AsyncBlock,
                     name: nested_name(&self.body.name, "{async block}"),
                     is_async: true,
+                    is_unsafe: false,
                     is_test: false,
                     is_serial: false,
                     is_pub: false,
@@ -1640,6 +1784,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     kind: BodyKind::Closure,
                     name: nested_name(&self.body.name, "{closure}"),
                     is_async: c.asyncness.is_some(),
+                    is_unsafe: false,
                     is_test: false,
                     is_serial: false,
                     is_pub: false,
@@ -2444,7 +2589,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let is_let = is_let_cond(&i.cond);
         self.temps.push(Vec::new());
         self.push_scope();
-        let (cond, tested) = self.collecting(|w| w.cond(&i.cond));
+        let ((cond, tested), calls) = self.collecting_calls(|w| w.collecting(|w| w.cond(&i.cond)));
+        let writes = self.atomic_writes(&calls);
         if !is_let {
             // An `if` condition's temporaries drop before the block runs.
             let temps = self.temps.last().cloned().unwrap_or_default();
@@ -2452,7 +2598,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let before = self.save();
         self.cond_spans.push(Some(self.fw.span(expr_span(&i.cond))));
-        let then = self.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr));
+        let then = self.testing_writes(&writes, |w| {
+            w.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr))
+        });
         self.pop_scope(None);
         let after_then = self.save();
         self.restore(before);
@@ -2471,12 +2619,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         }
         let els = match &i.else_branch {
-            Some((_, e)) => self.depending(&tested, |w| w.expr(e, false)),
+            Some((_, e)) => {
+                self.testing_writes(&writes, |w| w.depending(&tested, |w| w.expr(e, false)))
+            }
             None => Flow::default(),
         };
         self.cond_spans.pop();
         let after_else = self.save();
-        self.last_if = Some((tested, then.diverges && i.else_branch.is_none()));
+        let guards_rest = then.diverges && i.else_branch.is_none();
+        if guards_rest {
+            self.after_writes = writes;
+        }
+        self.last_if = Some((tested, guards_rest));
         let mut branches = Vec::new();
         if !then.diverges {
             branches.push(after_then);
@@ -2541,7 +2695,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let before = self.save();
         self.temps.push(Vec::new());
         self.push_scope();
-        let (_, tested) = self.collecting(|w| w.cond(&wh.cond));
+        let ((_, tested), calls) = self.collecting_calls(|w| w.collecting(|w| w.cond(&wh.cond)));
+        let writes = self.atomic_writes(&calls);
         if !is_let {
             let temps = self.temps.last().cloned().unwrap_or_default();
             temps.into_iter().for_each(|g| self.kill(g));
@@ -2555,12 +2710,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         self.end_temps();
         let after = self.save();
         self.join(vec![before, after]);
+        // `while x.compare_exchange(..).is_err() { .. }`: what follows the loop runs
+        // once its condition has been tested.
+        self.after_writes = writes;
         Flow::default()
     }
 
     fn match_expr(&mut self, m: &syn::ExprMatch) -> Flow {
         self.temps.push(Vec::new());
-        let (scrut, tested) = self.collecting(|w| w.expr(&m.expr, false));
+        let ((scrut, tested), calls) =
+            self.collecting_calls(|w| w.collecting(|w| w.expr(&m.expr, false)));
+        let writes = self.atomic_writes(&calls);
         let before = self.save();
         let mut branches = Vec::new();
         let mut value = None;
@@ -2583,7 +2743,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 self.end_temps();
             }
             self.temps.push(Vec::new());
-            let f = self.expr(&arm.body, false);
+            // The `Err(_)` arm of a `compare_exchange` is where it failed.
+            let arm_writes = if is_failure_pattern(&arm.pat) {
+                &[][..]
+            } else {
+                &writes[..]
+            };
+            let f = self.testing_writes(arm_writes, |w| w.expr(&arm.body, false));
             let temps = self.temps.pop().unwrap_or_default();
             for g in temps {
                 if Some(g) == f.value {
@@ -2678,6 +2844,44 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     // ---- child bodies ------------------------------------------------------------------
+
+    /// A `#[cfg(test)]` statement inside a body: test code, run where it stands
+    /// but only in test builds, so it is walked as a nested body marked as test code
+    /// (the way `#[cfg(test)]` modules are), and nothing it does counts for the body
+    /// around it.
+    fn test_only(&mut self, stmt: &syn::Stmt) {
+        let block = syn::Block {
+            brace_token: syn::token::Brace::default(),
+            stmts: vec![stmt.clone()],
+        };
+        self.child(BodySpec {
+            kind: if self.is_async {
+                BodyKind::AsyncBlock
+            } else {
+                BodyKind::Closure
+            },
+            name: nested_name(&self.body.name, "{cfg(test)}"),
+            is_async: self.is_async,
+            is_unsafe: false,
+            is_test: false,
+            is_serial: false,
+            is_pub: false,
+            is_exported: false,
+            cx: ItemCx {
+                in_test: true,
+                module: self.body.module.clone(),
+                self_ty: self.body.self_ty.clone(),
+                trait_name: None,
+            },
+            callback_params: Vec::new(),
+            ret_ty: None,
+            self_kind: None,
+            captured: Vec::new(),
+            span: stmt.span(),
+            params: Vec::new(),
+            body: BodyRef::Block(&block),
+        });
+    }
 
     fn child(&mut self, mut spec: BodySpec<'_>) {
         spec.captured = self.visible_vars();
@@ -2854,6 +3058,20 @@ fn cfg_of(stmt: &syn::Stmt) -> Option<String> {
         .and_then(|a| match &a.meta {
             syn::Meta::List(l) => Some(compact(&l.tokens.to_string())),
             _ => None,
+        })
+}
+
+/// Whether a `cfg` predicate holds only in test builds: `test`, or `all(..)` with
+/// `test` among its parts and no `not`/`any`.
+fn is_test_only_cfg(cfg: &str) -> bool {
+    cfg == "test"
+        || cfg.strip_prefix("all(").is_some_and(|rest| {
+            !rest.contains("not(")
+                && !rest.contains("any(")
+                && rest
+                    .trim_end_matches(')')
+                    .split(',')
+                    .any(|part| part.trim() == "test")
         })
 }
 

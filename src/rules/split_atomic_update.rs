@@ -2,15 +2,24 @@
 //! value flows into a later `store` to the same atomic, so an update made in between
 //! by another thread is lost. Page: rules/split-atomic-update.md.
 //!
-//! The data flow comes from the walker (`Call::arg_calls` follows values through
-//! `let` bindings); the receiver's declared type, when the crate shows it, keeps
-//! `load`/`store` methods of non-atomic types out.
+//! A lost update needs a second writer, so the pair is reported only when nothing
+//! the syntax shows serialises the writers: no guard or raw lock held across both,
+//! no `compare_exchange` whose success the store depends on, and a receiver that
+//! another thread can reach (not `&mut self`, not a `!Sync` owner, not the state of
+//! the lock a guard type's method holds). The data flow comes from the walker
+//! (`Call::arg_calls` follows values through `let` bindings); the receiver's
+//! declared type, when the crate shows it, keeps `load`/`store` methods of
+//! non-atomic types out.
+
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::config::Level;
-use crate::flow::{Body, Call, LockPath};
+use crate::flow::methods::RAW_UNLOCKS;
+use crate::flow::{Body, Call, EventKind, GuardKind, LockPath, SelfKind};
 use crate::graph::BodyIdx;
+use crate::model::{type_name_of, CrateId, Model};
 use crate::report::finding::{Finding, Severity};
-use crate::rules::support::{is_borrow, label, place_type};
+use crate::rules::support::{has_guard_lock_type, is_borrow, label, place_type};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `split-atomic-update` rule.
@@ -28,12 +37,16 @@ impl Rule for SplitAtomicUpdate {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        let owners = Owners::build(cx);
         for (i, body) in cx.indexed_bodies() {
             // `&mut self` is exclusive: no other thread can touch `self`'s atomics
-            // between the load and the store.
-            if body.self_kind == Some(crate::flow::SelfKind::RefMut) {
+            // between the load and the store. An `unsafe fn` puts a contract on its
+            // caller that the syntax cannot read; being the only writer is the one a
+            // load-store pair relies on.
+            if body.self_kind == Some(SelfKind::RefMut) || body.is_unsafe {
                 continue;
             }
+            let krate = cx.graph.crate_of[i];
             for (si, store) in body.events.iter().enumerate() {
                 let Some(call) = store.call() else { continue };
                 if call.callee != ".store" || call.arg_calls.is_empty() {
@@ -62,7 +75,15 @@ impl Rule for SplitAtomicUpdate {
                     !is_borrow(body.guards[*g].kind)
                         && loads.iter().all(|&li| body.events[li].live.contains(g))
                 });
-                if locked {
+                // The store runs only where a `compare_exchange` (or another atomic
+                // read-modify-write) succeeded: that write picked one winner, and the
+                // update is the winner's.
+                let after_cas = !store.tested_writes.is_empty();
+                if locked
+                    || after_cas
+                    || is_under_raw_lock(cx.model, body, loads[0], si)
+                    || !owners.is_shared(krate, body, target)
+                {
                     continue;
                 }
                 let mut labels: Vec<_> = loads
@@ -109,4 +130,139 @@ fn is_atomic_place(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, place: &LockPath) -
 /// `AtomicUsize`, `Arc<AtomicBool>`, `AtomicCell<T>`, `ArcSwap<T>`, `Atomic<T>`.
 fn is_atomic_type_text(ty: &str) -> bool {
     ty.contains("Atomic") || ty.contains("ArcSwap")
+}
+
+/// Whether a raw lock (`lock_api::RawMutex`-style: a bare `x.lock();` whose type
+/// does not show a guard-returning lock) is taken before the load and released
+/// after the store, or not released in this body at all. A release in between (a
+/// retry path that unlocks and starts over) does not end the critical section the
+/// store is in when the lock is released again after it.
+fn is_under_raw_lock(model: &Model, body: &Body, first_load: usize, store: usize) -> bool {
+    body.events[..first_load].iter().any(|e| {
+        let EventKind::Acquire(g) = e.kind else {
+            return false;
+        };
+        let guard = &body.guards[g];
+        let is_raw = guard.discarded.is_some()
+            && !guard.wrapped
+            && !guard.is_try
+            && !guard.is_async
+            && matches!(guard.kind, GuardKind::Mutex | GuardKind::Write)
+            && !has_guard_lock_type(guard, model);
+        if !is_raw {
+            return false;
+        }
+        let mut unlocks = body.events.iter().enumerate().filter(|(_, e)| {
+            e.call().is_some_and(|c| {
+                RAW_UNLOCKS.contains(&c.callee.trim_start_matches('.'))
+                    && c.receiver
+                        .as_ref()
+                        .is_some_and(|r| r.text == guard.lock.text)
+            })
+        });
+        let mut any = false;
+        let after = unlocks.any(|(ui, _)| {
+            any = true;
+            ui > store
+        });
+        after || !any
+    })
+}
+
+/// What the crate shows about the types whose methods update atomics: which ones
+/// cannot be shared between threads, and which ones are guards of a lock.
+struct Owners {
+    /// Types that are `!Sync`: a field of a type that is never `Sync` (`Cell`,
+    /// `RefCell`, `UnsafeCell`, `Rc`, a raw pointer, or a `PhantomData` of one) and
+    /// no `unsafe impl Sync`.
+    not_sync: HashSet<(CrateId, String)>,
+    /// Types whose `Drop` releases a lock: it calls `unlock` on, or `store`s into,
+    /// state reached through one of its fields (`self.lock.state.store(..)`).
+    guards: HashSet<(CrateId, String)>,
+}
+
+impl Owners {
+    fn build(cx: &RuleCx<'_>) -> Owners {
+        let model = cx.model;
+        let sync_impls: HashSet<(CrateId, String)> = model
+            .unsafe_impls
+            .iter()
+            .filter(|(_, imp)| imp.trait_name == "Sync")
+            .filter_map(|(k, imp)| Some((*k, type_name_of(&imp.self_ty)?)))
+            .collect();
+        let not_sync = model
+            .field_decls
+            .iter()
+            .filter(|(_, f)| is_never_sync(&f.ty))
+            .map(|(k, f)| (*k, f.owner.clone()))
+            .filter(|key| !sync_impls.contains(key))
+            .collect();
+        let guards = cx
+            .indexed_bodies()
+            .filter(|(_, b)| b.trait_name.as_deref() == Some("Drop") && b.name == "drop")
+            .filter(|(_, b)| b.events.iter().any(releases_through_field))
+            .filter_map(|(i, b)| Some((cx.graph.crate_of[i], type_name_of(b.self_ty.as_deref()?)?)))
+            .collect();
+        Owners { not_sync, guards }
+    }
+
+    /// Whether another thread can run an update of `place` at the same time: the
+    /// place is reached from a `!Sync` owner (`self` of a `!Sync` type, or a
+    /// parameter `&T` of one), or it is the state of the lock that the method of a
+    /// guard type holds.
+    fn is_shared(&self, krate: CrateId, body: &Body, place: &LockPath) -> bool {
+        let Some(root) = place.segments.as_ref().and_then(|s| s.first()) else {
+            return true;
+        };
+        let owner = if root == "self" {
+            body.self_ty.as_deref().and_then(type_name_of)
+        } else {
+            place.root_ty.as_deref().and_then(type_name_of)
+        };
+        let Some(owner) = owner else { return true };
+        let key = (krate, owner);
+        if self.not_sync.contains(&key) {
+            return false;
+        }
+        !(root == "self" && self.guards.contains(&key))
+    }
+}
+
+/// `self.lock.state.store(..)`, `self.mutex.raw.unlock()`: a write to state the
+/// value refers to, not to one of its own fields.
+fn releases_through_field(e: &crate::flow::Event) -> bool {
+    e.call().is_some_and(|c| {
+        let name = c.callee.trim_start_matches('.');
+        (name == "store" || RAW_UNLOCKS.contains(&name))
+            && c.receiver
+                .as_ref()
+                .and_then(|r| r.segments.as_ref())
+                .is_some_and(|s| s.len() >= 3 && s[0] == "self")
+    })
+}
+
+/// A field type that makes its owner `!Sync` whatever its parameters are.
+fn is_never_sync(ty: &str) -> bool {
+    let ty = ty.trim();
+    if ty.starts_with('*') {
+        return true;
+    }
+    let (head, inner) = match ty.split_once('<') {
+        Some((h, rest)) => (h.trim(), rest.strip_suffix('>').unwrap_or(rest)),
+        None => (ty, ""),
+    };
+    let last = head.rsplit("::").next().unwrap_or(head);
+    match last {
+        "Cell" | "RefCell" | "UnsafeCell" | "Rc" => true,
+        "PhantomData" => {
+            let mut inner = inner.trim_start_matches('&').trim_start();
+            if let Some(rest) = inner.strip_prefix('\'') {
+                inner = rest
+                    .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
+                    .trim_start();
+            }
+            is_never_sync(inner)
+        }
+        _ => false,
+    }
 }
