@@ -85,6 +85,9 @@ pub struct Config {
     pub exclude: Exclude,
     /// The configuration file the settings above came from, if any.
     pub file: Option<PathBuf>,
+    /// Bytes the syntax trees being built at one time may take
+    /// (`max_analysis_memory`); `None` uses [`crate::DEFAULT_ANALYSIS_MEMORY`].
+    pub analysis_memory: Option<u64>,
 }
 
 impl Config {
@@ -104,6 +107,7 @@ impl Config {
         self.levels.extend(file.levels);
         self.exclude = file.exclude;
         self.extensions = file.extensions;
+        self.analysis_memory = file.analysis_memory.or(self.analysis_memory);
         self.file = Some(file.path);
     }
 }
@@ -178,6 +182,8 @@ pub struct FileConfig {
     pub exclude: Exclude,
     /// Guard methods, async locks and blocking calls to add to the built-in tables.
     pub extensions: Extensions,
+    /// `max_analysis_memory`, in bytes.
+    pub analysis_memory: Option<u64>,
 }
 
 /// Finds the configuration for a run that checks `start` (a file or folder): the
@@ -277,6 +283,7 @@ pub const KEYS: &[&str] = &[
     "async_locks",
     "blocking_function",
     "blocking_method",
+    "max_analysis_memory",
 ];
 
 const GUARD_METHOD_KEYS: &[&str] = &["name", "kind", "try", "refcell"];
@@ -389,6 +396,21 @@ impl<'a> Doc<'a> {
                     why: why.unwrap_or_else(|| DEFAULT_WHY.to_string()),
                 });
             }
+        }
+        if let Some(value) = table.get("max_analysis_memory") {
+            let mib = value
+                .get_ref()
+                .as_integer()
+                .and_then(|i| i.as_str().parse::<u64>().ok())
+                .filter(|&m| m > 0);
+            let Some(mib) = mib else {
+                return Err(self.wrong_type(
+                    value,
+                    "`max_analysis_memory`",
+                    "a positive number of MiB, such as `1024`",
+                ));
+            };
+            config.analysis_memory = Some(mib.saturating_mul(1 << 20));
         }
         if let Some(value) = table.get("blocking_method") {
             for entry in self.tables(value, "blocking_method")? {
