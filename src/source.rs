@@ -649,6 +649,34 @@ mod tests {
     }
 
     #[test]
+    fn edition_2015_syntax_is_blanked_in_place_and_bounds_are_not() {
+        let text = "trait T {\n    fn a(&self, u8, Vec<u8>);\n    fn b(u8, x: u32);\n}\ntype A = Box<Fn(u8) -> u8 + Send>;\n";
+        let out = blank_2015_syntax(text).expect("invariant: the text has 2015 syntax");
+        assert_eq!(out.len(), text.len());
+        assert_eq!(out.lines().count(), text.lines().count());
+        assert!(out.contains("fn a(&self             );"), "{out}");
+        assert!(out.contains("fn b(    x: u32);"), "{out}");
+        assert!(
+            out.contains(&format!("Box<Fn{}+ Send>", " ".repeat(11))),
+            "{out}"
+        );
+        syn::parse_file(&out).expect("invariant: the rewrite parses");
+        // Named and `self` parameters, bounds, `dyn`, `impl`, function pointers and
+        // macro fragments are left as they are.
+        let untouched = [
+            "fn f<F: Fn(u8) -> u8>(f: F, g: &dyn Fn(), h: impl FnOnce()) {}",
+            "fn f<F>(f: F) where F: Send + Fn(u8) { let p: fn(u8) -> u8 = g; }",
+            "trait T { fn f(self: Box<Self>, mut x: u8, (a, b): (u8, u8)); }",
+            "macro_rules! m { ($t:ty) => { fn f(x: $t) {} }; }",
+            "extern \"C\" { fn printf(fmt: *const u8, ...); }",
+        ];
+        for text in untouched {
+            assert_eq!(blank_2015_syntax(text), None, "{text}");
+        }
+        proc_macro2::extra::invalidate_current_thread_spans();
+    }
+
+    #[test]
     fn long_number_tables_are_blanked_in_place() {
         let table: String = (0..2000).map(|i| format!("0x{i:04x}, ")).collect();
         let text = format!("static T: [u16; 2000] = [{table}];\nfn f() {{ let v = [a, b]; }}\n");
