@@ -87,6 +87,9 @@ pub struct Config {
     pub max_file_size: Option<u64>,
     /// The configuration file the settings above came from, if any.
     pub file: Option<PathBuf>,
+    /// Bytes the syntax trees being built at one time may take
+    /// (`max_analysis_memory`); `None` uses [`crate::DEFAULT_ANALYSIS_MEMORY`].
+    pub analysis_memory: Option<u64>,
 }
 
 /// The default per-file size limit: far above any hand-written or generated source
@@ -156,6 +159,7 @@ impl Config {
         }
         self.exclude = file.exclude;
         self.extensions = file.extensions;
+        self.analysis_memory = file.analysis_memory.or(self.analysis_memory);
         self.file = Some(file.path);
     }
 }
@@ -232,6 +236,8 @@ pub struct FileConfig {
     pub extensions: Extensions,
     /// `max_file_size`, in bytes.
     pub max_file_size: Option<u64>,
+    /// `max_analysis_memory`, in bytes.
+    pub analysis_memory: Option<u64>,
 }
 
 /// Finds the configuration for a run that checks `start` (a file or folder): the
@@ -347,6 +353,7 @@ pub const KEYS: &[&str] = &[
     "async_locks",
     "blocking_function",
     "blocking_method",
+    "max_analysis_memory",
 ];
 
 const GUARD_METHOD_KEYS: &[&str] = &["name", "kind", "try", "refcell"];
@@ -428,22 +435,7 @@ impl<'a> Doc<'a> {
             })?;
         }
         if let Some(value) = table.get("max_file_size") {
-            let parsed = match value.get_ref() {
-                DeValue::Integer(i) => u64::from_str_radix(i.as_str(), i.radix())
-                    .map_err(|_| "must be a positive number of bytes".to_string())
-                    .and_then(|n| parse_size(&n.to_string())),
-                DeValue::String(s) => parse_size(s),
-                _ => Err("expected a number of bytes or a string such as \"10MiB\"".to_string()),
-            };
-            config.max_file_size = Some(parsed.map_err(|why| {
-                self.error(
-                    ConfigErrorKind::InvalidValue,
-                    value.span(),
-                    "`max_file_size` is not a valid size".to_string(),
-                    &why,
-                    None,
-                )
-            })?);
+            config.max_file_size = Some(self.size(value, "max_file_size")?);
         }
         if let Some(value) = table.get("rules") {
             config.levels = self.rules(value)?;
@@ -477,6 +469,9 @@ impl<'a> Doc<'a> {
                     why: why.unwrap_or_else(|| DEFAULT_WHY.to_string()),
                 });
             }
+        }
+        if let Some(value) = table.get("max_analysis_memory") {
+            config.analysis_memory = Some(self.size(value, "max_analysis_memory")?);
         }
         if let Some(value) = table.get("blocking_method") {
             for entry in self.tables(value, "blocking_method")? {
@@ -518,6 +513,26 @@ impl<'a> Doc<'a> {
             "unknown key",
             Some(help),
         ))
+    }
+
+    /// A size key: a number of bytes, or a string with a unit (`"10MiB"`).
+    fn size(&self, value: &Value<'_>, key: &str) -> Result<u64, Error> {
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) => u64::from_str_radix(i.as_str(), i.radix())
+                .map_err(|_| "must be a positive number of bytes".to_string())
+                .and_then(|n| parse_size(&n.to_string())),
+            DeValue::String(s) => parse_size(s),
+            _ => Err("expected a number of bytes or a string such as \"10MiB\"".to_string()),
+        };
+        parsed.map_err(|why| {
+            self.error(
+                ConfigErrorKind::InvalidValue,
+                value.span(),
+                format!("`{key}` is not a valid size"),
+                &why,
+                None,
+            )
+        })
     }
 
     fn rules(&self, value: &Value<'_>) -> Result<BTreeMap<String, Level>, Error> {

@@ -153,6 +153,7 @@ fn check_discovered(
     progress: &Progress,
 ) -> Report {
     let known = model::known::Known::with_extensions(&config.extensions);
+    let budget = Budget::new(config);
     // Read, parse and analyse in one pass, so that only the files being worked on
     // have a syntax tree; a file's text is freed once its facts are taken unless an
     // allow comment needs it, and read again at the end if a finding points there.
@@ -167,7 +168,7 @@ fn check_discovered(
             let done = match load(&d.path, d.edition, config.max_file_size()) {
                 Ok(file) => {
                     let mut file = file.with_krate(d.krate.clone());
-                    let res = analyse_file(&file, id, &known);
+                    let res = analyse_file(&file, id, &known, &budget);
                     if res.is_ok() && !file.text.contains(suppress::MARKER) {
                         file.evict();
                     }
@@ -266,10 +267,11 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
         ids.push(sources.add(file));
     }
     let known = model::known::Known::with_extensions(&config.extensions);
+    let budget = Budget::new(config);
     let results: Vec<(FileId, Result<FileFacts, FileProblem>)> = with_pool(config, || {
         ids.par_iter()
             .with_max_len(1)
-            .map(|&id| (id, analyse_file(sources.get(id), id, &known)))
+            .map(|&id| (id, analyse_file(sources.get(id), id, &known, &budget)))
             .collect()
     });
     finish(sources, results, config)
@@ -341,12 +343,79 @@ fn finish(
     }
 }
 
+/// The default of [`Config::analysis_memory`]: 2 GiB, enough for a file of about
+/// 10 MB of dense code.
+pub const DEFAULT_ANALYSIS_MEMORY: u64 = 2 << 30;
+
+/// Bytes of memory per token of a file at the peak of its parse: the lexer's token
+/// trees, the span table's copy of the text, the `syn` tree and the walk. Measured
+/// on generated code of several shapes (big `impl` blocks, `match` tables, struct
+/// literals, nested calls), rounded up; see `docs/performance.md`.
+const BYTES_PER_TOKEN: u64 = 600;
+
+/// The memory the syntax trees being built at one time may take, by their
+/// estimates. A file larger than the whole budget is not parsed; the others wait
+/// until their estimate fits beside the trees being built on other threads (one
+/// file alone always runs, so the run never stalls).
+struct Budget {
+    limit: u64,
+    used: std::sync::Mutex<u64>,
+    freed: std::sync::Condvar,
+}
+
+impl Budget {
+    fn new(config: &Config) -> Budget {
+        Budget {
+            limit: config.analysis_memory.unwrap_or(DEFAULT_ANALYSIS_MEMORY),
+            used: std::sync::Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Waits until `cost` fits, then holds it until the permit is dropped.
+    fn take(&self, cost: u64) -> Permit<'_> {
+        let mut used = self
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *used > 0 && used.saturating_add(cost) > self.limit {
+            used = self
+                .freed
+                .wait(used)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *used += cost;
+        Permit { budget: self, cost }
+    }
+}
+
+/// A share of the [`Budget`], given back when dropped (also when the analysis
+/// panics).
+struct Permit<'b> {
+    budget: &'b Budget,
+    cost: u64,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut used = self
+            .budget
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *used = used.saturating_sub(self.cost);
+        drop(used);
+        self.budget.freed.notify_all();
+    }
+}
+
 /// Parses and analyses one file. The syntax tree is dropped before returning, and
 /// the thread's span table is cleared so memory does not grow with the corpus.
 fn analyse_file(
     file: &SourceFile,
     id: FileId,
     known: &model::known::Known,
+    budget: &Budget,
 ) -> Result<FileFacts, FileProblem> {
     let problem = |kind, span, message| FileProblem {
         kind,
@@ -354,7 +423,8 @@ fn analyse_file(
         span,
         message,
     };
-    let deep = nesting(&file.text);
+    let text = source::blank_literal_tables(&file.text);
+    let deep = nesting(&text);
     if let Some((what, depth, limit, at)) = deep.too_deep() {
         let span = file.span_of_bytes(id, at, at + 1);
         return Err(problem(
@@ -363,9 +433,24 @@ fn analyse_file(
             format!("{what} nest too deep to analyse ({depth} levels; the limit is {limit})"),
         ));
     }
+    let cost = (deep.tokens as u64).saturating_mul(BYTES_PER_TOKEN);
+    if cost > budget.limit {
+        let mib = |b: u64| b.div_ceil(1 << 20);
+        return Err(problem(
+            ProblemKind::Parse,
+            None,
+            format!(
+                "file too large to analyse: its {} tokens would need about {} MiB to parse, and the budget is {} MiB (`max_analysis_memory`)",
+                deep.tokens,
+                mib(cost),
+                mib(budget.limit)
+            ),
+        ));
+    }
+    let permit = budget.take(cost);
     // A bug in the analysis of one file must not take the others down with it.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        parse_and_walk(file, id, known)
+        parse_and_walk(file, &text, id, known)
     }))
     .unwrap_or_else(|payload| {
         let what = payload
@@ -380,6 +465,7 @@ fn analyse_file(
         ))
     });
     proc_macro2::extra::invalidate_current_thread_spans();
+    drop(permit);
     res
 }
 
@@ -403,6 +489,8 @@ struct Nesting {
     operators: (usize, usize),
     angles: (usize, usize),
     arrows: (usize, usize),
+    /// Tokens the lexer will make, about: words, literals, punctuation, brackets.
+    tokens: usize,
 }
 
 impl Nesting {
@@ -453,6 +541,7 @@ fn nesting(text: &str) -> Nesting {
                 continue;
             }
             b'"' => {
+                n.tokens += 1;
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
@@ -462,6 +551,7 @@ fn nesting(text: &str) -> Nesting {
             }
             b'\'' if bytes.get(i + 2) == Some(&b'\'') || next == b'\\' => {
                 // A character literal (a lifetime has no closing quote).
+                n.tokens += 1;
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'\'' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
@@ -472,6 +562,7 @@ fn nesting(text: &str) -> Nesting {
             b'\'' => {
                 // A lifetime or label: part of the run it sits in (`&'a &'a T`,
                 // `break 'a break 'a`).
+                n.tokens += 1;
                 i += 1;
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;
@@ -479,6 +570,7 @@ fn nesting(text: &str) -> Nesting {
                 continue;
             }
             b'{' | b'(' | b'[' => {
+                n.tokens += 1;
                 brackets += 1;
                 bump(&mut n.brackets, brackets, i);
                 if b == b'{' {
@@ -502,16 +594,19 @@ fn nesting(text: &str) -> Nesting {
                 prefix = 0;
             }
             b';' => {
+                n.tokens += 1;
                 angles = 0;
                 arrows = 0;
                 prefix = 0;
                 ops = 0;
             }
             b',' => {
+                n.tokens += 1;
                 prefix = 0;
                 ops = 0;
             }
             b'-' if next == b'>' => {
+                n.tokens += 2;
                 arrows += 1;
                 bump(&mut n.arrows, arrows, i);
                 prefix = 0;
@@ -519,42 +614,50 @@ fn nesting(text: &str) -> Nesting {
                 continue;
             }
             b'=' if next == b'>' => {
+                n.tokens += 2;
                 prefix = 0;
                 i += 2;
                 continue;
             }
             // Assignments chain to the right: `a = a = ..`.
             b'=' => {
+                n.tokens += 1;
                 prefix = 0;
                 ops += 1;
                 bump(&mut n.operators, ops, i);
             }
             b'<' if next == b'<' || next == b'=' => {
+                n.tokens += 2;
                 prefix = 0;
                 i += 2;
                 continue;
             }
             b'<' => {
+                n.tokens += 1;
                 angles += 1;
                 bump(&mut n.angles, angles, i);
                 prefix = 0;
             }
             b'>' => {
+                n.tokens += 1;
                 angles = angles.saturating_sub(1);
                 prefix = 0;
             }
             b'!' | b'&' | b'*' | b'-' => {
+                n.tokens += 1;
                 prefix += 1;
                 bump(&mut n.prefix, prefix, i);
                 ops += 1;
                 bump(&mut n.operators, ops, i);
             }
             b'+' | b'/' | b'%' | b'^' | b'|' | b'?' | b'.' => {
+                n.tokens += 1;
                 prefix = 0;
                 ops += 1;
                 bump(&mut n.operators, ops, i);
             }
             b if b.is_ascii_alphabetic() || b == b'_' => {
+                n.tokens += 1;
                 let start = i;
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;
@@ -598,7 +701,19 @@ fn nesting(text: &str) -> Nesting {
                 }
                 continue;
             }
-            _ => prefix = 0,
+            b if b.is_ascii_digit() => {
+                // A number is one token: `0x1F`, `1_000u32`.
+                n.tokens += 1;
+                prefix = 0;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {
+                n.tokens += 1;
+                prefix = 0;
+            }
         }
         i += 1;
     }
@@ -611,6 +726,7 @@ static PANIC_IN: std::sync::Mutex<Option<PathBuf>> = std::sync::Mutex::new(None)
 
 fn parse_and_walk(
     file: &SourceFile,
+    text: &str,
     id: FileId,
     known: &model::known::Known,
 ) -> Result<FileFacts, FileProblem> {
@@ -621,8 +737,14 @@ fn parse_and_walk(
     {
         panic!("deliberate panic for the test");
     }
-    let text = source::blank_literal_tables(&file.text);
-    let parsed = syn::parse_file(&text);
+    let mut parsed = syn::parse_file(text);
+    if parsed.is_err() && file.edition == source::Edition::E2015 {
+        // Edition-2015 syntax that `syn` does not read is blanked in place and the
+        // file parsed again; the second error, if any, is the one reported.
+        if let Some(rewritten) = source::blank_2015_syntax(text) {
+            parsed = syn::parse_file(&rewritten);
+        }
+    }
     match parsed {
         Ok(ast) => {
             let imports = model::imports::Imports::collect(&ast);

@@ -417,6 +417,262 @@ pub fn blank_literal_tables(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(String::from_utf8(out).expect("invariant: ASCII replaced by ASCII"))
 }
 
+/// The text of an edition-2015 file with the two forms of 2015 syntax that `syn`
+/// does not read blanked in place (spaces for their bytes, newlines kept), so that
+/// every position is unchanged; `None` when there is neither, or the text does not
+/// lex.
+///
+/// - An anonymous parameter of a trait method (`fn f(&self, u8);`): its type is
+///   blanked. The parameter has no name, so no body can use it.
+/// - A bare `Fn(A) -> R` trait object in a type (`Box<Fn(u8)>`, `&Fn()`,
+///   `type A = Fn() + Send;`): its arguments and return type are blanked, which
+///   leaves the bare trait object `Fn`, which `syn` reads. Bounds (`F: Fn(u8)`,
+///   `impl Fn()`, `dyn Fn()`) are left alone.
+pub fn blank_2015_syntax(text: &str) -> Option<String> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let skip = shebang_len(text);
+    let stream: proc_macro2::TokenStream = text[skip..].parse().ok()?;
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let range_of = |first: &TokenTree, last: &TokenTree| {
+        (
+            first.span().byte_range().start + skip,
+            last.span().byte_range().end + skip,
+        )
+    };
+    // Token lists still to scan, with whether each is the inside of a `(..)`.
+    let mut todo: Vec<(Vec<TokenTree>, bool)> = vec![(stream.into_iter().collect(), false)];
+    while let Some((toks, in_parens)) = todo.pop() {
+        for (i, tt) in toks.iter().enumerate() {
+            match tt {
+                TokenTree::Group(g) => {
+                    let parens = g.delimiter() == Delimiter::Parenthesis;
+                    todo.push((g.stream().into_iter().collect(), parens));
+                }
+                TokenTree::Ident(id) if id == "fn" => {
+                    if let Some(params) = fn_params(&toks, i) {
+                        // The parameter goes with the comma before it (or, for the
+                        // first, after it), so that no empty parameter is left.
+                        let (segs, commas) = split_params(&params);
+                        for (k, &(a, b)) in segs.iter().enumerate() {
+                            if a == b || !is_anonymous(&params[a..b]) {
+                                continue;
+                            }
+                            let (from, to) = match (k.checked_sub(1), commas.first()) {
+                                (Some(prev), _) => (commas[prev], b - 1),
+                                (None, Some(&next)) => (a, next),
+                                (None, None) => (a, b - 1),
+                            };
+                            ranges.push(range_of(&params[from], &params[to]));
+                        }
+                    }
+                }
+                TokenTree::Ident(id)
+                    if (id == "Fn" || id == "FnMut" || id == "FnOnce")
+                        && in_type_position(&toks, i, in_parens) =>
+                {
+                    let Some(TokenTree::Group(args)) = toks.get(i + 1) else {
+                        continue;
+                    };
+                    if args.delimiter() != Delimiter::Parenthesis {
+                        continue;
+                    }
+                    let mut last = &toks[i + 1];
+                    if is_arrow(&toks, i + 2) {
+                        let end = type_end(&toks, i + 4);
+                        if end > i + 4 {
+                            last = &toks[end - 1];
+                        }
+                    }
+                    ranges.push(range_of(&toks[i + 1], last));
+                }
+                _ => {}
+            }
+        }
+    }
+    // The thread's span table is cleared by the caller, after the parse that
+    // follows; clearing it here would invalidate the first parse's error.
+    if ranges.is_empty() {
+        return None;
+    }
+    let mut out = text.as_bytes().to_vec();
+    for (a, b) in ranges {
+        for byte in out.get_mut(a..b).into_iter().flatten() {
+            if *byte != b'\n' && *byte != b'\r' {
+                *byte = b' ';
+            }
+        }
+    }
+    // Whole tokens were replaced, so no character is cut in two; should a span be
+    // off, the text is left as it was.
+    String::from_utf8(out).ok()
+}
+
+/// The parameters of a `fn NAME<..>(..)` item whose `fn` is at `at`; `None` for a
+/// function pointer type (`fn(u8)`), which has no name.
+fn fn_params(toks: &[proc_macro2::TokenTree], at: usize) -> Option<Vec<proc_macro2::TokenTree>> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let Some(TokenTree::Ident(_)) = toks.get(at + 1) else {
+        return None;
+    };
+    let mut j = at + 2;
+    if is_punct(toks.get(j), '<') {
+        let mut depth = 0usize;
+        while j < toks.len() {
+            if is_punct(toks.get(j), '<') {
+                depth += 1;
+            } else if is_punct(toks.get(j), '>') && !is_arrow_end(toks, j) {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            j += 1;
+        }
+        j += 1;
+    }
+    match toks.get(j) {
+        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
+            Some(g.stream().into_iter().collect())
+        }
+        _ => None,
+    }
+}
+
+/// A parameter list split at its top-level commas: each parameter's token range,
+/// and the commas' indices.
+type Split = (Vec<(usize, usize)>, Vec<usize>);
+
+fn split_params(toks: &[proc_macro2::TokenTree]) -> Split {
+    let (mut segs, mut commas) = (Vec::new(), Vec::new());
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, tt) in toks.iter().enumerate() {
+        if is_punct(Some(tt), '<') {
+            depth += 1;
+        } else if is_punct(Some(tt), '>') && !is_arrow_end(toks, i) {
+            depth = depth.saturating_sub(1);
+        } else if is_punct(Some(tt), ',') && depth == 0 {
+            segs.push((start, i));
+            commas.push(i);
+            start = i + 1;
+        }
+    }
+    segs.push((start, toks.len()));
+    (segs, commas)
+}
+
+/// A parameter with a type and no pattern: not `self` in any form, not `name: T`,
+/// not a macro fragment (`$x`), not the `...` of a variadic.
+fn is_anonymous(seg: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::{Spacing, TokenTree};
+    if seg.is_empty() || matches!(seg.last(), Some(TokenTree::Ident(id)) if id == "self") {
+        return false;
+    }
+    if seg.iter().all(|t| is_punct(Some(t), '.')) || seg.iter().any(|t| is_punct(Some(t), '$')) {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < seg.len() {
+        match &seg[i] {
+            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' && !is_arrow_end(seg, i) => {
+                depth = depth.saturating_sub(1)
+            }
+            // `::` is a path; a lone `:` at the top separates a pattern from its type.
+            TokenTree::Punct(p) if p.as_char() == ':' => {
+                if p.spacing() == Spacing::Joint && is_punct(seg.get(i + 1), ':') {
+                    i += 1;
+                } else if depth == 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether the token at `at` starts a type, not a bound: after `<`, `&`, `&'a`,
+/// `&mut`, `*const`, `=`, `,`, `->`, `as`, or first inside `(..)`.
+fn in_type_position(toks: &[proc_macro2::TokenTree], at: usize, in_parens: bool) -> bool {
+    use proc_macro2::{Spacing, TokenTree};
+    let Some(before) = at.checked_sub(1).map(|b| &toks[b]) else {
+        return in_parens;
+    };
+    match before {
+        TokenTree::Punct(p) => match p.as_char() {
+            '<' | '&' | ',' => true,
+            '=' => {
+                // Not `==`, `<=`, `=>`.
+                let prev_joint = at >= 2
+                    && matches!(&toks[at - 2], TokenTree::Punct(q) if q.spacing() == Spacing::Joint);
+                p.spacing() == Spacing::Alone && !prev_joint
+            }
+            '>' => is_arrow_end(toks, at - 1),
+            _ => false,
+        },
+        TokenTree::Ident(id) if id == "mut" || id == "const" => {
+            at >= 2 && (is_punct(toks.get(at - 2), '*') || ends_reference(toks, at - 2))
+        }
+        TokenTree::Ident(id) => id == "as" || ends_reference(toks, at - 1),
+        _ => false,
+    }
+}
+
+/// Whether the token at `at` ends `&` or `&'a`.
+fn ends_reference(toks: &[proc_macro2::TokenTree], at: usize) -> bool {
+    is_punct(toks.get(at), '&')
+        || (at >= 2
+            && matches!(toks.get(at), Some(proc_macro2::TokenTree::Ident(_)))
+            && is_punct(toks.get(at - 1), '\'')
+            && is_punct(toks.get(at - 2), '&'))
+}
+
+/// Whether `->` starts at `at`.
+fn is_arrow(toks: &[proc_macro2::TokenTree], at: usize) -> bool {
+    use proc_macro2::{Spacing, TokenTree};
+    matches!(toks.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '-' && p.spacing() == Spacing::Joint)
+        && is_punct(toks.get(at + 1), '>')
+}
+
+/// Whether the `>` at `at` ends a `->` or `=>`.
+fn is_arrow_end(toks: &[proc_macro2::TokenTree], at: usize) -> bool {
+    use proc_macro2::{Spacing, TokenTree};
+    at >= 1
+        && matches!(&toks[at - 1], TokenTree::Punct(p) if (p.as_char() == '-' || p.as_char() == '=') && p.spacing() == Spacing::Joint)
+}
+
+/// Where a return type starting at `from` ends: at the first top-level `,`, `+`,
+/// `;`, `=`, closing `>`, `{..}` or `where`.
+fn type_end(toks: &[proc_macro2::TokenTree], from: usize) -> usize {
+    use proc_macro2::{Delimiter, TokenTree};
+    let mut depth = 0usize;
+    let mut i = from;
+    while i < toks.len() {
+        match &toks[i] {
+            TokenTree::Punct(p) => match p.as_char() {
+                '<' => depth += 1,
+                '>' if is_arrow_end(toks, i) => {}
+                '>' if depth == 0 => break,
+                '>' => depth -= 1,
+                ',' | '+' | ';' | '=' if depth == 0 => break,
+                _ => {}
+            },
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => break,
+            TokenTree::Ident(id) if id == "where" && depth == 0 => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
+fn is_punct(tt: Option<&proc_macro2::TokenTree>, c: char) -> bool {
+    matches!(tt, Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == c)
+}
+
 /// The path shown to users: as given, `/`-separated, without a leading `./`.
 pub fn display_path(path: &Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");
@@ -465,6 +721,34 @@ mod tests {
             }
             proc_macro2::extra::invalidate_current_thread_spans();
         }
+    }
+
+    #[test]
+    fn edition_2015_syntax_is_blanked_in_place_and_bounds_are_not() {
+        let text = "trait T {\n    fn a(&self, u8, Vec<u8>);\n    fn b(u8, x: u32);\n}\ntype A = Box<Fn(u8) -> u8 + Send>;\n";
+        let out = blank_2015_syntax(text).expect("invariant: the text has 2015 syntax");
+        assert_eq!(out.len(), text.len());
+        assert_eq!(out.lines().count(), text.lines().count());
+        assert!(out.contains("fn a(&self             );"), "{out}");
+        assert!(out.contains("fn b(    x: u32);"), "{out}");
+        assert!(
+            out.contains(&format!("Box<Fn{}+ Send>", " ".repeat(11))),
+            "{out}"
+        );
+        syn::parse_file(&out).expect("invariant: the rewrite parses");
+        // Named and `self` parameters, bounds, `dyn`, `impl`, function pointers and
+        // macro fragments are left as they are.
+        let untouched = [
+            "fn f<F: Fn(u8) -> u8>(f: F, g: &dyn Fn(), h: impl FnOnce()) {}",
+            "fn f<F>(f: F) where F: Send + Fn(u8) { let p: fn(u8) -> u8 = g; }",
+            "trait T { fn f(self: Box<Self>, mut x: u8, (a, b): (u8, u8)); }",
+            "macro_rules! m { ($t:ty) => { fn f(x: $t) {} }; }",
+            "extern \"C\" { fn printf(fmt: *const u8, ...); }",
+        ];
+        for text in untouched {
+            assert_eq!(blank_2015_syntax(text), None, "{text}");
+        }
+        proc_macro2::extra::invalidate_current_thread_spans();
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::config::Level;
 use crate::flow::{EventKind, GuardKind};
-use crate::graph::OrderEdge;
+use crate::graph::{CycleClass, OrderEdge};
 use crate::report::finding::{Finding, Severity};
 use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -24,8 +24,8 @@ impl Rule for LockOrderInversion {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        for cycle in cx.graph.cycles() {
-            if let Some(f) = cycle_finding(cx, &cycle) {
+        for class in cx.graph.cycle_classes() {
+            if let Some(f) = class_finding(cx, &class) {
                 out.push(f);
             }
         }
@@ -33,46 +33,95 @@ impl Rule for LockOrderInversion {
     }
 }
 
-/// One finding per cycle, with every acquisition and call on it.
-fn cycle_finding(cx: &RuleCx<'_>, cycle: &[&OrderEdge]) -> Option<Finding> {
-    let first = cycle.first()?;
+/// Most labels on one finding: a dense set of locks is one finding, and its first
+/// cycles are enough to show the orders to fix.
+const MAX_LABELS: usize = 64;
+
+/// Most orders spelled out in one message.
+const MAX_STEPS: usize = 12;
+
+/// Most lock names listed in one message.
+const MAX_NAMES: usize = 8;
+
+/// One finding per strongly connected set of locks, labelled at every acquisition
+/// and call on the cycles reported for it. A set that is one simple cycle reads as
+/// that cycle.
+fn class_finding(cx: &RuleCx<'_>, class: &CycleClass<'_>) -> Option<Finding> {
+    let first = *class.cycles.first()?.first()?;
     let mut labels = Vec::new();
     let mut steps = Vec::new();
-    for e in cycle {
+    let mut shown: Vec<&OrderEdge> = Vec::new();
+    for e in class.cycles.iter().flatten() {
+        if shown.iter().any(|s| std::ptr::eq(*s, *e)) {
+            continue;
+        }
+        shown.push(e);
         let holder = cx.graph.callee_name(cx.flows, e.holder);
-        labels.push(label(
-            e.held_site,
-            format!("`{}` acquired here, in `{holder}`", e.from.name()),
-        ));
-        labels.extend(hop_labels(&e.chain));
-        labels.push(label(
-            e.taken_site,
-            format!(
-                "`{}` acquired while `{}` is held",
+        if labels.len() < MAX_LABELS {
+            labels.push(label(
+                e.held_site,
+                format!("`{}` acquired here, in `{holder}`", e.from.name()),
+            ));
+            labels.extend(hop_labels(&e.chain));
+            labels.push(label(
+                e.taken_site,
+                format!(
+                    "`{}` acquired while `{}` is held",
+                    e.to.name(),
+                    e.from.name()
+                ),
+            ));
+        }
+        if steps.len() < MAX_STEPS {
+            steps.push(format!(
+                "`{}` then `{}` in `{holder}`{}",
+                e.from.name(),
                 e.to.name(),
-                e.from.name()
-            ),
-        ));
-        steps.push(format!(
-            "`{}` then `{}` in `{holder}`{}",
-            e.from.name(),
-            e.to.name(),
-            chain_text(&e.chain)
-        ));
+                chain_text(&e.chain)
+            ));
+        }
     }
-    let names: Vec<&str> = cycle.iter().map(|e| e.from.name()).collect();
-    let message = if cycle.len() == 2 {
-        format!(
-            "lock order inversion between `{}` and `{}`: {}",
-            names[0],
-            names[1],
-            steps.join("; ")
-        )
+    labels.truncate(MAX_LABELS);
+    let simple =
+        class.cycles.len() == 1 && class.locks.len() == shown.len() && class.orders == shown.len();
+    let message = if simple {
+        let cycle = &class.cycles[0];
+        let names: Vec<&str> = cycle.iter().map(|e| e.from.name()).collect();
+        if cycle.len() == 2 {
+            format!(
+                "lock order inversion between `{}` and `{}`: {}",
+                names[0],
+                names[1],
+                steps.join("; ")
+            )
+        } else {
+            format!(
+                "lock order cycle `{}` → `{}`: {}",
+                names.join("` → `"),
+                names[0],
+                steps.join("; ")
+            )
+        }
     } else {
+        let mut names: Vec<String> = class
+            .locks
+            .iter()
+            .take(MAX_NAMES)
+            .map(|l| format!("`{}`", l.name()))
+            .collect();
+        if class.locks.len() > MAX_NAMES {
+            names.push(format!("{} more", class.locks.len() - MAX_NAMES));
+        }
+        let untold = class.orders.saturating_sub(steps.len());
+        let rest = if untold > 0 {
+            format!("; and {untold} more orders between them")
+        } else {
+            String::new()
+        };
         format!(
-            "lock order cycle `{}` → `{}`: {}",
-            names.join("` → `"),
-            names[0],
+            "lock order cycles among {} locks ({}): {}{rest}",
+            class.locks.len(),
+            names.join(", "),
             steps.join("; ")
         )
     };
