@@ -95,6 +95,10 @@ pub struct FileItems {
     pub unsafe_impls: Vec<UnsafeImpl>,
     /// Names of types that appear inside `Arc<..>` anywhere in the file.
     pub in_arc: Vec<String>,
+    /// Every trait, with whether it is declared plain `pub` (not `pub(crate)`).
+    pub traits: Vec<(String, bool)>,
+    /// Structs, enums and unions declared plain `pub` (not `pub(crate)`).
+    pub api_types: Vec<String>,
 }
 
 impl FileItems {
@@ -156,6 +160,9 @@ impl Collector<'_> {
 
     fn type_decl(&mut self, ident: &syn::Ident, generics: &syn::Generics, vis: &syn::Visibility) {
         self.items.types.push(ident.to_string());
+        if matches!(vis, syn::Visibility::Public(_)) {
+            self.items.api_types.push(ident.to_string());
+        }
         self.items.type_decls.push(TypeDecl {
             name: ident.to_string(),
             generics: generics
@@ -181,6 +188,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.fields(&it.ident.to_string(), &variant.fields);
         }
         syn::visit::visit_item_enum(self, it);
+    }
+
+    fn visit_item_trait(&mut self, it: &'ast syn::ItemTrait) {
+        let is_api = matches!(it.vis, syn::Visibility::Public(_));
+        self.items.traits.push((it.ident.to_string(), is_api));
+        syn::visit::visit_item_trait(self, it);
     }
 
     fn visit_item_union(&mut self, it: &'ast syn::ItemUnion) {
@@ -547,6 +560,11 @@ pub struct Model {
     /// Field names declared with an async lock type somewhere, and with a sync lock
     /// type nowhere.
     pub async_lock_fields: BTreeSet<String>,
+    /// Traits declared in each crate, with whether any declaration of the name is
+    /// plain `pub` (implementable outside the crate).
+    pub traits: FxHashMap<(CrateId, String), bool>,
+    /// Types of each crate declared plain `pub`.
+    pub api_types: FxHashSet<(CrateId, String)>,
 }
 
 impl Model {
@@ -592,6 +610,12 @@ impl Model {
             model
                 .in_arc
                 .extend(items.in_arc.into_iter().map(|t| (krate, t)));
+            for (name, is_api) in items.traits {
+                *model.traits.entry((krate, name)).or_default() |= is_api;
+            }
+            model
+                .api_types
+                .extend(items.api_types.into_iter().map(|t| (krate, t)));
             for field in items.fields {
                 if field.is_async_lock {
                     model.async_lock_fields.insert(field.name.clone());
