@@ -254,7 +254,8 @@ impl<'c, 'a> Judge<'c, 'a> {
 
 /// Whether a body is part of the crate's public API, callable by code outside it:
 /// a plain `pub` function or method of a `pub` type (or of a type the crate does
-/// not declare), or a method of a trait that is not private to the crate.
+/// not declare), not inside a private module unless re-exported, or a method of a
+/// trait that is not private to the crate.
 fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
     let krate = cx.graph.crate_of[b];
     if !matches!(body.kind, BodyKind::Fn | BodyKind::Method) {
@@ -266,10 +267,18 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
     if !body.is_pub || body.is_pub_restricted {
         return false;
     }
-    match body.self_ty.as_deref().and_then(crate::model::type_name_of) {
-        Some(ty) => !cx.model.has_type(krate, &ty) || cx.model.api_types.contains(&(krate, ty)),
-        None => true,
+    let owner = body.self_ty.as_deref().and_then(crate::model::type_name_of);
+    if let Some(ty) = &owner {
+        if cx.model.has_type(krate, ty) && !cx.model.api_types.contains(&(krate, ty.clone())) {
+            return false;
+        }
     }
+    // A `pub` item of a private module that nothing re-exports is the crate's own.
+    let file = cx.graph.bodies[b].file.0 as usize;
+    let mut module = cx.model.file_module.get(file).cloned().unwrap_or_default();
+    module.extend(body.module.iter().cloned());
+    !cx.model
+        .is_hidden(krate, &module, &body.name, owner.as_deref())
 }
 
 /// A one-value cell's initialiser: the only parameter, called with nothing and
