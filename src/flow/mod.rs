@@ -137,8 +137,19 @@ pub struct Call {
     pub arg_calls: Vec<usize>,
     /// Why the call blocks, when it matches the blocking-call table.
     pub blocking: Option<String>,
-    /// The first argument, when it is a string literal (`set_var("MODE", ..)`).
+    /// The first argument, when it is a string literal (`set_var("MODE", ..)`) or a
+    /// `const` of the file or body whose value is one.
     pub lit_arg: Option<String>,
+    /// Arguments that are closures written at the call: (argument position, index of
+    /// the closure's body in [`FileFlows::bodies`]).
+    pub closure_args: Vec<(u32, u32)>,
+    /// Arguments that are a plain name, perhaps borrowed (`f`, `&mut f`): (argument
+    /// position, name).
+    pub name_args: Vec<(u32, String)>,
+    /// Guards whose data an argument borrows through a variable (`f(&mut obj.x)`
+    /// after `let obj = &mut guard.items[i];`, a `match *guard` binding, an element
+    /// of the guard's collection).
+    pub arg_borrows: Vec<GuardId>,
 }
 
 /// Something that happens in a body, with the guards alive at that moment.
@@ -246,11 +257,17 @@ pub struct Body {
     /// `pub(super)` or `pub(in ..)`. A trait impl's methods have no visibility of
     /// their own (the trait fixes their signatures) and are not exported here.
     pub is_exported: bool,
+    /// Declared `pub(crate)`, `pub(super)` or `pub(in ..)`: visible inside the crate
+    /// only.
+    pub is_pub_restricted: bool,
     /// Parameters other than `self`: name and type as written.
     pub params: Vec<(String, String)>,
     /// Parameters that hold user code: typed `Fn`/`FnMut`/`FnOnce`, `impl Fn..`,
     /// `dyn Fn..`, or a type parameter bounded by one of those.
     pub callback_params: Vec<String>,
+    /// The `Fn..` type or bound of each callback parameter, compacted
+    /// (`FnOnce()->T`), in the order of [`callback_params`](Self::callback_params).
+    pub callback_sigs: Vec<String>,
     /// The return type as written, if any.
     pub ret_ty: Option<String>,
     /// How a method takes `self`; `None` for functions without a `self` parameter.

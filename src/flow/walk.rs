@@ -102,8 +102,9 @@ pub fn walk_file(
         imports,
         known,
         statics: HashMap::default(),
+        str_consts: HashMap::default(),
     };
-    collect_statics(&ast.items, &mut fw.statics);
+    collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
     let mut bodies = Vec::new();
     // Cargo's integration tests and benchmarks are test code throughout.
     let in_test_file = file
@@ -118,7 +119,11 @@ pub fn walk_file(
     FileFlows { bodies }
 }
 
-fn collect_statics(items: &[syn::Item], out: &mut HashMap<String, String>) {
+fn collect_statics(
+    items: &[syn::Item],
+    out: &mut HashMap<String, String>,
+    str_consts: &mut HashMap<String, String>,
+) {
     for item in items {
         match item {
             syn::Item::Static(s) => {
@@ -126,11 +131,56 @@ fn collect_statics(items: &[syn::Item], out: &mut HashMap<String, String>) {
             }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    collect_statics(items, out);
+                    collect_statics(items, out, str_consts);
                 }
             }
-            _ => {}
+            _ => {
+                if let Some((name, value)) = str_const(item) {
+                    str_consts.insert(name, value);
+                }
+            }
         }
+    }
+}
+
+/// Methods that hand out a mutable reference into their receiver.
+const MUT_ACCESS: &[&str] = &[
+    "as_mut",
+    "get_mut",
+    "iter_mut",
+    "values_mut",
+    "first_mut",
+    "last_mut",
+];
+
+/// Names a pattern binds by `ref mut`.
+fn ref_mut_bindings(pat: &syn::Pat, out: &mut Vec<String>) {
+    match pat {
+        syn::Pat::Ident(p) => {
+            if p.by_ref.is_some() && p.mutability.is_some() {
+                out.push(p.ident.to_string());
+            }
+            if let Some((_, sub)) = &p.subpat {
+                ref_mut_bindings(sub, out);
+            }
+        }
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| ref_mut_bindings(p, out)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| ref_mut_bindings(p, out)),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| ref_mut_bindings(&f.pat, out)),
+        syn::Pat::Or(o) => o.cases.iter().for_each(|p| ref_mut_bindings(p, out)),
+        syn::Pat::Slice(s) => s.elems.iter().for_each(|p| ref_mut_bindings(p, out)),
+        syn::Pat::Reference(r) => ref_mut_bindings(&r.pat, out),
+        syn::Pat::Paren(p) => ref_mut_bindings(&p.pat, out),
+        syn::Pat::Type(t) => ref_mut_bindings(&t.pat, out),
+        _ => {}
+    }
+}
+
+/// A `const` item whose value is a string literal: its name and value.
+fn str_const(item: &syn::Item) -> Option<(String, String)> {
+    match item {
+        syn::Item::Const(c) => string_literal(&c.expr).map(|v| (c.ident.to_string(), v)),
+        _ => None,
     }
 }
 
@@ -141,6 +191,8 @@ struct FileWalker<'a> {
     known: &'a Known,
     /// Static items of the file, with their types as written.
     statics: HashMap<String, String>,
+    /// String constants of the file (`const NAME: &str = "..";`), by name.
+    str_consts: HashMap<String, String>,
 }
 
 /// A function-like body to walk.
@@ -153,10 +205,12 @@ struct BodySpec<'s> {
     is_serial: bool,
     is_pub: bool,
     is_exported: bool,
+    is_pub_restricted: bool,
     cx: ItemCx,
     span: proc_macro2::Span,
     params: Vec<(String, String)>,
     callback_params: Vec<String>,
+    callback_sigs: Vec<String>,
     ret_ty: Option<String>,
     self_kind: Option<crate::flow::SelfKind>,
     /// What a closure or async block sees of its parent's variables: their types
@@ -306,16 +360,19 @@ impl<'a> FileWalker<'a> {
             })
             .collect();
         let fn_bounded = fn_bounded_type_params(&sig.generics);
-        let callback_params = params
+        let (callback_params, callback_sigs) = params
             .iter()
-            .filter(|(_, ty)| {
-                is_fn_type(ty)
-                    || fn_bounded
-                        .iter()
-                        .any(|g| crate::model::type_name_of(ty).as_deref() == Some(g.as_str()))
+            .filter_map(|(n, ty)| {
+                if is_fn_type(ty) {
+                    return Some((n.clone(), ty.clone()));
+                }
+                let name = crate::model::type_name_of(ty)?;
+                fn_bounded
+                    .iter()
+                    .find(|(g, _)| *g == name)
+                    .map(|(_, bounds)| (n.clone(), bounds.clone()))
             })
-            .map(|(n, _)| n.clone())
-            .collect();
+            .unzip();
         let ret_ty = match &sig.output {
             syn::ReturnType::Default => None,
             syn::ReturnType::Type(_, ty) => Some(type_text(ty)),
@@ -335,6 +392,7 @@ impl<'a> FileWalker<'a> {
             }),
             is_pub: !matches!(vis, syn::Visibility::Inherited),
             is_exported: matches!(vis, syn::Visibility::Public(_)),
+            is_pub_restricted: matches!(vis, syn::Visibility::Restricted(_)),
             cx: ItemCx {
                 in_test: cx.in_test || is_test,
                 ..cx.clone()
@@ -342,6 +400,7 @@ impl<'a> FileWalker<'a> {
             span: sig.ident.span(),
             params,
             callback_params,
+            callback_sigs,
             ret_ty,
             self_kind: sig.inputs.iter().find_map(|arg| match arg {
                 syn::FnArg::Receiver(r) => Some(match &r.kind {
@@ -382,14 +441,14 @@ fn is_fn_type(ty: &str) -> bool {
 }
 
 /// Type parameters bounded by `Fn`, `FnMut` or `FnOnce`, in the parameter list or a
-/// `where` clause.
-fn fn_bounded_type_params(generics: &syn::Generics) -> Vec<String> {
+/// `where` clause, with their bounds.
+fn fn_bounded_type_params(generics: &syn::Generics) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for p in &generics.params {
         if let syn::GenericParam::Type(tp) = p {
             let bounds = compact(&quote::ToTokens::to_token_stream(&tp.bounds).to_string());
             if is_fn_type(&bounds) {
-                out.push(tp.ident.to_string());
+                out.push((tp.ident.to_string(), bounds));
             }
         }
     }
@@ -398,7 +457,7 @@ fn fn_bounded_type_params(generics: &syn::Generics) -> Vec<String> {
             if let syn::WherePredicate::Type(pt) = pred {
                 let bounds = compact(&quote::ToTokens::to_token_stream(&pt.bounds).to_string());
                 if is_fn_type(&bounds) {
-                    out.push(type_text(&pt.bounded_ty));
+                    out.push((type_text(&pt.bounded_ty), bounds));
                 }
             }
         }
@@ -826,6 +885,12 @@ struct Var {
     origin: Option<String>,
     /// Calls (event indices) whose results the value was computed from.
     from_calls: Vec<usize>,
+    /// A `const` of the body whose value is this string literal.
+    str_value: Option<String>,
+    /// A mutable reference into this guard's data (`let obj = &mut guard.items[i];`,
+    /// `let (k, v) = elem.as_mut();` over the guard's collection, a `ref mut` binding
+    /// of `match *guard { .. }`).
+    borrows: Option<GuardId>,
 }
 
 /// What branches change and joins merge: which guards are alive, and which guards
@@ -940,8 +1005,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 module: spec.cx.module.clone(),
                 is_pub: spec.is_pub,
                 is_exported: spec.is_exported,
+                is_pub_restricted: spec.is_pub_restricted,
                 params: spec.params.clone(),
                 callback_params: spec.callback_params.clone(),
+                callback_sigs: spec.callback_sigs.clone(),
                 ret_ty: spec.ret_ty.clone(),
                 self_kind: spec.self_kind,
                 span: fw.span(spec.span),
@@ -1530,6 +1597,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 f
             }
             syn::Stmt::Item(item) => {
+                if let Some((name, value)) = str_const(item) {
+                    self.declare(Var {
+                        name,
+                        str_value: Some(value),
+                        ..Var::default()
+                    });
+                }
                 self.nested_item(item);
                 Flow::default()
             }
@@ -1593,6 +1667,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 self.set_alive(saved);
             }
         }
+        let borrows = match &local.init {
+            Some(init) if self.n_alive > 0 && f.value.is_none() => self.mut_borrow(&init.expr),
+            _ => None,
+        };
         let mut is_async_lock = false;
         let mut lock_ty = None;
         if let Some(init) = &local.init {
@@ -1672,6 +1750,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         also: Vec::new(),
                         origin: None,
                         from_calls: from_calls.clone(),
+                        str_value: None,
+                        borrows,
                     });
                 }
             }
@@ -1734,6 +1814,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     is_serial: false,
                     is_pub: false,
                     is_exported: false,
+                    is_pub_restricted: false,
                     cx: ItemCx {
                         in_test: self.body.in_test,
                         module: self.body.module.clone(),
@@ -1741,6 +1822,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         trait_name: None,
                     },
                     callback_params: Vec::new(),
+                    callback_sigs: Vec::new(),
                     ret_ty: None,
                     self_kind: None,
                     captured: Vec::new(),
@@ -1789,6 +1871,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     is_serial: false,
                     is_pub: false,
                     is_exported: false,
+                    is_pub_restricted: false,
                     cx: ItemCx {
                         in_test: self.body.in_test,
                         module: self.body.module.clone(),
@@ -1796,6 +1879,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         trait_name: None,
                     },
                     callback_params: Vec::new(),
+                    callback_sigs: Vec::new(),
                     ret_ty: None,
                     self_kind: None,
                     captured: Vec::new(),
@@ -2042,23 +2126,76 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
-    /// Binds a pattern over a scrutinee whose value may be guard `g`.
-    fn bind_pattern(&mut self, pat: &syn::Pat, g: Option<GuardId>) {
+    /// Binds a pattern over a scrutinee whose value may be guard `g`, or a place in
+    /// guard `within`'s data (`match *guard { .. }`).
+    fn bind_pattern(&mut self, pat: &syn::Pat, g: Option<GuardId>, within: Option<GuardId>) {
         let binding = g.and(guard_binding(pat));
         let mut names = Vec::new();
         pat_bindings(pat, &mut names);
+        let mut ref_mut = Vec::new();
+        if within.or(g).is_some() {
+            ref_mut_bindings(pat, &mut ref_mut);
+        }
         for name in names {
             let guard = if binding.as_deref() == Some(name.as_str()) {
                 g
             } else {
                 None
             };
+            let borrows = if ref_mut.contains(&name) {
+                within.or(g)
+            } else {
+                None
+            };
             self.declare(Var {
                 name,
                 guard,
+                borrows,
                 ..Var::default()
             });
         }
+    }
+
+    /// The guard whose data the variable at the root of a place is or refers to
+    /// (under `*`, fields, indexing and method calls): the guard itself, a mutable
+    /// borrow of its data, or an element of its collection.
+    fn guard_root(&self, e: &syn::Expr) -> Option<GuardId> {
+        let mut e = strip(e);
+        loop {
+            e = match e {
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip(&u.expr),
+                syn::Expr::Field(f) => strip(&f.base),
+                syn::Expr::Index(i) => strip(&i.expr),
+                syn::Expr::MethodCall(mc) => strip(&mc.receiver),
+                _ => break,
+            };
+        }
+        let v = self.lookup_ident(path_ident(e)?)?;
+        v.borrows.or(v.elem_of).or(v.guard)
+    }
+
+    /// The guard whose data an expression borrows mutably: `&mut` of a place in it,
+    /// `get_mut()`/`as_mut()` on one, or a variable holding such a borrow.
+    fn mut_borrow(&self, e: &syn::Expr) -> Option<GuardId> {
+        match strip(e) {
+            syn::Expr::Reference(r) if r.mutability.is_some() => self.guard_root(&r.expr),
+            syn::Expr::MethodCall(mc) if MUT_ACCESS.contains(&mc.method.to_string().as_str()) => {
+                self.guard_root(&mc.receiver)
+            }
+            other => self.lookup_ident(path_ident(other)?)?.borrows,
+        }
+    }
+
+    /// Guards whose data the arguments of a call borrow mutably (see
+    /// [`mut_borrow`](Self::mut_borrow)).
+    fn arg_borrows<'e>(&self, args: impl Iterator<Item = &'e syn::Expr>) -> Vec<GuardId> {
+        if self.n_alive == 0 {
+            return Vec::new();
+        }
+        let mut out: Vec<GuardId> = args.filter_map(|a| self.mut_borrow(a)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     fn await_expr(&mut self, a: &syn::ExprAwait) -> Flow {
@@ -2308,8 +2445,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut out = Flow::default().or_div(recv);
         let mut arg_guard = None;
         let mut arg_guards = Vec::new();
+        let mut closure_args = Vec::new();
         let (_, arg_calls) = self.collecting_calls(|w| {
-            for arg in &mc.args {
+            for (pos, arg) in mc.args.iter().enumerate() {
+                if matches!(strip(arg), syn::Expr::Closure(_)) {
+                    closure_args.push((pos as u32, w.out.len() as u32));
+                }
                 let f = w.expr(arg, awaited);
                 out = out.or_div(f);
                 if f.value.is_some() {
@@ -2383,7 +2524,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 arg_guards,
                 arg_calls,
                 blocking,
-                lit_arg: mc.args.first().and_then(string_literal),
+                lit_arg: mc.args.first().and_then(|a| self.str_arg(a)),
+                closure_args,
+                name_args: self.name_args(mc.args.iter()),
+                arg_borrows: self.arg_borrows(mc.args.iter()),
             })),
             span,
         );
@@ -2414,8 +2558,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         });
         let mut out = Flow::default();
         let mut arg_guards = Vec::new();
+        let mut closure_args = Vec::new();
         let (_, arg_calls) = self.collecting_calls(|w| {
-            for arg in &c.args {
+            for (pos, arg) in c.args.iter().enumerate() {
+                if matches!(strip(arg), syn::Expr::Closure(_)) {
+                    closure_args.push((pos as u32, w.out.len() as u32));
+                }
                 let f = w.expr(arg, awaited);
                 out = out.or_div(f);
                 arg_guards.extend(f.value.or(f.within));
@@ -2455,7 +2603,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 arg_guards,
                 arg_calls,
                 blocking,
-                lit_arg: c.args.first().and_then(string_literal),
+                lit_arg: c.args.first().and_then(|a| self.str_arg(a)),
+                closure_args,
+                name_args: self.name_args(c.args.iter()),
+                arg_borrows: self.arg_borrows(c.args.iter()),
             })),
             // The callee and the closing parenthesis: `Spanned::span` of the
             // whole call would walk all of its arguments.
@@ -2464,6 +2615,41 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 .join(c.paren_token.span.close())
                 .unwrap_or_else(|| c.paren_token.span.close()),
         );
+        out
+    }
+
+    /// A string argument: a literal, or a `const` of the body or file naming one.
+    fn str_arg(&self, arg: &syn::Expr) -> Option<String> {
+        if let Some(s) = string_literal(arg) {
+            return Some(s);
+        }
+        let id = path_ident(arg)?;
+        match self.lookup_ident(id) {
+            Some(v) => v.str_value.clone(),
+            None => self.fw.str_consts.get(&id.to_string()).cloned(),
+        }
+    }
+
+    /// Arguments that pass on a callback this body holds: a callback parameter, or a
+    /// variable of an enclosing body (what a closure captures), by name, perhaps
+    /// borrowed (`&mut f`).
+    fn name_args<'e>(&self, args: impl Iterator<Item = &'e syn::Expr>) -> Vec<(u32, String)> {
+        let mut out = Vec::new();
+        for (pos, arg) in args.enumerate() {
+            let mut a = strip(arg);
+            while let syn::Expr::Reference(r) = a {
+                a = strip(&r.expr);
+            }
+            let Some(id) = path_ident(a) else { continue };
+            let is_param = self.body.callback_params.iter().any(|p| id == p);
+            let is_captured = || {
+                self.lookup_ident(id)
+                    .is_some_and(|v| v.origin.as_ref().is_some_and(|o| *o != self.origin))
+            };
+            if is_param || is_captured() {
+                out.push((pos as u32, id.to_string()));
+            }
+        }
         out
     }
 
@@ -2670,7 +2856,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 let f = self.expr(&l.expr, false);
                 let read = self.collectors.pop().map(|c| c.1).unwrap_or_default();
                 let first = self.scopes.last().map_or(0, |s| s.vars.len());
-                self.bind_pattern(&l.pat, f.value);
+                self.bind_pattern(&l.pat, f.value, f.within);
                 if let Some(scope) = self.scopes.last_mut() {
                     for v in scope.vars.iter_mut().skip(first) {
                         if v.guard.is_none() {
@@ -2736,7 +2922,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 }
             }
             self.push_scope();
-            self.bind_pattern(&arm.pat, scrut.value);
+            self.bind_pattern(&arm.pat, scrut.value, scrut.within);
             if let syn::Pat::Guard(g) = &arm.pat {
                 self.temps.push(Vec::new());
                 self.expr(&g.guard, false);
@@ -2867,6 +3053,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             is_serial: false,
             is_pub: false,
             is_exported: false,
+            is_pub_restricted: false,
             cx: ItemCx {
                 in_test: true,
                 module: self.body.module.clone(),
@@ -2874,6 +3061,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 trait_name: None,
             },
             callback_params: Vec::new(),
+            callback_sigs: Vec::new(),
             ret_ty: None,
             self_kind: None,
             captured: Vec::new(),
@@ -2901,6 +3089,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     || v.lock_ty.is_some()
                     || v.is_refcell
                     || v.is_async_lock
+                    || v.str_value.is_some()
             })
             .map(|v| Var {
                 guard: None,

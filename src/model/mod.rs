@@ -97,6 +97,18 @@ pub struct FileItems {
     pub unsafe_impls: Vec<UnsafeImpl>,
     /// Names of types that appear inside `Arc<..>` anywhere in the file.
     pub in_arc: Vec<String>,
+    /// Every trait, with whether it is declared plain `pub` (not `pub(crate)`).
+    pub traits: Vec<(String, bool)>,
+    /// Structs, enums and unions declared plain `pub` (not `pub(crate)`).
+    pub api_types: Vec<String>,
+    /// Modules declared in the file (`mod a;`, `mod a { .. }`), by their inline
+    /// module path within the file, with whether they are declared plain `pub`.
+    pub mods: Vec<(Vec<String>, bool)>,
+    /// Names a `pub use` re-exports.
+    pub reexports: Vec<String>,
+    /// Paths a `pub use` re-exports everything of (`pub use self::a::*`), as
+    /// written, with the inline module the `use` is in.
+    pub reexport_globs: Vec<(Vec<String>, Vec<String>)>,
 }
 
 impl FileItems {
@@ -158,6 +170,9 @@ impl Collector<'_> {
 
     fn type_decl(&mut self, ident: &syn::Ident, generics: &syn::Generics, vis: &syn::Visibility) {
         self.items.types.push(ident.to_string());
+        if matches!(vis, syn::Visibility::Public(_)) {
+            self.items.api_types.push(ident.to_string());
+        }
         self.items.type_decls.push(TypeDecl {
             name: ident.to_string(),
             generics: generics
@@ -184,6 +199,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.fields(&it.ident.to_string(), &variant.fields);
         }
         syn::visit::visit_item_enum(self, it);
+    }
+
+    fn visit_item_trait(&mut self, it: &'ast syn::ItemTrait) {
+        let is_api = matches!(it.vis, syn::Visibility::Public(_));
+        self.items.traits.push((it.ident.to_string(), is_api));
+        syn::visit::visit_item_trait(self, it);
     }
 
     fn visit_item_union(&mut self, it: &'ast syn::ItemUnion) {
@@ -267,9 +288,28 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_mod(&mut self, it: &'ast syn::ItemMod) {
+        let mut path = self.module.clone();
+        path.push(it.ident.to_string());
+        let is_api = matches!(it.vis, syn::Visibility::Public(_));
+        self.items.mods.push((path, is_api));
         self.module.push(it.ident.to_string());
         syn::visit::visit_item_mod(self, it);
         self.module.pop();
+    }
+
+    fn visit_item_use(&mut self, it: &'ast syn::ItemUse) {
+        if matches!(it.vis, syn::Visibility::Public(_)) {
+            let mut globs = Vec::new();
+            use_names(
+                &it.tree,
+                &mut Vec::new(),
+                &mut self.items.reexports,
+                &mut globs,
+            );
+            self.items
+                .reexport_globs
+                .extend(globs.into_iter().map(|g| (self.module.clone(), g)));
+        }
     }
 
     // Bodies are flow's business; items nested in them are rare enough to skip here.
@@ -277,6 +317,33 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     // Attributes (doc comments among them) declare nothing the model keeps.
     fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
+}
+
+/// The names a `use` tree brings in (renamed ones under both names), and the paths
+/// of its globs.
+fn use_names(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<String>,
+    globs: &mut Vec<Vec<String>>,
+) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            use_names(&p.tree, prefix, out, globs);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+        syn::UseTree::Rename(r) => {
+            out.push(r.ident.to_string());
+            out.push(r.rename.to_string());
+        }
+        syn::UseTree::Glob(_) => globs.push(prefix.clone()),
+        syn::UseTree::Group(g) => g
+            .items
+            .iter()
+            .for_each(|t| use_names(t, prefix, out, globs)),
+    }
 }
 
 /// The positions of the fields in `decls`, grouped by `key`.
@@ -550,6 +617,20 @@ pub struct Model {
     /// Field names declared with an async lock type somewhere, and with a sync lock
     /// type nowhere.
     pub async_lock_fields: BTreeSet<String>,
+    /// Traits declared in each crate, with whether any declaration of the name is
+    /// plain `pub` (implementable outside the crate).
+    pub traits: FxHashMap<(CrateId, String), bool>,
+    /// Types of each crate declared plain `pub`.
+    pub api_types: FxHashSet<(CrateId, String)>,
+    /// Modules of each crate (full paths) declared without plain `pub` and never
+    /// with it.
+    pub private_mods: FxHashSet<(CrateId, Vec<String>)>,
+    /// Names each crate re-exports with `pub use`.
+    pub reexports: FxHashSet<(CrateId, String)>,
+    /// Modules (full paths) whose items a `pub use` of a glob re-exports.
+    pub reexport_globs: FxHashSet<(CrateId, Vec<String>)>,
+    /// Crates with a glob re-export whose module could not be worked out.
+    pub reexports_any: FxHashSet<CrateId>,
 }
 
 impl Model {
@@ -565,6 +646,7 @@ impl Model {
         };
         let mut crate_ids: FxHashMap<Option<PathBuf>, CrateId> = FxHashMap::default();
         let mut sync_lock_fields = BTreeSet::new();
+        let mut public_mods: Vec<(CrateId, Vec<String>)> = Vec::new();
         for (id, file, items) in files {
             let next = crate_ids.len() as CrateId;
             let krate = *crate_ids.entry(file.krate.clone()).or_insert(next);
@@ -595,6 +677,50 @@ impl Model {
             model
                 .in_arc
                 .extend(items.in_arc.into_iter().map(|t| (krate, t)));
+            let mut api_mods = Vec::new();
+            for (inner, is_api) in items.mods {
+                let mut path = model.file_module[id.0 as usize].clone();
+                path.extend(inner);
+                if is_api {
+                    api_mods.push((krate, path));
+                } else {
+                    model.private_mods.insert((krate, path));
+                }
+            }
+            public_mods.extend(api_mods);
+            model
+                .reexports
+                .extend(items.reexports.into_iter().map(|n| (krate, n)));
+            for (inner, path) in items.reexport_globs {
+                let mut base = model.file_module[id.0 as usize].clone();
+                base.extend(inner);
+                let mut rest = path.as_slice();
+                match rest.first().map(String::as_str) {
+                    Some("crate") => {
+                        base.clear();
+                        rest = &rest[1..];
+                    }
+                    Some("self") => rest = &rest[1..],
+                    _ => {}
+                }
+                let mut ok = true;
+                while rest.first().map(String::as_str) == Some("super") {
+                    ok &= base.pop().is_some();
+                    rest = &rest[1..];
+                }
+                base.extend(rest.iter().cloned());
+                if ok {
+                    model.reexport_globs.insert((krate, base));
+                } else {
+                    model.reexports_any.insert(krate);
+                }
+            }
+            for (name, is_api) in items.traits {
+                *model.traits.entry((krate, name)).or_default() |= is_api;
+            }
+            model
+                .api_types
+                .extend(items.api_types.into_iter().map(|t| (krate, t)));
             for field in items.fields {
                 if field.is_async_lock {
                     model.async_lock_fields.insert(field.name.clone());
@@ -615,7 +741,32 @@ impl Model {
         model
             .async_lock_fields
             .retain(|f| !sync_lock_fields.contains(f));
+        for m in &public_mods {
+            model.private_mods.remove(m);
+        }
         model
+    }
+
+    /// Whether an item of this module path, named `name` (or a method of the type
+    /// `owner`), is out of reach of other crates: some module around it is private
+    /// and the crate re-exports neither name, nor its module (or one around it) by
+    /// glob.
+    pub fn is_hidden(
+        &self,
+        krate: CrateId,
+        module: &[String],
+        name: &str,
+        owner: Option<&str>,
+    ) -> bool {
+        let globbed = |n: usize| self.reexport_globs.contains(&(krate, module[..n].to_vec()));
+        if self.reexports_any.contains(&krate) || (0..=module.len()).any(globbed) {
+            return false;
+        }
+        let reexported = |n: &str| self.reexports.contains(&(krate, n.to_string()));
+        if reexported(name) || owner.is_some_and(reexported) {
+            return false;
+        }
+        (1..=module.len()).any(|n| self.private_mods.contains(&(krate, module[..n].to_vec())))
     }
 
     /// The types declared for fields of this name anywhere in the run.

@@ -2,8 +2,10 @@
 //! function parameter, a `Box<dyn Fn..>` field, or a trait object (a listener taken
 //! out of a locked collection). Page: rules/lock-across-callback.md.
 
+use std::collections::HashMap;
+
 use crate::config::Level;
-use crate::flow::{Body, Call};
+use crate::flow::{Body, BodyKind, Call};
 use crate::graph::BodyIdx;
 use crate::report::finding::{Finding, Label, Severity};
 use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
@@ -45,42 +47,60 @@ impl Rule for LockAcrossCallback {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        let mut judge = Judge::new(cx);
         for (i, body) in cx.indexed_bodies() {
             for (g, guard) in body.guards.iter().enumerate() {
                 if !is_held_guard(guard, cx.model) {
                     continue;
                 }
-                let calls: Vec<Label> = body
-                    .events_while_held(g)
-                    .filter_map(|e| {
-                        let call = e.call()?;
-                        // `f(&mut *guard)`: the callback is handed the locked data, so
-                        // running it under the lock is the point (a scoped accessor).
-                        if call.arg_guards.contains(&g) {
-                            return None;
+                let mut calls: Vec<Label> = Vec::new();
+                let mut evidence: Vec<Label> = Vec::new();
+                let mut first = None;
+                for e in body.events_while_held(g) {
+                    let Some(call) = e.call() else { continue };
+                    // `f(&mut *guard)`, `f(&mut guard.items[i])`: the callback is
+                    // handed the locked data, so running it under the lock is the
+                    // point (a scoped accessor, a `retain` predicate).
+                    if call.arg_guards.contains(&g) || call.arg_borrows.contains(&g) {
+                        continue;
+                    }
+                    let Some(cb) = callback(cx, i, body, call) else {
+                        continue;
+                    };
+                    let why = match &cb.param {
+                        Some(p) => {
+                            match param_owner(cx, i, p).and_then(|o| judge.user_param(o, p, 0)) {
+                                Some(why) => why,
+                                None => continue,
+                            }
                         }
-                        let what = callback(cx, i, body, call)?;
-                        Some(label(
-                            e.span,
-                            format!("{what} called while the lock is held"),
-                        ))
-                    })
-                    .collect();
-                if calls.is_empty() {
-                    continue;
+                        None => Vec::new(),
+                    };
+                    if first.is_none() {
+                        let via = why
+                            .last()
+                            .map(|l| format!(", which runs {}", l.message))
+                            .unwrap_or_default();
+                        first = Some(format!("{}{via}", cb.what));
+                    }
+                    calls.push(label(
+                        e.span,
+                        format!("{} called while the lock is held", cb.what),
+                    ));
+                    evidence.extend(why);
                 }
+                let Some(first) = first else { continue };
                 let mut labels = vec![acquired_label(body, guard)];
-                let first = calls[0].message.clone();
                 labels.extend(calls);
+                labels.extend(evidence);
                 out.push(Finding {
                     rule: META.id,
                     severity: Severity::Warn,
                     primary: guard.acquired,
                     message: format!(
-                        "{} on `{}` held while calling user code: {}",
+                        "{} on `{}` held while calling user code: {first}",
                         guard_noun(guard),
                         guard.lock.text,
-                        first.trim_end_matches(" called while the lock is held")
                     ),
                     labels,
                     help: "copy what the callback needs under the lock, drop the guard, then call it (snapshot under the lock, notify outside it)".into(),
@@ -90,13 +110,258 @@ impl Rule for LockAcrossCallback {
     }
 }
 
-/// What makes a call a callback, for the label; `None` when it is not one.
-fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<String> {
+/// A call that runs code the body does not see.
+struct Callback {
+    /// What it is, for the label.
+    what: String,
+    /// The callback parameter it calls, whose origin decides whether it is user code.
+    param: Option<String>,
+}
+
+/// Deepest chain of callers and calls followed to find where a callback comes from.
+const MAX_DEPTH: usize = 4;
+
+/// Decides which callback parameters carry user code, following private helpers to
+/// their callers and the closures they are given.
+struct Judge<'c, 'a> {
+    cx: &'c RuleCx<'a>,
+    /// `user_param` answers, by (body, parameter).
+    params: HashMap<(BodyIdx, String), Option<Vec<Label>>>,
+    /// `runs_user_code` answers, by body.
+    bodies: HashMap<BodyIdx, Option<Vec<Label>>>,
+}
+
+impl<'c, 'a> Judge<'c, 'a> {
+    fn new(cx: &'c RuleCx<'a>) -> Self {
+        Judge {
+            cx,
+            params: HashMap::new(),
+            bodies: HashMap::new(),
+        }
+    }
+
+    /// Whether parameter `p` of body `h` can hold code from outside the crate, with
+    /// the sites that show it (the call that hands a closure in, the user call in it).
+    /// A parameter of the public API does; one of a private helper does when a caller
+    /// passes it a closure that runs user code, or passes on a callback of its own
+    /// that does. A helper nobody is seen calling is given nothing.
+    fn user_param(&mut self, h: BodyIdx, p: &str, depth: usize) -> Option<Vec<Label>> {
+        let key = (h, p.to_string());
+        if let Some(known) = self.params.get(&key) {
+            return known.clone();
+        }
+        // A cycle of helpers passing a callback around adds nothing while its head is
+        // worked out.
+        self.params.insert(key.clone(), None);
+        let res = self.user_param_uncached(h, p, depth);
+        self.params.insert(key, res.clone());
+        res
+    }
+
+    fn user_param_uncached(&mut self, h: BodyIdx, p: &str, depth: usize) -> Option<Vec<Label>> {
+        let cx = self.cx;
+        let body = cx.graph.body(cx.flows, h);
+        if is_entry(cx, h, body) {
+            return (!is_initialiser(body, p)).then(Vec::new);
+        }
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        let pos = body.params.iter().position(|(n, _)| n == p)? as u32;
+        for &(c, ei) in &cx.graph.callers[h] {
+            let caller = cx.graph.body(cx.flows, c);
+            let Some(ev) = caller.events.get(ei) else {
+                continue;
+            };
+            let Some(call) = ev.call() else { continue };
+            // `Self::helper(self, f)` names the receiver among the arguments.
+            let at = if body.self_kind.is_some() && !call.is_method {
+                pos + 1
+            } else {
+                pos
+            };
+            if let Some(&(_, cb)) = call.closure_args.iter().find(|(q, _)| *q == at) {
+                let Some(k) = body_in_flow(cx, c, cb as usize) else {
+                    continue;
+                };
+                if let Some(mut why) = self.runs_user_code(k, depth + 1) {
+                    why.insert(
+                        0,
+                        label(ev.span, "given a closure here that calls user code"),
+                    );
+                    return Some(why);
+                }
+                continue;
+            }
+            if let Some((_, name)) = call.name_args.iter().find(|(q, _)| *q == at) {
+                let Some(owner) = param_owner(cx, c, name) else {
+                    continue;
+                };
+                if let Some(mut why) = self.user_param(owner, name, depth + 1) {
+                    why.insert(0, label(ev.span, format!("given `{name}` here")));
+                    return Some(why);
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether body `b` (a closure handed to a helper, or a function it calls) runs
+    /// user code: a callback of the public API, a method of a trait object of a
+    /// public trait, directly or through functions of the crate.
+    fn runs_user_code(&mut self, b: BodyIdx, depth: usize) -> Option<Vec<Label>> {
+        if let Some(known) = self.bodies.get(&b) {
+            return known.clone();
+        }
+        self.bodies.insert(b, None);
+        let res = self.runs_user_code_uncached(b, depth);
+        self.bodies.insert(b, res.clone());
+        res
+    }
+
+    fn runs_user_code_uncached(&mut self, b: BodyIdx, depth: usize) -> Option<Vec<Label>> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        let cx = self.cx;
+        let body = cx.graph.body(cx.flows, b);
+        for (ei, e) in body.events.iter().enumerate() {
+            let Some(call) = e.call() else { continue };
+            if let Some(cb) = callback(cx, b, body, call) {
+                let found = match &cb.param {
+                    Some(p) => param_owner(cx, b, p).and_then(|o| self.user_param(o, p, depth + 1)),
+                    None => Some(Vec::new()),
+                };
+                if let Some(mut why) = found {
+                    why.push(label(e.span, cb.what));
+                    return Some(why);
+                }
+                continue;
+            }
+            let Some(k) = cx.graph.callees[b].get(ei).copied().flatten() else {
+                continue;
+            };
+            if k == b {
+                continue;
+            }
+            if let Some(why) = self.runs_user_code(k, depth + 1) {
+                return Some(why);
+            }
+        }
+        None
+    }
+}
+
+/// Whether a body is part of the crate's public API, callable by code outside it:
+/// a plain `pub` function or method of a `pub` type (or of a type the crate does
+/// not declare), not inside a private module unless re-exported, or a method of a
+/// trait that is not private to the crate.
+fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
+    let krate = cx.graph.crate_of[b];
+    if !matches!(body.kind, BodyKind::Fn | BodyKind::Method) {
+        return false;
+    }
+    if let Some(tr) = &body.trait_name {
+        return cx.model.traits.get(&(krate, tr.clone())) != Some(&false);
+    }
+    if !body.is_pub || body.is_pub_restricted {
+        return false;
+    }
+    let owner = body.self_ty.as_deref().and_then(crate::model::type_name_of);
+    if let Some(ty) = &owner {
+        if cx.model.has_type(krate, ty) && !cx.model.api_types.contains(&(krate, ty.clone())) {
+            return false;
+        }
+    }
+    // A `pub` item of a private module that nothing re-exports is the crate's own.
+    let file = cx.graph.bodies[b].file.0 as usize;
+    let mut module = cx.model.file_module.get(file).cloned().unwrap_or_default();
+    module.extend(body.module.iter().cloned());
+    !cx.model
+        .is_hidden(krate, &module, &body.name, owner.as_deref())
+}
+
+/// A one-value cell's initialiser: the only parameter, called with nothing and
+/// returning the cell's own type parameter (`get_or_init(&self, f: F)` with
+/// `F: FnOnce() -> T` on `OnceLock<T>`). Running it under the cell's lock is the
+/// type's contract: that is how a second caller waits for the value.
+fn is_initialiser(body: &Body, p: &str) -> bool {
+    let Some(idx) = body.callback_params.iter().position(|c| c == p) else {
+        return false;
+    };
+    let Some(sig) = body.callback_sigs.get(idx) else {
+        return false;
+    };
+    let sig: String = sig.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(ret) = sig.split_once("FnOnce()->").map(|(_, r)| r) else {
+        return false;
+    };
+    let ret: String = ret
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let params = body
+        .self_ty
+        .as_deref()
+        .and_then(|t| t.split_once('<'))
+        .map(|(_, g)| g.trim_end_matches('>'))
+        .unwrap_or_default();
+    body.params.len() == 1 && !ret.is_empty() && params.split(',').any(|g| g.trim() == ret)
+}
+
+/// The graph index of body `bi` of the file that body `c` is in.
+fn body_in_flow(cx: &RuleCx<'_>, c: BodyIdx, bi: usize) -> Option<BodyIdx> {
+    let flow = cx.graph.bodies[c].flow;
+    let start = cx.graph.bodies.partition_point(|b| b.flow < flow);
+    let k = start + bi;
+    (cx.graph
+        .bodies
+        .get(k)
+        .is_some_and(|b| b.flow == flow && b.body == bi))
+    .then_some(k)
+}
+
+/// The function whose parameter `name` is, seen from body `b`: `b` itself, or the
+/// function a closure or async block is nested in.
+fn param_owner(cx: &RuleCx<'_>, b: BodyIdx, name: &str) -> Option<BodyIdx> {
+    let body = cx.graph.body(cx.flows, b);
+    if body.callback_params.iter().any(|p| p == name) {
+        return Some(b);
+    }
+    enclosing_fn(cx, b).filter(|&o| {
+        cx.graph
+            .body(cx.flows, o)
+            .callback_params
+            .iter()
+            .any(|p| p == name)
+    })
+}
+
+/// The function or method a closure or async block is nested in.
+fn enclosing_fn(cx: &RuleCx<'_>, b: BodyIdx) -> Option<BodyIdx> {
+    let body = cx.graph.body(cx.flows, b);
+    if !matches!(body.kind, BodyKind::Closure | BodyKind::AsyncBlock) {
+        return None;
+    }
+    let root = body.name.split("::{").next()?;
+    let flow = cx.graph.bodies[b].flow;
+    (0..b)
+        .rev()
+        .take_while(|&j| cx.graph.bodies[j].flow == flow)
+        .find(|&j| {
+            let parent = cx.graph.body(cx.flows, j);
+            matches!(parent.kind, BodyKind::Fn | BodyKind::Method) && parent.name == root
+        })
+}
+
+/// What makes a call a callback; `None` when it is not one.
+fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Callback> {
     // Methods of the protected data (`guard.retain(|x| ..)`) are not callbacks.
     if call.on_guard.is_some() {
         return None;
     }
     let krate = cx.graph.crate_of[i];
+    let plain = |what: String| Some(Callback { what, param: None });
     // A listener or callback taken out of a locked collection.
     if let Some(h) = call.on_elem_of {
         let ty = cx.graph.guard_ids[i]
@@ -104,8 +369,8 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Str
             .and_then(|id| id.as_ref())
             .and_then(|id| field_type_of_class(cx, krate, &id.class));
         if let Some(ty) = ty {
-            if is_user_object(&ty) {
-                return Some(format!(
+            if is_user_object(cx, krate, &ty) {
+                return plain(format!(
                     "`{}`, an element of a locked collection of `{}`,",
                     call.callee, ty
                 ));
@@ -114,8 +379,14 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Str
     }
     if !call.is_method {
         let callee = call.callee.as_str();
-        if body.callback_params.iter().any(|p| p == callee) {
-            return Some(format!("the callback parameter `{callee}`"));
+        let is_param = body.callback_params.iter().any(|p| p == callee)
+            || (matches!(body.kind, BodyKind::Closure | BodyKind::AsyncBlock)
+                && param_owner(cx, i, callee).is_some());
+        if is_param {
+            return Some(Callback {
+                what: format!("the callback parameter `{callee}`"),
+                param: Some(callee.to_string()),
+            });
         }
         // `(self.on_change)(x)`: a field holding a closure.
         let inner = callee.strip_prefix('(')?.strip_suffix(')')?;
@@ -125,7 +396,11 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Str
             .as_deref()
             .and_then(crate::model::type_name_of)?;
         let ty = cx.model.field_type(krate, &owner, field)?;
-        return is_fn_like(ty).then(|| format!("the callback field `{inner}`"));
+        return if is_fn_like(ty) {
+            plain(format!("the callback field `{inner}`"))
+        } else {
+            None
+        };
     }
     // `listener.on_event(..)` on a trait-object parameter or field; methods of the
     // pointer around it (`clone`, `as_ref`) are not the object's.
@@ -149,8 +424,14 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Str
         }
         _ => return None,
     };
-    (is_direct_object(&ty) && is_user_object(&ty))
-        .then(|| format!("`{}{}` on a trait object `{ty}`", recv.text, call.callee))
+    if is_direct_object(&ty) && is_user_object(cx, krate, &ty) {
+        plain(format!(
+            "`{}{}` on a trait object `{ty}`",
+            recv.text, call.callee
+        ))
+    } else {
+        None
+    }
 }
 
 /// Methods of `Arc`, `Box`, `Option` and references, not of the object inside.
@@ -172,7 +453,14 @@ const POINTER_METHODS: &[&str] = &[
 /// A type that is itself a pointer to a trait object: `&dyn T`, `&mut dyn T`,
 /// `Box<dyn T>`, `Arc<dyn T>`, `Rc<dyn T>`, not an `Option` or a collection of them.
 fn is_direct_object(ty: &str) -> bool {
-    let t = ty.trim_start_matches('&').trim_start_matches("mut ");
+    let mut t = ty.trim_start_matches('&').trim_start();
+    if let Some(rest) = t.strip_prefix('\'') {
+        // A lifetime: `&'static dyn T`.
+        t = rest
+            .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
+            .trim_start();
+    }
+    let t = t.trim_start_matches("mut ");
     t.starts_with("dyn ")
         || ["Box<dyn ", "Arc<dyn ", "Rc<dyn "]
             .iter()
@@ -192,8 +480,9 @@ fn is_fn_like(ty: &str) -> bool {
 }
 
 /// A type holding user code: `dyn Trait` for a trait that is not a standard
-/// plumbing trait, or a closure type.
-fn is_user_object(ty: &str) -> bool {
+/// plumbing trait nor a trait private to the crate (an internal service such as a
+/// clock or a storage backend, which only the crate implements), or a closure type.
+fn is_user_object(cx: &RuleCx<'_>, krate: u32, ty: &str) -> bool {
     if is_fn_like(ty) && ty.contains("dyn ") {
         return true;
     }
@@ -207,6 +496,8 @@ fn is_user_object(ty: &str) -> bool {
             .next()
             .unwrap_or_default()
             .to_string();
-        !name.is_empty() && !NOT_CALLBACKS.contains(&name.as_str())
+        !name.is_empty()
+            && !NOT_CALLBACKS.contains(&name.as_str())
+            && cx.model.traits.get(&(krate, name)) != Some(&false)
     })
 }

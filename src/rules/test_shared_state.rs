@@ -9,8 +9,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use rustc_hash::FxHashMap;
-
 use crate::config::Level;
 use crate::flow::methods::{ATOMIC_WRITES, MUTATORS};
 use crate::flow::{Body, BodyKind, Guard, GuardKind};
@@ -31,6 +29,30 @@ static META: RuleMeta = RuleMeta {
 /// Deepest chain of in-crate calls followed from a test.
 const MAX_DEPTH: usize = 4;
 
+/// Other tests named in a finding, at most.
+const MAX_NAMED: usize = 6;
+
+/// A piece of process-global state two tests can share.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum State {
+    /// An environment variable, by its literal name.
+    Env(String),
+    /// The current directory.
+    Cwd,
+    /// A static, by name; with the file when the crate declares several of the name.
+    Static(String, Option<u32>),
+}
+
+impl State {
+    fn describe(&self) -> String {
+        match self {
+            State::Env(name) => format!("the environment variable `{name}`"),
+            State::Cwd => "the current directory".to_string(),
+            State::Static(name, _) => format!("the static `{name}`"),
+        }
+    }
+}
+
 /// One change to process-global state.
 #[derive(Clone, Debug)]
 struct Change {
@@ -38,12 +60,25 @@ struct Change {
     site: Span,
     /// What it does, for the label.
     what: String,
-    /// The static it touches, if any, to find the tests that read it.
-    stat: Option<String>,
-    /// It is the current directory.
-    is_cwd: bool,
-    /// The environment variable it sets or removes, when named by a literal.
-    env_var: Option<String>,
+    /// The state it changes, when it is known (an environment variable named by a
+    /// literal or a string `const`, the current directory, a static).
+    state: Option<State>,
+}
+
+/// How a test is kept from running beside others.
+#[derive(Default)]
+struct Serial {
+    /// `#[serial]` / `#[file_serial]`.
+    attr: bool,
+    /// Classes of the static locks whose guard it holds for its body.
+    locks: Vec<String>,
+}
+
+impl Serial {
+    /// Whether two tests never run at the same time.
+    fn excludes(&self, other: &Serial) -> bool {
+        (self.attr && other.attr) || self.locks.iter().any(|l| other.locks.contains(l))
+    }
 }
 
 impl Rule for TestSharedState {
@@ -59,35 +94,68 @@ impl Rule for TestSharedState {
         if tests.is_empty() {
             return;
         }
-        // Users are looked up by crate: only the crates with tests are read.
-        let crates: HashSet<u32> = tests.iter().map(|&t| cx.graph.crate_of[t]).collect();
-        let users = Users::new(cx, &crates);
-        let mut tests_in_flow: HashMap<usize, usize> = HashMap::new();
-        for &t in &tests {
-            *tests_in_flow.entry(cx.graph.bodies[t].flow).or_default() += 1;
-        }
         let mut memo: HashMap<BodyIdx, Vec<Change>> = HashMap::new();
+        let mut changing: Vec<(BodyIdx, Vec<BodyIdx>, Vec<Change>)> = Vec::new();
         for &t in &tests {
-            let body = cx.graph.body(cx.flows, t);
-            if is_serialised(cx, t, body) || is_alone_in_binary(cx, t, &tests_in_flow) {
-                continue;
-            }
             let own = with_nested(cx, t);
             let mut changes = Vec::new();
             for &b in &own {
                 changes.extend(changes_of(cx, b, 0, &mut memo));
             }
-            // A static only this test touches is its own business.
-            changes.retain(|c| {
-                c.stat
-                    .as_ref()
-                    .is_none_or(|s| users.of_static(cx, t, s).any(|u| !own.contains(&u)))
-            });
-            if changes.is_empty() {
+            changes.retain(|c| c.state.is_some());
+            if !changes.is_empty() {
+                changing.push((t, own, changes));
+            }
+        }
+        if changing.is_empty() {
+            return;
+        }
+        let binary: HashMap<BodyIdx, (u32, String)> =
+            tests.iter().map(|&t| (t, binary_of(cx, t))).collect();
+        let wanted: HashSet<&(u32, String)> = changing.iter().map(|(t, _, _)| &binary[t]).collect();
+        let mut uses = Uses::new(cx);
+        let allocator = allocator_states(cx, &mut uses, &wanted);
+        // What every test of those binaries uses, directly or through the crate.
+        let mut reach: HashMap<BodyIdx, BTreeSet<State>> = HashMap::new();
+        for &u in &tests {
+            let bin = &binary[&u];
+            if !wanted.contains(bin) {
                 continue;
             }
-            let others = users.tests_sharing(cx, t, &own, &changes);
-            out.push(finding(body, &changes, &others));
+            let mut states = uses.reach(cx, &with_nested(cx, u));
+            if let Some(extra) = allocator.get(bin) {
+                states.extend(extra.iter().cloned());
+            }
+            reach.insert(u, states);
+        }
+        for (t, own, changes) in changing {
+            let body = cx.graph.body(cx.flows, t);
+            let serial = serial_of(cx, t, body);
+            let bin = &binary[&t];
+            let mut shared: Vec<Change> = Vec::new();
+            let mut others: BTreeSet<BodyIdx> = BTreeSet::new();
+            for c in changes {
+                let Some(state) = &c.state else { continue };
+                let sharers: Vec<BodyIdx> = reach
+                    .iter()
+                    .filter(|(u, states)| {
+                        **u != t
+                            && !own.contains(u)
+                            && binary[*u] == *bin
+                            && states.contains(state)
+                            && !serial.excludes(&serial_of(cx, **u, cx.graph.body(cx.flows, **u)))
+                    })
+                    .map(|(u, _)| *u)
+                    .collect();
+                if !sharers.is_empty() {
+                    others.extend(sharers);
+                    shared.push(c);
+                }
+            }
+            if shared.is_empty() {
+                continue;
+            }
+            out.push(finding(cx, body, &shared, &others));
         }
     }
 }
@@ -114,52 +182,189 @@ fn with_nested(cx: &RuleCx<'_>, t: BodyIdx) -> Vec<BodyIdx> {
     out
 }
 
-/// A test serialised by `#[serial]`, by a guard on a static lock bound to a name
-/// (the `ENV_LOCK` pattern, anywhere in the body), or by a call to an in-crate helper
-/// that returns such a guard.
-fn is_serialised(cx: &RuleCx<'_>, t: BodyIdx, body: &Body) -> bool {
-    if body.is_serial {
-        return true;
-    }
-    let static_guard = |i: BodyIdx, g: usize| {
+/// How a test is serialised: `#[serial]`, a guard on a static lock bound to a name
+/// (the `ENV_LOCK` pattern, anywhere in the body) whose data it does not change, or a
+/// call to an in-crate helper that returns such a guard.
+fn serial_of(cx: &RuleCx<'_>, t: BodyIdx, body: &Body) -> Serial {
+    let static_class = |i: BodyIdx, g: usize| {
         cx.graph.guard_ids[i]
             .get(g)
             .and_then(|id| id.as_ref())
-            .is_some_and(|id| id.class.starts_with("static "))
+            .filter(|id| id.class.starts_with("static "))
+            .map(|id| id.class.clone())
     };
-    // A named guard on a static lock whose data the test does not change.
-    let held = body.guards.iter().enumerate().any(|(g, guard)| {
-        guard.serialises_test
-            || (guard.discarded.is_none()
-                && guard.name.as_deref().is_some_and(|n| n != "_")
-                && static_guard(t, g)
-                && !changes_data(guard))
-    });
-    if held {
-        return true;
+    let mut locks = Vec::new();
+    for (g, guard) in body.guards.iter().enumerate() {
+        let named = guard.discarded.is_none()
+            && guard.name.as_deref().is_some_and(|n| n != "_")
+            && !changes_data(guard);
+        if guard.serialises_test || named {
+            locks.extend(static_class(t, g));
+        }
     }
-    cx.graph.callees[t].iter().flatten().any(|&k| {
+    for &k in cx.graph.callees[t].iter().flatten() {
         let callee = cx.graph.body(cx.flows, k);
-        callee
-            .returns
-            .iter()
-            .any(|r| r.guard.is_some_and(|g| static_guard(k, g)))
-    })
+        locks.extend(
+            callee
+                .returns
+                .iter()
+                .filter_map(|r| r.guard.and_then(|g| static_class(k, g))),
+        );
+    }
+    Serial {
+        attr: body.is_serial,
+        locks,
+    }
 }
 
-/// An integration test that is the only test of its file: `tests/<name>.rs` is a
-/// binary of its own, so nothing runs beside it.
-fn is_alone_in_binary(cx: &RuleCx<'_>, t: BodyIdx, tests_in_flow: &HashMap<usize, usize>) -> bool {
-    let at = cx.graph.bodies[t];
-    let path = &cx.sources.get(at.file).path;
-    let in_tests_dir = path
-        .parent()
-        .and_then(|p| p.file_name())
-        .is_some_and(|n| n == "tests");
-    if !in_tests_dir {
-        return false;
+/// The test binary a body is built into, by crate and name: each file (or folder)
+/// directly under `tests/`, `benches/`, `examples/` or `src/bin/` is a binary of its
+/// own; the rest of `src/` is the library's (or the main binary's) unit-test binary.
+/// A file outside any package is a binary of its own.
+fn binary_of(cx: &RuleCx<'_>, b: BodyIdx) -> (u32, String) {
+    let at = cx.graph.bodies[b];
+    let krate = cx.graph.crate_of[b];
+    let src = cx.sources.get(at.file);
+    let Some(root) = src.krate.as_deref() else {
+        return (krate, src.path.to_string_lossy().into_owned());
+    };
+    let rel = src.path.strip_prefix(root).unwrap_or(&src.path);
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    let name = match parts.as_slice() {
+        [dir, first, ..] if matches!(dir.as_str(), "tests" | "benches" | "examples") => {
+            format!("{dir}/{}", first.trim_end_matches(".rs"))
+        }
+        [s, bin, first, ..] if s == "src" && bin == "bin" => {
+            format!("src/bin/{}", first.trim_end_matches(".rs"))
+        }
+        _ => "src".to_string(),
+    };
+    (krate, name)
+}
+
+/// The states written by a global allocator (`impl GlobalAlloc`), per binary: every
+/// allocation of every test goes through it, so every test of the binary uses them.
+fn allocator_states(
+    cx: &RuleCx<'_>,
+    uses: &mut Uses,
+    wanted: &HashSet<&(u32, String)>,
+) -> HashMap<(u32, String), Vec<State>> {
+    let mut out: HashMap<(u32, String), Vec<State>> = HashMap::new();
+    for (b, body) in cx.indexed_bodies() {
+        if body.trait_name.as_deref() != Some("GlobalAlloc") {
+            continue;
+        }
+        let bin = binary_of(cx, b);
+        if !wanted.contains(&bin) {
+            continue;
+        }
+        let states = uses.direct(cx, b).to_vec();
+        out.entry(bin).or_default().extend(states);
     }
-    tests_in_flow.get(&at.flow) == Some(&1)
+    out
+}
+
+/// The states each body uses directly, worked out once per body.
+struct Uses {
+    direct: HashMap<BodyIdx, Vec<State>>,
+}
+
+impl Uses {
+    fn new(cx: &RuleCx<'_>) -> Uses {
+        let _ = cx;
+        Uses {
+            direct: HashMap::new(),
+        }
+    }
+
+    /// What body `b` uses itself: statics it names or locks, environment variables it
+    /// reads or changes by literal name, the current directory.
+    fn direct(&mut self, cx: &RuleCx<'_>, b: BodyIdx) -> &[State] {
+        self.direct.entry(b).or_insert_with(|| {
+            let body = cx.graph.body(cx.flows, b);
+            let krate = cx.graph.crate_of[b];
+            let mut out = Vec::new();
+            for r in &body.static_refs {
+                out.push(static_state(cx, b, &r.name));
+            }
+            for e in &body.events {
+                let Some(call) = e.call() else { continue };
+                if !call.is_method {
+                    let path = call.callee.as_str();
+                    if path.ends_with("env::current_dir") || path.ends_with("env::set_current_dir")
+                    {
+                        out.push(State::Cwd);
+                    }
+                    let is_env = ["env::var", "env::var_os", "env::set_var", "env::remove_var"]
+                        .iter()
+                        .any(|p| path.ends_with(p));
+                    if let (true, Some(var)) = (is_env, &call.lit_arg) {
+                        out.push(State::Env(var.clone()));
+                    }
+                }
+                if let Some((name, _)) = call
+                    .receiver
+                    .as_ref()
+                    .and_then(|r| r.segments.as_ref())
+                    .and_then(|s| static_of(cx.model, krate, s))
+                {
+                    out.push(static_state(cx, b, name));
+                }
+            }
+            for id in cx.graph.guard_ids[b].iter().flatten() {
+                if let Some(name) = id.class.strip_prefix("static ") {
+                    if cx.model.statics.contains_key(&(krate, name.to_string())) {
+                        out.push(static_state(cx, b, name));
+                    }
+                }
+            }
+            out.sort();
+            out.dedup();
+            out
+        })
+    }
+
+    /// What these bodies use, directly or through the functions of the crate they
+    /// call, up to [`MAX_DEPTH`] calls deep.
+    fn reach(&mut self, cx: &RuleCx<'_>, from: &[BodyIdx]) -> BTreeSet<State> {
+        let mut seen: HashSet<BodyIdx> = from.iter().copied().collect();
+        let mut frontier: Vec<BodyIdx> = from.to_vec();
+        let mut out = BTreeSet::new();
+        for depth in 0..=MAX_DEPTH {
+            let mut next = Vec::new();
+            for &b in &frontier {
+                out.extend(self.direct(cx, b).iter().cloned());
+                if depth == MAX_DEPTH {
+                    continue;
+                }
+                for &k in cx.graph.callees[b].iter().flatten() {
+                    if seen.insert(k) {
+                        next.push(k);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        out
+    }
+}
+
+/// The state a static of this name is, seen from body `b`.
+fn static_state(cx: &RuleCx<'_>, b: BodyIdx, name: &str) -> State {
+    let krate = cx.graph.crate_of[b];
+    let ambiguous = cx
+        .model
+        .statics
+        .get(&(krate, name.to_string()))
+        .is_some_and(|d| d.len() > 1);
+    let file = ambiguous.then(|| cx.graph.bodies[b].file.0);
+    State::Static(name.to_string(), file)
 }
 
 /// The unguarded changes body `i` makes, directly or through in-crate calls.
@@ -194,9 +399,11 @@ fn changes_of(
             out.push(Change {
                 site: e.span,
                 what: what.to_string(),
-                stat: None,
-                is_cwd: call.callee.ends_with("set_current_dir"),
-                env_var: call.lit_arg.clone(),
+                state: if call.callee.ends_with("set_current_dir") {
+                    Some(State::Cwd)
+                } else {
+                    call.lit_arg.clone().map(State::Env)
+                },
             });
             continue;
         }
@@ -214,9 +421,7 @@ fn changes_of(
                 out.push(Change {
                     site: e.span,
                     what: format!("writes the static atomic `{name}`"),
-                    stat: Some(name.to_string()),
-                    is_cwd: false,
-                    env_var: None,
+                    state: Some(static_state(cx, i, name)),
                 });
             }
             continue;
@@ -229,15 +434,16 @@ fn changes_of(
                     // business; through library code only the environment and the
                     // current directory count. Test helpers count in full.
                     let is_helper = cx.graph.body(cx.flows, k).in_test;
-                    let first = inner.iter().find(|c| is_helper || c.stat.is_none());
+                    let first = inner.iter().find(|c| {
+                        c.state.is_some()
+                            && (is_helper || !matches!(c.state, Some(State::Static(..))))
+                    });
                     if let Some(first) = first {
                         let name = cx.graph.callee_name(cx.flows, k);
                         out.push(Change {
                             site: e.span,
                             what: format!("calls `{name}`, which {}", first.what),
-                            stat: first.stat.clone(),
-                            is_cwd: first.is_cwd,
-                            env_var: first.env_var.clone(),
+                            state: first.state.clone(),
                         });
                     }
                 }
@@ -261,9 +467,7 @@ fn changes_of(
             out.push(Change {
                 site: r.span,
                 what: format!("writes `static mut {}`", r.name),
-                stat: Some(r.name.clone()),
-                is_cwd: false,
-                env_var: None,
+                state: Some(static_state(cx, i, &r.name)),
             });
         }
     }
@@ -285,9 +489,7 @@ fn changes_of(
             out.push(Change {
                 site: guard.acquired,
                 what: format!("changes the data of the static lock `{name}`"),
-                stat: Some(name.to_string()),
-                is_cwd: false,
-                env_var: None,
+                state: Some(static_state(cx, i, name)),
             });
         }
     }
@@ -302,161 +504,63 @@ fn changes_data(guard: &Guard) -> bool {
     guard.kind == GuardKind::Write || guard.methods.iter().any(|m| MUTATORS.contains(&m.as_str()))
 }
 
-/// Which bodies use each static, which read the current directory, and which read
-/// each environment variable (by literal name).
-struct Users {
-    statics: FxHashMap<(u32, String), BTreeSet<BodyIdx>>,
-    cwd: BTreeSet<BodyIdx>,
-    env: FxHashMap<(u32, String), BTreeSet<BodyIdx>>,
-}
-
-impl Users {
-    fn new(cx: &RuleCx<'_>, crates: &HashSet<u32>) -> Users {
-        let mut statics: FxHashMap<(u32, String), BTreeSet<BodyIdx>> = FxHashMap::default();
-        let mut cwd = BTreeSet::new();
-        let mut env: FxHashMap<(u32, String), BTreeSet<BodyIdx>> = FxHashMap::default();
-        for (b, body) in cx.indexed_bodies() {
-            let krate = cx.graph.crate_of[b];
-            if !crates.contains(&krate) {
-                continue;
-            }
-            let mut add = |name: &str| {
-                statics
-                    .entry((krate, name.to_string()))
-                    .or_default()
-                    .insert(b);
-            };
-            for r in &body.static_refs {
-                add(&r.name);
-            }
-            for e in &body.events {
-                let Some(call) = e.call() else { continue };
-                if call.callee.ends_with("env::current_dir") {
-                    cwd.insert(b);
-                }
-                let reads_env = !call.is_method
-                    && (call.callee.ends_with("env::var") || call.callee.ends_with("env::var_os"));
-                if let (true, Some(var)) = (reads_env, &call.lit_arg) {
-                    env.entry((krate, var.clone())).or_default().insert(b);
-                }
-                if let Some((name, _)) = call
-                    .receiver
-                    .as_ref()
-                    .and_then(|r| r.segments.as_ref())
-                    .and_then(|s| static_of(cx.model, krate, s))
-                {
-                    add(name);
-                }
-            }
-            for id in cx.graph.guard_ids[b].iter().flatten() {
-                if let Some(name) = id.class.strip_prefix("static ") {
-                    add(name);
-                }
-            }
-        }
-        Users { statics, cwd, env }
-    }
-
-    /// The bodies that use a static, seen from body `from`: when the crate declares
-    /// several statics of that name, only those in `from`'s file.
-    fn of_static<'s>(
-        &'s self,
-        cx: &'s RuleCx<'_>,
-        from: BodyIdx,
-        name: &str,
-    ) -> impl Iterator<Item = BodyIdx> + 's {
-        let krate = cx.graph.crate_of[from];
-        let ambiguous = cx
-            .model
-            .statics
-            .get(&(krate, name.to_string()))
-            .is_some_and(|d| d.len() > 1);
-        let file = cx.graph.bodies[from].file;
-        self.statics
-            .get(&(krate, name.to_string()))
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(move |&u| !ambiguous || cx.graph.bodies[u].file == file)
-    }
-
-    /// Other tests of the crate (or bodies nested in them) that use what this test
-    /// changes, by name.
-    fn tests_sharing(
-        &self,
-        cx: &RuleCx<'_>,
-        t: BodyIdx,
-        own: &[BodyIdx],
-        changes: &[Change],
-    ) -> Vec<String> {
-        let krate = cx.graph.crate_of[t];
-        let mut found: BTreeSet<BodyIdx> = BTreeSet::new();
-        for c in changes {
-            if let Some(s) = &c.stat {
-                found.extend(self.of_static(cx, t, s));
-            }
-            if c.is_cwd {
-                found.extend(self.cwd.iter().copied());
-            }
-            if let Some(var) = &c.env_var {
-                found.extend(self.env.get(&(krate, var.clone())).into_iter().flatten());
-            }
-        }
-        let mut out: Vec<String> = found
-            .into_iter()
-            .filter(|u| !own.contains(u) && cx.graph.crate_of[*u] == krate)
-            .filter_map(|u| test_of(cx, u))
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
-}
-
-/// The test a body is or is nested in, by name.
-fn test_of(cx: &RuleCx<'_>, b: BodyIdx) -> Option<String> {
-    let body = cx.graph.body(cx.flows, b);
-    if body.is_test {
-        return Some(body.name.clone());
-    }
-    if !matches!(body.kind, BodyKind::Closure | BodyKind::AsyncBlock) {
-        return None;
-    }
-    // Closures follow the body they are nested in, in the same file.
-    let at = cx.graph.bodies[b];
-    (0..b)
-        .rev()
-        .take_while(|&j| cx.graph.bodies[j].flow == at.flow)
-        .find_map(|j| {
-            let parent = cx.graph.body(cx.flows, j);
-            (parent.is_test && body.name.starts_with(&format!("{}::", parent.name)))
-                .then(|| parent.name.clone())
-        })
-}
-
-fn finding(body: &Body, changes: &[Change], others: &[String]) -> Finding {
+fn finding(
+    cx: &RuleCx<'_>,
+    body: &Body,
+    changes: &[Change],
+    others: &BTreeSet<BodyIdx>,
+) -> Finding {
     let mut labels: Vec<Label> = vec![label(body.span, "test function")];
     labels.extend(changes.iter().map(|c| label(c.site, c.what.clone())));
-    let also = match others {
+    let mut names: Vec<String> = Vec::new();
+    for &u in others {
+        let other = cx.graph.body(cx.flows, u);
+        // Tests of the same name in different modules are told apart by module.
+        let name = match other.module.last() {
+            Some(m) if m != "tests" => format!("{m}::{}", other.name),
+            _ => other.name.clone(),
+        };
+        if names.contains(&name) {
+            continue;
+        }
+        if names.len() < MAX_NAMED {
+            labels.push(label(
+                other.span,
+                format!("test `{name}` uses the same state"),
+            ));
+        }
+        names.push(name);
+    }
+    names.sort();
+    let more = names.len().saturating_sub(MAX_NAMED);
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(MAX_NAMED)
+        .map(|n| format!("`{n}`"))
+        .collect();
+    if more > 0 {
+        shown.push(format!("{more} more"));
+    }
+    let also = match shown.as_slice() {
         [] => String::new(),
-        [one] => format!("; test `{one}` uses the same state"),
-        [rest @ .., last] => format!(
-            "; tests {} and `{last}` use the same state",
-            rest.iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        [one] => format!("test {one} uses the same state"),
+        [rest @ .., last] => format!("tests {} and {last} use the same state", rest.join(", ")),
     };
+    let what: BTreeSet<String> = changes
+        .iter()
+        .filter_map(|c| c.state.as_ref().map(State::describe))
+        .collect();
+    let what: Vec<String> = what.into_iter().collect();
     Finding {
         rule: META.id,
         severity: Severity::Warn,
         primary: body.span,
         message: format!(
-            "test `{}` changes process-global state without a serialisation guard, while other tests run in parallel{also}",
-            body.name
+            "test `{}` changes {} without a serialisation guard, while other tests run in parallel; {also}",
+            body.name,
+            what.join(", ")
         ),
         labels,
-        help: "hold a static lock for the whole test (`let _env = ENV_LOCK.lock().unwrap();`), mark it `#[serial]` (serial_test), or pass the state in instead of using a global".into(),
+        help: "hold a static lock for the whole of every test that uses this state (`let _env = ENV_LOCK.lock().unwrap();`), mark them `#[serial]` (serial_test), or pass the state in instead of using a global".into(),
     }
 }
