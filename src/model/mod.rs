@@ -5,6 +5,7 @@
 //!
 //! It never walks function bodies; that is `flow`'s job.
 
+pub mod api;
 pub mod imports;
 pub mod known;
 
@@ -95,6 +96,8 @@ pub struct FileItems {
     pub unsafe_impls: Vec<UnsafeImpl>,
     /// Names of types that appear inside `Arc<..>` anywhere in the file.
     pub in_arc: Vec<String>,
+    /// What the file's types offer through their methods (see [`api`]).
+    pub api: api::FileApi,
 }
 
 impl FileItems {
@@ -115,6 +118,7 @@ impl FileItems {
             id,
         };
         c.visit_file(file);
+        c.items.api = api::FileApi::collect(file, src, id);
         c.items
     }
 }
@@ -547,6 +551,8 @@ pub struct Model {
     /// Field names declared with an async lock type somewhere, and with a sync lock
     /// type nowhere.
     pub async_lock_fields: BTreeSet<String>,
+    /// Each file's [`api::FileApi`], with its crate and module path.
+    pub api: Vec<(CrateId, Vec<String>, api::FileApi)>,
 }
 
 impl Model {
@@ -576,6 +582,7 @@ impl Model {
                     .or_default()
                     .push((path, st.ty.clone()));
             }
+            model.api.push((krate, module.clone(), items.api));
             model.file_module[id.0 as usize] = module;
             model
                 .types
