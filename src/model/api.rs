@@ -142,8 +142,9 @@ pub struct ApiImpl {
     pub cfgs: Vec<String>,
     /// Inside a `#[cfg(test)]` item.
     pub in_test: bool,
-    /// Positions of the self type's parameters that the impl bounds by a trait
-    /// other than a marker (`T: Debug`): its methods may call that trait on `&T`.
+    /// For a trait impl, the positions of the self type's parameters that it bounds
+    /// by that same trait (`impl<T: Debug> Debug for S<T>`): its methods may call
+    /// the trait on `&T`.
     pub bounded: Vec<usize>,
     /// The functions of the block.
     pub methods: Vec<ApiMethod>,
@@ -240,9 +241,6 @@ fn is_test_cfg(attrs: &[syn::Attribute]) -> bool {
         c == "test" || c.starts_with("all(test") || c.contains(",test)") || c.contains("(test,")
     })
 }
-
-/// Bound names that say nothing about what a method may do with `&T`.
-const MARKERS: &[&str] = &["Sized", "Send", "Sync", "Unpin", "Copy", "Clone"];
 
 /// The trait names of a bound list.
 fn bound_names<'b>(
@@ -443,10 +441,15 @@ impl ApiCollector<'_> {
                 )
             })
             .collect();
+        let trait_name = it
+            .trait_
+            .as_ref()
+            .and_then(|(p, _)| p.segments.last())
+            .map(|s| s.ident.to_string());
         let mut bounded: Vec<usize> = Vec::new();
         let note_bounds = |name: &str, names: Vec<String>, bounded: &mut Vec<usize>| {
-            if let Some(&p) = pos.get(name) {
-                if names.iter().any(|n| !MARKERS.contains(&n.as_str())) && !bounded.contains(&p) {
+            if let (Some(&p), Some(tr)) = (pos.get(name), trait_name.as_deref()) {
+                if names.iter().any(|n| n == tr) && !bounded.contains(&p) {
                     bounded.push(p);
                 }
             }
@@ -474,11 +477,6 @@ impl ApiCollector<'_> {
                 }
             }
         }
-        let trait_name = it
-            .trait_
-            .as_ref()
-            .and_then(|(p, _)| p.segments.last())
-            .map(|s| s.ident.to_string());
         let is_trait = trait_name.is_some();
         let mut methods = Vec::new();
         let mut deref_uses = Vec::new();

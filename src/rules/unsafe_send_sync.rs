@@ -168,6 +168,8 @@ struct Index<'a> {
     reexports: FxHashSet<(CrateId, &'a str)>,
     globs: FxHashSet<(CrateId, &'a str)>,
     aliases: FxHashSet<(CrateId, &'a str)>,
+    /// Set while [`Index::held_params`] counts, so that it does not recurse.
+    in_held: std::cell::Cell<bool>,
     /// Types holding an atomic or a lock by value (see [`Index::holds_sync`]).
     primitive: FxHashSet<usize>,
 }
@@ -189,6 +191,7 @@ impl<'a> Index<'a> {
             reexports: FxHashSet::default(),
             globs: FxHashSet::default(),
             aliases: FxHashSet::default(),
+            in_held: std::cell::Cell::new(false),
             primitive: FxHashSet::default(),
         };
         let files: Vec<&(CrateId, Vec<String>, FileApi)> = files
@@ -670,6 +673,7 @@ impl<'a> Index<'a> {
             .into_iter()
             .filter(|n| n.req != Req::None && held.get(n.pos).copied().unwrap_or(false))
             .filter(|n| !self.is_lock_param(t, imp, n.pos))
+            .filter(|n| n.req != Req::Either || self.has_safe_use(t, n.pos))
             // A parameter kept only behind untyped storage and a marker is shared
             // through values moved in and out, not through a `&T` of the type's.
             .filter(|n| is_send || n.req == Req::Send || self.outside_phantom(t, n.pos))
@@ -734,9 +738,67 @@ impl<'a> Index<'a> {
                         .any(|g| n.mentions(g, &|_: &TypeTree| false))
             })
         });
-        (0..decl.generics.len())
-            .map(|pos| raw || self.outside_phantom(t, pos))
-            .collect()
+        if raw {
+            return vec![true; decl.generics.len()];
+        }
+        let mut held = vec![false; decl.generics.len()];
+        if self.in_held.replace(true) {
+            // Inside another type's count: only the direct fields are read.
+            for (pos, h) in held.iter_mut().enumerate() {
+                *h = self.outside_phantom(t, pos);
+            }
+            self.in_held.set(true);
+            return held;
+        }
+        let params: FxHashMap<&str, usize> = decl
+            .generics
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), i))
+            .collect();
+        let mut memo = FxHashMap::default();
+        let mut found = Vec::new();
+        for f in &decl.fields {
+            let tree = TypeTree::parse(&f.ty);
+            if tree.head != "PhantomData" {
+                self.needs(
+                    t,
+                    &tree,
+                    Req::Send,
+                    &params,
+                    false,
+                    0,
+                    &mut memo,
+                    &mut found,
+                );
+            }
+        }
+        self.in_held.set(false);
+        for (pos, _) in found {
+            if let Some(h) = held.get_mut(pos) {
+                *h = true;
+            }
+        }
+        held
+    }
+
+    /// Whether a safe part of the type's API reaches its parameter at `pos`: a
+    /// method that is not `unsafe fn`, a `Deref`, a `Drop`, a `pub` field. A type
+    /// whose raw pointer is reached only by `unsafe fn`s is a token its callers
+    /// vouch for.
+    fn has_safe_use(&self, t: usize, pos: usize) -> bool {
+        let decl = self.types[t].decl;
+        decl.fields
+            .iter()
+            .any(|f| f.uses.iter().any(|u| u.pos == pos))
+            || self.impls.get(&t).into_iter().flatten().any(|imp| {
+                imp.trait_name.as_deref() == Some("Drop")
+                    || imp.deref_uses.iter().any(|u| u.pos == pos)
+                    || (!is_thread_impl(imp)
+                        && imp.methods.iter().any(|m| {
+                            m.is_pub && !m.is_unsafe && m.uses.iter().any(|u| u.pos == pos)
+                        }))
+            })
     }
 
     /// Whether a field names the parameter outside `PhantomData`.
