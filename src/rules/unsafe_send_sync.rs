@@ -495,7 +495,12 @@ impl<'a> Index<'a> {
                 self.needs(owner, a, w, params, phantom, depth, memo, out);
             }
         };
-        match head {
+        // A type of the crate is read through its own declaration, even when it
+        // shares a name with a standard one (a crate's own `RwLock` or `Guard`).
+        let krate = self.types[owner].krate;
+        let is_crate_name =
+            self.by_name.contains_key(&(krate, head)) || self.aliases.contains(&(krate, head));
+        match if is_crate_name { "" } else { head } {
             // What a value only borrows or shares is judged by either bound: a
             // borrow through an exclusive `&mut` parent is sent with `T: Send`, a
             // shared one with `T: Sync`, and which it is the fields do not say.
@@ -543,7 +548,8 @@ impl<'a> Index<'a> {
                 }
             }
             h if SHIELDS.contains(&h) => each(Req::Send, in_phantom, memo, out),
-            h => {
+            _ => {
+                let h = ty.head.as_str();
                 let at = &self.types[owner];
                 let inner = if h == at.decl.name {
                     None
@@ -889,6 +895,9 @@ impl<'a> Index<'a> {
         let decl = self.types[t].decl;
         let mut out = Vec::new();
         let is_primitive = self.primitive.contains(&t) || self.param_lock(t);
+        // A type named as a per-thread container gives each thread its own value:
+        // the `&T` it hands out is not shared.
+        let per_thread = SHIELDS.contains(&decl.name.as_str());
         for imp in self.impls.get(&t).into_iter().flatten() {
             if is_thread_impl(imp) {
                 continue;
@@ -912,7 +921,9 @@ impl<'a> Index<'a> {
                 first.get_or_insert(m);
                 for u in &m.uses {
                     // What a `&'static self` method stores is never dropped.
-                    if m.is_static_self && u.kind == UseKind::OwnedIn {
+                    if m.is_static_self && u.kind == UseKind::OwnedIn
+                        || per_thread && u.kind == UseKind::SharedOut
+                    {
                         continue;
                     }
                     let (req, what) = self.use_need(t, &u.kind);
