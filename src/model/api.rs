@@ -485,15 +485,15 @@ impl ApiCollector<'_> {
                 syn::ImplItem::Fn(f) => {
                     methods.push(self.method(f, &pos, &self_name, is_trait));
                 }
-                syn::ImplItem::Type(t) if trait_name.as_deref() == Some("Deref") => {
-                    if t.ident == "Target" {
-                        let w = UseWalker {
-                            params: &pos,
-                            generics: FxHashMap::default(),
-                            self_name: self_name.clone(),
-                        };
-                        w.walk(&t.ty, true, Under::Shared, 0, &mut deref_uses);
-                    }
+                syn::ImplItem::Type(t)
+                    if trait_name.as_deref() == Some("Deref") && t.ident == "Target" =>
+                {
+                    let w = UseWalker {
+                        params: &pos,
+                        generics: FxHashMap::default(),
+                        self_name: self_name.clone(),
+                    };
+                    w.walk(&t.ty, true, Under::Shared, 0, &mut deref_uses);
                 }
                 _ => {}
             }
