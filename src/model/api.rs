@@ -483,7 +483,16 @@ impl ApiCollector<'_> {
         for item in &it.items {
             match item {
                 syn::ImplItem::Fn(f) => {
-                    methods.push(self.method(f, &pos, &self_name, is_trait));
+                    let m = self.method(f, &pos, &self_name, is_trait);
+                    // Only what can reach a parameter is kept: the model holds facts
+                    // for every file, and most methods touch none.
+                    let reads_bounded = !bounded.is_empty()
+                        && m.receiver == Receiver::Shared
+                        && m.is_pub
+                        && !m.is_unsafe;
+                    if !m.uses.is_empty() || reads_bounded {
+                        methods.push(m);
+                    }
                 }
                 syn::ImplItem::Type(t)
                     if trait_name.as_deref() == Some("Deref") && t.ident == "Target" =>
@@ -497,6 +506,12 @@ impl ApiCollector<'_> {
                 }
                 _ => {}
             }
+        }
+        let is_thread =
+            it.unsafety.is_some() && matches!(trait_name.as_deref(), Some("Send" | "Sync"));
+        let is_kept_trait = matches!(trait_name.as_deref(), Some("Deref" | "DerefMut" | "Drop"));
+        if methods.is_empty() && deref_uses.is_empty() && !is_thread && !is_kept_trait {
+            return;
         }
         let header = it.impl_token.span;
         let end = syn::spanned::Spanned::span(&it.self_ty);
