@@ -5,6 +5,7 @@
 //!
 //! It never walks function bodies; that is `flow`'s job.
 
+pub mod api;
 pub mod imports;
 pub mod known;
 
@@ -109,6 +110,8 @@ pub struct FileItems {
     /// Paths a `pub use` re-exports everything of (`pub use self::a::*`), as
     /// written, with the inline module the `use` is in.
     pub reexport_globs: Vec<(Vec<String>, Vec<String>)>,
+    /// What the file's types offer through their methods (see [`api`]).
+    pub api: api::FileApi,
 }
 
 impl FileItems {
@@ -129,6 +132,7 @@ impl FileItems {
             id,
         };
         c.visit_file(file);
+        c.items.api = api::FileApi::collect(file, src, id);
         c.items
     }
 }
@@ -631,6 +635,8 @@ pub struct Model {
     pub reexport_globs: FxHashSet<(CrateId, Vec<String>)>,
     /// Crates with a glob re-export whose module could not be worked out.
     pub reexports_any: FxHashSet<CrateId>,
+    /// Each file's [`api::FileApi`], with its crate and module path.
+    pub api: Vec<(CrateId, Vec<String>, api::FileApi)>,
 }
 
 impl Model {
@@ -661,6 +667,7 @@ impl Model {
                     .or_default()
                     .push((path, st.ty.clone()));
             }
+            model.api.push((krate, module.clone(), items.api));
             model.file_module[id.0 as usize] = module;
             model
                 .types

@@ -1,16 +1,21 @@
 //! `unsafe-send-sync`: an `unsafe impl Send` or `unsafe impl Sync` that promises
-//! what the type's fields do not keep: `Rc` or raw-pointer fields sent to another
-//! thread, `Cell`, `RefCell`, `UnsafeCell` or `Rc` fields shared between threads with
-//! no lock around them, or a type parameter stored without the matching bound.
+//! more than the type keeps. A generic type is judged by what it does with each
+//! type parameter, against the bounds the impl states: a type that holds a `T` is
+//! `Send` only when `T: Send`; a type whose `&self` API hands out `&T` is `Sync`
+//! only when `T: Sync`, and one that hands out or takes in a `T` through `&self`
+//! only when `T: Send`. Concrete fields are judged by kind: an `Rc` is never
+//! sendable, and a `Cell` or `RefCell` outside a lock cannot be shared.
 //! Page: rules/unsafe-send-sync.md.
 //!
-//! Reads the crate model only: the impls, the declared generics and field types.
+//! Reads the crate model only (`model::api`: types, fields, impl blocks, method
+//! signatures, traits and modules); it never looks at method bodies.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::Level;
-use crate::model::{type_name_of, CrateId, FieldDecl, TypeDecl, UnsafeImpl};
-use crate::report::finding::{Finding, Label, Severity};
+use crate::model::api::{ApiImpl, ApiTrait, ApiType, FileApi, Receiver, UseKind, Vis};
+use crate::model::CrateId;
+use crate::report::finding::{Finding, Label, Severity, Span};
 use crate::rules::support::{is_atomic_head, is_lock_head, label, TypeTree};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
@@ -23,8 +28,7 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/unsafe-send-sync.md"),
 };
 
-/// Containers that give each thread its own value, or that are only reached through
-/// a lock: what is inside them is not shared.
+/// Containers that give each thread its own value: what is inside is not shared.
 const SHIELDS: &[&str] = &[
     "PhantomData",
     "ThreadLocal",
@@ -35,8 +39,9 @@ const SHIELDS: &[&str] = &[
 /// Synchronisation primitives other than locks and atomics.
 const SYNC_PRIMITIVES: &[&str] = &["Once", "Condvar", "Barrier", "Semaphore"];
 
-/// Traits of the standard library that do not imply `Send` or `Sync`; any other
-/// bound might (a crate trait with `Send` as a supertrait), so it is trusted.
+/// Traits of the standard library that do not imply `Send` or `Sync`. A trait of
+/// the crate is followed through its supertraits; any other trait might imply
+/// them, so a bound by it is trusted.
 const PLAIN_TRAITS: &[&str] = &[
     "Sized",
     "Clone",
@@ -60,6 +65,8 @@ const PLAIN_TRAITS: &[&str] = &[
     "Any",
     "Iterator",
     "IntoIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
     "ToString",
     "Deref",
     "DerefMut",
@@ -69,7 +76,48 @@ const PLAIN_TRAITS: &[&str] = &[
     "Future",
     "Read",
     "Write",
+    "BufRead",
+    "Seek",
+    "Drop",
+    "ToOwned",
+    "Error",
+    "Hasher",
+    "BuildHasher",
 ];
+
+/// Traits whose `&self` methods read the value through `&T` when the impl bounds
+/// `T` by them (`impl<T: Debug> Debug for S<T>` formats each `&T`).
+const READING_TRAITS: &[&str] = &[
+    "Debug",
+    "Display",
+    "PartialEq",
+    "Eq",
+    "PartialOrd",
+    "Ord",
+    "Hash",
+];
+
+/// What a type parameter must be for the impl to hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Req {
+    Send,
+    Sync,
+    /// A raw pointer to a `T`: it owns one (`Send`) or borrows one (`Sync`), which
+    /// the syntax cannot tell apart; either bound is taken as the author's reading.
+    Either,
+    /// Nothing.
+    None,
+}
+
+impl Req {
+    fn text(self, param: &str) -> String {
+        match self {
+            Req::Send => format!("`{param}: Send`"),
+            Req::Sync => format!("`{param}: Sync`"),
+            Req::Either | Req::None => format!("`{param}: Send` or `{param}: Sync`"),
+        }
+    }
+}
 
 impl Rule for UnsafeSendSync {
     fn meta(&self) -> &'static RuleMeta {
@@ -77,112 +125,924 @@ impl Rule for UnsafeSendSync {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        if cx.model.unsafe_impls.is_empty() {
+        let crates: FxHashSet<CrateId> = cx
+            .model
+            .api
+            .iter()
+            .filter(|(_, _, f)| f.impls.iter().any(is_thread_impl))
+            .map(|(k, _, _)| *k)
+            .collect();
+        if crates.is_empty() {
             return;
         }
-        // Only the crates with an unsafe impl are read.
-        let crates: HashSet<CrateId> = cx.model.unsafe_impls.iter().map(|(k, _)| *k).collect();
-        let mut fields: HashMap<(CrateId, &str), Vec<&FieldDecl>> = HashMap::new();
-        for (k, f) in cx
-            .model
-            .field_decls
-            .iter()
-            .filter(|(k, _)| crates.contains(k))
-        {
-            fields.entry((*k, f.owner.as_str())).or_default().push(f);
-        }
-        let mut decls: HashMap<(CrateId, &str), &TypeDecl> = HashMap::new();
-        for (k, t) in cx
-            .model
-            .type_decls
-            .iter()
-            .filter(|(k, _)| crates.contains(k))
-        {
-            decls.entry((*k, t.name.as_str())).or_insert(t);
-        }
-        let primitives = sync_types(&fields);
-        for (krate, imp) in &cx.model.unsafe_impls {
-            let Some(owner) = type_name_of(&imp.self_ty) else {
-                continue;
-            };
-            let Some(own) = fields.get(&(*krate, owner.as_str())) else {
-                continue;
-            };
-            // Two types of one name (`string::Drain`, `vec::Drain`): the one declared
-            // next to the impl.
-            let here: Vec<&FieldDecl> = own
-                .iter()
-                .copied()
-                .filter(|f| f.span.file == imp.span.file)
-                .collect();
-            let own: &[&FieldDecl] = if here.is_empty() { own } else { &here };
-            let decl = decls.get(&(*krate, owner.as_str())).copied();
-            let cx = ImplCx {
-                imp,
-                fields: own,
-                params: generic_params(imp, decl),
-                is_primitive: primitives.contains(&(*krate, owner.clone()))
-                    || is_primitive_name(&owner),
-                types: Types {
-                    krate: *krate,
-                    fields: &fields,
-                    decls: &decls,
-                },
-            };
-            if let Some(f) = finding(imp, &owner, check_impl(&cx)) {
-                out.push(f);
+        let ix = Index::build(&cx.model.api, &crates);
+        for (krate, module, file) in &cx.model.api {
+            for imp in file.impls.iter().filter(|i| is_thread_impl(i)) {
+                if let Some(f) = ix.judge(*krate, module, imp) {
+                    out.push(f);
+                }
             }
         }
     }
 }
 
-/// Types of each crate that hold an atomic or a lock, directly or through fields of
-/// other such types of the crate (to a fixpoint): synchronisation primitives and
-/// the types built on them.
-fn sync_types(fields: &HashMap<(CrateId, &str), Vec<&FieldDecl>>) -> HashSet<(CrateId, String)> {
-    let shield = |n: &TypeTree| n.head == "PhantomData";
-    let mut out: HashSet<(CrateId, String)> = HashSet::new();
-    // Each type's field types are read once: the heads they mention, and whether one
-    // is itself an atomic, a lock or a primitive.
-    let mut pending: Vec<((CrateId, &str), Vec<String>)> = Vec::new();
-    for ((k, owner), fs) in fields {
-        let mut heads: Vec<String> = Vec::new();
-        let mut direct = false;
-        for f in fs {
-            let tree = TypeTree::parse(&f.ty);
-            let mut nodes = Vec::new();
-            tree.nodes(&shield, &mut nodes);
-            for n in nodes {
-                direct |= is_atomic_head(&n.head)
-                    || is_lock_head(&n.head)
-                    || SYNC_PRIMITIVES.contains(&n.head.as_str());
-                if n.head != *owner {
-                    heads.push(n.head.clone());
+fn is_thread_impl(imp: &ApiImpl) -> bool {
+    imp.is_unsafe && matches!(imp.trait_name.as_deref(), Some("Send" | "Sync"))
+}
+
+/// A type declaration with where it sits.
+struct TypeAt<'a> {
+    krate: CrateId,
+    module: Vec<String>,
+    decl: &'a ApiType,
+}
+
+/// The declarations of the crates with an unsafe impl, indexed for the judgement.
+struct Index<'a> {
+    types: Vec<TypeAt<'a>>,
+    by_name: FxHashMap<(CrateId, &'a str), Vec<usize>>,
+    /// Impl blocks by the type they resolve to.
+    impls: FxHashMap<usize, Vec<&'a ApiImpl>>,
+    traits: FxHashMap<(CrateId, &'a str), Vec<&'a ApiTrait>>,
+    mods: FxHashMap<(CrateId, Vec<String>), Vis>,
+    reexports: FxHashSet<(CrateId, &'a str)>,
+    globs: FxHashSet<(CrateId, &'a str)>,
+    aliases: FxHashSet<(CrateId, &'a str)>,
+    /// Set while [`Index::held_params`] counts, so that it does not recurse.
+    in_held: std::cell::Cell<bool>,
+    /// Types holding an atomic or a lock by value (see [`Index::holds_sync`]).
+    primitive: FxHashSet<usize>,
+}
+
+fn full_module(file_module: &[String], inline: &[String]) -> Vec<String> {
+    let mut m = file_module.to_vec();
+    m.extend(inline.iter().cloned());
+    m
+}
+
+impl<'a> Index<'a> {
+    fn build(files: &'a [(CrateId, Vec<String>, FileApi)], crates: &FxHashSet<CrateId>) -> Self {
+        let mut ix = Index {
+            types: Vec::new(),
+            by_name: FxHashMap::default(),
+            impls: FxHashMap::default(),
+            traits: FxHashMap::default(),
+            mods: FxHashMap::default(),
+            reexports: FxHashSet::default(),
+            globs: FxHashSet::default(),
+            aliases: FxHashSet::default(),
+            in_held: std::cell::Cell::new(false),
+            primitive: FxHashSet::default(),
+        };
+        let files: Vec<&(CrateId, Vec<String>, FileApi)> = files
+            .iter()
+            .filter(|(k, _, _)| crates.contains(k))
+            .collect();
+        for (krate, module, file) in &files {
+            for t in &file.types {
+                ix.by_name
+                    .entry((*krate, t.name.as_str()))
+                    .or_default()
+                    .push(ix.types.len());
+                ix.types.push(TypeAt {
+                    krate: *krate,
+                    module: full_module(module, &t.module),
+                    decl: t,
+                });
+            }
+            for t in &file.traits {
+                ix.traits
+                    .entry((*krate, t.name.as_str()))
+                    .or_default()
+                    .push(t);
+            }
+            for m in &file.mods {
+                let mut path = full_module(module, &m.parent);
+                path.push(m.name.clone());
+                let e = ix.mods.entry((*krate, path)).or_insert(m.vis);
+                if m.vis == Vis::Pub {
+                    *e = Vis::Pub;
+                }
+            }
+            ix.reexports
+                .extend(file.reexports.iter().map(|n| (*krate, n.as_str())));
+            ix.globs
+                .extend(file.globs.iter().map(|n| (*krate, n.as_str())));
+            ix.aliases
+                .extend(file.aliases.iter().map(|n| (*krate, n.as_str())));
+        }
+        for (krate, module, file) in &files {
+            for imp in &file.impls {
+                let at = full_module(module, &imp.module);
+                let file_id = imp.span.file;
+                if let Some(t) =
+                    ix.resolve(*krate, &imp.self_name, &imp.self_prefix, &at, Some(file_id))
+                {
+                    ix.impls.entry(t).or_default().push(imp);
                 }
             }
         }
-        if direct {
-            out.insert((*k, owner.to_string()));
-        } else {
-            heads.sort();
-            heads.dedup();
-            pending.push(((*k, *owner), heads));
-        }
-    }
-    loop {
-        let before = out.len();
-        pending.retain(|((k, owner), heads)| {
-            if heads.iter().any(|h| out.contains(&(*k, h.clone()))) {
-                out.insert((*k, owner.to_string()));
-                false
-            } else {
-                true
+        let mut memo = FxHashMap::default();
+        for t in 0..ix.types.len() {
+            if ix.holds_sync(t, 0, &mut memo) {
+                ix.primitive.insert(t);
             }
-        });
-        if out.len() == before {
-            return out;
+        }
+        ix
+    }
+
+    /// The type a name written in module `at` (of file `file`) stands for: the one
+    /// its path names, the one declared in that module, or the only one of that
+    /// name in the crate; `None` when that cannot be told.
+    fn resolve(
+        &self,
+        krate: CrateId,
+        name: &str,
+        prefix: &[String],
+        at: &[String],
+        file: Option<crate::report::finding::FileId>,
+    ) -> Option<usize> {
+        let cands = self.by_name.get(&(krate, name))?;
+        if cands.len() == 1 {
+            return cands.first().copied();
+        }
+        let path: Option<Vec<String>> = match prefix.first().map(String::as_str) {
+            None => Some(at.to_vec()),
+            Some("crate") => Some(prefix[1..].to_vec()),
+            Some("self") => Some(full_module(at, &prefix[1..])),
+            Some("super") => {
+                let mut p = at.to_vec();
+                let mut rest = prefix;
+                while rest.first().is_some_and(|s| s == "super") {
+                    p.pop();
+                    rest = &rest[1..];
+                }
+                Some(full_module(&p, rest))
+            }
+            Some(_) => Some(full_module(at, prefix)),
+        };
+        if let Some(path) = path {
+            if let Some(&c) = cands.iter().find(|&&c| self.types[c].module == path) {
+                return Some(c);
+            }
+        }
+        if let Some(file) = file {
+            let here: Vec<usize> = cands
+                .iter()
+                .copied()
+                .filter(|&c| self.types[c].decl.span.file == file)
+                .collect();
+            if here.len() == 1 {
+                return here.first().copied();
+            }
+        }
+        None
+    }
+
+    /// Whether a type holds an atomic, a lock or another synchronisation primitive
+    /// by value (through fields of the crate's own types, not through references
+    /// or pointers): a synchronisation primitive or a type built on one.
+    fn holds_sync(&self, t: usize, depth: usize, memo: &mut FxHashMap<usize, bool>) -> bool {
+        if let Some(&v) = memo.get(&t) {
+            return v;
+        }
+        memo.insert(t, false);
+        let at = &self.types[t];
+        let mut found = is_primitive_name(&at.decl.name);
+        for f in &at.decl.fields {
+            if found {
+                break;
+            }
+            let tree = TypeTree::parse(&f.ty);
+            let skip = |n: &TypeTree| {
+                matches!(
+                    n.head.as_str(),
+                    "&" | "&mut" | "*const" | "*mut" | "NonNull" | "PhantomData"
+                )
+            };
+            let mut nodes = Vec::new();
+            tree.nodes(&skip, &mut nodes);
+            for n in nodes {
+                let h = n.head.as_str();
+                if is_atomic_head(h) || is_lock_head(h) || SYNC_PRIMITIVES.contains(&h) {
+                    found = true;
+                    break;
+                }
+                if depth < 4 && h != at.decl.name {
+                    if let Some(inner) = self.resolve(at.krate, h, &[], &at.module, None) {
+                        if self.holds_sync(inner, depth + 1, memo) {
+                            found = true;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        memo.insert(t, found);
+        found
+    }
+
+    /// Whether the type's declaration can be named by safe code outside its crate:
+    /// `pub`, in modules that are `pub` or whose items are re-exported. A module
+    /// whose declaration is not seen (a macro, a `#[path]`) is taken to be public.
+    fn is_reachable(&self, t: usize) -> bool {
+        let at = &self.types[t];
+        if at.decl.vis != Vis::Pub || at.decl.in_test {
+            return false;
+        }
+        let krate = at.krate;
+        for i in 0..at.module.len() {
+            let path = at.module[..=i].to_vec();
+            let name = at.module[i].as_str();
+            match self.mods.get(&(krate, path)) {
+                Some(Vis::Pub) | None => {}
+                Some(_) => {
+                    let reexported = self.reexports.contains(&(krate, at.decl.name.as_str()))
+                        || self.globs.contains(&(krate, name));
+                    if !reexported {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether a bound by trait `name` gives `want` (`Send` or `Sync`): directly, or
+    /// through the supertraits of the crate's trait of that name. A trait of another
+    /// crate might; so might an `unsafe trait`, whose implementors promise what its
+    /// documentation asks (a raw lock's thread-safety), which the syntax cannot read.
+    fn implies(&self, krate: CrateId, name: &str, want: &str, seen: &mut Vec<String>) -> bool {
+        if name == want {
+            return true;
+        }
+        if PLAIN_TRAITS.contains(&name) || name == "Send" || name == "Sync" {
+            return false;
+        }
+        let Some(decls) = self.traits.get(&(krate, name)) else {
+            return true;
+        };
+        if seen.iter().any(|s| s == name) {
+            return false;
+        }
+        seen.push(name.to_string());
+        decls.iter().any(|d| {
+            d.is_unsafe
+                || d.supertraits
+                    .iter()
+                    .any(|s| self.implies(krate, s, want, seen))
+        })
+    }
+
+    fn satisfies(&self, krate: CrateId, bounds: &[String], req: Req) -> bool {
+        let has = |want: &str| {
+            bounds
+                .iter()
+                .any(|b| self.implies(krate, b, want, &mut Vec::new()))
+        };
+        match req {
+            Req::Send => has("Send"),
+            Req::Sync => has("Sync"),
+            Req::Either => has("Send") || has("Sync"),
+            Req::None => true,
         }
     }
+
+    /// What the type at `t` needs of its own parameters (by position) to be `want`,
+    /// from its fields, as the compiler would derive it; a type of the crate with
+    /// an unsafe impl of `want` needs what that impl states.
+    fn own_needs(
+        &self,
+        t: usize,
+        want: Req,
+        depth: usize,
+        memo: &mut FxHashMap<(usize, Req), Vec<(usize, Req)>>,
+    ) -> Vec<(usize, Req)> {
+        if let Some(v) = memo.get(&(t, want)) {
+            return v.clone();
+        }
+        memo.insert((t, want), Vec::new());
+        let at = &self.types[t];
+        let mut out = Vec::new();
+        let stated = self
+            .impls
+            .get(&t)
+            .into_iter()
+            .flatten()
+            .find(|i| is_thread_impl(i) && i.trait_name.as_deref() == Some(trait_of(want)));
+        if let (Some(imp), false) = (stated, want == Req::Either) {
+            for (pos, arg) in imp.args.iter().enumerate() {
+                let Some(arg) = arg else { continue };
+                let bounds = bound_names_of(imp, arg);
+                for req in [Req::Send, Req::Sync] {
+                    if bounds.iter().any(|b| b == trait_of(req))
+                        || (bounds.iter().any(|b| {
+                            self.traits.contains_key(&(at.krate, b.as_str()))
+                                && self.implies(at.krate, b, trait_of(req), &mut Vec::new())
+                        }))
+                    {
+                        out.push((pos, req));
+                    }
+                }
+            }
+        } else if depth < 4 {
+            let params: FxHashMap<&str, usize> = at
+                .decl
+                .generics
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.as_str(), i))
+                .collect();
+            for f in &at.decl.fields {
+                let tree = TypeTree::parse(&f.ty);
+                self.needs(t, &tree, want, &params, false, depth + 1, memo, &mut out);
+            }
+            let held = self.held_params(t);
+            out.retain(|(p, _)| held.get(*p).copied().unwrap_or(false));
+        }
+        out.sort_by_key(|(p, r)| (*p, *r as u8));
+        out.dedup();
+        memo.insert((t, want), out.clone());
+        out
+    }
+
+    /// What a value of type `ty` (a field of the type at `owner`, whose parameters
+    /// are `params`) needs of those parameters to be `want`.
+    #[allow(clippy::too_many_arguments)]
+    fn needs(
+        &self,
+        owner: usize,
+        ty: &TypeTree,
+        want: Req,
+        params: &FxHashMap<&str, usize>,
+        in_phantom: bool,
+        depth: usize,
+        memo: &mut FxHashMap<(usize, Req), Vec<(usize, Req)>>,
+        out: &mut Vec<(usize, Req)>,
+    ) {
+        let head = ty.head.as_str();
+        if ty.args.is_empty() {
+            if let Some(&p) = params.get(head) {
+                out.push((p, want));
+                return;
+            }
+        }
+        let each = |w: Req,
+                    phantom: bool,
+                    memo: &mut FxHashMap<(usize, Req), Vec<(usize, Req)>>,
+                    out: &mut Vec<(usize, Req)>| {
+            for a in &ty.args {
+                self.needs(owner, a, w, params, phantom, depth, memo, out);
+            }
+        };
+        // A type of the crate is read through its own declaration, even when it
+        // shares a name with a standard one (a crate's own `RwLock` or `Guard`).
+        let krate = self.types[owner].krate;
+        let is_crate_name =
+            self.by_name.contains_key(&(krate, head)) || self.aliases.contains(&(krate, head));
+        match if is_crate_name { "" } else { head } {
+            // What a value only borrows or shares is judged by either bound: a
+            // borrow through an exclusive `&mut` parent is sent with `T: Send`, a
+            // shared one with `T: Sync`, and which it is the fields do not say.
+            "&" => each(Req::Either, in_phantom, memo, out),
+            "&mut" => each(want, in_phantom, memo, out),
+            "*const" | "*mut" | "NonNull" | "AtomicPtr" => {
+                if !in_phantom {
+                    each(Req::Either, false, memo, out);
+                }
+            }
+            "PhantomData" => each(want, true, memo, out),
+            "Arc" | "Weak" => each(Req::Either, in_phantom, memo, out),
+            "Mutex" | "ReentrantMutex" => each(
+                if want == Req::Sync { Req::Send } else { want },
+                in_phantom,
+                memo,
+                out,
+            ),
+            "RwLock" | "ShardedLock" => {
+                if want == Req::Sync {
+                    each(Req::Send, in_phantom, memo, out);
+                    each(Req::Sync, in_phantom, memo, out);
+                } else {
+                    each(want, in_phantom, memo, out);
+                }
+            }
+            "Cell" | "RefCell" | "UnsafeCell" | "SyncUnsafeCell" | "OnceCell" => {
+                if want != Req::Sync {
+                    each(want, in_phantom, memo, out);
+                }
+            }
+            "Rc" | "fn" | "dyn" | "impl" | "?" | "'" | "const" => {}
+            // A guard borrows its lock's data.
+            h if h.ends_with("Guard") || h == "Ref" || h == "RefMut" => {
+                each(Req::Either, in_phantom, memo, out)
+            }
+            h if is_atomic_head(h) => {
+                if h != "AtomicPtr" {
+                    each(
+                        if want == Req::Sync { Req::Send } else { want },
+                        in_phantom,
+                        memo,
+                        out,
+                    );
+                }
+            }
+            h if SHIELDS.contains(&h) => each(Req::Send, in_phantom, memo, out),
+            _ => {
+                let h = ty.head.as_str();
+                let at = &self.types[owner];
+                let inner = if h == at.decl.name {
+                    None
+                } else {
+                    self.resolve(at.krate, h, &[], &at.module, None)
+                };
+                match inner {
+                    Some(c) if !self.types[c].decl.generics.is_empty() => {
+                        for (pos, req) in self.own_needs(c, want, depth, memo) {
+                            let req = if want == Req::Either {
+                                Req::Either
+                            } else {
+                                req
+                            };
+                            if let Some(a) = ty.args.get(pos) {
+                                self.needs(owner, a, req, params, in_phantom, depth, memo, out);
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                    // A name of the crate that cannot be told apart, or an alias: its
+                    // contents are not known, and nothing is asked for them.
+                    None if self.by_name.contains_key(&(at.krate, h))
+                        || self.aliases.contains(&(at.krate, h)) => {}
+                    // A type of another crate is taken to hold its arguments.
+                    None => each(want, in_phantom, memo, out),
+                }
+            }
+        }
+    }
+
+    fn judge(&self, krate: CrateId, file_module: &[String], imp: &ApiImpl) -> Option<Finding> {
+        // A target without atomics has no threads.
+        if imp
+            .cfgs
+            .iter()
+            .any(|c| c.contains("not(target_feature=\"atomics\")"))
+        {
+            return None;
+        }
+        let at = full_module(file_module, &imp.module);
+        let t = self.resolve(
+            krate,
+            &imp.self_name,
+            &imp.self_prefix,
+            &at,
+            Some(imp.span.file),
+        )?;
+        let is_send = imp.trait_name.as_deref() == Some("Send");
+        let mut problems = self.concrete_problems(t, is_send);
+        if self.is_reachable(t) {
+            problems.extend(self.param_problems(t, imp, is_send));
+        }
+        finding(imp, problems)
+    }
+
+    /// `Rc`, `Cell` and `RefCell` fields, whatever the parameters.
+    fn concrete_problems(&self, t: usize, is_send: bool) -> Vec<Problem> {
+        let decl = self.types[t].decl;
+        let is_primitive = self.primitive.contains(&t) || self.param_lock(t);
+        let skip = |n: &TypeTree| SHIELDS.contains(&n.head.as_str()) || is_lock_head(&n.head);
+        let mut out = Vec::new();
+        for f in &decl.fields {
+            let tree = TypeTree::parse(&f.ty);
+            let mut nodes = Vec::new();
+            tree.nodes(&skip, &mut nodes);
+            let offending = nodes.iter().find_map(|n| match n.head.as_str() {
+                "Rc" => Some("`Rc`"),
+                "RefCell" if !is_send => Some("`RefCell`"),
+                "Cell" if !is_send && !is_primitive => Some("`Cell`"),
+                _ => None,
+            });
+            if let Some(what) = offending {
+                let summary = if is_send {
+                    format!("{what} field `{}` cannot be sent to another thread", f.name)
+                } else {
+                    format!(
+                        "{what} field `{}` is not behind a lock and cannot be shared between threads",
+                        f.name
+                    )
+                };
+                out.push(Problem {
+                    at: label(f.span, format!("{what} field, not behind a lock")),
+                    summary,
+                });
+            }
+        }
+        out
+    }
+
+    /// A field of a type parameter bounded by a trait of its own (`raw: R` with
+    /// `R: RawMutex` in some impl) may be the lock that guards the rest.
+    fn param_lock(&self, t: usize) -> bool {
+        let decl = self.types[t].decl;
+        self.impls.get(&t).into_iter().flatten().any(|imp| {
+            decl.fields.iter().any(|f| {
+                let Some(pos) = decl.generics.iter().position(|g| *g == f.ty) else {
+                    return false;
+                };
+                imp.args
+                    .get(pos)
+                    .and_then(|a| a.as_deref())
+                    .is_some_and(|a| {
+                        bound_names_of(imp, a).iter().any(|b| {
+                            !PLAIN_TRAITS.contains(&b.as_str()) && b != "Send" && b != "Sync"
+                        })
+                    })
+            })
+        })
+    }
+
+    /// The parameters the impl leaves without the bound that what the type does
+    /// with them asks for.
+    fn param_problems(&self, t: usize, imp: &ApiImpl, is_send: bool) -> Vec<Problem> {
+        let decl = self.types[t].decl;
+        if decl.generics.is_empty() {
+            return Vec::new();
+        }
+        let krate = self.types[t].krate;
+        let needs = if is_send {
+            self.send_needs(t)
+        } else {
+            self.sync_needs(t)
+        };
+        let held = self.held_params(t);
+        let needs: Vec<Need> = needs
+            .into_iter()
+            .filter(|n| n.req != Req::None && held.get(n.pos).copied().unwrap_or(false))
+            .filter(|n| !self.is_lock_param(t, imp, n.pos))
+            .filter(|n| n.req != Req::Either || self.has_safe_use(t, n.pos))
+            // A parameter kept only behind untyped storage and a marker is shared
+            // through values moved in and out, not through a `&T` of the type's.
+            .filter(|n| is_send || n.req == Req::Send || self.outside_phantom(t, n.pos))
+            .collect();
+        let self_args = TypeTree::parse(&imp.self_ty).args;
+        let mut out = Vec::new();
+        let mut seen: FxHashSet<(usize, Req)> = FxHashSet::default();
+        for need in needs {
+            if !seen.insert((need.pos, need.req)) {
+                continue;
+            }
+            // The impl's own name for the parameter, or the names a compound
+            // argument (`S<Box<T>>`) is made of.
+            let names: Vec<String> = match imp.args.get(need.pos) {
+                Some(Some(n)) => vec![n.clone()],
+                _ => {
+                    let Some(arg) = self_args.get(need.pos) else {
+                        continue;
+                    };
+                    let mut nodes = Vec::new();
+                    arg.nodes(&|_| false, &mut nodes);
+                    nodes
+                        .iter()
+                        .filter(|n| imp.params.iter().any(|(p, _)| *p == n.head))
+                        .map(|n| n.head.clone())
+                        .collect()
+                }
+            };
+            for name in names {
+                let bounds = bound_names_of(imp, &name);
+                if self.satisfies(krate, &bounds, need.req) {
+                    continue;
+                }
+                let summary = format!(
+                    "it does not require {}, yet {}",
+                    need.req.text(&name),
+                    need.why.replace("{T}", &name)
+                );
+                out.push(Problem {
+                    at: label(need.span, need.label.replace("{T}", &name)),
+                    summary,
+                });
+            }
+        }
+        out
+    }
+
+    /// Which parameters the type holds a value of: named in a field outside
+    /// `PhantomData`, or inside one when the type keeps untyped storage (a raw
+    /// pointer, `NonNull` or `AtomicPtr` to a type that names no parameter), as
+    /// `ThinVec` does. A parameter only in a marker is not held, and needs nothing.
+    fn held_params(&self, t: usize) -> Vec<bool> {
+        let decl = self.types[t].decl;
+        let raw = decl.fields.iter().any(|f| {
+            let tree = TypeTree::parse(&f.ty);
+            let skip = |n: &TypeTree| n.head == "PhantomData";
+            tree.any(&skip, &|n| {
+                matches!(n.head.as_str(), "*const" | "*mut" | "NonNull" | "AtomicPtr")
+                    && !decl
+                        .generics
+                        .iter()
+                        .any(|g| n.mentions(g, &|_: &TypeTree| false))
+            })
+        });
+        if raw {
+            return vec![true; decl.generics.len()];
+        }
+        let mut held = vec![false; decl.generics.len()];
+        if self.in_held.replace(true) {
+            // Inside another type's count: only the direct fields are read.
+            for (pos, h) in held.iter_mut().enumerate() {
+                *h = self.outside_phantom(t, pos);
+            }
+            self.in_held.set(true);
+            return held;
+        }
+        let params: FxHashMap<&str, usize> = decl
+            .generics
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), i))
+            .collect();
+        let mut memo = FxHashMap::default();
+        let mut found = Vec::new();
+        for f in &decl.fields {
+            let tree = TypeTree::parse(&f.ty);
+            if tree.head != "PhantomData" {
+                self.needs(
+                    t,
+                    &tree,
+                    Req::Send,
+                    &params,
+                    false,
+                    0,
+                    &mut memo,
+                    &mut found,
+                );
+            }
+        }
+        self.in_held.set(false);
+        for (pos, _) in found {
+            if let Some(h) = held.get_mut(pos) {
+                *h = true;
+            }
+        }
+        held
+    }
+
+    /// Whether a safe part of the type's API reaches its parameter at `pos`: a
+    /// method that is not `unsafe fn`, a `Deref`, a `Drop`, a `pub` field. A type
+    /// whose raw pointer is reached only by `unsafe fn`s is a token its callers
+    /// vouch for.
+    fn has_safe_use(&self, t: usize, pos: usize) -> bool {
+        let decl = self.types[t].decl;
+        decl.fields
+            .iter()
+            .any(|f| f.uses.iter().any(|u| u.pos == pos))
+            || self.impls.get(&t).into_iter().flatten().any(|imp| {
+                imp.trait_name.as_deref() == Some("Drop")
+                    || imp.deref_uses.iter().any(|u| u.pos == pos)
+                    || (!is_thread_impl(imp)
+                        && imp.methods.iter().any(|m| {
+                            m.is_pub && !m.is_unsafe && m.uses.iter().any(|u| u.pos == pos)
+                        }))
+            })
+    }
+
+    /// Whether a field names the parameter outside `PhantomData`.
+    fn outside_phantom(&self, t: usize, pos: usize) -> bool {
+        let decl = self.types[t].decl;
+        let Some(name) = decl.generics.get(pos) else {
+            return false;
+        };
+        decl.fields
+            .iter()
+            .any(|f| TypeTree::parse(&f.ty).mentions(name, &|n: &TypeTree| n.head == "PhantomData"))
+    }
+
+    /// A parameter kept only as a reference (`raw: &'a R`) and bounded by a trait
+    /// that is not the standard library's is the raw lock a guard unlocks: its
+    /// thread-safety is that trait's contract, stated where the lock is `Sync`.
+    fn is_lock_param(&self, t: usize, imp: &ApiImpl, pos: usize) -> bool {
+        let decl = self.types[t].decl;
+        let Some(name) = decl.generics.get(pos) else {
+            return false;
+        };
+        let bare = decl.fields.iter().any(|f| {
+            let tree = TypeTree::parse(&f.ty);
+            tree.head == "&"
+                && tree
+                    .args
+                    .first()
+                    .is_some_and(|n| n.head == *name && n.args.is_empty())
+        });
+        bare && imp
+            .args
+            .get(pos)
+            .and_then(|a| a.as_deref())
+            .is_some_and(|a| {
+                bound_names_of(imp, a)
+                    .iter()
+                    .any(|b| !PLAIN_TRAITS.contains(&b.as_str()) && b != "Send" && b != "Sync")
+            })
+    }
+
+    /// What sending a value of the type takes, from its fields.
+    fn send_needs(&self, t: usize) -> Vec<Need> {
+        let decl = self.types[t].decl;
+        let params: FxHashMap<&str, usize> = decl
+            .generics
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), i))
+            .collect();
+        let mut memo = FxHashMap::default();
+        let mut out = Vec::new();
+        for f in &decl.fields {
+            let tree = TypeTree::parse(&f.ty);
+            let mut found = Vec::new();
+            self.needs(
+                t,
+                &tree,
+                Req::Send,
+                &params,
+                false,
+                0,
+                &mut memo,
+                &mut found,
+            );
+            found.sort_by_key(|(p, r)| (*p, *r as u8));
+            found.dedup();
+            for (pos, req) in found {
+                let what = match req {
+                    Req::Send => "holds a `{T}`",
+                    Req::Sync => "shares a `&{T}`",
+                    Req::Either | Req::None => "points to or borrows a `{T}`",
+                };
+                out.push(Need {
+                    pos,
+                    req,
+                    span: f.span,
+                    why: format!("field `{}` {what}", f.name),
+                    label: what.to_string(),
+                });
+            }
+        }
+        out
+    }
+
+    /// What sharing a value of the type takes, from what its `&self` API hands out
+    /// and takes in: methods, `Deref`, `pub` fields.
+    fn sync_needs(&self, t: usize) -> Vec<Need> {
+        let decl = self.types[t].decl;
+        let mut out = Vec::new();
+        let is_primitive = self.primitive.contains(&t) || self.param_lock(t);
+        // A type named as a per-thread container gives each thread its own value:
+        // the `&T` it hands out is not shared.
+        let per_thread = SHIELDS.contains(&decl.name.as_str());
+        for imp in self.impls.get(&t).into_iter().flatten() {
+            if is_thread_impl(imp) {
+                continue;
+            }
+            for u in &imp.deref_uses {
+                let (req, what) = self.use_need(t, &u.kind);
+                out.push(Need {
+                    pos: u.pos,
+                    req,
+                    span: imp.span,
+                    why: format!("its `Deref` {what}"),
+                    label: format!("`Deref` {what}"),
+                });
+            }
+            let shared = imp
+                .methods
+                .iter()
+                .filter(|m| m.receiver == Receiver::Shared && m.is_pub && !m.is_unsafe);
+            let mut first = None;
+            for m in shared {
+                first.get_or_insert(m);
+                for u in &m.uses {
+                    // What a `&'static self` method stores is never dropped.
+                    if m.is_static_self && u.kind == UseKind::OwnedIn
+                        || per_thread && u.kind == UseKind::SharedOut
+                    {
+                        continue;
+                    }
+                    let (req, what) = self.use_need(t, &u.kind);
+                    out.push(Need {
+                        pos: u.pos,
+                        req,
+                        span: m.span,
+                        why: format!("`{}` {what} through `&self`", m.name),
+                        label: format!("{what} through `&self`"),
+                    });
+                }
+            }
+            // A `&self` method of a block that bounds `T` by a trait can call that
+            // trait on `&T` (`Debug::fmt`, `Hash::hash`); a lock's own methods do
+            // so under its lock.
+            let reads = imp
+                .trait_name
+                .as_deref()
+                .is_some_and(|n| READING_TRAITS.contains(&n));
+            if let (Some(m), false, true) = (first, is_primitive, reads) {
+                for &pos in &imp.bounded {
+                    out.push(Need {
+                        pos,
+                        req: Req::Sync,
+                        span: m.span,
+                        why: format!(
+                            "`{}` can reach `&{{T}}` through `&self` and `{{T}}`'s trait bound",
+                            m.name
+                        ),
+                        label: "reaches `&{T}` through `&self`".to_string(),
+                    });
+                }
+            }
+        }
+        for f in decl.fields.iter().filter(|f| f.is_pub) {
+            for u in &f.uses {
+                let (req, what) = self.use_need(t, &u.kind);
+                out.push(Need {
+                    pos: u.pos,
+                    req,
+                    span: f.span,
+                    why: format!("the `pub` field `{}` {what}", f.name),
+                    label: format!("`pub` field {what}"),
+                });
+            }
+        }
+        out
+    }
+
+    /// The bound a way of handing out a `T` through `&self` asks for.
+    fn use_need(&self, t: usize, kind: &UseKind) -> (Req, String) {
+        match kind {
+            UseKind::SharedOut => (Req::Sync, "hands out `&{T}`".to_string()),
+            UseKind::OwnedOut => (Req::Send, "hands out `{T}`".to_string()),
+            UseKind::OwnedIn => (Req::Send, "takes in `{T}`".to_string()),
+            UseKind::Wrapped(h) => {
+                // A type of the crate that derefs mutably to `T` is an exclusive
+                // guard: it gives `&mut T`. A shared one (a read guard, a reentrant
+                // guard, an iterator) may still be handed out on one thread at a time,
+                // which its type does not say.
+                let at = &self.types[t];
+                let shared = self
+                    .resolve(at.krate, h, &[], &at.module, None)
+                    .is_some_and(|w| {
+                        let impls = self.impls.get(&w);
+                        let has = |name: &str| {
+                            impls
+                                .into_iter()
+                                .flatten()
+                                .any(|i| i.trait_name.as_deref() == Some(name))
+                        };
+                        has("DerefMut")
+                    });
+                if shared {
+                    (Req::Send, format!("hands out `&mut {{T}}` in `{h}`"))
+                } else {
+                    (Req::None, String::new())
+                }
+            }
+        }
+    }
+}
+
+fn trait_of(req: Req) -> &'static str {
+    match req {
+        Req::Send => "Send",
+        Req::Sync | Req::Either | Req::None => "Sync",
+    }
+}
+
+/// The trait names an impl bounds its parameter `name` by: in its parameter list,
+/// its `where` clause, and a `Send` or `Sync` bound on a type built of it
+/// (`Inner<T>: Send`, `T::Item: Sync`), which counts as both.
+fn bound_names_of(imp: &ApiImpl, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, b) in &imp.params {
+        if p == name {
+            out.extend(bound_names(b));
+        } else if mentions_word(p, name) {
+            // `Inner<T>: Send`, `T::Item: Sync`: the author bounds what is built
+            // of `T`, and that speaks for `T`.
+            let names = bound_names(b);
+            if names.iter().any(|n| n == "Send" || n == "Sync") {
+                out.push("Send".to_string());
+                out.push("Sync".to_string());
+            }
+        }
+    }
+    out
+}
+
+/// What the type does with one parameter, and where.
+struct Need {
+    pos: usize,
+    req: Req,
+    span: Span,
+    /// Why it needs it, with `{T}` for the impl's name of the parameter.
+    why: String,
+    label: String,
 }
 
 /// A type named as a synchronisation primitive (`AtomicCell`, `SpinMutex`,
@@ -204,196 +1064,10 @@ fn is_primitive_name(name: &str) -> bool {
         .any(|s| name.ends_with(s))
 }
 
-/// What one impl is checked against.
-struct ImplCx<'a> {
-    imp: &'a UnsafeImpl,
-    fields: &'a [&'a FieldDecl],
-    /// The declaration's type parameters with the bounds the impl gives them.
-    params: Vec<(String, String)>,
-    /// The type holds an atomic or a lock (see [`sync_types`]).
-    is_primitive: bool,
-    types: Types<'a>,
-}
-
-/// The crate's declarations, to see through its own types.
-struct Types<'a> {
-    krate: CrateId,
-    fields: &'a HashMap<(CrateId, &'a str), Vec<&'a FieldDecl>>,
-    decls: &'a HashMap<(CrateId, &'a str), &'a TypeDecl>,
-}
-
-/// Types that hold what their type arguments are: a value of `Vec<T>` holds `T`s.
-const HOLDERS: &[&str] = &[
-    "Option",
-    "Box",
-    "Vec",
-    "VecDeque",
-    "LinkedList",
-    "BinaryHeap",
-    "HashMap",
-    "HashSet",
-    "BTreeMap",
-    "BTreeSet",
-    "Result",
-    "Cell",
-    "RefCell",
-    "UnsafeCell",
-    "SyncUnsafeCell",
-    "MaybeUninit",
-    "ManuallyDrop",
-    "Rc",
-    "Arc",
-    "Mutex",
-    "RwLock",
-    "NonNull",
-    "Pin",
-    "*const",
-    "*mut",
-    "&",
-    "&mut",
-    "()",
-    "[]",
-    "[;]",
-    "CachePadded",
-];
-
-impl Types<'_> {
-    /// Whether a value of this type holds a value of the type parameter `param`
-    /// (outside `PhantomData`, seeing through the standard containers and, a few
-    /// levels deep, through the crate's own generic types). An unknown generic type
-    /// is not assumed to hold its arguments.
-    fn stores(&self, ty: &TypeTree, param: &str, depth: usize) -> bool {
-        if ty.head == param && ty.args.is_empty() {
-            return true;
-        }
-        // The crate's own type of that name first: spin's `RwLock<T, R>` keeps `R`
-        // in a `PhantomData` only.
-        let own = self.decls.get(&(self.krate, ty.head.as_str()));
-        if own.is_none() && HOLDERS.contains(&ty.head.as_str()) {
-            return ty.args.iter().any(|a| self.stores(a, param, depth));
-        }
-        if depth >= 3 {
-            return false;
-        }
-        let Some(decl) = own else {
-            return false;
-        };
-        let Some(fields) = self.fields.get(&(self.krate, ty.head.as_str())) else {
-            return false;
-        };
-        ty.args.iter().zip(&decl.generics).any(|(arg, inner)| {
-            self.stores(arg, param, depth)
-                && fields
-                    .iter()
-                    .any(|f| self.stores(&TypeTree::parse(&f.ty), inner, depth + 1))
-        })
-    }
-}
-
-/// One reason the impl is wrong, at a field.
+/// One reason the impl is wrong, at a field or method.
 struct Problem {
-    field: Label,
+    at: Label,
     summary: String,
-}
-
-fn check_impl(cx: &ImplCx<'_>) -> Vec<Problem> {
-    let is_send = cx.imp.trait_name == "Send";
-    let bound = if is_send { "Send" } else { "Sync" };
-    let skip = |n: &TypeTree| SHIELDS.contains(&n.head.as_str()) || is_lock_head(&n.head);
-    // A field of a type parameter with a bound of its own trait (`raw: R` with
-    // `R: RawMutex`) may be the lock that guards the rest.
-    let param_lock = cx.fields.iter().any(|f| {
-        cx.params
-            .iter()
-            .any(|(d, b)| f.ty == *d && bounds_unknown(b))
-    });
-    let is_primitive = cx.is_primitive || param_lock;
-    // A generic impl that bounds every parameter of the type by `Send`, `Sync` or a
-    // trait that may imply them: its author reasoned about each, and the raw pointers
-    // are taken to own or borrow values of those parameters.
-    let all_bounded = !cx.params.is_empty()
-        && cx
-            .params
-            .iter()
-            .all(|(_, b)| bounds_thread_safe(b) || bounds_unknown(b));
-    let mut out = Vec::new();
-    for f in cx.fields {
-        let tree = TypeTree::parse(&f.ty);
-        let mut nodes = Vec::new();
-        tree.nodes(&skip, &mut nodes);
-        let offending = nodes.iter().find_map(|n| {
-            let head = n.head.as_str();
-            match head {
-                "*const" | "*mut" | "NonNull" if is_send && !is_primitive && !all_bounded => {
-                    Some("raw pointer".to_string())
-                }
-                "Rc" => Some("`Rc`".to_string()),
-                "RefCell" if !is_send => Some("`RefCell`".to_string()),
-                "Cell" | "UnsafeCell" if !is_send && !is_primitive => Some(format!("`{head}`")),
-                _ => None,
-            }
-        });
-        if let Some(what) = offending {
-            let why = if is_send {
-                format!("{what} field `{}` cannot be sent to another thread", f.name)
-            } else {
-                format!(
-                    "{what} field `{}` is not behind a lock and cannot be shared between threads",
-                    f.name
-                )
-            };
-            out.push(Problem {
-                field: label(f.span, format!("{what} field, not behind a lock")),
-                summary: why,
-            });
-            continue;
-        }
-        // A stored type parameter with no thread-safety bound at all.
-        let unbounded = cx.params.iter().find(|(d, bounds)| {
-            !bounds_thread_safe(bounds) && !bounds_unknown(bounds) && cx.types.stores(&tree, d, 0)
-        });
-        if let Some((d, _)) = unbounded {
-            out.push(Problem {
-                field: label(f.span, format!("stores a `{d}`")),
-                summary: format!(
-                    "field `{}` stores the type parameter `{d}`, which the impl does not bound by `{bound}`",
-                    f.name
-                ),
-            });
-        }
-    }
-    out
-}
-
-/// The declaration's type parameters as the impl binds them, each with the bounds the
-/// impl puts on it (its own parameter's bounds and `where` clauses that name it).
-fn generic_params(imp: &UnsafeImpl, decl: Option<&TypeDecl>) -> Vec<(String, String)> {
-    let Some(decl) = decl else {
-        return Vec::new();
-    };
-    let self_ty = TypeTree::parse(&imp.self_ty);
-    let mut out = Vec::new();
-    for (pos, arg) in self_ty.args.iter().enumerate() {
-        let Some(decl_param) = decl.generics.get(pos) else {
-            break;
-        };
-        if !arg.args.is_empty() {
-            continue;
-        }
-        let Some((_, bounds)) = imp.params.iter().find(|(p, _)| *p == arg.head) else {
-            // A concrete type argument (`Cache<String>`): nothing to bound.
-            continue;
-        };
-        let mut all = bounds.clone();
-        for (p, b) in &imp.params {
-            if p != &arg.head && mentions_word(p, &arg.head) {
-                all.push('+');
-                all.push_str(b);
-            }
-        }
-        out.push((decl_param.clone(), all));
-    }
-    out
 }
 
 /// Whether `text` has `word` as a whole word.
@@ -428,43 +1102,24 @@ fn bound_names(bounds: &str) -> Vec<String> {
     out
 }
 
-/// Whether the bounds say anything about threads: `Send` or `Sync`. Either is
-/// taken as the author's reasoning: a guard is `Send` when `T: Sync`, a lock or a
-/// channel is `Sync` when `T: Send`.
-fn bounds_thread_safe(bounds: &str) -> bool {
-    bound_names(bounds)
-        .iter()
-        .any(|n| n == "Send" || n == "Sync")
-}
-
-/// Whether a bound names a trait that might imply `Send`/`Sync` (any trait not known
-/// to the standard library as one that does not).
-fn bounds_unknown(bounds: &str) -> bool {
-    bound_names(bounds)
-        .iter()
-        .any(|n| !PLAIN_TRAITS.contains(&n.as_str()) && n != "Send" && n != "Sync")
-}
-
-fn finding(imp: &UnsafeImpl, owner: &str, problems: Vec<Problem>) -> Option<Finding> {
+fn finding(imp: &ApiImpl, problems: Vec<Problem>) -> Option<Finding> {
     let first = problems.first()?;
+    let trait_name = imp.trait_name.as_deref().unwrap_or("Send");
     let more = match problems.len() {
         1 => String::new(),
-        2 => " (and 1 more field)".to_string(),
-        n => format!(" (and {} more fields)", n - 1),
+        2 => " (and 1 more reason)".to_string(),
+        n => format!(" (and {} more reasons)", n - 1),
     };
     let message = format!(
-        "`unsafe impl {} for {}` promises what its fields do not keep: {}{more}",
-        imp.trait_name, imp.self_ty, first.summary
+        "`unsafe impl {trait_name} for {}` promises more than the type keeps: {}{more}",
+        imp.self_ty, first.summary
     );
-    let mut labels = vec![label(
-        imp.span,
-        format!("`{}` promised here", imp.trait_name),
-    )];
-    labels.extend(problems.into_iter().map(|p| p.field));
-    let help = if imp.trait_name == "Send" {
-        format!("bound the impl's type parameters by `Send`, replace `Rc` with `Arc`, or keep `{owner}` on one thread")
+    let mut labels = vec![label(imp.span, format!("`{trait_name}` promised here"))];
+    labels.extend(problems.into_iter().map(|p| p.at));
+    let help = if trait_name == "Send" {
+        "bound each type parameter the type holds by `Send` (by `Sync` for one it only borrows), replace `Rc` with `Arc`, or keep the type on one thread".to_string()
     } else {
-        format!("put the cells behind a `Mutex` or `RwLock`, use atomics, bound the type parameters by `Sync`, or remove the impl and keep `{owner}` on one thread")
+        "bound each type parameter by `Sync` when `&self` hands out `&T` and by `Send` when it hands out or takes in `T`, put cells behind a `Mutex`, or remove the impl".to_string()
     };
     Some(Finding {
         rule: META.id,
