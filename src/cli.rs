@@ -193,7 +193,22 @@ where
         Err(err) => {
             // Usage errors go to stderr with code 2; `--help` and `--version` go to
             // stdout with code 0. A closed pipe while printing help is not an error.
-            let _ = err.print();
+            // A usage error quoting an argument with a control character (a file
+            // name passed as an argument) is written plain and escaped.
+            let plain = err.render().to_string();
+            if err.use_stderr()
+                && plain
+                    .chars()
+                    .any(|c| c != '\n' && report::escape::is_hazard(c))
+            {
+                let _ = write!(
+                    io::stderr().lock(),
+                    "{}",
+                    report::escape::text(&plain, report::escape::Keep::LineBreaks)
+                );
+            } else {
+                let _ = err.print();
+            }
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
@@ -300,7 +315,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
             err,
             "recorded {} in `{}`",
             plural(n, "finding"),
-            path.display()
+            report::escape::path(&crate::source::display_path(path))
         );
         if !report.problems.is_empty() {
             let _ = writeln!(
@@ -559,9 +574,10 @@ fn install_hook() {
     let _ = miette::set_hook(Box::new(move |_| Box::new(report::human::handler(style))));
 }
 
-/// Prints a tool error on stderr through the miette hook; returns exit code 2.
+/// Prints a tool error on stderr through the miette hook, its texts escaped; returns
+/// exit code 2.
 fn report_error(err: Error) -> ExitCode {
-    let report = miette::Report::new(err);
+    let report = miette::Report::new(crate::error::Shown::from(err));
     let _ = writeln!(io::stderr().lock(), "{report:?}");
     ExitCode::from(2)
 }
