@@ -315,7 +315,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
             err,
             "recorded {} in `{}`",
             plural(n, "finding"),
-            report::escape::path(&crate::source::display_path(path))
+            crate::error::shown_path(path)
         );
         if !report.problems.is_empty() {
             let _ = writeln!(

@@ -231,7 +231,7 @@ fn shown(path: &Path) -> PathBuf {
 /// `Cargo.toml` whose metadata table holds the settings.
 pub fn load(path: &Path) -> Result<FileConfig, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        context: format!("cannot read `{}`", path.display()),
+        context: format!("cannot read `{}`", crate::error::shown_path(path)),
         source,
     })?;
     if path.file_name().is_some_and(|n| n == "Cargo.toml") {
@@ -312,7 +312,10 @@ impl<'a> Doc<'a> {
             self.error(
                 ConfigErrorKind::Syntax,
                 span,
-                format!("`{}` is not valid TOML", self.path.display()),
+                format!(
+                    "`{}` is not valid TOML",
+                    crate::error::shown_path(self.path)
+                ),
                 &message,
                 None,
             )

@@ -25,7 +25,7 @@ use crate::report::snippet::SnippetView;
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
     /// A path named on the command line does not exist.
-    #[error("path `{}` does not exist", shown(.0))]
+    #[error("path `{}` does not exist", shown_path(.0))]
     #[diagnostic(code(synclint::path::not_found))]
     PathNotFound(PathBuf),
 
@@ -40,7 +40,7 @@ pub enum Error {
     },
 
     /// `cargo synclint` was run outside any package.
-    #[error("no `Cargo.toml` in `{}` or any folder above it", shown(.dir))]
+    #[error("no `Cargo.toml` in `{}` or any folder above it", shown_path(.dir))]
     #[diagnostic(
         code(synclint::cargo::no_manifest),
         help("run `cargo synclint` inside a package, or name the files to check")
@@ -77,7 +77,7 @@ pub enum Error {
     Config(Box<ConfigError>),
 
     /// A baseline file that cannot be used.
-    #[error("baseline `{}` is not valid: {message}", shown(.path))]
+    #[error("baseline `{}` is not valid: {message}", shown_path(.path))]
     #[diagnostic(
         code(synclint::baseline::invalid),
         help("write a new one with `--write-baseline`")
@@ -165,7 +165,7 @@ impl ConfigError {
             label,
             help,
             span: start..end,
-            name: shown(path),
+            name: shown_path(path),
             text: text.to_string(),
             view: SnippetView::new(text, &[start, end]).into_owned(),
         }
@@ -242,8 +242,9 @@ fn line_col(text: &str, offset: usize) -> (u32, u32) {
     (clamp(line), clamp(column))
 }
 
-/// A path as errors show it: as the reports show file names, escaped.
-fn shown(path: &Path) -> String {
+/// A path as errors and notices show it: as the text reports show file names,
+/// escaped with its backslashes doubled.
+pub fn shown_path(path: &Path) -> String {
     escape::path(&crate::source::display_path(path)).into_owned()
 }
 
@@ -353,5 +354,117 @@ impl Diagnostic for Shown {
                 LabeledSpan::new_with_span(text, *l.inner())
             }
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(diagnostic: &dyn Diagnostic) -> String {
+        let mut out = String::new();
+        crate::report::human::handler(crate::report::Style::default())
+            .render_report(&mut out, diagnostic)
+            .expect("render");
+        out
+    }
+
+    #[test]
+    fn a_config_error_is_drawn_from_its_escaped_view() {
+        let text = "# \u{202e}\n\"a\u{1b}]0;t\u{7}\" = 1 # \u{1b}[2J\nrules = {}\n";
+        let key = "\"a\u{1b}]0;t\u{7}\"";
+        let at = text.find(key).expect("the key");
+        let err = ConfigError::new(
+            ConfigErrorKind::UnknownKey,
+            Path::new("./x\u{1b}.toml"),
+            text,
+            at..at + key.len(),
+            "unknown key `a\u{1b}]0;t\u{7}`".to_string(),
+            "unknown \u{7} key".to_string(),
+            Some("keys are `\u{202e}`".to_string()),
+        );
+        assert_eq!(
+            err.span_range(),
+            at..at + key.len(),
+            "the file's own offsets"
+        );
+        let shown = render(&Shown::new(Error::Config(Box::new(err))));
+        assert!(!shown.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{shown}");
+        assert!(
+            shown.contains("unknown key `a\\u{1b}]0;t\\u{7}`"),
+            "{shown}"
+        );
+        assert!(shown.contains("[x\\u{1b}.toml:2:1]"), "{shown}");
+        assert!(
+            shown.contains("\"a\\u{1b}]0;t\\u{7}\" = 1 # \\u{1b}[2J"),
+            "{shown}"
+        );
+        assert!(shown.contains("unknown \\u{7} key"), "{shown}");
+        assert!(shown.contains("keys are `\\u{202e}`"), "{shown}");
+        // The label covers the key as shown: from its opening quote to its closing one.
+        let lines: Vec<&str> = shown.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("\"a\\u{1b}"))
+            .expect("the snippet line");
+        let column =
+            |line: &str, needle: &str| line.find(needle).map(|i| line[..i].chars().count());
+        let under = lines[at + 1];
+        assert_eq!(column(under, "─"), column(lines[at], "\"a"), "{shown}");
+        assert_eq!(
+            under.trim_end().chars().count(),
+            lines[at]
+                .find(" = 1")
+                .map(|i| lines[at][..i].chars().count())
+                .expect("= 1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn every_text_of_an_error_and_its_causes_is_escaped() {
+        let err = Error::Io {
+            context: "cannot read `a\u{1b}]0;t\u{7}`".to_string(),
+            source: std::io::Error::other("b\u{202e}c"),
+        };
+        let shown = Shown::from(err);
+        assert_eq!(
+            shown.to_string(),
+            "cannot read `a\\u{1b}]0;t\\u{7}`: b\\u{202e}c"
+        );
+        let cause = std::error::Error::source(&shown).expect("a cause");
+        assert_eq!(cause.to_string(), "b\\u{202e}c");
+        let text = render(&shown);
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{text}");
+        assert!(text.contains("synclint::io"), "{text}");
+        let help = Shown::from(Error::UnknownPackage {
+            name: "p\u{1b}".to_string(),
+            help: "packages: `q\u{9b}`".to_string(),
+        });
+        assert_eq!(
+            help.to_string(),
+            "package `p\\u{1b}` is not in this workspace"
+        );
+        let help = help.help().map(|h| h.to_string());
+        assert_eq!(help.as_deref(), Some("packages: `q\\u{9b}`"));
+    }
+
+    #[test]
+    fn paths_in_errors_are_escaped_with_backslashes_doubled() {
+        let err = Error::PathNotFound(PathBuf::from("./a\\u{1b}\u{1b}.rs"));
+        let expect = if cfg!(windows) {
+            "path `a/u{1b}\\u{1b}.rs` does not exist"
+        } else {
+            "path `a\\\\u{1b}\\u{1b}.rs` does not exist"
+        };
+        assert_eq!(err.to_string(), expect);
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\né\u{1b}x", 6), (2, 3));
+        assert_eq!(line_col("ab", 0), (1, 1));
+        assert_eq!(line_col("é", 1), (1, 1), "inside a char: its start");
+        assert_eq!(line_col("ab", 99), (1, 3), "clamped");
     }
 }
