@@ -9,11 +9,13 @@
 //! same shape as the analysis's. Comparing [`crate::check`] with [`parse_floor`] on
 //! the same files shows what the rules, the model and the graphs cost on top.
 //!
-//! This module only measures; it does not print, time, or start processes (the
-//! binary does that, one child process per measurement so that each peak memory
-//! figure is its own).
+//! This module measures and, in [`fetch_corpus`], vendors the shared corpus that
+//! `synclint-bench` and `synclint-ecosystem` both read; it does not print or time (the
+//! bench binary does that, one child process per measurement so that each peak
+//! memory figure is its own).
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use rayon::prelude::*;
 
@@ -25,6 +27,34 @@ use crate::source::blank_literal_tables;
 /// The same stack per worker as the analysis reserves: parsing recurses once per
 /// nesting level, and the floor must not fail where the analysis succeeds.
 const WORKER_STACK: usize = 512 << 20;
+
+/// Vendors the shared corpus of real crates into `target/bench-corpus` of the package
+/// at `root` (the folder of synclint's `Cargo.toml`) and returns that folder.
+///
+/// It runs `../shared/bench/fetch-corpus.sh target/bench-corpus` from `root`; the
+/// script fetches the pinned crates with `cargo vendor` and does nothing when the
+/// corpus is there already. Its progress goes to this process's standard error.
+pub fn fetch_corpus(root: &Path) -> Result<PathBuf, String> {
+    let script = root.join("../shared/bench/fetch-corpus.sh");
+    let dest = root.join("target/bench-corpus");
+    if !script.is_file() {
+        return Err(format!(
+            "`{}` not found; give the corpus folder as PATH",
+            script.display()
+        ));
+    }
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg(&dest)
+        .current_dir(root)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run `{}`: {e}", script.display()))?;
+    if !status.success() {
+        return Err(format!("`{}` failed ({status})", script.display()));
+    }
+    Ok(dest)
+}
 
 /// The `.rs` files that [`crate::check`] would read under `paths`, in its order.
 pub fn corpus_files(paths: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, Error> {

@@ -4,12 +4,23 @@
 //!
 //! Both binaries are thin wrappers around [`run`]. The difference between them is
 //! [`Invocation`]: `cargo synclint` drops the `synclint` argument cargo passes and,
-//! given no paths, asks `cargo metadata` which packages to check (as do
-//! `--workspace`, `-p` and `--manifest-path` for either binary).
+//! given no paths, reads the workspace's manifests for which packages to check (as
+//! do `--workspace`, `-p` and `--manifest-path` for either binary). No mode starts
+//! another program.
+//!
+//! `--pre-commit`, first on the command line, makes every argument from the first
+//! one that is not an option, or that names an existing file, a path: a staged file
+//! named `--write-baseline=x.rs` is checked, never taken as a flag (see
+//! [`pre_commit_argv`]).
 //!
 //! The configuration comes from `--config FILE`, or is looked for from the checked
-//! root up (see [`config::find`]); level flags apply on top of it. `--baseline` and
-//! `--write-baseline` filter and record findings (see [`Baseline`]).
+//! root up (see [`config::find`]) unless `--isolated` is given; level flags apply on
+//! top of it. `--baseline` and `--write-baseline` filter and record findings (see
+//! [`Baseline`]).
+//!
+//! Paths left out without being read (not regular files, symlinks out of the checked
+//! folders, target paths outside their package) are listed on stderr as
+//! `warning: skipped ...` lines; they do not change the exit code.
 //!
 //! Exit codes: 0 when nothing is reported, 1 when there are findings (0 with
 //! `--exit-zero`), 2 on bad usage, bad configuration, a missing path, or any file that
@@ -49,7 +60,7 @@ pub enum Invocation {
     /// `synclint [PATHS...]`; no paths means `.`.
     Synclint,
     /// `cargo synclint [PATHS...]`, run by cargo as `cargo-synclint synclint ...`;
-    /// no paths means the packages `cargo metadata` selects.
+    /// no paths means the packages the workspace's manifests select.
     Cargo,
 }
 
@@ -102,6 +113,21 @@ struct Args {
     /// metadata, from the checked folder up]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// Ignore every `synclint.toml` and `[*.metadata.synclint]` table in the tree
+    /// (`--config` still applies)
+    #[arg(long)]
+    isolated: bool,
+
+    /// Report a file larger than this as a problem instead of reading it, such as
+    /// `10MiB` or a number of bytes [default: 32MiB]
+    #[arg(long, value_name = "SIZE", value_parser = config::parse_size)]
+    max_file_size: Option<u64>,
+
+    /// Take every argument from the first one that is not an option, or that names
+    /// an existing file, as a path; must come first (for the pre-commit hook)
+    #[arg(long)]
+    pre_commit: bool,
 
     /// Report only findings that this baseline file does not record
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
@@ -188,6 +214,9 @@ where
     if invocation == Invocation::Cargo && argv.get(1).is_some_and(|a| a == "synclint") {
         argv.remove(1);
     }
+    if argv.get(1).is_some_and(|a| a == "--pre-commit") {
+        argv = pre_commit_argv(argv);
+    }
     let (args, matches) = match parse(argv, invocation) {
         Ok(parsed) => parsed,
         Err(err) => {
@@ -243,6 +272,59 @@ impl From<io::Error> for Failure {
     }
 }
 
+/// The command line with `--` put before the first path, for `--pre-commit` (which
+/// is `argv[1]`).
+///
+/// pre-commit runs `entry args... files...`: the hook's `entry` is `synclint
+/// --pre-commit`, the user's `args` are options, and the staged files follow. An
+/// argument ends the options when it does not start with `-`, or when it names an
+/// existing file or folder (pre-commit passes only files that exist); a value after
+/// an option that takes one is that option's. So a staged file named
+/// `--write-baseline=x.rs` is a path, and the user's `--format short` is an option
+/// unless the tree holds a file named `--format`.
+pub fn pre_commit_argv(argv: Vec<OsString>) -> Vec<OsString> {
+    let cmd = Args::command();
+    let takes_value = |arg: &std::ffi::OsStr| -> bool {
+        let Some(text) = arg.to_str() else {
+            return false;
+        };
+        let found = if let Some(long) = text.strip_prefix("--") {
+            if long.contains('=') {
+                return false;
+            }
+            cmd.get_arguments().find(|a| {
+                a.get_long() == Some(long)
+                    || a.get_all_aliases().is_some_and(|al| al.contains(&long))
+            })
+        } else {
+            // `-p NAME` takes the next one; `-pNAME` holds its value.
+            let mut chars = text.chars().skip(1);
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => cmd.get_arguments().find(|a| a.get_short() == Some(c)),
+                _ => None,
+            }
+        };
+        found.is_some_and(|a| a.get_action().takes_values())
+    };
+    let mut i = 2;
+    while i < argv.len() {
+        let arg = &argv[i];
+        if arg == "--" {
+            return argv;
+        }
+        let is_option = arg.to_str().is_some_and(|t| t.starts_with('-') && t != "-");
+        if !is_option || std::fs::symlink_metadata(arg).is_ok() {
+            break;
+        }
+        i += if takes_value(arg) { 2 } else { 1 };
+    }
+    let mut out = argv;
+    if i < out.len() {
+        out.insert(i, OsString::from("--"));
+    }
+    out
+}
+
 fn parse(argv: Vec<OsString>, invocation: Invocation) -> Result<(Args, ArgMatches), clap::Error> {
     let mut cmd = Args::command();
     if invocation == Invocation::Cargo {
@@ -280,6 +362,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         packages: args.package.clone(),
         manifest_path: args.manifest_path.clone(),
     };
+    let mut notices = Vec::new();
     let use_cargo = selection != CargoSelection::default()
         || (invocation == Invocation::Cargo && args.paths.is_empty());
     let (paths, root) = if use_cargo {
@@ -288,6 +371,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
             source,
         })?;
         let plan = discover::cargo_plan(&cwd, &selection)?;
+        notices.extend(plan.skipped);
         (plan.paths, plan.start)
     } else if args.paths.is_empty() {
         (vec![PathBuf::from(".")], PathBuf::from("."))
@@ -296,6 +380,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     };
     let file = match &args.config {
         Some(path) => Some(config::load(path)?),
+        None if args.isolated => None,
         None => config::find(&root)?,
     };
     let config = config_from(args, matches, file)?;
@@ -307,6 +392,16 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     let checked = crate::check_with_progress(&paths, &config, &counts);
     progress.finish();
     let mut report = checked?;
+    notices.extend(std::mem::take(&mut report.skipped));
+    if !notices.is_empty() {
+        let mut err = io::stderr().lock();
+        let mut seen = std::collections::HashSet::new();
+        for notice in &notices {
+            if seen.insert(notice) {
+                let _ = writeln!(err, "{notice}");
+            }
+        }
+    }
 
     if let Some(path) = &args.write_baseline {
         let n = Baseline::write(path, &report)?;
@@ -461,6 +556,7 @@ fn config_from(
     let mut config = Config {
         edition: args.edition.map(Edition::from),
         threads: args.threads,
+        max_file_size: args.max_file_size,
         ..Config::default()
     };
     if let Some(file) = file {
@@ -618,6 +714,64 @@ mod tests {
         assert!(!show_progress(true, true));
         assert!(!show_progress(false, false));
         assert!(!show_progress(true, false));
+    }
+
+    #[test]
+    fn pre_commit_arguments_end_at_the_first_existing_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("--write-baseline=x.rs");
+        std::fs::write(&file, "").expect("write");
+        let file = file.to_string_lossy().into_owned();
+        let argv = |args: &[&str]| -> Vec<String> {
+            pre_commit_argv(args.iter().map(OsString::from).collect())
+                .into_iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect()
+        };
+        let f = file.as_str();
+        assert_eq!(
+            argv(&["s", "--pre-commit", "--format", "short", "-q", f, "a.rs"]),
+            [
+                "s",
+                "--pre-commit",
+                "--format",
+                "short",
+                "-q",
+                "--",
+                f,
+                "a.rs"
+            ]
+        );
+        // A value is its option's; `-pNAME` and `--x=y` hold theirs.
+        assert_eq!(
+            argv(&[
+                "s",
+                "--pre-commit",
+                "--baseline",
+                f,
+                "-pa",
+                "--format=json",
+                "b.rs"
+            ]),
+            [
+                "s",
+                "--pre-commit",
+                "--baseline",
+                f,
+                "-pa",
+                "--format=json",
+                "--",
+                "b.rs"
+            ]
+        );
+        assert_eq!(
+            argv(&["s", "--pre-commit", "--", "--x"]),
+            ["s", "--pre-commit", "--", "--x"]
+        );
+        assert_eq!(
+            argv(&["s", "--pre-commit", "-q"]),
+            ["s", "--pre-commit", "-q"]
+        );
     }
 
     #[test]

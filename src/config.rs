@@ -83,8 +83,44 @@ pub struct Config {
     pub extensions: crate::model::known::Extensions,
     /// Files left out of the run.
     pub exclude: Exclude,
+    /// The most bytes one file may hold; `None` is [`DEFAULT_MAX_FILE_SIZE`].
+    pub max_file_size: Option<u64>,
     /// The configuration file the settings above came from, if any.
     pub file: Option<PathBuf>,
+}
+
+/// The default per-file size limit: far above any hand-written or generated source
+/// file (the largest file of a corpus of 256 popular crates is 2.5 MiB) and above the
+/// 20 MB generated file the robustness tests check, low enough that one file cannot
+/// exhaust memory.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 32 << 20;
+
+/// Parses a size: a count of bytes, or a number with a unit (`KiB`, `MiB`, `GiB`,
+/// also `K`, `M`, `G`, `KB`, `MB`, `GB`, all powers of 1024), such as `10MiB` or
+/// `512 KiB`. At least one byte.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as `10MiB` or `1048576`"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => return Err(format!("unknown unit `{other}`: use `KiB`, `MiB` or `GiB`")),
+    };
+    let bytes = number
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if bytes == 0 {
+        return Err("must be at least 1 byte".to_string());
+    }
+    Ok(bytes)
 }
 
 impl Config {
@@ -106,10 +142,18 @@ impl Config {
         set.unwrap_or(default)
     }
 
+    /// The most bytes one file may hold.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    }
+
     /// Takes the settings of a configuration file. Levels already set (from flags)
     /// are applied after it by the caller, so that flags win.
     pub fn apply(&mut self, file: FileConfig) {
         self.levels.extend(file.levels);
+        if self.max_file_size.is_none() {
+            self.max_file_size = file.max_file_size;
+        }
         self.exclude = file.exclude;
         self.extensions = file.extensions;
         self.file = Some(file.path);
@@ -186,6 +230,8 @@ pub struct FileConfig {
     pub exclude: Exclude,
     /// Guard methods, async locks and blocking calls to add to the built-in tables.
     pub extensions: Extensions,
+    /// `max_file_size`, in bytes.
+    pub max_file_size: Option<u64>,
 }
 
 /// Finds the configuration for a run that checks `start` (a file or folder): the
@@ -208,7 +254,7 @@ pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
         }
         let manifest = shown(&dir.join("Cargo.toml"));
         if manifest.is_file() {
-            let Ok(text) = std::fs::read_to_string(&manifest) else {
+            let Ok(text) = read_text(&manifest) else {
                 continue;
             };
             if let Some(config) = from_manifest(&manifest, &text)? {
@@ -217,6 +263,21 @@ pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
         }
     }
     Ok(None)
+}
+
+/// The largest configuration file or manifest read.
+const MAX_CONFIG_SIZE: u64 = 16 << 20;
+
+/// The text of a configuration file: a regular file of at most 16 MiB, so that a
+/// `synclint.toml` or `Cargo.toml` that is a symlink to `/proc/self/pagemap` or a
+/// device cannot hang the run or exhaust memory.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = crate::source::read_limited(path, MAX_CONFIG_SIZE).map_err(|e| match e {
+        crate::source::ReadError::Io(e) => e,
+        other => std::io::Error::other(other.to_string()),
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))
 }
 
 /// An absolute path as shown to users: relative to the current folder.
@@ -230,7 +291,7 @@ fn shown(path: &Path) -> PathBuf {
 /// Reads a configuration file named by `--config`: a `synclint.toml`, or a
 /// `Cargo.toml` whose metadata table holds the settings.
 pub fn load(path: &Path) -> Result<FileConfig, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    let text = read_text(path).map_err(|source| Error::Io {
         context: format!("cannot read `{}`", crate::error::shown_path(path)),
         source,
     })?;
@@ -280,6 +341,7 @@ fn from_manifest(path: &Path, text: &str) -> Result<Option<FileConfig>, Error> {
 /// lists them.
 pub const KEYS: &[&str] = &[
     "exclude",
+    "max_file_size",
     "rules",
     "guard_method",
     "async_locks",
@@ -367,6 +429,24 @@ impl<'a> Doc<'a> {
                     None,
                 )
             })?;
+        }
+        if let Some(value) = table.get("max_file_size") {
+            let parsed = match value.get_ref() {
+                DeValue::Integer(i) => u64::from_str_radix(i.as_str(), i.radix())
+                    .map_err(|_| "must be a positive number of bytes".to_string())
+                    .and_then(|n| parse_size(&n.to_string())),
+                DeValue::String(s) => parse_size(s),
+                _ => Err("expected a number of bytes or a string such as \"10MiB\"".to_string()),
+            };
+            config.max_file_size = Some(parsed.map_err(|why| {
+                self.error(
+                    ConfigErrorKind::InvalidValue,
+                    value.span(),
+                    "`max_file_size` is not a valid size".to_string(),
+                    &why,
+                    None,
+                )
+            })?);
         }
         if let Some(value) = table.get("rules") {
             config.levels = self.rules(value)?;
@@ -815,6 +895,24 @@ receivers = ["Device"]
 
         let e = config_error("rules = [\n");
         assert_eq!(e.kind, ConfigErrorKind::Syntax);
+    }
+
+    #[test]
+    fn sizes_with_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("99999999999999999999 GiB").is_err());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(FILE_NAME);
+        std::fs::write(&file, "max_file_size = 4096\n").expect("write");
+        assert_eq!(load(&file).expect("valid").max_file_size, Some(4096));
+        std::fs::write(&file, "max_file_size = -1\n").expect("write");
+        assert!(load(&file).is_err());
     }
 
     #[test]

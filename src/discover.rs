@@ -1,7 +1,7 @@
 //! Which files to read: walks the given paths for `.rs` files, brings in the rest of
 //! the crate each one belongs to, finds each file's package and edition from the
 //! nearest `Cargo.toml` above it, leaves out excluded files, and (for `cargo
-//! synclint`) asks `cargo metadata --no-deps` which packages and targets to check.
+//! synclint`) reads the workspace's manifests for which packages and targets to check.
 //!
 //! Folders are walked without following symlinked folders (so a symlink loop cannot
 //! hang the walk), skipping `target/`, `.git/` and hidden entries below the given
@@ -14,9 +14,13 @@
 //! the whole crate is analysed, but only findings with a site in a named file are
 //! reported (see [`Discovered::reported`]).
 //!
+//! Only regular files are kept, and a symlink only when it stays inside the folders
+//! being checked; a target path outside its package is left out. What is left out
+//! is listed with the reason ([`Skipped`]) and never read.
+//!
 //! This module does not read source files and never builds or runs anything: a
-//! `Cargo.toml` is only parsed as TOML, and `cargo metadata --no-deps` neither resolves
-//! dependencies nor runs build scripts.
+//! `Cargo.toml` is only parsed as TOML, and no program is started, so no file in the
+//! tree can choose one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -41,6 +45,66 @@ pub struct Discovered {
     pub reported: bool,
 }
 
+/// A path left out of the run without being read, and why; shown as a notice.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Skipped {
+    /// The path, as given or found.
+    pub path: PathBuf,
+    /// Why it was left out, lower-case.
+    pub reason: String,
+}
+
+impl Skipped {
+    fn new(path: &Path, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "warning: skipped `{}`: {}",
+            escaped(&self.path.to_string_lossy()),
+            self.reason
+        )
+    }
+}
+
+/// `text` with control characters and bidi overrides shown as escapes, so that a
+/// file name cannot act on the terminal it is printed to.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What [`discover_all`] found: the files to read, and what it left out.
+#[derive(Clone, Debug, Default)]
+pub struct Discovery {
+    /// The files to check, sorted by path.
+    pub files: Vec<Discovered>,
+    /// Paths left out without being read (not regular files, symlinks to outside
+    /// the checked folders, target paths outside their package), in the order found.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Finds the `.rs` files under `paths` (files or folders), plus the rest of the crate
+/// of each, sorted by path and without duplicates; see [`discover_all`].
+pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Discovered>, Error> {
+    discover_all(paths, config).map(|d| d.files)
+}
+
 /// Finds the `.rs` files under `paths` (files or folders), plus the rest of the crate
 /// of each, sorted by path and without duplicates.
 ///
@@ -48,46 +112,67 @@ pub struct Discovered {
 /// `Cargo.toml` declares (see [`PackageFinder`]). Files and folders matched by
 /// `config.exclude` are left out, even when named.
 ///
+/// Only regular files are kept: a FIFO, socket or device is left out, even when
+/// named. A symlink is followed only when its target lies inside the checked roots:
+/// the folders given, the folders of the files given, and the root of each package
+/// they belong to; any other is left out. Both are listed in
+/// [`Discovery::skipped`] and never read.
+///
 /// Fails with [`Error::PathNotFound`] when a path does not exist. An entry inside a
 /// folder that cannot be listed is returned as a file, so that reading it reports the
 /// problem and every other file is still checked.
-pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Discovered>, Error> {
+pub fn discover_all(paths: &[PathBuf], config: &Config) -> Result<Discovery, Error> {
     let exclude = &config.exclude;
-    let mut named = Vec::new();
+    let mut skipped = Vec::new();
+    let mut named: Vec<Entry> = Vec::new();
     let mut named_dirs = Vec::new();
+    let mut roots = Roots::default();
     for p in paths {
         match std::fs::metadata(p) {
             Ok(meta) if meta.is_dir() => {
-                walk(p, &mut named, exclude);
+                walk(p, &mut named, exclude, &mut skipped);
                 named_dirs.push(absolute(p));
+                roots.add(p);
             }
-            Ok(_) => {
+            Ok(meta) if meta.is_file() => {
                 if !exclude.is_excluded(&absolute(p)) {
-                    named.push(normalize(p));
+                    named.push(Entry {
+                        path: normalize(p),
+                        via_link: true,
+                    });
+                    if let Some(parent) = absolute(p).parent() {
+                        roots.add(parent);
+                    }
                 }
             }
+            Ok(_) => skipped.push(Skipped::new(p, "not a regular file")),
             // A dangling symlink is missing too.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::PathNotFound(p.clone()));
             }
             // It exists but cannot be looked at: reading it reports why.
-            Err(_) => named.push(normalize(p)),
+            Err(_) => named.push(Entry {
+                path: normalize(p),
+                via_link: false,
+            }),
         }
     }
 
     let cwd = std::env::current_dir().ok().map(|d| absolute(&d));
     let mut finder = PackageFinder::default();
-    let mut by_key: BTreeMap<PathBuf, Discovered> = BTreeMap::new();
+    let mut by_key: BTreeMap<PathBuf, (Discovered, bool)> = BTreeMap::new();
     // The packages of named files, with whether the named path was absolute (context
     // paths are shown in the same style).
     let mut crates: Vec<(Rc<Package>, bool)> = Vec::new();
-    for path in named {
+    for entry in named {
+        let path = entry.path;
         let abs = absolute(&path);
         let package = finder.package_of(&abs);
         let krate = package.as_ref().filter(|p| p.contains(&abs));
         if let Some(package) = krate {
             if !crates.iter().any(|(p, _)| p.root == package.root) {
                 crates.push((Rc::clone(package), path.is_absolute()));
+                roots.add(&package.root);
             }
         }
         let found = Discovered {
@@ -100,10 +185,11 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Discovered>, E
             reported: true,
             path,
         };
-        by_key.entry(abs).or_insert(found);
+        by_key.entry(abs).or_insert((found, entry.via_link));
     }
 
     for (package, is_absolute) in crates {
+        skipped.extend(package.skipped.iter().cloned());
         for source in &package.sources {
             let covered = named_dirs.iter().any(|d| source.starts_with(d));
             if covered || !source.exists() {
@@ -115,11 +201,19 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Discovered>, E
             };
             let mut context = Vec::new();
             if source.is_dir() {
-                walk(&shown, &mut context, exclude);
+                walk(&shown, &mut context, exclude, &mut skipped);
             } else if !exclude.is_excluded(source) {
-                context.push(shown);
+                if std::fs::metadata(source).is_ok_and(|m| m.is_file()) {
+                    context.push(Entry {
+                        path: shown,
+                        via_link: true,
+                    });
+                } else {
+                    skipped.push(Skipped::new(&shown, "not a regular file"));
+                }
             }
-            for path in context {
+            for entry in context {
+                let path = entry.path;
                 let abs = absolute(&path);
                 if by_key.contains_key(&abs) {
                     continue;
@@ -134,18 +228,61 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Discovered>, E
                     reported: false,
                     path,
                 };
-                by_key.insert(abs, found);
+                by_key.insert(abs, (found, entry.via_link));
             }
         }
     }
 
-    let mut files: Vec<Discovered> = by_key.into_values().collect();
+    let mut files = Vec::with_capacity(by_key.len());
+    for (found, via_link) in by_key.into_values() {
+        if via_link && !roots.holds(&found.path) {
+            skipped.push(Skipped::new(
+                &found.path,
+                "it leads outside the folders being checked",
+            ));
+            continue;
+        }
+        files.push(found);
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(Discovery { files, skipped })
 }
 
-/// Pushes every `.rs` file below `root`, leaving out excluded files and folders.
-fn walk(root: &Path, out: &mut Vec<PathBuf>, exclude: &Exclude) {
+/// A path found by a walk or named, and whether it may lead elsewhere through a
+/// symlink (a named path, or a walked symlink), so that its target must be checked.
+struct Entry {
+    path: PathBuf,
+    via_link: bool,
+}
+
+/// The folders a run may read from, resolved through symlinks.
+#[derive(Default)]
+struct Roots {
+    dirs: Vec<PathBuf>,
+}
+
+impl Roots {
+    fn add(&mut self, dir: &Path) {
+        if let Ok(real) = dir.canonicalize() {
+            if !self.dirs.contains(&real) {
+                self.dirs.push(real);
+            }
+        }
+    }
+
+    /// Whether the file at `path`, symlinks resolved, lies in one of the roots. A
+    /// path that cannot be resolved is kept: reading it reports why.
+    fn holds(&self, path: &Path) -> bool {
+        match path.canonicalize() {
+            Ok(real) => self.dirs.iter().any(|d| real.starts_with(d)),
+            Err(_) => true,
+        }
+    }
+}
+
+/// Pushes every `.rs` file below `root`, leaving out excluded files and folders;
+/// `.rs` entries that are not regular files (nor symlinks to one) go to `skipped`.
+fn walk(root: &Path, out: &mut Vec<Entry>, exclude: &Exclude, skipped: &mut Vec<Skipped>) {
     let abs_root = absolute(root);
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
@@ -169,15 +306,40 @@ fn walk(root: &Path, out: &mut Vec<PathBuf>, exclude: &Exclude) {
     for entry in walker {
         match entry {
             Ok(entry) => {
-                if entry.depth() > 0 && is_rust_file(&entry) {
-                    out.push(normalize(entry.path()));
+                if entry.depth() == 0 || entry.path().extension().is_none_or(|ext| ext != "rs") {
+                    continue;
+                }
+                let ty = entry.file_type();
+                if ty.is_file() {
+                    out.push(Entry {
+                        path: normalize(entry.path()),
+                        via_link: false,
+                    });
+                } else if ty.is_symlink() {
+                    // A dangling symlink, or one to a folder, is left out quietly.
+                    match std::fs::metadata(entry.path()) {
+                        Ok(m) if m.is_file() => out.push(Entry {
+                            path: normalize(entry.path()),
+                            via_link: true,
+                        }),
+                        Ok(m) if !m.is_dir() => {
+                            skipped
+                                .push(Skipped::new(&normalize(entry.path()), "not a regular file"));
+                        }
+                        _ => {}
+                    }
+                } else if !ty.is_dir() {
+                    skipped.push(Skipped::new(&normalize(entry.path()), "not a regular file"));
                 }
             }
             // A folder that cannot be listed: hand it on as a file so that the read
             // fails with the real reason and is reported with the other problems.
             Err(err) => {
                 if let Some(path) = err.path() {
-                    out.push(normalize(path));
+                    out.push(Entry {
+                        path: normalize(path),
+                        via_link: false,
+                    });
                 }
             }
         }
@@ -192,15 +354,6 @@ fn is_skipped(entry: &walkdir::DirEntry) -> bool {
         return true;
     }
     entry.file_type().is_dir() && name == "target"
-}
-
-/// A regular `.rs` file, or a symlink to one (a dangling symlink is left out).
-fn is_rust_file(entry: &walkdir::DirEntry) -> bool {
-    if entry.path().extension().is_none_or(|ext| ext != "rs") {
-        return false;
-    }
-    let ty = entry.file_type();
-    ty.is_file() || (ty.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()))
 }
 
 /// The path without leading `./` components, so that `.` and `src` name the same
@@ -264,12 +417,17 @@ pub fn relative_to(base: &Path, target: &Path) -> PathBuf {
 pub struct Package {
     /// The folder of its `Cargo.toml`, absolute.
     pub root: PathBuf,
+    /// `package.name`, when the manifest gives one.
+    pub name: Option<String>,
     /// Its edition.
     pub edition: Edition,
     /// Where its crate's sources are, absolute: `src/`, `tests/`, `examples/`,
     /// `benches/`, the build script, and the folder of every target path the manifest
     /// names (or the file itself when it sits at the root). Some may not exist.
     pub sources: Vec<PathBuf>,
+    /// Target paths and source folders the manifest points outside the package (an
+    /// absolute path, a `..` that leaves it, a symlink out of it); never read.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Package {
@@ -337,32 +495,72 @@ fn read_package(dir: &Path) -> Option<Package> {
     }
     let Some(table) = read_manifest(&manifest) else {
         // Malformed or unreadable: it is still the nearest manifest, so stop here.
+        let mut skipped = Vec::new();
+        let sources = inside(dir, default_sources(dir, true), &mut skipped);
         return Some(Package {
             root: dir.to_path_buf(),
+            name: None,
             edition: Edition::default(),
-            sources: default_sources(dir, true),
+            sources,
+            skipped,
         });
     };
+    package_from(dir, &table)
+}
+
+/// The package a parsed manifest in `dir` describes; `None` without `[package]`.
+fn package_from(dir: &Path, table: &toml::Table) -> Option<Package> {
     let package = table.get("package")?.as_table()?;
     let edition = match package.get("edition") {
         None => Edition::E2015,
         Some(toml::Value::String(s)) => Edition::parse(s).unwrap_or_default(),
         Some(toml::Value::Table(t)) if t.get("workspace") == Some(&toml::Value::Boolean(true)) => {
             let root = match package.get("workspace") {
-                Some(toml::Value::String(rel)) => Some(dir.join(rel)),
+                Some(toml::Value::String(rel)) => Some(absolute(&dir.join(rel))),
                 _ => workspace_root(dir),
             };
             root.and_then(|r| workspace_edition(&r)).unwrap_or_default()
         }
         Some(_) => Edition::default(),
     };
-    let mut sources = default_sources(dir, false);
+    let mut skipped = Vec::new();
+    let manifest = dir.join("Cargo.toml");
+    let mut sources = Vec::new();
+    // `autotests = false` and the like: the folder holds a target only when the
+    // manifest names one there, which the target paths below bring in.
+    for (folder, auto) in [
+        ("src", None),
+        ("tests", Some("autotests")),
+        ("examples", Some("autoexamples")),
+        ("benches", Some("autobenches")),
+    ] {
+        let off = auto.is_some_and(|key| package.get(key) == Some(&toml::Value::Boolean(false)));
+        if !off {
+            sources.push(dir.join(folder));
+        }
+    }
+    // An absolute path, or one whose `..` climbs out, is not the package's.
+    let mut checked = |path: &str| {
+        let given = Path::new(path);
+        let joined = absolute(&dir.join(given));
+        if given.has_root() || !joined.starts_with(dir) || joined == dir {
+            skipped.push(Skipped::new(
+                given,
+                format!(
+                    "`{}` names a target path outside its package",
+                    escaped(&manifest.to_string_lossy())
+                ),
+            ));
+            return None;
+        }
+        Some(joined)
+    };
+    let mut target_paths: Vec<&str> = Vec::new();
     match package.get("build") {
-        Some(toml::Value::String(build)) => sources.push(absolute(&dir.join(build))),
+        Some(toml::Value::String(build)) => sources.extend(checked(build)),
         Some(toml::Value::Boolean(false)) => {}
         _ => sources.push(dir.join("build.rs")),
     }
-    let mut target_paths = Vec::new();
     if let Some(path) = table
         .get("lib")
         .and_then(|l| l.get("path"))
@@ -381,15 +579,41 @@ fn read_package(dir: &Path) -> Option<Package> {
         );
     }
     for path in target_paths {
-        sources.push(target_source(dir, &dir.join(path)));
+        if let Some(joined) = checked(path) {
+            sources.push(target_source(dir, &joined));
+        }
     }
     sources.sort();
     sources.dedup();
+    let sources = inside(dir, sources, &mut skipped);
     Some(Package {
         root: dir.to_path_buf(),
+        name: package
+            .get("name")
+            .and_then(|n| n.as_str())
+            .map(str::to_string),
         edition,
         sources,
+        skipped,
     })
+}
+
+/// The sources that stay inside the package `dir` once symlinks are resolved (a
+/// `src` that is a symlink to `/etc` does not); the others go to `skipped`.
+fn inside(dir: &Path, sources: Vec<PathBuf>, skipped: &mut Vec<Skipped>) -> Vec<PathBuf> {
+    let Ok(real_dir) = dir.canonicalize() else {
+        return sources;
+    };
+    sources
+        .into_iter()
+        .filter(|s| match s.canonicalize() {
+            Ok(real) if !real.starts_with(&real_dir) => {
+                skipped.push(Skipped::new(s, "it leads outside its package"));
+                false
+            }
+            _ => true,
+        })
+        .collect()
 }
 
 /// The folders every package's sources are in by cargo's conventions, and
@@ -438,9 +662,30 @@ fn workspace_edition(root: &Path) -> Option<Edition> {
     Edition::parse(edition)
 }
 
+/// A manifest the workspace reading needs: one that cannot be read or parsed stops
+/// the run, as it would stop cargo.
+fn parse_manifest(path: &Path) -> Result<toml::Table, Error> {
+    let shown = escaped(&path.to_string_lossy());
+    let text = crate::source::read_limited(path, MAX_MANIFEST).map_err(|e| Error::Workspace {
+        message: format!("cannot read `{shown}`: {e}"),
+    })?;
+    let text = String::from_utf8(text).map_err(|_| Error::Workspace {
+        message: format!("`{shown}` is not valid UTF-8"),
+    })?;
+    text.parse::<toml::Table>().map_err(|e| Error::Workspace {
+        message: format!(
+            "`{shown}` is not valid TOML: {}",
+            e.message().trim().trim_end_matches('.')
+        ),
+    })
+}
+
+/// The largest `Cargo.toml` read.
+const MAX_MANIFEST: u64 = 16 << 20;
+
 fn read_manifest(path: &Path) -> Option<toml::Table> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.parse::<toml::Table>().ok()
+    let bytes = crate::source::read_limited(path, MAX_MANIFEST).ok()?;
+    String::from_utf8(bytes).ok()?.parse::<toml::Table>().ok()
 }
 
 /// Which packages `cargo synclint` checks, from its cargo-style flags.
@@ -454,7 +699,7 @@ pub struct CargoSelection {
     pub manifest_path: Option<PathBuf>,
 }
 
-/// What `cargo metadata` says to check.
+/// What the manifests say to check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CargoPlan {
     /// The folders and files to check, relative to the current folder, sorted.
@@ -464,38 +709,21 @@ pub struct CargoPlan {
     /// The folder of the manifest the selection started from, absolute: where the
     /// configuration is looked for first.
     pub start: PathBuf,
+    /// Target paths and source folders of the selected packages that lie outside
+    /// their package; never read.
+    pub skipped: Vec<Skipped>,
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct Metadata {
-    packages: Vec<MetaPackage>,
-    workspace_members: Vec<String>,
-    #[serde(default)]
-    workspace_default_members: Option<Vec<String>>,
-    workspace_root: PathBuf,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct MetaPackage {
-    name: String,
-    id: String,
-    manifest_path: PathBuf,
-    targets: Vec<MetaTarget>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct MetaTarget {
-    src_path: PathBuf,
-}
-
-/// Asks `cargo metadata --no-deps` about the workspace around `cwd` (or the one
-/// `--manifest-path` names) and returns the source folders of the selected packages:
-/// the folder of every target's root file, plus `src/`, `tests/`, `examples/`,
-/// `benches/` and `build.rs`, those that exist.
+/// Reads the workspace around `cwd` (or the one `--manifest-path` names) from its
+/// manifests and returns the source folders of the selected packages: the folder of
+/// every target's root file, plus `src/`, `tests/`, `examples/`, `benches/` and
+/// `build.rs`, those that exist.
 ///
 /// With no selection, the package whose manifest is the starting one is checked, or
-/// the default members of a virtual workspace. Cargo runs with `CARGO_NET_OFFLINE`,
-/// and `--no-deps` keeps it from resolving, downloading or building anything.
+/// the default members of a virtual workspace. No program is run: the manifests are
+/// read as TOML, so no file of the tree (a `rust-toolchain.toml`, a
+/// `.cargo/config.toml`) can choose what runs. See [`Workspace`] for how members are
+/// found.
 pub fn cargo_plan(cwd: &Path, selection: &CargoSelection) -> Result<CargoPlan, Error> {
     let cwd = absolute(cwd);
     let manifest = match &selection.manifest_path {
@@ -512,21 +740,16 @@ pub fn cargo_plan(cwd: &Path, selection: &CargoSelection) -> Result<CargoPlan, E
             .find(|m| m.is_file())
             .ok_or_else(|| Error::NoManifest { dir: cwd.clone() })?,
     };
-    let metadata = run_cargo_metadata(&cwd, &manifest)?;
-    let members: Vec<&MetaPackage> = metadata
-        .packages
-        .iter()
-        .filter(|p| metadata.workspace_members.contains(&p.id))
-        .collect();
-    let same_file = |a: &Path, b: &Path| {
-        absolute(a) == absolute(b)
-            || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-    };
-    let selected: Vec<&MetaPackage> = if !selection.packages.is_empty() {
+    let start = manifest
+        .parent()
+        .map_or_else(|| cwd.clone(), Path::to_path_buf);
+    let workspace = Workspace::read(&manifest)?;
+    let members = &workspace.members;
+    let selected: Vec<&Package> = if !selection.packages.is_empty() {
         let mut picked = Vec::new();
         for name in &selection.packages {
-            let Some(p) = members.iter().find(|p| &p.name == name) else {
-                let names: Vec<&str> = members.iter().map(|p| p.name.as_str()).collect();
+            let Some(p) = members.iter().find(|p| p.name.as_deref() == Some(name)) else {
+                let names: Vec<&str> = members.iter().filter_map(|p| p.name.as_deref()).collect();
                 return Err(Error::UnknownPackage {
                     name: name.clone(),
                     help: match crate::config::closest(name, names.iter().copied()) {
@@ -542,45 +765,25 @@ pub fn cargo_plan(cwd: &Path, selection: &CargoSelection) -> Result<CargoPlan, E
                     },
                 });
             };
-            picked.push(*p);
+            picked.push(p);
         }
         picked
     } else if selection.workspace {
-        members.clone()
-    } else if let Some(p) = members
-        .iter()
-        .find(|p| same_file(&p.manifest_path, &manifest))
-    {
-        vec![*p]
+        members.iter().collect()
+    } else if let Some(p) = members.iter().find(|p| p.root == start) {
+        vec![p]
     } else {
-        let defaults = metadata
-            .workspace_default_members
-            .as_ref()
-            .unwrap_or(&metadata.workspace_members);
         members
             .iter()
-            .filter(|p| defaults.contains(&p.id))
-            .copied()
+            .filter(|p| workspace.default_members.contains(&p.root))
             .collect()
     };
 
     let mut sources: Vec<PathBuf> = Vec::new();
+    let mut skipped = Vec::new();
     for package in selected {
-        let Some(root) = package.manifest_path.parent() else {
-            continue;
-        };
-        let root = absolute(root);
-        let mut found = default_sources(&root, true);
-        found.extend(
-            package
-                .targets
-                .iter()
-                .map(|t| target_source(&root, &t.src_path)),
-        );
-        if let Some(own) = read_package(&root) {
-            found.extend(own.sources);
-        }
-        sources.extend(found.into_iter().filter(|s| s.exists()));
+        skipped.extend(package.skipped.iter().cloned());
+        sources.extend(package.sources.iter().filter(|s| s.exists()).cloned());
     }
     sources.sort();
     sources.dedup();
@@ -598,45 +801,289 @@ pub fn cargo_plan(cwd: &Path, selection: &CargoSelection) -> Result<CargoPlan, E
     paths.sort();
     Ok(CargoPlan {
         paths,
-        workspace_root: absolute(&metadata.workspace_root),
-        start: manifest
-            .parent()
-            .map_or_else(|| cwd.clone(), Path::to_path_buf),
+        workspace_root: workspace.root,
+        start,
+        skipped,
     })
 }
 
-fn run_cargo_metadata(cwd: &Path, manifest: &Path) -> Result<Metadata, Error> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(&cargo)
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--manifest-path",
-        ])
-        .arg(manifest)
-        .current_dir(cwd)
-        .env("CARGO_NET_OFFLINE", "true")
-        .env("CARGO_TERM_COLOR", "never")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| Error::CargoMetadata {
-            message: format!("cannot run `{}`: {e}", Path::new(&cargo).display()),
-        })?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let message = stderr
-            .lines()
-            .map(str::trim)
-            .find_map(|l| l.strip_prefix("error: "))
-            .unwrap_or_else(|| stderr.trim())
-            .to_string();
-        return Err(Error::CargoMetadata { message });
+/// A workspace as its manifests describe it, read without cargo.
+///
+/// The root is the folder of the starting manifest when it has a `[workspace]`
+/// table, else the folder `package.workspace` names, else the nearest folder above
+/// whose `Cargo.toml` has a `[workspace]` table that takes the package in; a package
+/// no workspace takes in is a workspace of its own.
+///
+/// The members are the root package (when the root manifest has `[package]`), the
+/// folders `workspace.members` names (globs such as `crates/*` are expanded against
+/// the folders that hold a `Cargo.toml`), and, as cargo does, every `path`
+/// dependency of a member that lies inside the root; less those under a path of
+/// `workspace.exclude`. The default members are `workspace.default-members`, or
+/// every member.
+#[derive(Debug)]
+pub struct Workspace {
+    /// The root folder, absolute.
+    pub root: PathBuf,
+    /// Every member package, in the order found.
+    pub members: Vec<Package>,
+    /// The root folders of the default members.
+    pub default_members: Vec<PathBuf>,
+}
+
+/// The most members a workspace may have: a glob in a hostile manifest cannot make
+/// discovery read the whole disk.
+const MAX_MEMBERS: usize = 100_000;
+
+impl Workspace {
+    /// Reads the workspace of the manifest at `manifest` (absolute).
+    pub fn read(manifest: &Path) -> Result<Workspace, Error> {
+        let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+        let table = parse_manifest(manifest)?;
+        let (root, root_table) = if table.contains_key("workspace") {
+            (dir.clone(), table.clone())
+        } else if let Some(rel) = table
+            .get("package")
+            .and_then(|p| p.get("workspace"))
+            .and_then(|w| w.as_str())
+        {
+            let root = absolute(&dir.join(rel));
+            let root_manifest = root.join("Cargo.toml");
+            let root_table = parse_manifest(&root_manifest)?;
+            if !root_table.contains_key("workspace") {
+                return Err(Error::Workspace {
+                    message: format!(
+                        "`{}` has no `[workspace]` table",
+                        escaped(&root_manifest.to_string_lossy())
+                    ),
+                });
+            }
+            (root, root_table)
+        } else {
+            let mut found = None;
+            for above in dir.ancestors().skip(1) {
+                let candidate = above.join("Cargo.toml");
+                if !candidate.is_file() {
+                    continue;
+                }
+                let Some(t) = read_manifest(&candidate) else {
+                    continue;
+                };
+                if t.contains_key("workspace") {
+                    found = Some((above.to_path_buf(), t));
+                    break;
+                }
+            }
+            match found {
+                Some((root, t)) if takes_in(&root, &t, &dir) => (root, t),
+                _ => (dir.clone(), table.clone()),
+            }
+        };
+        let ws = root_table.get("workspace").and_then(|w| w.as_table());
+        let excluded: Vec<PathBuf> = strings(ws.and_then(|w| w.get("exclude")))
+            .iter()
+            .map(|e| absolute(&root.join(e)))
+            .collect();
+        let is_excluded = |d: &Path| excluded.iter().any(|e| d.starts_with(e));
+
+        let mut queue: Vec<PathBuf> = Vec::new();
+        if root_table.contains_key("package") {
+            queue.push(root.clone());
+        }
+        for pattern in strings(ws.and_then(|w| w.get("members"))) {
+            queue.extend(expand_member(&root, &pattern, true)?);
+        }
+        if !root_table.contains_key("workspace") {
+            // A package of its own.
+            queue = vec![root.clone()];
+        }
+        let mut members: Vec<Package> = Vec::new();
+        let mut i = 0;
+        while i < queue.len() && members.len() < MAX_MEMBERS {
+            let member = absolute(&queue[i]);
+            i += 1;
+            if members.iter().any(|m| m.root == member) || (member != root && is_excluded(&member))
+            {
+                continue;
+            }
+            let member_manifest = member.join("Cargo.toml");
+            let member_table = parse_manifest(&member_manifest)?;
+            let Some(package) = package_from(&member, &member_table) else {
+                // A nested virtual manifest is not a package.
+                continue;
+            };
+            for dep_dir in path_dependencies(&member_table, &member, &root, ws) {
+                if dep_dir.starts_with(&root) && dep_dir.join("Cargo.toml").is_file() {
+                    queue.push(dep_dir);
+                }
+            }
+            members.push(package);
+        }
+        let default_members = match ws.and_then(|w| w.get("default-members")) {
+            Some(value) => {
+                let mut roots = Vec::new();
+                for pattern in strings(Some(value)) {
+                    roots.extend(expand_member(&root, &pattern, false)?);
+                }
+                roots.iter().map(|r| absolute(r)).collect()
+            }
+            None => members.iter().map(|m| m.root.clone()).collect(),
+        };
+        Ok(Workspace {
+            root,
+            members,
+            default_members,
+        })
     }
-    serde_json::from_slice(&output.stdout).map_err(|e| Error::CargoMetadata {
-        message: format!("unexpected output: {e}"),
-    })
+}
+
+/// Whether the workspace at `root` takes in the package in `dir`: one of its
+/// `members` names or matches it, and no `exclude` path holds it.
+fn takes_in(root: &Path, table: &toml::Table, dir: &Path) -> bool {
+    let ws = table.get("workspace").and_then(|w| w.as_table());
+    let excluded = strings(ws.and_then(|w| w.get("exclude")))
+        .iter()
+        .any(|e| dir.starts_with(absolute(&root.join(e))));
+    if excluded {
+        return false;
+    }
+    let Ok(rel) = dir.strip_prefix(root) else {
+        return false;
+    };
+    strings(ws.and_then(|w| w.get("members")))
+        .iter()
+        .any(|pattern| member_glob(pattern).is_some_and(|g| g.is_match(rel)))
+}
+
+/// The strings of a TOML array (anything else gives none).
+fn strings(value: Option<&toml::Value>) -> Vec<String> {
+    value
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A member pattern as a glob over paths relative to the root.
+fn member_glob(pattern: &str) -> Option<globset::GlobMatcher> {
+    let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+}
+
+/// The folders a `members` (or `default-members`) entry names: the folder itself
+/// when it has no glob characters, else every folder below the root that it matches
+/// and that holds a `Cargo.toml`. A literal member must have a manifest.
+fn expand_member(root: &Path, pattern: &str, must_exist: bool) -> Result<Vec<PathBuf>, Error> {
+    let is_glob = pattern.contains(['*', '?', '[', '{']);
+    if !is_glob {
+        let dir = absolute(&root.join(pattern));
+        if must_exist && !dir.join("Cargo.toml").is_file() {
+            return Err(Error::Workspace {
+                message: format!("member `{}` has no `Cargo.toml`", escaped(pattern)),
+            });
+        }
+        return Ok(vec![dir]);
+    }
+    let Some(glob) = member_glob(pattern) else {
+        return Err(Error::Workspace {
+            message: format!("member `{}` is not a valid glob", escaped(pattern)),
+        });
+    };
+    // Walk from the part before the first glob character, only as deep as the
+    // pattern reaches (any depth for `**`).
+    let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+    let parts: Vec<&str> = trimmed.split('/').collect();
+    let literal = parts
+        .iter()
+        .take_while(|p| !p.contains(['*', '?', '[', '{']))
+        .count();
+    let base = absolute(&root.join(parts[..literal].join("/")));
+    if !base.starts_with(root) {
+        return Ok(Vec::new());
+    }
+    let depth = if trimmed.contains("**") {
+        usize::MAX
+    } else {
+        parts.len() - literal
+    };
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(&base)
+        .follow_links(false)
+        .min_depth(1)
+        .max_depth(depth)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.file_type().is_dir()
+                && e.file_name() != "target"
+                && !e.file_name().to_string_lossy().starts_with('.')
+        })
+        .flatten()
+    {
+        let Ok(rel) = entry.path().strip_prefix(root) else {
+            continue;
+        };
+        if glob.is_match(rel) && entry.path().join("Cargo.toml").is_file() {
+            found.push(entry.path().to_path_buf());
+            if found.len() >= MAX_MEMBERS {
+                break;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The folders of the `path` dependencies of the manifest of `member`: those of `[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` and
+/// their `[target.*]` forms, with `{ workspace = true }` entries looked up in the
+/// root's `[workspace.dependencies]`.
+fn path_dependencies(
+    table: &toml::Table,
+    member: &Path,
+    root: &Path,
+    ws: Option<&toml::Table>,
+) -> Vec<PathBuf> {
+    let kinds = ["dependencies", "dev-dependencies", "build-dependencies"];
+    let mut tables: Vec<&toml::Table> = kinds
+        .iter()
+        .filter_map(|k| table.get(*k).and_then(|t| t.as_table()))
+        .collect();
+    if let Some(targets) = table.get("target").and_then(|t| t.as_table()) {
+        for target in targets.values() {
+            tables.extend(
+                kinds
+                    .iter()
+                    .filter_map(|k| target.get(*k).and_then(|t| t.as_table())),
+            );
+        }
+    }
+    let inherited = ws
+        .and_then(|w| w.get("dependencies"))
+        .and_then(|d| d.as_table());
+    let mut out = Vec::new();
+    for deps in tables {
+        for (name, dep) in deps {
+            if let Some(path) = dep.get("path").and_then(|p| p.as_str()) {
+                out.push(absolute(&member.join(path)));
+            } else if dep.get("workspace") == Some(&toml::Value::Boolean(true)) {
+                // Relative to the workspace root.
+                if let Some(path) = inherited
+                    .and_then(|d| d.get(name))
+                    .and_then(|d| d.get("path"))
+                    .and_then(|p| p.as_str())
+                {
+                    out.push(absolute(&root.join(path)));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Keeps only what concerns the reported files: findings with a site (primary or
@@ -965,6 +1412,133 @@ mod tests {
         assert_eq!(
             discovered(root, &["src", "src/gen/b.rs"], &config),
             [("src/a.rs".to_string(), true, None)]
+        );
+    }
+
+    fn member_names(root: &Path) -> (Vec<String>, Vec<String>) {
+        let ws = Workspace::read(&root.join("Cargo.toml")).expect("reads");
+        let name = |r: &PathBuf| {
+            ws.members
+                .iter()
+                .find(|m| &m.root == r)
+                .and_then(|m| m.name.clone())
+                .unwrap_or_default()
+        };
+        let mut all: Vec<String> = ws.members.iter().filter_map(|m| m.name.clone()).collect();
+        all.sort();
+        let mut defaults: Vec<String> = ws.default_members.iter().map(name).collect();
+        defaults.sort();
+        (all, defaults)
+    }
+
+    #[test]
+    fn workspace_members_from_globs_excludes_and_path_dependencies() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = &absolute(tmp.path());
+        write(
+            root,
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\", \"tools/cli\"]\nexclude = [\"crates/old\"]\ndefault-members = [\"tools/cli\"]\n\n[workspace.dependencies]\nshared = { path = \"libs/shared\" }\n",
+        );
+        for (rel, name) in [
+            ("crates/a", "a"),
+            ("crates/b", "b"),
+            ("crates/old", "old"),
+            ("tools/cli", "cli"),
+            ("libs/shared", "shared"),
+            ("libs/helper", "helper"),
+        ] {
+            write(
+                root,
+                &format!("{rel}/Cargo.toml"),
+                &format!("[package]\nname = \"{name}\"\n"),
+            );
+        }
+        // Not a package folder: the glob passes over it.
+        write(root, "crates/notes/README.md", "");
+        write(
+            root,
+            "crates/a/Cargo.toml",
+            "[package]\nname = \"a\"\n\n[dependencies]\nshared.workspace = true\n\n[target.'cfg(unix)'.dev-dependencies]\nhelper = { path = \"../../libs/helper\" }\noutside = { path = \"../../../elsewhere\" }\n",
+        );
+        let (all, defaults) = member_names(root);
+        assert_eq!(all, ["a", "b", "cli", "helper", "shared"]);
+        assert_eq!(defaults, ["cli"]);
+    }
+
+    #[test]
+    fn a_package_finds_its_workspace_or_stands_alone() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = &absolute(tmp.path());
+        write(
+            root,
+            "Cargo.toml",
+            "[package]\nname = \"top\"\n\n[workspace]\nmembers = [\"m\"]\n",
+        );
+        write(root, "m/Cargo.toml", "[package]\nname = \"m\"\n");
+        write(root, "alone/Cargo.toml", "[package]\nname = \"alone\"\n");
+        write(
+            root,
+            "far/x/Cargo.toml",
+            "[package]\nname = \"x\"\nworkspace = \"../..\"\n",
+        );
+        let ws = Workspace::read(&root.join("m/Cargo.toml")).expect("reads");
+        assert_eq!(ws.root, *root);
+        let ws = Workspace::read(&root.join("alone/Cargo.toml")).expect("reads");
+        assert_eq!(ws.root, root.join("alone"));
+        assert_eq!(ws.members.len(), 1);
+        let ws = Workspace::read(&root.join("far/x/Cargo.toml")).expect("reads");
+        assert_eq!(ws.root, *root);
+        assert_eq!(member_names(root).0, ["m", "top"]);
+        write(root, "Cargo.toml", "[workspace]\nmembers = [\"gone\"]\n");
+        match Workspace::read(&root.join("Cargo.toml")) {
+            Err(Error::Workspace { message }) => {
+                assert_eq!(message, "member `gone` has no `Cargo.toml`")
+            }
+            other => panic!("expected a workspace error, got {other:?}"),
+        }
+        write(root, "Cargo.toml", "[workspace\n");
+        assert!(matches!(
+            Workspace::read(&root.join("Cargo.toml")),
+            Err(Error::Workspace { .. })
+        ));
+    }
+
+    #[test]
+    fn target_paths_outside_the_package_are_skipped() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = &absolute(tmp.path());
+        write(
+            root,
+            "p/Cargo.toml",
+            "[package]\nname = \"p\"\nautotests = false\nbuild = \"../b.rs\"\n\n[lib]\npath = \"../outside/lib.rs\"\n\n[[bin]]\nname = \"x\"\npath = \"/x.rs\"\n\n[[example]]\nname = \"e\"\npath = \"demo/e.rs\"\n",
+        );
+        let package = read_package(&root.join("p")).expect("a package");
+        let rel: Vec<String> = package
+            .sources
+            .iter()
+            .map(|s| {
+                s.strip_prefix(root)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(rel, ["p/benches", "p/demo", "p/examples", "p/src"]);
+        let skipped: Vec<String> = package
+            .skipped
+            .iter()
+            .map(|s| s.path.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(skipped, ["../b.rs", "../outside/lib.rs", "/x.rs"]);
+    }
+
+    #[test]
+    fn notices_escape_control_characters() {
+        let skipped = Skipped::new(Path::new("a\u{1b}]0;x\u{7}\u{202e}.rs"), "why");
+        assert_eq!(
+            skipped.to_string(),
+            "warning: skipped `a\\u{1b}]0;x\\u{7}\\u{202e}.rs`: why"
         );
     }
 

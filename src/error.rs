@@ -50,14 +50,15 @@ pub enum Error {
         dir: PathBuf,
     },
 
-    /// `cargo metadata` could not be run or failed.
-    #[error("cannot read the workspace with `cargo metadata`: {message}")]
+    /// The workspace's manifests could not be read (a missing member, a manifest
+    /// that is not valid TOML).
+    #[error("cannot read the workspace: {message}")]
     #[diagnostic(
-        code(synclint::cargo::metadata),
-        help("check that `cargo metadata --no-deps` works here, or name the files to check")
+        code(synclint::cargo::workspace),
+        help("check the workspace's `Cargo.toml` files, or name the files to check")
     )]
-    CargoMetadata {
-        /// What went wrong, from cargo's own message where there is one.
+    Workspace {
+        /// What went wrong.
         message: String,
     },
 

@@ -19,6 +19,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod ecosystem;
 pub mod error;
 pub mod flow;
 pub mod graph;
@@ -90,6 +91,9 @@ pub struct Report {
     pub problems: Vec<FileProblem>,
     /// How many files were checked (read and parsed).
     pub files_checked: usize,
+    /// Paths left out without being read (see [`discover::discover_all`]); shown as
+    /// notices, they do not change the exit code.
+    pub skipped: Vec<discover::Skipped>,
 }
 
 impl Report {
@@ -114,10 +118,12 @@ pub fn check_with_progress(
     config: &Config,
     progress: &Progress,
 ) -> Result<Report, Error> {
-    let files = discover::discover(paths, config)?;
+    let discovery = discover::discover_all(paths, config)?;
+    let files = discovery.files;
     progress.files.store(files.len(), Ordering::Relaxed);
     let mut report = with_pool(config, || check_discovered(&files, config, progress));
     discover::retain_reported(&mut report, &files);
+    report.skipped = discovery.skipped;
     Ok(report)
 }
 
@@ -158,7 +164,7 @@ fn check_discovered(
         .enumerate()
         .map(|(i, d)| {
             let id = FileId(i as u32);
-            let done = match load(&d.path, d.edition) {
+            let done = match load(&d.path, d.edition, config.max_file_size()) {
                 Ok(file) => {
                     let mut file = file.with_krate(d.krate.clone());
                     let res = analyse_file(&file, id, &known);
@@ -208,13 +214,20 @@ fn reload_cited(report: &mut Report) {
     }
 }
 
-/// Reads one file; a read error or non-UTF-8 text becomes a [`FileProblem`].
-fn load(path: &Path, edition: source::Edition) -> Result<SourceFile, FileProblem> {
-    let bytes = std::fs::read(path).map_err(|e| FileProblem {
+/// Reads one file, at most `limit` bytes; a read error, a larger file or non-UTF-8
+/// text becomes a [`FileProblem`].
+fn load(path: &Path, edition: source::Edition, limit: u64) -> Result<SourceFile, FileProblem> {
+    let bytes = source::read_limited(path, limit).map_err(|e| FileProblem {
         kind: ProblemKind::Io,
         path: path.to_path_buf(),
         span: None,
-        message: format!("cannot read file: {e}"),
+        message: match e {
+            source::ReadError::TooLarge(limit) => format!(
+                "file is larger than the limit of {} (`--max-file-size`, `max_file_size`)",
+                source::size_text(limit)
+            ),
+            other => format!("cannot read file: {other}"),
+        },
     })?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text, edition)),
@@ -324,6 +337,7 @@ fn finish(
         sources,
         findings,
         problems,
+        skipped: Vec::new(),
     }
 }
 

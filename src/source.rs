@@ -40,6 +40,73 @@ impl Edition {
     }
 }
 
+/// Why [`read_limited`] read nothing.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    Io(std::io::Error),
+    /// Not a regular file (a folder, FIFO, socket or device): never opened, so that
+    /// a FIFO cannot hang the run.
+    NotRegular,
+    /// The file holds more than the limit, in bytes.
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::NotRegular => write!(f, "not a regular file"),
+            ReadError::TooLarge(limit) => write!(f, "larger than {}", size_text(*limit)),
+        }
+    }
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> ReadError {
+        ReadError::Io(e)
+    }
+}
+
+/// `bytes` for people: `10 MiB`, `512 KiB`, or a count of bytes.
+pub fn size_text(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Reads the regular file at `path` (symlinks followed), at most `limit` bytes.
+///
+/// Anything else is refused before it is opened. The limit holds on what is read,
+/// not on the size the file reports: `/proc/self/pagemap` says 0 and never ends.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // A whole page past the limit tells a larger file from one of exactly the limit;
+    // reads stay multiples of 8, which some `/proc` files require.
+    let cap = (limit / 4096).saturating_add(1).saturating_mul(4096);
+    file.take(cap).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(bytes)
+}
+
 /// One source file's text and where its lines start.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -60,12 +127,16 @@ pub struct SourceFile {
     /// Bytes of a `#!` line that `syn` leaves out of what it parses.
     shebang: usize,
     evicted: bool,
+    /// Bytes of text when it was made, byte-order mark included: a reload reads no
+    /// more than that.
+    len: usize,
 }
 
 impl SourceFile {
     /// Makes a source file from its text; a leading byte-order mark is removed.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>, edition: Edition) -> SourceFile {
         let mut text = text.into();
+        let len = text.len();
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
@@ -94,6 +165,7 @@ impl SourceFile {
             non_ascii_lines,
             shebang,
             evicted: false,
+            len,
         }
     }
 
@@ -120,7 +192,10 @@ impl SourceFile {
         if !self.evicted {
             return Ok(());
         }
-        let bytes = std::fs::read(&self.path)?;
+        let bytes = read_limited(&self.path, self.len as u64).map_err(|e| match e {
+            ReadError::Io(e) => e,
+            other => std::io::Error::other(other.to_string()),
+        })?;
         let mut text = String::from_utf8_lossy(&bytes).into_owned();
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
 const CARGO_SYNCLINT: &str = env!("CARGO_BIN_EXE_cargo-synclint");
-/// The cargo that builds these tests; it needs no network for `metadata --no-deps`.
+/// The cargo that builds these tests, set as cargo sets it for `cargo synclint`.
 const CARGO: &str = env!("CARGO");
 
 /// A guard held across `.await`: one `lock-across-await` finding at 1:48.
@@ -64,8 +64,8 @@ impl Dir {
             .current_dir(self.path().join(rel))
             .env_clear()
             .env("HOME", self.path())
-            // What cargo sets for its subcommands: `cargo synclint` runs
-            // `cargo metadata` with it.
+            // What cargo sets for its subcommands; synclint runs nothing with it
+            // (tests/hostile_discovery.rs sets it to a trap).
             .env("CARGO", CARGO)
             .stdin(Stdio::null());
         Run::from(cmd.output().expect("run the binary"))
@@ -669,7 +669,7 @@ fn two_member_workspace(dir: &Dir) {
 }
 
 #[test]
-fn cargo_synclint_reads_the_workspace_through_cargo_metadata() {
+fn cargo_synclint_reads_the_workspace_from_its_manifests() {
     let dir = Dir::new();
     two_member_workspace(&dir);
     let cargo_synclint = |rel: &str, args: &[&str]| {
@@ -723,7 +723,7 @@ fn cargo_synclint_reads_the_workspace_through_cargo_metadata() {
 }
 
 #[test]
-fn cargo_synclint_follows_default_members_and_reports_cargo_errors() {
+fn cargo_synclint_follows_default_members_and_reports_workspace_errors() {
     let dir = Dir::new();
     two_member_workspace(&dir);
     dir.create(
@@ -737,7 +737,8 @@ fn cargo_synclint_follows_default_members_and_reports_cargo_errors() {
     dir.create("Cargo.toml", "[workspace]\nmembers = [\"missing\"]\n");
     dir.run_in(CARGO_SYNCLINT, ".", &["synclint"])
         .code(2)
-        .stderr_has("synclint::cargo::metadata");
+        .stderr_has("member `missing` has no `Cargo.toml`")
+        .stderr_has("synclint::cargo::workspace");
 }
 
 #[test]

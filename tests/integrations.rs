@@ -489,7 +489,7 @@ fn pre_commit_hook_definition() {
         .collect();
     for line in [
         "- id: synclint",
-        "entry: synclint",
+        "entry: synclint --pre-commit",
         "language: rust",
         "types: [rust]",
         "require_serial: true",

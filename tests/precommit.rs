@@ -1,6 +1,7 @@
 //! The real pre-commit runs this repository's `.pre-commit-hooks.yaml` with
 //! `pre-commit try-repo` against a small git repository: the hook must fail on a
-//! staged hazard and pass on clean code.
+//! staged hazard and pass on clean code, and a staged file named like a flag
+//! (`--write-baseline=x.rs`) must be checked as a file, never taken as the flag.
 //!
 //! pre-commit comes from PyPI and is not a Rust dependency, so the test skips with a
 //! message when it is not installed; `.ci/run` installs it and sets
@@ -48,71 +49,94 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?} failed");
 }
 
-#[test]
-fn pre_commit_hook_fails_on_a_hazard_and_passes_on_clean_code() {
-    let Some(pre_commit) = find_pre_commit() else {
-        return skip("`pre-commit` is not on `PATH`");
-    };
-    let this_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !this_repo.join(".git").exists() {
-        return skip("this package is not a git repository");
+/// Runs `pre-commit try-repo` of this repository's hook in a new git repository
+/// holding `files`, all staged, with `select` (`--files X` or `--all-files`).
+struct Demo {
+    pre_commit: PathBuf,
+    tmp: tempfile::TempDir,
+}
+
+impl Demo {
+    /// `None` (after saying why) when pre-commit or this repository's git folder is
+    /// missing.
+    fn new(files: &[(&str, &str)]) -> Option<Demo> {
+        let Some(pre_commit) = find_pre_commit() else {
+            skip("`pre-commit` is not on `PATH`");
+            return None;
+        };
+        if !Path::new(env!("CARGO_MANIFEST_DIR")).join(".git").exists() {
+            skip("this package is not a git repository");
+            return None;
+        }
+        let demo = Demo {
+            pre_commit,
+            tmp: tempfile::tempdir().expect("tempdir"),
+        };
+        let work = demo.work();
+        for (rel, text) in files {
+            let path = work.join(rel);
+            std::fs::create_dir_all(
+                path.parent()
+                    .expect("invariant: a joined path has a parent"),
+            )
+            .expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        std::fs::create_dir_all(demo.tmp.path().join("home")).expect("mkdir");
+        git(&work, &["init", "-q"]);
+        git(&work, &["add", "."]);
+        Some(demo)
     }
 
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let work = tmp.path().join("demo");
-    let home = tmp.path().join("home");
-    for (rel, text) in [
-        (
-            "Cargo.toml",
-            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-        ),
-        ("src/lib.rs", "mod clean;\nmod hazard;\n"),
-        ("src/hazard.rs", HAZARD),
-        ("src/clean.rs", CLEAN),
-    ] {
-        let path = work.join(rel);
-        std::fs::create_dir_all(
-            path.parent()
-                .expect("invariant: a joined path has a parent"),
-        )
-        .expect("mkdir");
-        std::fs::write(path, text).expect("write");
+    fn work(&self) -> PathBuf {
+        self.tmp.path().join("demo")
     }
-    std::fs::create_dir_all(&home).expect("mkdir");
-    git(&work, &["init", "-q"]);
-    git(&work, &["add", "."]);
 
-    // The toolchain that built this test comes first, so that pre-commit's
-    // `cargo install` needs no rustup proxy; the cargo home with the registry cache is
-    // the one that toolchain uses.
-    let cargo = PathBuf::from(env!("CARGO"));
-    let mut path_dirs: Vec<PathBuf> = cargo.parent().into_iter().map(Path::to_path_buf).collect();
-    path_dirs.extend(
-        std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths),
-    );
-    let path = std::env::join_paths(path_dirs).expect("valid PATH");
-    let real_home = std::env::var_os("HOME").map(PathBuf::from);
-    let cargo_home: Option<OsString> = std::env::var_os("CARGO_HOME").or_else(|| {
-        real_home
-            .as_ref()
-            .map(|h| h.join(".cargo").into_os_string())
-    });
-    let rustup_home: Option<OsString> = std::env::var_os("RUSTUP_HOME").or_else(|| {
-        real_home
-            .as_ref()
-            .map(|h| h.join(".rustup").into_os_string())
-    });
+    fn try_repo(&self, select: &[&str]) -> (bool, String) {
+        let this_repo = Path::new(env!("CARGO_MANIFEST_DIR")).to_string_lossy();
+        let mut args = vec![
+            "try-repo",
+            &this_repo,
+            "synclint",
+            "--verbose",
+            "--color",
+            "never",
+        ];
+        args.extend_from_slice(select);
+        self.run(&args)
+    }
 
-    let try_repo = |file: &str| {
-        let mut cmd = Command::new(&pre_commit);
-        cmd.args(["try-repo"])
-            .arg(this_repo)
-            .args(["synclint", "--verbose", "--color", "never", "--files", file])
-            .current_dir(&work)
-            .env("HOME", &home)
-            .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-cache"))
+    /// `pre-commit ARGS` in the demo repository.
+    fn run(&self, args: &[&str]) -> (bool, String) {
+        let this_repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // The toolchain that built this test comes first, so that pre-commit's
+        // `cargo install` needs no rustup proxy; the cargo home with the registry
+        // cache is the one that toolchain uses.
+        let cargo = PathBuf::from(env!("CARGO"));
+        let mut path_dirs: Vec<PathBuf> =
+            cargo.parent().into_iter().map(Path::to_path_buf).collect();
+        path_dirs.extend(
+            std::env::var_os("PATH")
+                .iter()
+                .flat_map(std::env::split_paths),
+        );
+        let path = std::env::join_paths(path_dirs).expect("valid PATH");
+        let real_home = std::env::var_os("HOME").map(PathBuf::from);
+        let cargo_home: Option<OsString> = std::env::var_os("CARGO_HOME").or_else(|| {
+            real_home
+                .as_ref()
+                .map(|h| h.join(".cargo").into_os_string())
+        });
+        let rustup_home: Option<OsString> = std::env::var_os("RUSTUP_HOME").or_else(|| {
+            real_home
+                .as_ref()
+                .map(|h| h.join(".rustup").into_os_string())
+        });
+        let mut cmd = Command::new(&self.pre_commit);
+        cmd.args(args)
+            .current_dir(self.work())
+            .env("HOME", self.tmp.path().join("home"))
+            .env("PRE_COMMIT_HOME", self.tmp.path().join("pre-commit-cache"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("PATH", &path)
             .env("CARGO_NET_OFFLINE", "true")
@@ -132,9 +156,23 @@ fn pre_commit_hook_fails_on_a_hazard_and_passes_on_clean_code() {
             String::from_utf8_lossy(&out.stderr)
         );
         (out.status.success(), text)
+    }
+}
+
+const MANIFEST: &str = "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+
+#[test]
+fn pre_commit_hook_fails_on_a_hazard_and_passes_on_clean_code() {
+    let Some(demo) = Demo::new(&[
+        ("Cargo.toml", MANIFEST),
+        ("src/lib.rs", "mod clean;\nmod hazard;\n"),
+        ("src/hazard.rs", HAZARD),
+        ("src/clean.rs", CLEAN),
+    ]) else {
+        return;
     };
 
-    let (ok, text) = try_repo("src/hazard.rs");
+    let (ok, text) = demo.try_repo(&["--files", "src/hazard.rs"]);
     assert!(!ok, "the hook should fail on a hazard:\n{text}");
     assert!(
         text.contains("lock-across-await") && text.contains("src/hazard.rs"),
@@ -142,7 +180,75 @@ fn pre_commit_hook_fails_on_a_hazard_and_passes_on_clean_code() {
     );
 
     // The crate around `clean.rs` holds a hazard, but not in the file committed.
-    let (ok, text) = try_repo("src/clean.rs");
+    let (ok, text) = demo.try_repo(&["--files", "src/clean.rs"]);
     assert!(ok, "the hook should pass on clean code:\n{text}");
     assert!(!text.contains("lock-across-await"), "{text}");
+}
+
+/// The hook of `.pre-commit-hooks.yaml` as a local hook of the built binary: its
+/// `entry` (with the binary's path), `types` and `require_serial`, plus `args`.
+fn local_hook_config(args: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let text = std::fs::read_to_string(path).expect("the hook file exists");
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .unwrap_or_else(|| panic!("`{key}` missing from the hook"))
+            .trim()
+            .to_string()
+    };
+    let entry = value("entry:");
+    let rest = entry
+        .strip_prefix("synclint")
+        .expect("the entry runs synclint");
+    format!(
+        "repos:\n  - repo: local\n    hooks:\n      - id: synclint\n        name: synclint\n        entry: {}{rest}\n        language: system\n        types: {}\n        require_serial: {}\n        args: {args}\n",
+        env!("CARGO_BIN_EXE_synclint"),
+        value("types:"),
+        value("require_serial:"),
+    )
+}
+
+#[test]
+fn staged_files_named_like_flags_are_checked_as_files() {
+    // Each would overwrite or read the file after `=` if taken as a flag; both hold
+    // a hazard, so the hook must fail and name them. The hook runs as pre-commit
+    // runs it (`entry args... files...`), from the built binary, so that no
+    // `cargo install` is needed; the user's `args` must stay options.
+    for args in ["[]", "[--format, short]"] {
+        let config = local_hook_config(args);
+        let Some(demo) = Demo::new(&[
+            (".pre-commit-config.yaml", config.as_str()),
+            ("--write-baseline=x.rs", HAZARD),
+            ("--baseline=y.rs", HAZARD),
+            ("x.rs", CLEAN),
+            ("y.rs", CLEAN),
+        ]) else {
+            return;
+        };
+        let (ok, text) = demo.run(&["run", "--all-files", "--verbose", "--color", "never"]);
+        assert!(!ok, "the hook should fail on the hazards:\n{text}");
+        assert!(
+            text.contains("--write-baseline=x.rs") && text.contains("--baseline=y.rs"),
+            "both files should be reported:\n{text}"
+        );
+        assert!(text.contains("lock-across-await"), "{text}");
+        if args != "[]" {
+            assert!(
+                text.contains("--write-baseline=x.rs:1:48: warning[lock-across-await]"),
+                "the user's `args` are options:\n{text}"
+            );
+        }
+        assert!(
+            !text.contains("recorded"),
+            "a baseline was written:\n{text}"
+        );
+        for name in ["x.rs", "y.rs"] {
+            assert_eq!(
+                std::fs::read_to_string(demo.work().join(name)).expect("read"),
+                CLEAN,
+                "`{name}` was changed"
+            );
+        }
+    }
 }

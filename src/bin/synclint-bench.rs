@@ -233,7 +233,7 @@ struct Results {
 fn parent(args: &Args) -> Result<(), String> {
     let corpus = match &args.path {
         Some(path) => path.clone(),
-        None => fetch_corpus()?,
+        None => synclint::bench::fetch_corpus(Path::new(env!("CARGO_MANIFEST_DIR")))?,
     };
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = args.threads.map_or(cpus, |n| n as usize);
@@ -353,31 +353,6 @@ fn parent(args: &Args) -> Result<(), String> {
         print_table(&mut out, &results)
     };
     written.map_err(|e| format!("cannot write the results: {e}"))
-}
-
-/// Runs `fetch-corpus.sh` from the shared folder beside the package and returns the
-/// corpus folder it fills.
-fn fetch_corpus() -> Result<PathBuf, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let script = root.join("../shared/bench/fetch-corpus.sh");
-    let dest = root.join("target/bench-corpus");
-    if !script.is_file() {
-        return Err(format!(
-            "`{}` not found; give the folder to measure as PATH",
-            script.display()
-        ));
-    }
-    let status = Command::new("bash")
-        .arg(&script)
-        .arg(&dest)
-        .current_dir(root)
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run `{}`: {e}", script.display()))?;
-    if !status.success() {
-        return Err(format!("`{}` failed ({status})", script.display()));
-    }
-    Ok(dest)
 }
 
 /// One measurement in a child process.
