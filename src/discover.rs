@@ -69,24 +69,16 @@ impl std::fmt::Display for Skipped {
             f,
             "warning: skipped `{}`: {}",
             escaped(&self.path.to_string_lossy()),
-            self.reason
+            crate::report::escape::text(&self.reason, crate::report::escape::Keep::Nothing)
         )
     }
 }
 
-/// `text` with control characters and bidi overrides shown as escapes, so that a
-/// file name cannot act on the terminal it is printed to.
+/// `text` (a path or a pattern) with control characters and bidi overrides shown as
+/// escapes and backslashes doubled, so that a file name cannot act on the terminal it
+/// is printed to: [`escape::path`](crate::report::escape::path).
 pub fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
-        if c.is_control() || bidi {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::report::escape::path(text).into_owned()
 }
 
 /// What [`discover_all`] found: the files to read, and what it left out.

@@ -917,3 +917,23 @@ fn a_backslash_in_a_name_is_kept_and_shown_doubled() {
         ],
     );
 }
+
+/// A file left out (a symlink leading out of the tree) is named escaped in its notice,
+/// its backslash doubled.
+#[test]
+fn a_skipped_file_is_named_escaped_in_its_notice() {
+    let outside = raw_tree(&[(b"t.rs", PLAIN_HAZARD)]);
+    let tmp = raw_tree(&[(b"a.rs", SMALL)]);
+    std::os::unix::fs::symlink(
+        outside.path().join("t.rs"),
+        tmp.path().join("l\u{1b}]0;t\u{7}\u{202e}\\.rs"),
+    )
+    .expect("symlink");
+    check_streams(
+        tmp.path(),
+        &[b"."],
+        0,
+        Stream::Err,
+        &["warning: skipped `l\\u{1b}]0;t\\u{7}\\u{202e}\\\\.rs`: it leads outside"],
+    );
+}
