@@ -217,19 +217,19 @@ where
     if argv.get(1).is_some_and(|a| a == "--pre-commit") {
         argv = pre_commit_argv(argv);
     }
+    let hostile_args = argv
+        .iter()
+        .any(|a| a.to_string_lossy().chars().any(report::escape::is_hazard));
     let (args, matches) = match parse(argv, invocation) {
         Ok(parsed) => parsed,
         Err(err) => {
             // Usage errors go to stderr with code 2; `--help` and `--version` go to
             // stdout with code 0. A closed pipe while printing help is not an error.
-            // A usage error quoting an argument with a control character (a file
-            // name passed as an argument) is written plain and escaped.
-            let plain = err.render().to_string();
-            if err.use_stderr()
-                && plain
-                    .chars()
-                    .any(|c| c != '\n' && report::escape::is_hazard(c))
-            {
+            // When an argument holds a control character (a file name passed as an
+            // argument), a usage error that may quote it is written plain (clap's
+            // styling and the escape sequences it recognises removed) and escaped.
+            if err.use_stderr() && hostile_args {
+                let plain = err.render().to_string();
                 let _ = write!(
                     io::stderr().lock(),
                     "{}",
