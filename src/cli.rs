@@ -217,12 +217,27 @@ where
     if argv.get(1).is_some_and(|a| a == "--pre-commit") {
         argv = pre_commit_argv(argv);
     }
+    let hostile_args = argv
+        .iter()
+        .any(|a| a.to_string_lossy().chars().any(report::escape::is_hazard));
     let (args, matches) = match parse(argv, invocation) {
         Ok(parsed) => parsed,
         Err(err) => {
             // Usage errors go to stderr with code 2; `--help` and `--version` go to
             // stdout with code 0. A closed pipe while printing help is not an error.
-            let _ = err.print();
+            // When an argument holds a control character (a file name passed as an
+            // argument), a usage error that may quote it is written plain (clap's
+            // styling and the escape sequences it recognises removed) and escaped.
+            if err.use_stderr() && hostile_args {
+                let plain = err.render().to_string();
+                let _ = write!(
+                    io::stderr().lock(),
+                    "{}",
+                    report::escape::text(&plain, report::escape::Keep::LineBreaks)
+                );
+            } else {
+                let _ = err.print();
+            }
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
@@ -395,7 +410,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
             err,
             "recorded {} in `{}`",
             plural(n, "finding"),
-            path.display()
+            crate::error::shown_path(path)
         );
         if !report.problems.is_empty() {
             let _ = writeln!(
@@ -655,9 +670,10 @@ fn install_hook() {
     let _ = miette::set_hook(Box::new(move |_| Box::new(report::human::handler(style))));
 }
 
-/// Prints a tool error on stderr through the miette hook; returns exit code 2.
+/// Prints a tool error on stderr through the miette hook, its texts escaped; returns
+/// exit code 2.
 fn report_error(err: Error) -> ExitCode {
-    let report = miette::Report::new(err);
+    let report = miette::Report::new(crate::error::Shown::from(err));
     let _ = writeln!(io::stderr().lock(), "{report:?}");
     ExitCode::from(2)
 }

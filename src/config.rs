@@ -298,7 +298,7 @@ fn shown(path: &Path) -> PathBuf {
 /// `Cargo.toml` whose metadata table holds the settings.
 pub fn load(path: &Path) -> Result<FileConfig, Error> {
     let text = read_text(path).map_err(|source| Error::Io {
-        context: format!("cannot read `{}`", path.display()),
+        context: format!("cannot read `{}`", crate::error::shown_path(path)),
         source,
     })?;
     if path.file_name().is_some_and(|n| n == "Cargo.toml") {
@@ -381,7 +381,10 @@ impl<'a> Doc<'a> {
             self.error(
                 ConfigErrorKind::Syntax,
                 span,
-                format!("`{}` is not valid TOML", self.path.display()),
+                format!(
+                    "`{}` is not valid TOML",
+                    crate::error::shown_path(self.path)
+                ),
                 &message,
                 None,
             )

@@ -69,16 +69,16 @@ impl std::fmt::Display for Skipped {
             f,
             "warning: skipped `{}`: {}",
             escaped(&self.path.to_string_lossy()),
-            self.reason
+            crate::report::escape::text(&self.reason, crate::report::escape::Keep::Nothing)
         )
     }
 }
 
-/// `text` with control characters and bidi overrides shown as escapes (the one rule
-/// of [`crate::report::escape`]), so that a file name cannot act on the terminal it is
-/// printed to.
+/// `text` (a path or a pattern) with control characters and bidi overrides shown as
+/// escapes and backslashes doubled, so that a file name cannot act on the terminal it
+/// is printed to: [`escape::path`](crate::report::escape::path).
 pub fn escaped(text: &str) -> String {
-    crate::report::escape::text(text, crate::report::escape::Keep::Nothing).into_owned()
+    crate::report::escape::path(text).into_owned()
 }
 
 /// What [`discover_all`] found: the files to read, and what it left out.

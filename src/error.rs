@@ -4,18 +4,28 @@
 //!
 //! Per-file problems (unreadable or unparsable files) are not errors here: they are
 //! collected as [`FileProblem`](crate::FileProblem)s so that one bad file never stops a run.
+//!
+//! What an error shows can come from the scanned tree or from a path (a file name, a
+//! key or value of a configuration file, cargo's message about a manifest), so it is
+//! shown escaped as the printers show findings ([`crate::report::escape`]): paths in
+//! messages through [`escape::path`], a configuration file's text through the same
+//! [`SnippetView`] as a finding's snippet, and every other text of a diagnostic on
+//! its way to the terminal through [`Shown`].
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, LabeledSpan, MietteError, SourceCode, SourceSpan, SpanContents};
+
+use crate::report::escape::{self, Keep};
+use crate::report::snippet::SnippetView;
 
 /// A tool error that stops the run with exit code 2.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
     /// A path named on the command line does not exist.
-    #[error("path `{}` does not exist", .0.display())]
+    #[error("path `{}` does not exist", shown_path(.0))]
     #[diagnostic(code(synclint::path::not_found))]
     PathNotFound(PathBuf),
 
@@ -30,7 +40,7 @@ pub enum Error {
     },
 
     /// `cargo synclint` was run outside any package.
-    #[error("no `Cargo.toml` in `{}` or any folder above it", .dir.display())]
+    #[error("no `Cargo.toml` in `{}` or any folder above it", shown_path(.dir))]
     #[diagnostic(
         code(synclint::cargo::no_manifest),
         help("run `cargo synclint` inside a package, or name the files to check")
@@ -68,7 +78,7 @@ pub enum Error {
     Config(Box<ConfigError>),
 
     /// A baseline file that cannot be used.
-    #[error("baseline `{}` is not valid: {message}", .path.display())]
+    #[error("baseline `{}` is not valid: {message}", shown_path(.path))]
     #[diagnostic(
         code(synclint::baseline::invalid),
         help("write a new one with `--write-baseline`")
@@ -129,7 +139,12 @@ pub struct ConfigError {
     pub help: Option<String>,
     /// Where, in bytes of the file's text.
     pub span: Range<usize>,
-    source: NamedSource<String>,
+    /// The file's name as shown.
+    name: String,
+    /// The file's text, for the header's line and column.
+    text: String,
+    /// The file's text as shown: hazards escaped, long lines cut around the span.
+    view: SnippetView<'static>,
 }
 
 impl ConfigError {
@@ -151,7 +166,9 @@ impl ConfigError {
             label,
             help,
             span: start..end,
-            source: NamedSource::new(crate::source::display_path(path), text.to_string()),
+            name: shown_path(path),
+            text: text.to_string(),
+            view: SnippetView::new(text, &[start, end]).into_owned(),
         }
     }
 
@@ -163,7 +180,7 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&escape::text(&self.message, Keep::LineBreaks))
     }
 }
 
@@ -177,17 +194,278 @@ impl Diagnostic for ConfigError {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()
+            .map(|h| Box::new(escape::text(h, Keep::LineBreaks)) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let start = self.view.to_view(self.span.start);
+        let end = self.view.to_view(self.span.end);
+        let label = escape::text(&self.label, Keep::LineBreaks).into_owned();
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(label), (start, end - start)),
+        )))
+    }
+}
+
+/// The configuration file as miette draws it: its escaped view under its shown name.
+impl SourceCode for ConfigError {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        self.view.read_span(
+            &self.name,
+            span,
+            context_lines_before,
+            context_lines_after,
+            |offset| line_col(&self.text, offset),
+        )
+    }
+}
+
+/// The 1-based line and 1-based character column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before[line_start..].chars().count() + 1;
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    (clamp(line), clamp(column))
+}
+
+/// A path as errors and notices show it: as the text reports show file names,
+/// escaped with its backslashes doubled.
+pub fn shown_path(path: &Path) -> String {
+    escape::path(&crate::source::display_path(path)).into_owned()
+}
+
+/// A diagnostic on its way to the terminal: its message, the messages of its causes,
+/// its help and its labels escaped ([`Keep::LineBreaks`]), so that nothing a tree or a
+/// path put into them reaches the terminal raw. Its source, if any, is its own (a
+/// configuration file's is its escaped view).
+#[derive(Debug)]
+pub struct Shown {
+    inner: Box<dyn Diagnostic + Send + Sync>,
+    message: String,
+    help: Option<String>,
+    cause: Option<Box<Cause>>,
+}
+
+/// One escaped message of a diagnostic's chain of causes.
+#[derive(Debug)]
+struct Cause {
+    message: String,
+    next: Option<Box<Cause>>,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.next
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl Shown {
+    /// `inner` with its texts escaped.
+    pub fn new(inner: impl Diagnostic + Send + Sync + 'static) -> Shown {
+        let safe = |s: String| escape::text(&s, Keep::LineBreaks).into_owned();
+        let mut causes = Vec::new();
+        let mut next = inner.source();
+        while let Some(cause) = next {
+            causes.push(safe(cause.to_string()));
+            next = cause.source();
+        }
+        let cause = causes.into_iter().rev().fold(None, |next, message| {
+            Some(Box::new(Cause { message, next }))
+        });
+        Shown {
+            message: safe(inner.to_string()),
+            help: inner.help().map(|h| safe(h.to_string())),
+            cause,
+            inner: Box::new(inner),
+        }
+    }
+}
+
+impl From<Error> for Shown {
+    fn from(err: Error) -> Shown {
+        Shown::new(err)
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Shown {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl Diagnostic for Shown {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.inner.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.inner.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.inner.source_code()
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let len = self.span.end - self.span.start;
-        Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(Some(self.label.clone()), (self.span.start, len)),
-        )))
+        let labels = self.inner.labels()?;
+        Some(Box::new(labels.map(|l| {
+            let text = l
+                .label()
+                .map(|t| escape::text(t, Keep::LineBreaks).into_owned());
+            if l.primary() {
+                LabeledSpan::new_primary_with_span(text, *l.inner())
+            } else {
+                LabeledSpan::new_with_span(text, *l.inner())
+            }
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(diagnostic: &dyn Diagnostic) -> String {
+        let mut out = String::new();
+        crate::report::human::handler(crate::report::Style::default())
+            .render_report(&mut out, diagnostic)
+            .expect("render");
+        out
+    }
+
+    #[test]
+    fn a_config_error_is_drawn_from_its_escaped_view() {
+        let text = "# \u{202e}\n\"a\u{1b}]0;t\u{7}\" = 1 # \u{1b}[2J\nrules = {}\n";
+        let key = "\"a\u{1b}]0;t\u{7}\"";
+        let at = text.find(key).expect("the key");
+        let err = ConfigError::new(
+            ConfigErrorKind::UnknownKey,
+            Path::new("./x\u{1b}.toml"),
+            text,
+            at..at + key.len(),
+            "unknown key `a\u{1b}]0;t\u{7}`".to_string(),
+            "unknown \u{7} key".to_string(),
+            Some("keys are `\u{202e}`".to_string()),
+        );
+        assert_eq!(
+            err.span_range(),
+            at..at + key.len(),
+            "the file's own offsets"
+        );
+        let shown = render(&Shown::new(Error::Config(Box::new(err))));
+        assert!(!shown.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{shown}");
+        assert!(
+            shown.contains("unknown key `a\\u{1b}]0;t\\u{7}`"),
+            "{shown}"
+        );
+        assert!(shown.contains("[x\\u{1b}.toml:2:1]"), "{shown}");
+        assert!(
+            shown.contains("\"a\\u{1b}]0;t\\u{7}\" = 1 # \\u{1b}[2J"),
+            "{shown}"
+        );
+        assert!(shown.contains("unknown \\u{7} key"), "{shown}");
+        assert!(shown.contains("keys are `\\u{202e}`"), "{shown}");
+        // The label covers the key as shown: from its opening quote to its closing one.
+        let lines: Vec<&str> = shown.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("\"a\\u{1b}"))
+            .expect("the snippet line");
+        let column =
+            |line: &str, needle: &str| line.find(needle).map(|i| line[..i].chars().count());
+        let under = lines[at + 1];
+        assert_eq!(column(under, "─"), column(lines[at], "\"a"), "{shown}");
+        assert_eq!(
+            under.trim_end().chars().count(),
+            lines[at]
+                .find(" = 1")
+                .map(|i| lines[at][..i].chars().count())
+                .expect("= 1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn every_text_of_an_error_and_its_causes_is_escaped() {
+        let err = Error::Io {
+            context: "cannot read `a\u{1b}]0;t\u{7}`".to_string(),
+            source: std::io::Error::other("b\u{202e}c"),
+        };
+        let shown = Shown::from(err);
+        assert_eq!(
+            shown.to_string(),
+            "cannot read `a\\u{1b}]0;t\\u{7}`: b\\u{202e}c"
+        );
+        let cause = std::error::Error::source(&shown).expect("a cause");
+        assert_eq!(cause.to_string(), "b\\u{202e}c");
+        let text = render(&shown);
+        assert!(!text.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{text}");
+        assert!(text.contains("synclint::io"), "{text}");
+        let help = Shown::from(Error::UnknownPackage {
+            name: "p\u{1b}".to_string(),
+            help: "packages: `q\u{9b}`".to_string(),
+        });
+        assert_eq!(
+            help.to_string(),
+            "package `p\\u{1b}` is not in this workspace"
+        );
+        let help = help.help().map(|h| h.to_string());
+        assert_eq!(help.as_deref(), Some("packages: `q\\u{9b}`"));
+    }
+
+    #[test]
+    fn paths_in_errors_are_escaped_with_backslashes_doubled() {
+        let err = Error::PathNotFound(PathBuf::from("./a\\u{1b}\u{1b}.rs"));
+        let expect = if cfg!(windows) {
+            "path `a/u{1b}\\u{1b}.rs` does not exist"
+        } else {
+            "path `a\\\\u{1b}\\u{1b}.rs` does not exist"
+        };
+        assert_eq!(err.to_string(), expect);
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\né\u{1b}x", 6), (2, 3));
+        assert_eq!(line_col("ab", 0), (1, 1));
+        assert_eq!(line_col("é", 1), (1, 1), "inside a char: its start");
+        assert_eq!(line_col("ab", 99), (1, 3), "clamped");
     }
 }

@@ -205,7 +205,7 @@ impl SourceFile {
         Ok(())
     }
 
-    /// The path shown to users, with `/` separators.
+    /// The path shown to users (see [`display_path`]).
     pub fn display_path(&self) -> String {
         display_path(&self.path)
     }
@@ -673,9 +673,16 @@ fn is_punct(tt: Option<&proc_macro2::TokenTree>, c: char) -> bool {
     matches!(tt, Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == c)
 }
 
-/// The path shown to users: as given, `/`-separated, without a leading `./`.
+/// The path shown to users: as given, without a leading `./`, and on Windows with
+/// `/` separators. Elsewhere a `\` is a character of a file name like any other and
+/// is kept (the printers show it doubled, so it stays unambiguous).
 pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
+    let s = path.to_string_lossy();
+    let s = if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
     match s.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),
         _ => s,

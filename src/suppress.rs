@@ -587,7 +587,7 @@ impl Baseline {
     /// Reads a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, Error> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            context: format!("cannot read baseline `{}`", path.display()),
+            context: format!("cannot read baseline `{}`", crate::error::shown_path(path)),
             source,
         })?;
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| Error::Baseline {
@@ -663,7 +663,7 @@ impl Baseline {
         })?;
         text.push('\n');
         std::fs::write(path, text).map_err(|source| Error::Io {
-            context: format!("cannot write baseline `{}`", path.display()),
+            context: format!("cannot write baseline `{}`", crate::error::shown_path(path)),
             source,
         })?;
         Ok(n)

@@ -23,6 +23,7 @@ const MEMORY_KIB: u64 = 4 * 1024 * 1024;
 struct Run {
     code: Option<i32>,
     stdout: String,
+    stderr: String,
 }
 
 /// Runs synclint in `dir` with `args` (paths relative to `dir`), under the memory
@@ -39,13 +40,18 @@ fn run(dir: &Path, args: &[&str], limit: Duration) -> Run {
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("run synclint");
     let mut stdout = child.stdout.take().expect("invariant: stdout is piped");
     let reader = std::thread::spawn(move || {
         let mut bytes = Vec::new();
         stdout.read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let mut stderr = child.stderr.take().expect("invariant: stderr is piped");
+    let err_reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stderr.read_to_end(&mut bytes).map(|_| bytes)
     });
     let start = Instant::now();
     let status = loop {
@@ -64,9 +70,14 @@ fn run(dir: &Path, args: &[&str], limit: Duration) -> Run {
         .join()
         .expect("the reader thread")
         .expect("read stdout");
+    let err_bytes = err_reader
+        .join()
+        .expect("the reader thread")
+        .expect("read stderr");
     Run {
         code: status.code(),
         stdout: String::from_utf8(bytes).expect("output is UTF-8"),
+        stderr: String::from_utf8(err_bytes).expect("stderr is UTF-8"),
     }
 }
 
@@ -502,6 +513,7 @@ fn fuzz_of_names_and_texts_through_every_format() {
         assert!(matches!(json.code, Some(1 | 2)), "{}", context("json"));
         let doc: Value = serde_json::from_str(&json.stdout).expect("JSON output is valid");
         assert_no_raw(json.stdout.trim_end_matches('\n'), &context("json text"));
+        assert_no_raw(&json.stderr, &context("json stderr"));
         let files_of = |key: &str| -> Vec<String> {
             doc[key]
                 .as_array()
@@ -523,8 +535,13 @@ fn fuzz_of_names_and_texts_through_every_format() {
         let mut expected = files_of("findings");
         expected.extend(files_of("errors"));
         for name in &names {
-            // Paths are shown with `/` separators, so a `\` in a name shows as `/`.
-            let name = name.replace('\\', "/");
+            // On Windows paths are shown with `/` separators, so a `\` in a name
+            // shows as `/`; elsewhere it is a character of the name.
+            let name = if cfg!(windows) {
+                name.replace('\\', "/")
+            } else {
+                name.clone()
+            };
             assert!(
                 expected.contains(&name),
                 "{}: {name:?} is missing",
@@ -536,9 +553,11 @@ fn fuzz_of_names_and_texts_through_every_format() {
         let log: Value = serde_json::from_str(&sarif.stdout).expect("SARIF output is valid");
         assert_eq!(log["version"], "2.1.0");
         assert_no_raw(sarif.stdout.trim_end_matches('\n'), &context("sarif text"));
+        assert_no_raw(&sarif.stderr, &context("sarif stderr"));
 
         let short = run(tmp.path(), &["--format", "short", "."], LIMIT);
         assert_no_raw(&short.stdout, &context("short"));
+        assert_no_raw(&short.stderr, &context("short stderr"));
         let shown: Vec<String> = short
             .stdout
             .lines()
@@ -552,6 +571,7 @@ fn fuzz_of_names_and_texts_through_every_format() {
 
         let github = run(tmp.path(), &["--format", "github", "."], LIMIT);
         assert_no_raw(&github.stdout, &context("github"));
+        assert_no_raw(&github.stderr, &context("github stderr"));
         assert_eq!(github.stdout.lines().count(), expected.len());
         for line in github.stdout.lines() {
             assert!(
@@ -566,6 +586,7 @@ fn fuzz_of_names_and_texts_through_every_format() {
         let human = run(tmp.path(), &["--format", "human", "."], LIMIT);
         assert!(matches!(human.code, Some(1 | 2)), "{}", context("human"));
         assert_no_raw(&human.stdout, &context("human"));
+        assert_no_raw(&human.stderr, &context("human stderr"));
         assert!(
             human.stdout.trim_end().ends_with("checked)"),
             "{}: the footer is there",
@@ -577,5 +598,342 @@ fn fuzz_of_names_and_texts_through_every_format() {
         started.elapsed() < Duration::from_secs(60),
         "{:?}",
         started.elapsed()
+    );
+}
+
+// Tool errors and notices on stderr, and file problems in every text format: a
+// hostile configuration file (in a bad key, in a bad value, in a `Cargo.toml`
+// metadata table), a missing path, an unparsable file and a file that is not UTF-8,
+// all with control or bidi characters, come out escaped on both streams.
+// `SYNCLINT_UNDER_TEST` names another build to run these cases against.
+
+/// What one run wrote on each stream.
+struct Streams {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary under test in `dir` with `args` under the time and memory limits,
+/// keeping both streams.
+fn run_streams(dir: &Path, args: &[std::ffi::OsString]) -> Streams {
+    let binary = std::env::var_os("SYNCLINT_UNDER_TEST").unwrap_or_else(|| SYNCLINT.into());
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$0\" \"$@\""))
+        .arg(binary)
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run synclint");
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).map(|_| bytes)
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("invariant: piped")));
+    let stderr = read(Box::new(child.stderr.take().expect("invariant: piped")));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > LIMIT {
+            // Ending the child we started, by its own handle.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("synclint {args:?} ran past {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let text = |reader: std::thread::JoinHandle<std::io::Result<Vec<u8>>>| {
+        let bytes = reader.join().expect("the reader thread").expect("read");
+        String::from_utf8(bytes).expect("output is UTF-8")
+    };
+    Streams {
+        code: status.code(),
+        stdout: text(stdout),
+        stderr: text(stderr),
+    }
+}
+
+/// Writes `files` (names and contents as bytes, so a name may be anything) into a
+/// new folder.
+fn raw_tree(files: &[(&[u8], &[u8])]) -> tempfile::TempDir {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let path = tmp.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(path, text).expect("write");
+    }
+    tmp
+}
+
+/// Runs `args` in `dir` once per text format and checks that it exits with `code`,
+/// that neither stream holds a raw hazard, and that `expect` is on `stream`.
+#[track_caller]
+fn check_streams(dir: &Path, args: &[&[u8]], code: i32, stream: Stream, expect: &[&str]) {
+    use std::os::unix::ffi::OsStrExt;
+    for format in ["human", "short", "github"] {
+        let mut argv: Vec<std::ffi::OsString> = vec!["--format".into(), format.into()];
+        argv.extend(
+            args.iter()
+                .map(|a| std::ffi::OsStr::from_bytes(a).to_os_string()),
+        );
+        let out = run_streams(dir, &argv);
+        let context = format!("{format}: stdout {:?}, stderr {:?}", out.stdout, out.stderr);
+        assert_eq!(out.code, Some(code), "{context}");
+        assert_no_raw(&out.stdout, &format!("{format} stdout"));
+        assert_no_raw(&out.stderr, &format!("{format} stderr"));
+        let text = match stream {
+            Stream::Out => &out.stdout,
+            Stream::Err => &out.stderr,
+        };
+        let wanted: Vec<&str> = match (stream, format) {
+            // A file problem's record differs by format: `expect` holds one per format.
+            (Stream::Out, _) if expect.len() == 3 => {
+                let i = ["human", "short", "github"]
+                    .iter()
+                    .position(|f| *f == format)
+                    .expect("a format");
+                vec![expect[i]]
+            }
+            _ => expect.to_vec(),
+        };
+        for want in wanted {
+            assert!(text.contains(want), "{want:?} is missing; {context}");
+        }
+    }
+}
+
+/// Which stream a check reads.
+#[derive(Clone, Copy)]
+enum Stream {
+    Out,
+    Err,
+}
+
+const SMALL: &[u8] = b"fn f() {}\n";
+
+#[test]
+fn a_raw_escape_in_a_bad_config_key_is_escaped_in_the_snippet() {
+    let tmp = raw_tree(&[
+        (
+            b"synclint.toml",
+            "# \u{202e} a comment\n\"a\u{1b}]0;t\u{7}\u{202e}b\" = 1\n".as_bytes(),
+        ),
+        (b"a.rs", SMALL),
+    ]);
+    check_streams(
+        tmp.path(),
+        &[b"a.rs"],
+        2,
+        Stream::Err,
+        &[
+            "synclint::config::syntax",
+            "# \\u{202e} a comment",
+            "\"a\\u{1b}]0;t\\u{7}\\u{202e}b\" = 1",
+            "[synclint.toml:2:3]",
+        ],
+    );
+}
+
+#[test]
+fn an_escaped_control_in_a_bad_config_key_is_escaped_in_the_message() {
+    let tmp = raw_tree(&[
+        (
+            b"synclint.toml",
+            "\"a\\u001b]0;t\\u0007\u{202e}b\" = 1\n".as_bytes(),
+        ),
+        (b"a.rs", SMALL),
+    ]);
+    check_streams(
+        tmp.path(),
+        &[b"a.rs"],
+        2,
+        Stream::Err,
+        &[
+            "unknown key `a\\u{1b}]0;t\\u{7}\\u{202e}b` in the configuration",
+            "\"a\\u001b]0;t\\u0007\\u{202e}b\" = 1",
+        ],
+    );
+}
+
+#[test]
+fn controls_in_a_bad_config_value_are_escaped() {
+    let tmp = raw_tree(&[
+        (
+            b"synclint.toml",
+            "exclude = [\"\\u001b]0;t\\u0007\u{202e}[\"]\n".as_bytes(),
+        ),
+        (b"a.rs", SMALL),
+    ]);
+    check_streams(
+        tmp.path(),
+        &[b"a.rs"],
+        2,
+        Stream::Err,
+        &[
+            "`\\u{1b}]0;t\\u{7}\\u{202e}[` is not a valid glob",
+            "exclude = [\"\\u001b]0;t\\u0007\\u{202e}[\"]",
+        ],
+    );
+    let tmp = raw_tree(&[
+        (
+            b"synclint.toml",
+            "rules = { lock-across-await = \"\u{1b}[2J\u{7}\u{202e}\" }\n".as_bytes(),
+        ),
+        (b"a.rs", SMALL),
+    ]);
+    check_streams(
+        tmp.path(),
+        &[b"a.rs"],
+        2,
+        Stream::Err,
+        &["lock-across-await = \"\\u{1b}[2J\\u{7}\\u{202e}\" }"],
+    );
+}
+
+#[test]
+fn controls_in_a_cargo_metadata_table_are_escaped() {
+    let tmp = raw_tree(&[
+        (
+            b"Cargo.toml",
+            "[package]\nname = \"x\"\n[package.metadata.synclint] # \u{202e}\n\
+             \"\\u001b]0;t\\u0007\u{2066}\" = 1\n"
+                .as_bytes(),
+        ),
+        (b"a.rs", SMALL),
+    ]);
+    check_streams(
+        tmp.path(),
+        &[b"a.rs"],
+        2,
+        Stream::Err,
+        &[
+            "unknown key `\\u{1b}]0;t\\u{7}\\u{2066}` in the configuration",
+            "[Cargo.toml:4:1]",
+            "[package.metadata.synclint] # \\u{202e}",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_path_is_named_escaped() {
+    let tmp = raw_tree(&[]);
+    check_streams(
+        tmp.path(),
+        &["no\u{1b}]0;t\u{7}such\u{202e}\\.rs".as_bytes()],
+        2,
+        Stream::Err,
+        &["path `no\\u{1b}]0;t\\u{7}such\\u{202e}\\\\.rs` does not exist"],
+    );
+}
+
+#[test]
+fn an_unparsable_file_with_a_hostile_name_and_text_is_escaped() {
+    let tmp = raw_tree(&[(
+        b"b\x1b[2J.rs",
+        b"// \x1b]0;t\x07\nfn f( { \"\x1b]8;;http://x\x07\" \x1b[2J }\n",
+    )]);
+    check_streams(
+        tmp.path(),
+        &[b"b\x1b[2J.rs"],
+        2,
+        Stream::Out,
+        &[
+            "[b\\u{1b}[2J.rs:2:",
+            "b\\u{1b}[2J.rs:2:",
+            "::error file=b\\u{1b}[2J.rs,line=2,",
+        ],
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_with_a_hostile_name_is_escaped() {
+    let tmp = raw_tree(&[(b"c\x1b]0;t\x07\xe2\x80\xae.rs", b"fn f() {}\xff\n")]);
+    check_streams(
+        tmp.path(),
+        &[b"c\x1b]0;t\x07\xe2\x80\xae.rs"],
+        2,
+        Stream::Out,
+        &[
+            "`c\\u{1b}]0;t\\u{7}\\u{202e}.rs`: file is not valid UTF-8",
+            "c\\u{1b}]0;t\\u{7}\\u{202e}.rs: error[encoding]: file is not valid UTF-8",
+            "::error file=c\\u{1b}]0;t\\u{7}\\u{202e}.rs,title=encoding::",
+        ],
+    );
+}
+
+#[test]
+fn the_baseline_notice_names_its_file_escaped() {
+    let tmp = raw_tree(&[(b"a.rs", PLAIN_HAZARD)]);
+    check_streams(
+        tmp.path(),
+        &[b"--write-baseline", b"base\x1b]0;t\x07.json", b"a.rs"],
+        0,
+        Stream::Err,
+        &["recorded 1 finding in `base\\u{1b}]0;t\\u{7}.json`"],
+    );
+}
+
+#[test]
+fn a_usage_error_quoting_a_hostile_argument_is_escaped() {
+    let tmp = raw_tree(&[]);
+    check_streams(
+        tmp.path(),
+        &[b"--threads", "\u{202e}\r\x1b[2J".as_bytes()],
+        2,
+        Stream::Err,
+        &["invalid value '\\u{202e}\\u{d}"],
+    );
+}
+
+/// On Linux a backslash is part of a file name: it is reported as that name (JSON
+/// included), and the text formats show it doubled.
+#[test]
+#[cfg(not(windows))]
+fn a_backslash_in_a_name_is_kept_and_shown_doubled() {
+    let tmp = raw_tree(&[(b"a\\b.rs", PLAIN_HAZARD)]);
+    let json = run_streams(tmp.path(), &["--format".into(), "json".into(), ".".into()]);
+    let doc: Value = serde_json::from_str(&json.stdout).expect("JSON output is valid");
+    assert_eq!(doc["findings"][0]["file"], "a\\b.rs", "{}", json.stdout);
+    check_streams(
+        tmp.path(),
+        &[b"."],
+        1,
+        Stream::Out,
+        &[
+            "[a\\\\b.rs:2:9]",
+            "a\\\\b.rs:2:9: warning[lock-across-await]",
+            "::warning file=a\\\\b.rs,line=2,",
+        ],
+    );
+}
+
+/// A file left out (a symlink leading out of the tree) is named escaped in its notice,
+/// its backslash doubled.
+#[test]
+fn a_skipped_file_is_named_escaped_in_its_notice() {
+    let outside = raw_tree(&[(b"t.rs", PLAIN_HAZARD)]);
+    let tmp = raw_tree(&[(b"a.rs", SMALL)]);
+    std::os::unix::fs::symlink(
+        outside.path().join("t.rs"),
+        tmp.path().join("l\u{1b}]0;t\u{7}\u{202e}\\.rs"),
+    )
+    .expect("symlink");
+    check_streams(
+        tmp.path(),
+        &[b"."],
+        0,
+        Stream::Err,
+        &["warning: skipped `l\\u{1b}]0;t\\u{7}\\u{202e}\\\\.rs`: it leads outside"],
     );
 }

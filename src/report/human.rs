@@ -15,8 +15,8 @@ use std::fmt;
 use std::io::{self, Write};
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, SourceCode,
+    SourceSpan, SpanContents,
 };
 
 use crate::report::escape::{self, Keep};
@@ -189,27 +189,13 @@ impl SourceCode for FileSource<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let inner = self
-            .view
-            .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
-        // Without context miette reads the span for the `[file:line:col]` header:
-        // give the file's own position, in characters as every other format does,
-        // rather than a place in the (possibly cut) view.
-        let (line, column) = if context_lines_before == 0 {
-            let (line, column) = self.file.line_col(self.view.to_source(span.offset()));
-            (line as usize - 1, column as usize - 1)
-        } else {
-            (inner.line(), inner.column())
-        };
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            inner.data(),
-            *inner.span(),
-            line,
-            column,
-            inner.line_count(),
-        )))
+        self.view.read_span(
+            &self.name,
+            span,
+            context_lines_before,
+            context_lines_after,
+            |offset| self.file.line_col(offset),
+        )
     }
 }
 

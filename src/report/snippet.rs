@@ -19,6 +19,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
 use crate::report::escape;
 
 /// Lines longer than this many bytes are cut.
@@ -113,6 +115,45 @@ impl<'a> SnippetView<'a> {
     /// The text handed to miette.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The same view, owning its text.
+    pub fn into_owned(self) -> SnippetView<'static> {
+        SnippetView {
+            text: Cow::Owned(self.text.into_owned()),
+            edits: self.edits,
+        }
+    }
+
+    /// Reads `span` (in the view's offsets) for miette, under the shown `name`.
+    /// Without context miette reads the span for the `[file:line:col]` header: that
+    /// read gives the file's own position, from `line_col` (1-based line and
+    /// character column of a file offset), rather than a place in the view.
+    pub fn read_span<'b>(
+        &'b self,
+        name: &str,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+        line_col: impl Fn(usize) -> (u32, u32),
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self
+            .text()
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let (line, column) = if context_lines_before == 0 {
+            let (line, column) = line_col(self.to_source(span.offset()));
+            (line as usize - 1, column as usize - 1)
+        } else {
+            (inner.line(), inner.column())
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            name.to_string(),
+            inner.data(),
+            *inner.span(),
+            line,
+            column,
+            inner.line_count(),
+        )))
     }
 
     /// The view offset of a file offset. An offset inside a replaced range maps to
