@@ -367,8 +367,43 @@ fn list_rules_prints_aligned_columns() {
     );
     for line in run.stdout.lines() {
         let level = line[level_columns[0]..].split(' ').next();
-        assert!(matches!(level, Some("warn" | "deny" | "allow")), "{line:?}");
+        assert!(matches!(level, Some("warn" | "deny" | "off")), "{line:?}");
     }
+}
+
+#[test]
+fn opt_in_rules_are_off_until_turned_on() {
+    let dir = Dir::new();
+    dir.create(
+        "src/lib.rs",
+        "use std::sync::atomic::{AtomicUsize, Ordering};\n\
+         pub struct C { n: AtomicUsize }\n\
+         impl C {\n    pub fn bump(&self) {\n        let v = self.n.load(Ordering::SeqCst);\n        self.n.store(v + 1, Ordering::SeqCst);\n    }\n}\n",
+    );
+    let listed = dir.synclint(&["--list-rules"]);
+    let line = listed
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("split-atomic-update "))
+        .expect("the rule is listed");
+    assert!(line.contains(" off "), "{line:?}");
+    dir.synclint(&["--format", "short", "src"])
+        .code(0)
+        .stdout_is("");
+    for flags in [
+        &["--rule", "split-atomic-update"][..],
+        &["--warn", "split-atomic-update"][..],
+    ] {
+        let mut args = flags.to_vec();
+        args.extend(["--format", "short", "src"]);
+        dir.synclint(&args)
+            .code(1)
+            .stdout_has("warning[split-atomic-update]");
+    }
+    dir.create("synclint.toml", "[rules]\nsplit-atomic-update = \"deny\"\n");
+    dir.synclint(&["--format", "short", "src"])
+        .code(1)
+        .stdout_has("error[split-atomic-update]");
 }
 
 #[test]

@@ -282,7 +282,11 @@ fn the_analysis_memory_budget_is_configurable() {
     let run = synclint_limited(dir.path(), &args, 4 << 20, Duration::from_secs(60));
     assert_eq!(run.code(), 1, "{run:#?}");
     assert!(run.stdout.contains(&expected), "{run:#?}");
-    write(dir.path(), "synclint.toml", "max_analysis_memory = \"16MiB\"\n");
+    write(
+        dir.path(),
+        "synclint.toml",
+        "max_analysis_memory = \"16MiB\"\n",
+    );
     let run = synclint_limited(dir.path(), &args, 4 << 20, Duration::from_secs(60));
     assert_eq!(run.code(), 2, "{run:#?}");
     assert!(!run.stdout.contains("discarded-guard"), "{run:#?}");
