@@ -81,7 +81,7 @@ impl Rule for PubCollectionField {
             let why = match what {
                 // A lock or a concurrent map is itself shared mutable state.
                 Exposed::Locked(_) | Exposed::Concurrent(_) => Some("it is mutable through `&`"),
-                Exposed::Plain(_) => shared.why_shared(cx.model, krate, field),
+                Exposed::Plain(_) => shared.why_shared(krate, field),
             };
             let Some(why) = why else { continue };
             out.push(finding(field, &what, why));
@@ -138,19 +138,13 @@ struct SharedTypes {
     /// Types holding a lock or an atomic field, with the file that declares them
     /// (two types of one name in different files are different types).
     with_sync: HashSet<(CrateId, String, FileId)>,
-    /// Types named by a static, outside any lock.
-    in_static: HashSet<(CrateId, String)>,
     /// Types with an `unsafe impl Send` or `Sync`, with the file of the impl and
     /// whether that file declares a type of that name itself.
     unsafe_impl: HashMap<(CrateId, String), Vec<(FileId, bool)>>,
-    /// Types declared without `pub`.
+    /// Types declared without plain `pub` (private, `pub(crate)`, `pub(super)`):
+    /// code outside the crate cannot reach their fields.
     private: HashSet<(CrateId, String)>,
 }
-
-/// Cells around a static's value that do not protect it.
-const STATIC_CELLS: &[&str] = &[
-    "LazyLock", "OnceLock", "Lazy", "OnceCell", "LazyCell", "Arc", "Box", "Option", "ArcSwap",
-];
 
 impl SharedTypes {
     fn new(model: &Model, crates: &HashSet<CrateId>) -> SharedTypes {
@@ -164,19 +158,6 @@ impl SharedTypes {
                 .any(|n| is_lock_head(&n.head) || is_atomic_head(&n.head))
             {
                 with_sync.insert((*krate, f.owner.clone(), f.span.file));
-            }
-        }
-        let mut in_static = HashSet::new();
-        for (krate, st) in model
-            .static_decls
-            .iter()
-            .filter(|(k, _)| crates.contains(k))
-        {
-            let tree = TypeTree::parse(&st.ty);
-            let inner = tree.strip(STATIC_CELLS);
-            // A type only inside a lock is the lock's protected data.
-            if !is_lock_head(&inner.head) {
-                in_static.insert((*krate, inner.head.clone()));
             }
         }
         let declared_in: HashSet<(CrateId, &str, FileId)> = model
@@ -197,12 +178,11 @@ impl SharedTypes {
         let private = model
             .type_decls
             .iter()
-            .filter(|(_, t)| !t.is_pub)
+            .filter(|(_, t)| !t.is_exported)
             .map(|(k, t)| (*k, t.name.clone()))
             .collect();
         SharedTypes {
             with_sync,
-            in_static,
             unsafe_impl,
             private,
         }
@@ -214,7 +194,7 @@ impl SharedTypes {
     }
 
     /// Why the owner counts as shared between threads, for the message.
-    fn why_shared(&self, model: &Model, krate: CrateId, field: &FieldDecl) -> Option<&'static str> {
+    fn why_shared(&self, krate: CrateId, field: &FieldDecl) -> Option<&'static str> {
         let owner = field.owner.as_str();
         let key = (krate, owner.to_string());
         let file = field.span.file;
@@ -223,14 +203,15 @@ impl SharedTypes {
             .unsafe_impl
             .get(&key)
             .is_some_and(|impls| impls.iter().any(|&(f, local)| f == file || !local));
+        // A type shared only through `Arc` or a `static`, with no lock, atomic or
+        // unsafe impl of its own, has no interior mutability: once shared, its plain
+        // collections can only be read (a configuration built before it is shared).
+        // Only a type whose other state is changed through `&` has a collection that
+        // callers can read while the type's own methods change it.
         if self.with_sync.contains(&(krate, owner.to_string(), file)) {
             Some("it holds a lock or an atomic")
         } else if has_impl {
             Some("it has an `unsafe impl Send/Sync`")
-        } else if model.in_arc.contains(&key) {
-            Some("it is shared through `Arc`")
-        } else if self.in_static.contains(&key) {
-            Some("it is held in a `static`")
         } else {
             None
         }
