@@ -2462,7 +2462,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let on_acquisition = mc.args.is_empty()
             && recv.value.is_some()
             && matches!(strip(&mc.receiver), syn::Expr::MethodCall(inner) if self.acquisition_method(inner, false).is_some());
-        if on_acquisition && self.fw.known.is_blocking_acquire(&name) {
+        // A `RefCell` borrow is no lock future: `cell.borrow_mut().wait()` calls
+        // the borrowed value's own `wait`.
+        let on_lock_future = recv.value.is_some_and(|g| {
+            !matches!(
+                self.guards[g].kind,
+                crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
+            )
+        });
+        if on_acquisition && on_lock_future && self.fw.known.is_blocking_acquire(&name) {
             // `m.lock().wait()`: the wait is how the guard is acquired, not a call
             // made while it is held.
             return out.with_value(recv.value);

@@ -3,6 +3,8 @@
 
 use crate::config::Level;
 use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
+use crate::flow::Guard;
+use crate::model::Model;
 use crate::report::finding::{Finding, Severity};
 use crate::rules::support::{guard_noun, has_guard_lock_type, is_real_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -48,6 +50,11 @@ impl Rule for DiscardedGuard {
                 if !guard.wrapped && !has_guard_lock_type(guard, cx.model) {
                     continue;
                 }
+                // A field declared with types that are none of the lock types
+                // (`file: File`, whose `lock()` is an OS file lock) gives no guard.
+                if declared_without_lock(guard, cx.model) {
+                    continue;
+                }
                 out.push(Finding {
                     rule: META.id,
                     severity: Severity::Warn,
@@ -63,4 +70,27 @@ impl Rule for DiscardedGuard {
             }
         }
     }
+}
+
+/// Whether the guard's lock is a field whose every declaration in the run names no
+/// lock or cell type at all: its `lock()` or `borrow()` is some other method.
+fn declared_without_lock(guard: &Guard, model: &Model) -> bool {
+    let Some(field) = guard
+        .lock
+        .segments
+        .as_ref()
+        .filter(|s| s.len() >= 2)
+        .and_then(|s| s.last())
+    else {
+        return false;
+    };
+    let mut tys = model.field_types(field).peekable();
+    tys.peek().is_some()
+        && tys.all(|t| {
+            ![
+                "Mutex", "RwLock", "Lock", "Cell", "Guard", "Arc", "Box", "Rc",
+            ]
+            .iter()
+            .any(|l| t.contains(l))
+        })
 }
