@@ -3,8 +3,8 @@
 
 use crate::config::Level;
 use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
-use crate::flow::Guard;
-use crate::model::Model;
+use crate::flow::{Body, Guard};
+use crate::model::{CrateId, Model};
 use crate::report::finding::{Finding, Severity};
 use crate::rules::support::{guard_noun, has_guard_lock_type, is_real_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -24,7 +24,7 @@ impl Rule for DiscardedGuard {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        for (_, body) in cx.bodies() {
+        for (i, body) in cx.indexed_bodies() {
             for (g, guard) in body.guards.iter().enumerate() {
                 let Some(stmt) = guard.discarded else {
                     continue;
@@ -52,7 +52,7 @@ impl Rule for DiscardedGuard {
                 }
                 // A field declared with types that are none of the lock types
                 // (`file: File`, whose `lock()` is an OS file lock) gives no guard.
-                if declared_without_lock(guard, cx.model) {
+                if declared_without_lock(guard, body, cx.graph.crate_of[i], cx.model) {
                     continue;
                 }
                 out.push(Finding {
@@ -72,25 +72,21 @@ impl Rule for DiscardedGuard {
     }
 }
 
-/// Whether the guard's lock is a field whose every declaration in the run names no
-/// lock or cell type at all: its `lock()` or `borrow()` is some other method.
-fn declared_without_lock(guard: &Guard, model: &Model) -> bool {
-    let Some(field) = guard
-        .lock
-        .segments
-        .as_ref()
-        .filter(|s| s.len() >= 2)
-        .and_then(|s| s.last())
-    else {
+/// Whether the guard's lock is a field of `self` whose declared type, in the body's
+/// crate, names no lock or cell at all: its `lock()` or `borrow()` is some other
+/// method (`file: File`, whose `lock()` is an OS file lock).
+fn declared_without_lock(guard: &Guard, body: &Body, krate: CrateId, model: &Model) -> bool {
+    let Some([root, field]) = guard.lock.segments.as_deref() else {
         return false;
     };
-    let mut tys = model.field_types(field).peekable();
-    tys.peek().is_some()
-        && tys.all(|t| {
-            ![
-                "Mutex", "RwLock", "Lock", "Cell", "Guard", "Arc", "Box", "Rc",
-            ]
-            .iter()
-            .any(|l| t.contains(l))
-        })
+    let Some(owner) = body.self_ty.as_deref().filter(|_| root == "self") else {
+        return false;
+    };
+    model.field_type(krate, owner, field).is_some_and(|t| {
+        ![
+            "Mutex", "RwLock", "Lock", "Cell", "Guard", "Arc", "Box", "Rc",
+        ]
+        .iter()
+        .any(|l| t.contains(l))
+    })
 }
