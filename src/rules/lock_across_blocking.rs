@@ -2,6 +2,7 @@
 //! Page: rules/lock-across-blocking.md.
 
 use crate::config::Level;
+use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, Call, GuardId, GuardKind, SelfKind};
 use crate::graph::BodyIdx;
 use crate::model::type_name_of;
@@ -50,6 +51,13 @@ impl Rule for LockAcrossBlocking {
                     if call.on_guard == Some(g) && call.on_guard_value && is_receive(call) {
                         continue;
                     }
+                    // Joining the thread a condition-variable wait on this very guard
+                    // has heard from (`while !st.done { st = cv.wait(st)? } h.join()`) is
+                    // the end of a shutdown handshake: the other thread announced under
+                    // this lock that it is finishing, and the join waits for its exit.
+                    if call.callee == ".join" && waited_on_before(body, g, ei) {
+                        continue;
+                    }
                     if let Some(why) = &call.blocking {
                         calls.push(label(e.span, format!("{why} while the lock is held")));
                         continue;
@@ -70,6 +78,18 @@ impl Rule for LockAcrossBlocking {
             }
         }
     }
+}
+
+/// Whether guard `g` was handed to a condition-variable wait before event `ei`.
+fn waited_on_before(body: &Body, g: GuardId, ei: usize) -> bool {
+    body.events[..ei].iter().any(|e| {
+        e.call().is_some_and(|c| {
+            let name = c.callee.trim_start_matches('.');
+            c.is_method
+                && (WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
+                && c.arg_guards.contains(&g)
+        })
+    })
 }
 
 /// A channel receive: the one thing a work queue's shared receiver is for.
