@@ -40,6 +40,17 @@ const STATE_READS: &[&str] = &[
     "fetch_update",
 ];
 
+/// Whether every guard handed to the wait is of a lock made in place
+/// (`cv.wait_timeout(Mutex::new(()).lock().unwrap(), d)`): no other thread can hold
+/// such a lock, so it guards no condition to re-check and the wait is only a timer.
+fn waits_on_a_fresh_lock(body: &Body, call: &Call) -> bool {
+    !call.arg_guards.is_empty()
+        && call.arg_guards.iter().all(|&g| {
+            let lock = &body.guards[g].lock;
+            lock.segments.is_none() && lock.text.contains("::new(")
+        })
+}
+
 /// Deepest chain of calls followed from a caller holding a lock to a wait.
 const MAX_DEPTH: usize = 4;
 
@@ -71,6 +82,7 @@ impl Rule for CondvarMisuse {
                 let rechecked = !once
                     || e.in_loop
                     || is_timed_park(body, ei, call)
+                    || waits_on_a_fresh_lock(body, call)
                     || is_wait_wrapper(body)
                     || body.in_test
                     || (!callers[i].is_empty()
