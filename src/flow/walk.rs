@@ -1805,31 +1805,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 Flow::default().or_div(right).or_div(left)
             }
             syn::Expr::Async(a) => {
-                self.child(BodySpec {
-                    kind: BodyKind::AsyncBlock,
-                    name: nested_name(&self.body.name, "{async block}"),
-                    is_async: true,
-                    is_unsafe: false,
-                    is_test: false,
-                    is_serial: false,
-                    is_pub: false,
-                    is_exported: false,
-                    is_pub_restricted: false,
-                    cx: ItemCx {
-                        in_test: self.body.in_test,
-                        module: self.body.module.clone(),
-                        self_ty: self.body.self_ty.clone(),
-                        trait_name: None,
-                    },
-                    callback_params: Vec::new(),
-                    callback_sigs: Vec::new(),
-                    ret_ty: None,
-                    self_kind: None,
-                    captured: Vec::new(),
-                    span: a.async_token.span,
-                    params: Vec::new(),
-                    body: BodyRef::Block(&a.block),
-                });
+                self.child(self.nested_spec(
+                    BodyKind::AsyncBlock,
+                    "{async block}",
+                    true,
+                    self.body.in_test,
+                    a.async_token.span,
+                    Vec::new(),
+                    BodyRef::Block(&a.block),
+                ));
                 if a.capture.is_some() && self.n_alive > 0 {
                     self.kill_captured(&quote::ToTokens::to_token_stream(&a.block));
                 }
@@ -1862,31 +1846,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         _ => None,
                     })
                     .collect();
-                self.child(BodySpec {
-                    kind: BodyKind::Closure,
-                    name: nested_name(&self.body.name, "{closure}"),
-                    is_async: c.asyncness.is_some(),
-                    is_unsafe: false,
-                    is_test: false,
-                    is_serial: false,
-                    is_pub: false,
-                    is_exported: false,
-                    is_pub_restricted: false,
-                    cx: ItemCx {
-                        in_test: self.body.in_test,
-                        module: self.body.module.clone(),
-                        self_ty: self.body.self_ty.clone(),
-                        trait_name: None,
-                    },
-                    callback_params: Vec::new(),
-                    callback_sigs: Vec::new(),
-                    ret_ty: None,
-                    self_kind: None,
-                    captured: Vec::new(),
-                    span: c.inputs_begin.span,
+                self.child(self.nested_spec(
+                    BodyKind::Closure,
+                    "{closure}",
+                    c.asyncness.is_some(),
+                    self.body.in_test,
+                    c.inputs_begin.span,
                     params,
-                    body: BodyRef::Expr(&c.body),
-                });
+                    BodyRef::Expr(&c.body),
+                ));
                 // Only a guard alive now can be taken; the tokens cost the closure's
                 // size, so they are not made when there is none.
                 if self.n_alive > 0 {
@@ -3048,14 +3016,40 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             brace_token: syn::token::Brace::default(),
             stmts: vec![stmt.clone()],
         };
-        self.child(BodySpec {
-            kind: if self.is_async {
+        self.child(self.nested_spec(
+            if self.is_async {
                 BodyKind::AsyncBlock
             } else {
                 BodyKind::Closure
             },
-            name: nested_name(&self.body.name, "{cfg(test)}"),
-            is_async: self.is_async,
+            "{cfg(test)}",
+            self.is_async,
+            true,
+            stmt.span(),
+            Vec::new(),
+            BodyRef::Block(&block),
+        ));
+    }
+
+    /// The spec of a body nested in this one (a closure, an `async` block, a
+    /// `#[cfg(test)]` statement): in the same module and impl, never itself a test,
+    /// serial, exported or `unsafe` item, and given the variables in scope by
+    /// [`Self::child`].
+    #[allow(clippy::too_many_arguments)]
+    fn nested_spec<'s>(
+        &self,
+        kind: BodyKind,
+        suffix: &str,
+        is_async: bool,
+        in_test: bool,
+        span: proc_macro2::Span,
+        params: Vec<(String, String)>,
+        body: BodyRef<'s>,
+    ) -> BodySpec<'s> {
+        BodySpec {
+            kind,
+            name: nested_name(&self.body.name, suffix),
+            is_async,
             is_unsafe: false,
             is_test: false,
             is_serial: false,
@@ -3063,7 +3057,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             is_exported: false,
             is_pub_restricted: false,
             cx: ItemCx {
-                in_test: true,
+                in_test,
                 module: self.body.module.clone(),
                 self_ty: self.body.self_ty.clone(),
                 trait_name: None,
@@ -3073,10 +3067,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             ret_ty: None,
             self_kind: None,
             captured: Vec::new(),
-            span: stmt.span(),
-            params: Vec::new(),
-            body: BodyRef::Block(&block),
-        });
+            span,
+            params,
+            body,
+        }
     }
 
     fn child(&mut self, mut spec: BodySpec<'_>) {

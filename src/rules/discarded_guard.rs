@@ -2,11 +2,12 @@
 //! Page: rules/discarded-guard.md.
 
 use crate::config::Level;
-use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, Guard};
 use crate::model::{CrateId, Model};
 use crate::report::finding::{Finding, Severity};
-use crate::rules::support::{guard_noun, has_guard_lock_type, is_real_guard, label};
+use crate::rules::support::{
+    guard_noun, handed_to_wait, has_guard_lock_type, is_real_guard, label,
+};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `discarded-guard` rule.
@@ -35,14 +36,7 @@ impl Rule for DiscardedGuard {
                 // `let _ = cv.wait_while(m.lock().unwrap(), |p| *p);`: the wait used the
                 // guard (it slept on it and gave it back once the condition held), so the
                 // critical section is not empty, only over.
-                if body.events.iter().any(|e| {
-                    e.call().is_some_and(|c| {
-                        let name = c.callee.trim_start_matches('.');
-                        c.is_method
-                            && (WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
-                            && c.arg_guards.contains(&g)
-                    })
-                }) {
+                if handed_to_wait(&body.events, g) {
                     continue;
                 }
                 // A bare `x.lock();` is also how raw locks (`lock_api::RawMutex`) are

@@ -2,14 +2,13 @@
 //! Page: rules/lock-across-blocking.md.
 
 use crate::config::Level;
-use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, Call, GuardId, GuardKind, SelfKind};
 use crate::graph::BodyIdx;
 use crate::model::type_name_of;
 use crate::report::finding::{Finding, Label, Severity};
 use crate::rules::support::{
-    acquired_label, chain_text, guard_noun, hop_labels, is_held_guard, is_lock_head, label,
-    TypeTree,
+    acquired_label, chain_text, guard_noun, handed_to_wait, hop_labels, is_held_guard,
+    is_lock_head, label, TypeTree,
 };
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
@@ -55,7 +54,7 @@ impl Rule for LockAcrossBlocking {
                     // has heard from (`while !st.done { st = cv.wait(st)? } h.join()`) is
                     // the end of a shutdown handshake: the other thread announced under
                     // this lock that it is finishing, and the join waits for its exit.
-                    if call.callee == ".join" && waited_on_before(body, g, ei) {
+                    if call.callee == ".join" && handed_to_wait(&body.events[..ei], g) {
                         continue;
                     }
                     if let Some(why) = &call.blocking {
@@ -78,18 +77,6 @@ impl Rule for LockAcrossBlocking {
             }
         }
     }
-}
-
-/// Whether guard `g` was handed to a condition-variable wait before event `ei`.
-fn waited_on_before(body: &Body, g: GuardId, ei: usize) -> bool {
-    body.events[..ei].iter().any(|e| {
-        e.call().is_some_and(|c| {
-            let name = c.callee.trim_start_matches('.');
-            c.is_method
-                && (WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
-                && c.arg_guards.contains(&g)
-        })
-    })
 }
 
 /// A channel receive: the one thing a work queue's shared receiver is for.

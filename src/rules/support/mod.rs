@@ -596,3 +596,17 @@ pub fn place_type(
     }
     ty
 }
+
+/// Whether guard `g` is handed to a condition-variable wait among `events` (the guard
+/// went to sleep on the condvar and came back).
+pub fn handed_to_wait(events: &[crate::flow::Event], g: crate::flow::GuardId) -> bool {
+    use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
+    events.iter().any(|e| {
+        e.call().is_some_and(|c| {
+            let name = c.callee.trim_start_matches('.');
+            c.is_method
+                && (WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
+                && c.arg_guards.contains(&g)
+        })
+    })
+}
