@@ -84,6 +84,17 @@ const DIVERGING_MACROS: &[&str] = &["panic", "todo", "unimplemented", "unreachab
 /// Macros that await the futures they are given.
 const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
 
+/// Macros whose arguments are futures: awaited (`select!`, `join!`) or pinned to be
+/// awaited (`pin_mut!`, `tokio::pin!`, `std::pin::pin!`).
+const FUTURE_MACROS: &[&str] = &[
+    "select",
+    "select_biased",
+    "join",
+    "try_join",
+    "pin_mut",
+    "pin",
+];
+
 /// Functions that run their closure argument on another thread or outside the async
 /// context; the closure is a separate body either way, these only make it explicit.
 const DIVERGING_FNS: &[&str] = &["std::process::exit", "process::exit", "std::process::abort"];
@@ -2195,8 +2206,81 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             return Flow::value(Some(g)).or_div(recv);
         }
         let f = self.expr(&a.base, true);
+        self.note_future(&a.base);
         self.event(EventKind::Await, span);
         Flow::default().or_div(f)
+    }
+
+    /// A lock call's result that the body awaits (`fut.await`, `pin_mut!(fut)`, a
+    /// future of `select!`/`join!`) was a future: the lock is an async lock, and the
+    /// value was its acquisition, not a guard held while it waited.
+    fn note_future(&mut self, e: &syn::Expr) {
+        let mut e = strip(e);
+        loop {
+            e = match e {
+                syn::Expr::Reference(r) => strip(&r.expr),
+                syn::Expr::MethodCall(mc) if mc.method == "as_mut" && mc.args.is_empty() => {
+                    strip(&mc.receiver)
+                }
+                _ => break,
+            };
+        }
+        let Some(ident) = path_ident(e) else { return };
+        if let Some(g) = self.lookup_ident(ident).and_then(|v| v.guard) {
+            self.mark_future(g);
+        }
+    }
+
+    fn mark_future(&mut self, g: GuardId) {
+        // A `RefCell` borrow is never a future.
+        let guard = &mut self.guards[g];
+        if !matches!(
+            guard.kind,
+            crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
+        ) {
+            guard.is_async = true;
+        }
+    }
+
+    /// The variables a future-taking macro is given: every argument of `join!`,
+    /// `try_join!` and the pinning macros, the future after `=` of each `select!`
+    /// branch (`res = fut => ..`, up to a `, if` precondition).
+    fn note_macro_futures(&mut self, name: &str, tokens: &TokenStream) {
+        let is_select = name.starts_with("select");
+        let mut in_future = !is_select;
+        let mut prev_eq = false;
+        let mut prev: Option<char> = None;
+        for tt in tokens.clone() {
+            match &tt {
+                TokenTree::Punct(p) => {
+                    let c = p.as_char();
+                    if is_select {
+                        if prev_eq && c == '>' {
+                            // `=>`: the branch's handler follows.
+                            in_future = false;
+                        } else if c == '='
+                            && p.spacing() == proc_macro2::Spacing::Alone
+                            && !matches!(prev, Some('=' | '!' | '<' | '>'))
+                        {
+                            in_future = true;
+                        } else if c == ',' {
+                            in_future = false;
+                        }
+                    }
+                    prev_eq = c == '=' && p.spacing() == proc_macro2::Spacing::Joint;
+                    prev = Some(c);
+                    continue;
+                }
+                TokenTree::Ident(i) if in_future => {
+                    if let Some(g) = self.lookup_ident(i).and_then(|v| v.guard) {
+                        self.mark_future(g);
+                    }
+                }
+                _ => {}
+            }
+            prev_eq = false;
+            prev = None;
+        }
     }
 
     /// `recv.method()` with no arguments where `method` hands out a guard.
@@ -2961,6 +3045,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let diverges = DIVERGING_MACROS.contains(&name.as_str());
+        if FUTURE_MACROS.contains(&name.as_str()) && self.n_alive > 0 {
+            self.note_macro_futures(&name, &mac.tokens);
+        }
         if AWAITING_MACROS.contains(&name.as_str()) && self.is_async {
             self.scan_awaits(&mac.tokens);
             self.event(EventKind::Await, mac.path.span());

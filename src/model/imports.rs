@@ -12,6 +12,9 @@ use syn::visit::Visit;
 pub struct Imports {
     names: HashMap<String, Option<String>>,
     globs: Vec<String>,
+    /// The file's `type` aliases: name to the aliased type as written. A name
+    /// declared twice (in different modules) with different types is ambiguous.
+    aliases: HashMap<String, Option<String>>,
 }
 
 impl Imports {
@@ -51,8 +54,25 @@ impl Imports {
 
     /// Whether a type as written (`Arc<tokio::sync::Mutex<T>>`, `&Mutex<T>` with
     /// `use tokio::sync::Mutex;`) is, or wraps, one of the given async lock types.
+    /// A `type` alias of the file is followed to the type it names
+    /// (`type Fork = LocalMutex<()>;` makes `&Fork` an async lock).
     pub fn is_async_lock_type(&self, ty: &str, async_locks: &[String]) -> bool {
-        ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        self.is_async_lock_type_within(ty, async_locks, 0)
+    }
+
+    fn is_async_lock_type_within(&self, ty: &str, async_locks: &[String], depth: u8) -> bool {
+        let words = || ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'));
+        // Aliases of aliases are followed a few steps; a cycle of aliases ends there.
+        if depth < 4 && !self.aliases.is_empty() {
+            let aliased = words().any(|w| {
+                matches!(self.aliases.get(w), Some(Some(target))
+                    if self.is_async_lock_type_within(target, async_locks, depth + 1))
+            });
+            if aliased {
+                return true;
+            }
+        }
+        words()
             .filter(|w| w.ends_with("Mutex") || w.ends_with("RwLock"))
             .any(|w| {
                 let segs: Vec<String> = w
@@ -133,6 +153,20 @@ impl<'ast> Visit<'ast> for Collector {
         self.tree("", &it.tree);
     }
 
+    fn visit_item_type(&mut self, it: &'ast syn::ItemType) {
+        let target = quote::ToTokens::to_token_stream(&it.ty).to_string();
+        let name = it.ident.to_string();
+        match self.imports.aliases.get(&name) {
+            Some(Some(existing)) if *existing != target => {
+                self.imports.aliases.insert(name, None);
+            }
+            Some(_) => {}
+            None => {
+                self.imports.aliases.insert(name, Some(target));
+            }
+        }
+    }
+
     // No `use` item sits inside these: the visit passes them by.
     fn visit_attribute(&mut self, _: &'ast syn::Attribute) {}
     fn visit_signature(&mut self, _: &'ast syn::Signature) {}
@@ -168,6 +202,20 @@ mod tests {
         );
         assert_eq!(imports.resolve(&seg("other::f")), "other::f");
         assert_eq!(imports.globs(), ["tokio::sync"]);
+    }
+
+    #[test]
+    fn async_lock_types_follow_the_files_aliases() {
+        let file: syn::File = syn::parse_str(
+            "use futures_intrusive::sync::LocalMutex; type Fork = LocalMutex<()>; type Forks = Vec<Fork>; type Plain = std::sync::Mutex<()>;",
+        )
+        .expect("invariant: test source parses");
+        let imports = Imports::collect(&file);
+        let known = ["futures_intrusive::sync::LocalMutex".to_string()];
+        assert!(imports.is_async_lock_type("&Fork", &known));
+        assert!(imports.is_async_lock_type("Rc<Forks>", &known));
+        assert!(!imports.is_async_lock_type("&Plain", &known));
+        assert!(!imports.is_async_lock_type("Other", &known));
     }
 
     #[test]
