@@ -97,6 +97,10 @@ pub struct Guard {
     /// of a value computed from it (`return v`, `return Ok(v)`, not `return Err(..)`),
     /// as in a read-through cache's `if let Some(v) = m.read().get(k) { return v }`.
     pub returned: bool,
+    /// Moved into a struct literal, tuple or tuple-struct/variant constructor
+    /// (`CwdGuard { _lock: guard, .. }`, `Some(guard)`): the guard lives as long as the
+    /// value that holds it.
+    pub in_value: bool,
 }
 
 /// What happens at an [`Event`].
@@ -150,6 +154,10 @@ pub struct Call {
     /// after `let obj = &mut guard.items[i];`, a `match *guard` binding, an element
     /// of the guard's collection).
     pub arg_borrows: Vec<GuardId>,
+    /// The call's result is dropped at once: the call is the whole of an expression
+    /// statement or of a `let _ = ..` initializer (through `?`, `unwrap()`-like
+    /// methods and `.await`), so whatever guard it returns dies with the statement.
+    pub result_dropped: bool,
 }
 
 /// Something that happens in a body, with the guards alive at that moment.
@@ -217,6 +225,9 @@ pub struct Returned {
     pub span: Span,
     /// The value is this guard.
     pub guard: Option<GuardId>,
+    /// The value holds this guard: a struct, tuple or variant the guard was moved
+    /// into (`CwdGuard { _lock: guard, old }`, `Ok((guard, v))`).
+    pub holds: Option<GuardId>,
     /// The value is a reference into this guard's data.
     pub within: Option<GuardId>,
     /// The value is a place, a reference to one, or its clone (`self.state`,

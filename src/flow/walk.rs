@@ -960,6 +960,9 @@ struct BodyWalker<'w, 'a, 'o> {
     out: &'o mut Vec<Body>,
     slot: usize,
     body: Body,
+    /// The call (by address) whose result the statement being walked drops at once
+    /// (see [`Call::result_dropped`]); null when there is none.
+    dropped_call: *const (),
 }
 
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
@@ -1003,6 +1006,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             cond_writes: Vec::new(),
             after_writes: Vec::new(),
             slot: out.len(),
+            dropped_call: std::ptr::null(),
             out,
             body: Body {
                 kind: spec.kind,
@@ -1214,9 +1218,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             return;
         }
         let span = self.fw.span(e.span());
+        let holds = f.value.filter(|&g| self.guards[g].in_value);
         self.body.returns.push(crate::flow::Returned {
             span,
-            guard: f.value,
+            guard: f.value.filter(|_| holds.is_none()),
+            holds,
             within: f.within,
             place,
             is_clone,
@@ -1466,6 +1472,40 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
+    /// An operand moved into a struct, tuple or variant under construction, whose
+    /// value is guard `g`: the first such guard now belongs to the value (it leaves
+    /// its variable and becomes a temporary of the statement, which a `let` binding,
+    /// a block's value or a return takes over); any other is no longer tracked.
+    fn move_into_value(
+        &mut self,
+        e: &syn::Expr,
+        g: Option<GuardId>,
+        held: Option<GuardId>,
+    ) -> Option<GuardId> {
+        let Some(g) = g.filter(|_| held.is_none()) else {
+            self.move_out(e);
+            if let Some(g) = g {
+                self.untemp(g);
+                self.kill(g);
+            }
+            return held;
+        };
+        if let Some(ident) = path_ident(e) {
+            if let Some(v) = self.find_var_mut(|v| *ident == v.name) {
+                if v.guard == Some(g) {
+                    v.guard = None;
+                }
+            }
+        }
+        self.guards[g].in_value = true;
+        if let Some(t) = self.temps.last_mut() {
+            if !t.contains(&g) {
+                t.push(g);
+            }
+        }
+        Some(g)
+    }
+
     fn push_scope(&mut self) {
         self.scopes.push(Scope::default());
     }
@@ -1594,7 +1634,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Stmt::Local(local) => self.local(local),
             syn::Stmt::Expr(e, semi) => {
                 self.temps.push(Vec::new());
+                let target = if semi.is_some() {
+                    self.result_call(e)
+                } else {
+                    std::ptr::null()
+                };
+                let saved = std::mem::replace(&mut self.dropped_call, target);
                 let f = self.expr(e, false);
+                self.dropped_call = saved;
                 if semi.is_some() {
                     self.discard_check(f.value, || stmt.span());
                 }
@@ -1619,6 +1666,30 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 Flow::default()
             }
         }
+    }
+
+    /// The call an expression's value is the result of, by address, through `?`,
+    /// `.await` and `unwrap()`-like methods (`helper()?`, `self.lock_env().unwrap()`).
+    fn result_call(&self, e: &syn::Expr) -> *const () {
+        let mut e = strip(e);
+        loop {
+            e = match e {
+                syn::Expr::Try(t) => strip(&t.expr),
+                syn::Expr::Await(a) => strip(&a.base),
+                syn::Expr::MethodCall(mc)
+                    if self.fw.known.is_passthrough(&mc.method.to_string()) =>
+                {
+                    strip(&mc.receiver)
+                }
+                syn::Expr::Call(c) => return std::ptr::from_ref(c).cast(),
+                syn::Expr::MethodCall(mc) => return std::ptr::from_ref(mc).cast(),
+                _ => return std::ptr::null(),
+            };
+        }
+    }
+
+    fn is_dropped_result(&self, at: *const ()) -> bool {
+        !self.dropped_call.is_null() && std::ptr::eq(self.dropped_call, at)
     }
 
     /// A guard created in this statement and dropped at its end is discarded.
@@ -1658,8 +1729,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             extending_operands(&init.expr, &mut targets);
             let saved_at = std::mem::replace(&mut self.extend_at, targets);
             let saved = std::mem::take(&mut self.extended);
+            let target = if matches!(local.pat, syn::Pat::Wild(_)) {
+                self.result_call(&init.expr)
+            } else {
+                std::ptr::null()
+            };
+            let saved_dropped = std::mem::replace(&mut self.dropped_call, target);
             let ((flow, used), calls) =
                 self.collecting_calls(|w| w.collecting_direct(|w| w.expr(&init.expr, false)));
+            self.dropped_call = saved_dropped;
             self.extend_at = saved_at;
             extended = std::mem::replace(&mut self.extended, saved);
             f = flow;
@@ -2012,14 +2090,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
             syn::Expr::Struct(s) => {
                 let mut out = Flow::default();
+                let mut held = None;
                 for fv in &s.fields {
-                    out = out.or_div(self.expr(&fv.expr, false));
-                    self.move_out(&fv.expr);
+                    let f = self.expr(&fv.expr, false);
+                    out = out.or_div(f);
+                    held = self.move_into_value(&fv.expr, f.value, held);
                 }
                 if let Some(rest) = &s.rest {
                     out = out.or_div(self.expr(rest, false));
                 }
-                out.no_value()
+                out.with_value(held)
             }
             syn::Expr::Try(t) => {
                 let f = self.expr(&t.expr, awaited);
@@ -2030,9 +2110,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
             syn::Expr::TryBlock(t) => self.block(&t.block, Tail::Expr),
             syn::Expr::Tuple(t) => {
-                let f = self.exprs(&t.elems, awaited);
-                t.elems.iter().for_each(|e| self.move_out(e));
-                f.no_value()
+                let mut out = Flow::default();
+                let mut held = None;
+                for e in &t.elems {
+                    let f = self.expr(e, awaited);
+                    out.diverges |= f.diverges;
+                    held = self.move_into_value(e, f.value, held);
+                }
+                out.with_value(held)
             }
             syn::Expr::Unary(u) => match u.op {
                 syn::UnOp::Deref(_) => self.expr(&u.expr, false).place(),
@@ -2202,6 +2287,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 discarded: None,
                 serialises_test: false,
                 returned: false,
+                in_value: false,
             });
             return Flow::value(Some(g)).or_div(recv);
         }
@@ -2480,6 +2566,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 discarded: None,
                 serialises_test: false,
                 returned: false,
+                in_value: false,
             });
             return Flow::value(Some(g)).or_div(recv);
         }
@@ -2588,6 +2675,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 closure_args,
                 name_args: self.name_args(mc.args.iter()),
                 arg_borrows: self.arg_borrows(mc.args.iter()),
+                result_dropped: self.is_dropped_result(std::ptr::from_ref(mc).cast()),
             })),
             span,
         );
@@ -2619,6 +2707,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut out = Flow::default();
         let mut arg_guards = Vec::new();
         let mut closure_args = Vec::new();
+        // `Some(guard)`, `Ok(guard)`, `Wrapper(guard)`: the value holds the guard.
+        let is_ctor = !is_drop && is_tuple_constructor(func);
+        let mut held = None;
         let (_, arg_calls) = self.collecting_calls(|w| {
             for (pos, arg) in c.args.iter().enumerate() {
                 if matches!(strip(arg), syn::Expr::Closure(_)) {
@@ -2627,15 +2718,21 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 let f = w.expr(arg, awaited);
                 out = out.or_div(f);
                 arg_guards.extend(f.value.or(f.within));
-                if let Some(g) = f.value {
+                if is_ctor {
+                    held = w.move_into_value(arg, f.value, held);
+                } else if let Some(g) = f.value {
                     // A guard passed by value moves into the callee; it is no longer
-                    // ours to track (`Box::new(stdin.lock())`, `Some(g)`, `drop(g)`).
+                    // ours to track (`Box::new(stdin.lock())`, `drop(g)`).
                     w.untemp(g);
                     w.kill(g);
                 }
             }
         });
-        c.args.iter().for_each(|a| self.move_out(a));
+        if is_ctor {
+            out.value = held;
+        } else {
+            c.args.iter().for_each(|a| self.move_out(a));
+        }
         if is_drop {
             return out;
         }
@@ -2667,6 +2764,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 closure_args,
                 name_args: self.name_args(c.args.iter()),
                 arg_borrows: self.arg_borrows(c.args.iter()),
+                result_dropped: self.is_dropped_result(std::ptr::from_ref(c).cast()),
             })),
             // The callee and the closing parenthesis: `Spanned::span` of the
             // whole call would walk all of its arguments.

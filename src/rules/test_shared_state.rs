@@ -202,13 +202,20 @@ fn serial_of(cx: &RuleCx<'_>, t: BodyIdx, body: &Body) -> Serial {
             locks.extend(static_class(t, g));
         }
     }
-    for &k in cx.graph.callees[t].iter().flatten() {
+    // A helper's guard serialises the test while the test keeps what the helper
+    // returns: the guard itself or a value holding it (`let _g = cwd_lock();`), not
+    // a result dropped at once (`let _ = cwd_lock();`, `cwd_lock();`).
+    for (ei, k) in cx.graph.callees[t].iter().enumerate() {
+        let Some(k) = *k else { continue };
+        if body.events[ei].call().is_some_and(|c| c.result_dropped) {
+            continue;
+        }
         let callee = cx.graph.body(cx.flows, k);
         locks.extend(
             callee
                 .returns
                 .iter()
-                .filter_map(|r| r.guard.and_then(|g| static_class(k, g))),
+                .filter_map(|r| r.guard.or(r.holds).and_then(|g| static_class(k, g))),
         );
     }
     Serial {
