@@ -562,6 +562,45 @@ fn guard_binding(pat: &syn::Pat) -> Option<String> {
     }
 }
 
+/// The variable an `if` condition tests empty in its `then` branch (`x.is_none()`,
+/// `!x.is_some()`, either side of `&&`) or in its `else` branch (`x.is_some()`,
+/// `!x.is_none()`).
+fn empty_option_test(
+    cond: &syn::Expr,
+) -> (Option<&proc_macro2::Ident>, Option<&proc_macro2::Ident>) {
+    if let syn::Expr::Binary(b) = strip(cond) {
+        if matches!(b.op, syn::BinOp::And(_)) {
+            let then = empty_option_test(&b.left)
+                .0
+                .or_else(|| empty_option_test(&b.right).0);
+            return (then, None);
+        }
+    }
+    let (negated, e) = match strip(cond) {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => (true, strip(&u.expr)),
+        other => (false, other),
+    };
+    let syn::Expr::MethodCall(mc) = e else {
+        return (None, None);
+    };
+    if !mc.args.is_empty() {
+        return (None, None);
+    }
+    let Some(ident) = path_ident(&mc.receiver) else {
+        return (None, None);
+    };
+    let empty_then = match mc.method.to_string().as_str() {
+        "is_none" => !negated,
+        "is_some" => negated,
+        _ => return (None, None),
+    };
+    if empty_then {
+        (Some(ident), None)
+    } else {
+        (None, Some(ident))
+    }
+}
+
 fn is_let_cond(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Let(_) => true,
@@ -2941,6 +2980,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             temps.into_iter().for_each(|g| self.kill(g));
         }
         let before = self.save();
+        // `if slot.is_none() { .. }` on an `Option` that holds a guard on other paths
+        // (`slot = Some(m.lock())`): the branch runs when it holds none.
+        let (empty_then, empty_else) = if is_let {
+            (None, None)
+        } else {
+            empty_option_test(&i.cond)
+        };
+        if let Some(ident) = empty_then {
+            self.kill_held_by(ident);
+        }
         self.cond_spans.push(Some(self.fw.span(expr_span(&i.cond))));
         let then = self.testing_writes(&writes, |w| {
             w.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr))
@@ -2961,6 +3010,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     self.kill(g);
                 }
             }
+        }
+        if let Some(ident) = empty_else {
+            self.kill_held_by(ident);
         }
         let els = match &i.else_branch {
             Some((_, e)) => {
@@ -3002,6 +3054,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             within: None,
             diverges: diverges || cond.diverges,
         }
+    }
+
+    /// The guards a variable holds are not alive on this path (it is tested empty).
+    fn kill_held_by(&mut self, ident: &proc_macro2::Ident) {
+        let Some(v) = self.lookup_ident(ident) else {
+            return;
+        };
+        let held: Vec<GuardId> = v.guard.into_iter().chain(v.also.iter().copied()).collect();
+        held.into_iter().for_each(|g| self.kill(g));
     }
 
     /// An `if`/`while` condition; `let` parts bind into the innermost scope.
