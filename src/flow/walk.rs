@@ -2356,15 +2356,22 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
+    /// The future holds no lock until it is awaited, and what the await yields is not
+    /// followed: it is held by nothing, before or after. A `RefCell` borrow is never
+    /// a future.
     fn mark_future(&mut self, g: GuardId) {
-        // A `RefCell` borrow is never a future.
         let guard = &mut self.guards[g];
-        if !matches!(
+        if matches!(
             guard.kind,
             crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
         ) {
-            guard.is_async = true;
+            return;
         }
+        guard.is_async = true;
+        for e in &mut self.events {
+            e.live.retain(|&x| x != g);
+        }
+        self.kill(g);
     }
 
     /// The variables a future-taking macro is given: every argument of `join!`,
