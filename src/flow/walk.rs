@@ -2376,42 +2376,63 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// The variables a future-taking macro is given: every argument of `join!`,
     /// `try_join!` and the pinning macros, the future after `=` of each `select!`
-    /// branch (`res = fut => ..`, up to a `, if` precondition).
+    /// branch (`res = fut => ..`, up to a `, if` precondition). Only an argument that
+    /// is a variable alone (`fut`, `&mut fut`) counts: in `join!(g.len(), ..)` the
+    /// variable is not the future.
     fn note_macro_futures(&mut self, name: &str, tokens: &TokenStream) {
         let is_select = name.starts_with("select");
-        let mut in_future = !is_select;
-        let mut prev_eq = false;
-        let mut prev: Option<char> = None;
+        let mut segment: Option<Vec<TokenTree>> = if is_select { None } else { Some(Vec::new()) };
+        let mut prev: Option<(char, proc_macro2::Spacing)> = None;
+        let mut ends = Vec::new();
         for tt in tokens.clone() {
-            match &tt {
-                TokenTree::Punct(p) => {
-                    let c = p.as_char();
-                    if is_select {
-                        if prev_eq && c == '>' {
-                            // `=>`: the branch's handler follows.
-                            in_future = false;
-                        } else if c == '='
-                            && p.spacing() == proc_macro2::Spacing::Alone
-                            && !matches!(prev, Some('=' | '!' | '<' | '>'))
-                        {
-                            in_future = true;
-                        } else if c == ',' {
-                            in_future = false;
-                        }
+            let punct = match &tt {
+                TokenTree::Punct(p) => Some((p.as_char(), p.spacing())),
+                _ => None,
+            };
+            let joint_eq = matches!(prev, Some(('=', proc_macro2::Spacing::Joint)));
+            let after_op = matches!(prev, Some(('=' | '!' | '<' | '>', _)));
+            prev = punct;
+            match punct {
+                Some((',', _)) => {
+                    ends.extend(segment.take());
+                    if !is_select {
+                        segment = Some(Vec::new());
                     }
-                    prev_eq = c == '=' && p.spacing() == proc_macro2::Spacing::Joint;
-                    prev = Some(c);
                     continue;
                 }
-                TokenTree::Ident(i) if in_future => {
-                    if let Some(g) = self.lookup_ident(i).and_then(|v| v.guard) {
-                        self.mark_future(g);
+                Some(('>', _)) if is_select && joint_eq => {
+                    // `=>`: the branch's handler follows.
+                    if let Some(mut seg) = segment.take() {
+                        seg.pop();
+                        ends.push(seg);
                     }
+                    continue;
+                }
+                Some(('=', proc_macro2::Spacing::Alone)) if is_select && !after_op => {
+                    segment = Some(Vec::new());
+                    continue;
                 }
                 _ => {}
             }
-            prev_eq = false;
-            prev = None;
+            if let Some(seg) = &mut segment {
+                seg.push(tt);
+            }
+        }
+        ends.extend(segment);
+        for seg in ends {
+            let mut it = seg.iter().peekable();
+            if matches!(it.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '&') {
+                it.next();
+            }
+            if matches!(it.peek(), Some(TokenTree::Ident(i)) if i == "mut") {
+                it.next();
+            }
+            let (Some(TokenTree::Ident(ident)), None) = (it.next(), it.next()) else {
+                continue;
+            };
+            if let Some(g) = self.lookup_ident(ident).and_then(|v| v.guard) {
+                self.mark_future(g);
+            }
         }
     }
 
