@@ -3084,12 +3084,20 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
-    /// The guards a variable holds are not alive on this path (it is tested empty).
+    /// The guards a variable holds inside an `Option` it was given (`slot =
+    /// Some(guard)`) are not alive on this path: it is tested empty. A variable that
+    /// is the guard itself keeps it: `state.is_none()` on a `MutexGuard<Option<T>>`
+    /// tests the locked data.
     fn kill_held_by(&mut self, ident: &proc_macro2::Ident) {
         let Some(v) = self.lookup_ident(ident) else {
             return;
         };
-        let held: Vec<GuardId> = v.guard.into_iter().chain(v.also.iter().copied()).collect();
+        let held: Vec<GuardId> = v
+            .guard
+            .into_iter()
+            .chain(v.also.iter().copied())
+            .filter(|&g| self.guards[g].in_value)
+            .collect();
         held.into_iter().for_each(|g| self.kill(g));
     }
 
