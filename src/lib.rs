@@ -19,6 +19,8 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod discover;
+#[doc(hidden)]
+pub mod dump;
 pub mod ecosystem;
 pub mod error;
 pub mod flow;
@@ -190,7 +192,7 @@ fn check_discovered(
         let id = sources.add(file);
         results.push((id, res));
     }
-    let mut report = finish(sources, results, config);
+    let mut report = finish(sources, results, config, None);
     reload_cited(&mut report);
     report
 }
@@ -261,6 +263,24 @@ struct FileFacts {
 /// Files that do not parse are reported in [`Report::problems`] with the position of
 /// the error; the rest are still checked.
 pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
+    check_sources_into(files, config, None)
+}
+
+/// [`check_sources`], writing the facts of every stage to `out` as it goes: the
+/// per-file items and flows, the model, the graph and the report, in a stable text
+/// form (see [`dump`]).
+#[doc(hidden)]
+pub fn check_sources_dumped(files: Vec<SourceFile>, config: &Config, out: &mut String) -> Report {
+    let report = check_sources_into(files, config, Some(&mut *out));
+    dump::report(out, &report);
+    report
+}
+
+fn check_sources_into(
+    files: Vec<SourceFile>,
+    config: &Config,
+    dump: Option<&mut String>,
+) -> Report {
     let mut sources = SourceMap::default();
     let mut ids = Vec::with_capacity(files.len());
     for file in files {
@@ -274,14 +294,16 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
             .map(|&id| (id, analyse_file(sources.get(id), id, &known, &budget)))
             .collect()
     });
-    finish(sources, results, config)
+    finish(sources, results, config, dump)
 }
 
 /// The crate-wide part of a run: the model, the graph, the rules, allow comments.
+/// With `dump`, the facts of each stage are written there (see [`dump`]).
 fn finish(
     sources: SourceMap,
     results: Vec<(FileId, Result<FileFacts, FileProblem>)>,
     config: &Config,
+    mut dump: Option<&mut String>,
 ) -> Report {
     let mut facts = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
@@ -295,6 +317,9 @@ fn finish(
         .into_iter()
         .map(|(id, f)| ((id, f.items), (id, f.flows)))
         .unzip();
+    if let Some(out) = dump.as_deref_mut() {
+        dump::per_file(out, &sources, &items, &flows);
+    }
     let model = Model::build(
         sources.len(),
         items
@@ -302,6 +327,10 @@ fn finish(
             .map(|(id, items)| (id, sources.get(id), items)),
     );
     let graph = graph::Graph::build(&flows, &model);
+    if let Some(out) = dump {
+        dump::model(out, &model);
+        dump::graph(out, &graph);
+    }
     let cx = rules::RuleCx {
         sources: &sources,
         flows: &flows,
