@@ -17,9 +17,9 @@ use crate::flow::FileFlows;
 use crate::graph::Graph;
 use crate::model::{FileItems, Model};
 use crate::report::finding::FileId;
+use crate::report::Report;
 use crate::report::{self, Format, Printer, Style};
 use crate::source::SourceMap;
-use crate::Report;
 
 /// Each file's items and flows, in the order of the files' shown paths.
 pub(crate) fn per_file(
@@ -108,7 +108,7 @@ pub(crate) fn graph(out: &mut String, graph: &Graph) {
 /// The report as the JSON printer writes it.
 pub(crate) fn report(out: &mut String, report: &Report) {
     let mut json = Vec::new();
-    let mut printer = Printer::new(Format::Json, &mut json, Style::default());
+    let mut printer = Printer::new(Format::Json, &mut json, Style::default(), Vec::new());
     let printed = report::print_report(&mut printer, report);
     drop(printer);
     let _ = writeln!(out, "=== report");

@@ -41,69 +41,8 @@ pub use crate::error::Error;
 use crate::flow::FileFlows;
 use crate::model::{FileItems, Model};
 pub use crate::report::finding::{FileId, Finding, Label, Severity, Span};
+pub use crate::report::{FileProblem, ProblemKind, Report};
 use crate::source::{SourceFile, SourceMap};
-
-/// What kind of problem a [`FileProblem`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProblemKind {
-    /// The file could not be read.
-    Io,
-    /// The file is not valid UTF-8.
-    Encoding,
-    /// The file is not valid Rust, or nests too deep to analyse.
-    Parse,
-    /// The analysis of the file failed; the other files are still checked.
-    Internal,
-}
-
-impl ProblemKind {
-    /// The short code printers use: `io`, `encoding` or `parse`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemKind::Io => "io",
-            ProblemKind::Encoding => "encoding",
-            ProblemKind::Parse => "parse",
-            ProblemKind::Internal => "internal",
-        }
-    }
-}
-
-/// A file that could not be read or parsed. It is reported, and every other file is
-/// still checked.
-#[derive(Clone, Debug)]
-pub struct FileProblem {
-    /// What kind of problem.
-    pub kind: ProblemKind,
-    /// The path as given or discovered.
-    pub path: PathBuf,
-    /// The position of the problem, when the file's text could be loaded.
-    pub span: Option<Span>,
-    /// What is wrong, lower-case.
-    pub message: String,
-}
-
-/// Everything one run found.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// The text of every file that was read.
-    pub sources: SourceMap,
-    /// Findings, sorted by file, line, column and rule.
-    pub findings: Vec<Finding>,
-    /// Files that could not be read or parsed, sorted by path.
-    pub problems: Vec<FileProblem>,
-    /// How many files were checked (read and parsed).
-    pub files_checked: usize,
-    /// Paths left out without being read (see [`discover::discover_all`]); shown as
-    /// notices, they do not change the exit code.
-    pub skipped: Vec<discover::Skipped>,
-}
-
-impl Report {
-    /// Whether anything needs the user's attention.
-    pub fn is_clean(&self) -> bool {
-        self.findings.is_empty() && self.problems.is_empty()
-    }
-}
 
 /// Checks the `.rs` files under `paths` (files or folders).
 ///
