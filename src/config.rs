@@ -8,7 +8,8 @@
 //! closest known key or id as a suggestion; `docs/configuration.md` documents every key.
 //!
 //! This module does not walk files (`discover` asks [`Exclude`] about each one) and
-//! does not merge several files: one run uses one configuration.
+//! does not merge several files: one run uses one configuration. It knows no rule:
+//! the ids a `[rules]` table may name are handed in.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -204,6 +205,9 @@ pub struct FileConfig {
 ///
 /// A `Cargo.toml` that cannot be read or parsed is passed over here: whether it
 /// matters is for cargo, and the edition reader reports nothing either.
+///
+/// `ids` are the ids a `[rules]` table may name (the command line hands it
+/// `suppress::known_ids()`): the configuration sits below the rules and knows none.
 pub fn find(start: &Path, ids: &[&str]) -> Result<Option<FileConfig>, Error> {
     let abs = crate::source::absolute(start);
     let first = if abs.is_dir() {
@@ -253,7 +257,7 @@ fn shown(path: &Path) -> PathBuf {
 }
 
 /// Reads a configuration file named by `--config`: a `synclint.toml`, or a
-/// `Cargo.toml` whose metadata table holds the settings.
+/// `Cargo.toml` whose metadata table holds the settings; `ids` as for [`find`].
 pub fn load(path: &Path, ids: &[&str]) -> Result<FileConfig, Error> {
     let text = read_text(path).map_err(|source| Error::Io {
         context: format!("cannot read `{}`", crate::error::shown_path(path)),
