@@ -379,9 +379,9 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         (args.paths.clone(), args.paths[0].clone())
     };
     let file = match &args.config {
-        Some(path) => Some(config::load(path)?),
+        Some(path) => Some(config::load(path, &suppress::known_ids())?),
         None if args.isolated => None,
-        None => config::find(&root)?,
+        None => config::find(&root, &suppress::known_ids())?,
     };
     let config = config_from(args, matches, file)?;
     let counts = Arc::new(crate::Progress::default());
@@ -431,7 +431,12 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         color: use_color(stdout.is_terminal()),
         width: width(stdout.is_terminal()),
     };
-    let mut printer = Printer::new(args.format, BufWriter::new(stdout.lock()), style);
+    let mut printer = Printer::new(
+        args.format,
+        BufWriter::new(stdout.lock()),
+        style,
+        sarif_rules(),
+    );
     report::print_report(&mut printer, &report)?;
 
     let has_findings = report
@@ -590,7 +595,7 @@ fn config_from(
 
 /// Checks that `id` names a rule or an allow check.
 fn known_rule(id: &str) -> Result<(), Error> {
-    if config::is_rule_id(id) {
+    if rules::lookup(id).is_some() || suppress::meta(id).is_some() {
         Ok(())
     } else {
         Err(unknown_rule(id))
@@ -601,11 +606,36 @@ fn known_rule(id: &str) -> Result<(), Error> {
 fn unknown_rule(id: &str) -> Error {
     Error::UnknownRule {
         id: id.to_string(),
-        help: match config::closest_rule(id) {
+        help: match suppress::closest_id(id) {
             Some(near) => format!("did you mean `{near}`?"),
             None => "run `synclint --list-rules` to see every rule".to_string(),
         },
     }
+}
+
+/// Every rule, then every allow check, as the SARIF log describes them.
+fn sarif_rules() -> Vec<report::sarif::RuleEntry> {
+    let mut entries: Vec<report::sarif::RuleEntry> = rules::ALL
+        .iter()
+        .map(|r| {
+            let meta = r.meta();
+            report::sarif::RuleEntry {
+                id: meta.id,
+                default: meta.default,
+                doc: meta.doc,
+                summary: meta.summary(),
+                page: format!("rules/{}.md", meta.id),
+            }
+        })
+        .collect();
+    entries.extend(suppress::META.iter().map(|m| report::sarif::RuleEntry {
+        id: m.id,
+        default: m.default,
+        doc: m.doc,
+        summary: report::sarif::first_sentence(m.doc),
+        page: "docs/configuration.md".to_string(),
+    }));
+    entries
 }
 
 /// One line per rule, then per allow check: id, default level and summary, in

@@ -8,7 +8,8 @@
 //! closest known key or id as a suggestion; `docs/configuration.md` documents every key.
 //!
 //! This module does not walk files (`discover` asks [`Exclude`] about each one) and
-//! does not merge several files: one run uses one configuration.
+//! does not merge several files: one run uses one configuration. It knows no rule:
+//! the ids a `[rules]` table may name are handed in.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -18,55 +19,13 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::error::{ConfigError, ConfigErrorKind, Error};
-use crate::flow::GuardKind;
-use crate::model::known::{BlockingFn, BlockingMethod, Extensions, GuardMethod};
-use crate::report::finding::Severity;
+use crate::model::known::{BlockingFn, BlockingMethod, Extensions, GuardKind, GuardMethod};
+pub use crate::report::finding::Level;
 use crate::source::Edition;
 
 /// The name of the configuration file looked for in every folder from the checked
 /// root up.
 pub const FILE_NAME: &str = "synclint.toml";
-
-/// The level a rule runs at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Level {
-    /// Not run.
-    Allow,
-    /// Reported as a warning.
-    Warn,
-    /// Reported as an error.
-    Deny,
-}
-
-impl Level {
-    /// The severity findings get at this level, or `None` for `Allow`.
-    pub fn severity(self) -> Option<Severity> {
-        match self {
-            Level::Allow => None,
-            Level::Warn => Some(Severity::Warn),
-            Level::Deny => Some(Severity::Deny),
-        }
-    }
-
-    /// `allow`, `warn` or `deny`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Allow => "allow",
-            Level::Warn => "warn",
-            Level::Deny => "deny",
-        }
-    }
-
-    /// Parses `allow`, `warn` or `deny`.
-    pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "allow" => Some(Level::Allow),
-            "warn" => Some(Level::Warn),
-            "deny" => Some(Level::Deny),
-            _ => None,
-        }
-    }
-}
 
 /// Everything that shapes one run.
 #[derive(Clone, Debug, Default)]
@@ -246,8 +205,11 @@ pub struct FileConfig {
 ///
 /// A `Cargo.toml` that cannot be read or parsed is passed over here: whether it
 /// matters is for cargo, and the edition reader reports nothing either.
-pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
-    let abs = crate::discover::absolute(start);
+///
+/// `ids` are the ids a `[rules]` table may name (the command line hands it
+/// `suppress::known_ids()`): the configuration sits below the rules and knows none.
+pub fn find(start: &Path, ids: &[&str]) -> Result<Option<FileConfig>, Error> {
+    let abs = crate::source::absolute(start);
     let first = if abs.is_dir() {
         Some(abs.as_path())
     } else {
@@ -256,14 +218,14 @@ pub fn find(start: &Path) -> Result<Option<FileConfig>, Error> {
     for dir in first.into_iter().flat_map(Path::ancestors) {
         let own = dir.join(FILE_NAME);
         if own.is_file() {
-            return load(&shown(&own)).map(Some);
+            return load(&shown(&own), ids).map(Some);
         }
         let manifest = shown(&dir.join("Cargo.toml"));
         if manifest.is_file() {
             let Ok(text) = read_text(&manifest) else {
                 continue;
             };
-            if let Some(config) = from_manifest(&manifest, &text)? {
+            if let Some(config) = from_manifest(&manifest, &text, ids)? {
                 return Ok(Some(config));
             }
         }
@@ -289,36 +251,42 @@ fn read_text(path: &Path) -> std::io::Result<String> {
 /// An absolute path as shown to users: relative to the current folder.
 fn shown(path: &Path) -> PathBuf {
     match std::env::current_dir() {
-        Ok(cwd) => crate::discover::relative_to(&crate::discover::absolute(&cwd), path),
+        Ok(cwd) => crate::source::relative_to(&crate::source::absolute(&cwd), path),
         Err(_) => path.to_path_buf(),
     }
 }
 
 /// Reads a configuration file named by `--config`: a `synclint.toml`, or a
-/// `Cargo.toml` whose metadata table holds the settings.
-pub fn load(path: &Path) -> Result<FileConfig, Error> {
+/// `Cargo.toml` whose metadata table holds the settings; `ids` as for [`find`].
+pub fn load(path: &Path, ids: &[&str]) -> Result<FileConfig, Error> {
     let text = read_text(path).map_err(|source| Error::Io {
         context: format!("cannot read `{}`", crate::error::shown_path(path)),
         source,
     })?;
     if path.file_name().is_some_and(|n| n == "Cargo.toml") {
-        return Ok(from_manifest(path, &text)?.unwrap_or_else(|| FileConfig {
-            path: path.to_path_buf(),
-            ..FileConfig::default()
-        }));
+        return Ok(
+            from_manifest(path, &text, ids)?.unwrap_or_else(|| FileConfig {
+                path: path.to_path_buf(),
+                ..FileConfig::default()
+            }),
+        );
     }
-    let doc = Doc { path, text: &text };
+    let doc = Doc {
+        path,
+        text: &text,
+        ids,
+    };
     let table = doc.parse()?;
     doc.config(&table)
 }
 
 /// The settings in a `Cargo.toml`'s `[package.metadata.synclint]` table, or else its
 /// `[workspace.metadata.synclint]` table; `None` when it has neither or does not parse.
-fn from_manifest(path: &Path, text: &str) -> Result<Option<FileConfig>, Error> {
+fn from_manifest(path: &Path, text: &str, ids: &[&str]) -> Result<Option<FileConfig>, Error> {
     let Ok(table) = DeTable::parse(text) else {
         return Ok(None);
     };
-    let doc = Doc { path, text };
+    let doc = Doc { path, text, ids };
     for section in ["package", "workspace"] {
         let found = table
             .get_ref()
@@ -368,6 +336,8 @@ const DEFAULT_WHY: &str = "blocks the thread";
 struct Doc<'a> {
     path: &'a Path,
     text: &'a str,
+    /// The ids a `[rules]` table may name.
+    ids: &'a [&'a str],
 }
 
 type Table<'i> = DeTable<'i>;
@@ -416,7 +386,7 @@ impl<'a> Doc<'a> {
 
     fn config_table(&self, table: &Table<'_>) -> Result<FileConfig, Error> {
         self.check_keys(table, KEYS, "configuration")?;
-        let base = crate::discover::absolute(self.path)
+        let base = crate::source::absolute(self.path)
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
@@ -547,8 +517,8 @@ impl<'a> Doc<'a> {
         let mut levels = BTreeMap::new();
         for (key, level) in entries {
             let id: &str = key.get_ref();
-            if !is_rule_id(id) {
-                let help = match closest_rule(id) {
+            if !self.ids.contains(&id) {
+                let help = match closest(id, self.ids.iter().copied()) {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => "run `synclint --list-rules` to see every rule".to_string(),
                 };
@@ -761,39 +731,45 @@ fn article(type_name: &str) -> String {
     }
 }
 
-/// Whether `id` names a rule or one of the suppression checks.
-pub fn is_rule_id(id: &str) -> bool {
-    crate::rules::lookup(id).is_some() || crate::suppress::meta(id).is_some()
-}
-
-/// The rule or suppression-check id closest to `id`, for "did you mean" hints.
-pub fn closest_rule(id: &str) -> Option<&'static str> {
-    let ids = crate::rules::ALL
-        .iter()
-        .map(|r| r.meta().id)
-        .chain(crate::suppress::META.iter().map(|m| m.id));
-    closest(id, ids)
-}
-
 /// The candidate closest to `word` by edit distance, when it is close enough to be
 /// what was meant.
 pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     candidates
         .into_iter()
-        .map(|known| (crate::rules::support::edit_distance(word, known), known))
+        .map(|known| (edit_distance(word, known), known))
         .filter(|(d, known)| *d <= 3.max(known.len() / 4))
         .min()
         .map(|(_, known)| known)
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The ids these tests hand to the reader, as the command line hands it every
+    /// rule's and allow check's.
+    const IDS: &[&str] = &["lock-across-await", "discarded-guard", "unused-allow"];
+
     fn parse(text: &str) -> Result<FileConfig, Error> {
         let doc = Doc {
             path: Path::new("/cfg/synclint.toml"),
             text,
+            ids: IDS,
         };
         let table = doc.parse()?;
         doc.config(&table)
@@ -925,27 +901,27 @@ receivers = ["Device"]
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join(FILE_NAME);
         std::fs::write(&file, "max_file_size = 4096\n").expect("write");
-        assert_eq!(load(&file).expect("valid").max_file_size, Some(4096));
+        assert_eq!(load(&file, IDS).expect("valid").max_file_size, Some(4096));
         std::fs::write(&file, "max_file_size = -1\n").expect("write");
-        assert!(load(&file).is_err());
+        assert!(load(&file, IDS).is_err());
     }
 
     #[test]
     fn cargo_metadata_tables() {
         let text = "[package]\nname = \"p\"\n\n[package.metadata.synclint]\nexclude = [\"gen\"]\n\n[package.metadata.synclint.rules]\nlock-acros-await = \"warn\"\n";
-        let e = from_manifest(Path::new("Cargo.toml"), text).expect_err("a typo");
+        let e = from_manifest(Path::new("Cargo.toml"), text, IDS).expect_err("a typo");
         let Error::Config(e) = e else {
             panic!("expected a config error")
         };
         assert_eq!(&text[e.span_range()], "lock-acros-await");
         let text =
             "[workspace]\n\n[workspace.metadata.synclint.rules]\ndiscarded-guard = \"deny\"\n";
-        let config = from_manifest(Path::new("Cargo.toml"), text)
+        let config = from_manifest(Path::new("Cargo.toml"), text, IDS)
             .expect("valid")
             .expect("found");
         assert_eq!(config.levels.get("discarded-guard"), Some(&Level::Deny));
         assert!(
-            from_manifest(Path::new("Cargo.toml"), "[package]\nname = \"p\"\n")
+            from_manifest(Path::new("Cargo.toml"), "[package]\nname = \"p\"\n", IDS)
                 .expect("valid")
                 .is_none()
         );

@@ -45,34 +45,7 @@ pub struct Discovered {
     pub reported: bool,
 }
 
-/// A path left out of the run without being read, and why; shown as a notice.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Skipped {
-    /// The path, as given or found.
-    pub path: PathBuf,
-    /// Why it was left out, lower-case.
-    pub reason: String,
-}
-
-impl Skipped {
-    fn new(path: &Path, reason: impl Into<String>) -> Skipped {
-        Skipped {
-            path: path.to_path_buf(),
-            reason: reason.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Skipped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "warning: skipped `{}`: {}",
-            escaped(&self.path.to_string_lossy()),
-            crate::report::escape::text(&self.reason, crate::report::escape::Keep::Nothing)
-        )
-    }
-}
+pub use crate::report::Skipped;
 
 /// `text` (a path or a pattern) with control characters and bidi overrides shown as
 /// escapes and backslashes doubled, so that a file name cannot act on the terminal it
@@ -363,46 +336,7 @@ fn normalize(path: &Path) -> PathBuf {
     }
 }
 
-/// The absolute form of `path`, with `.` and `..` resolved by their names (symlinks
-/// are not resolved), so that two spellings of one file compare equal.
-pub fn absolute(path: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for component in abs.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(component);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// `target` relative to `base` (both absolute, as [`absolute`] gives them), with `..`
-/// where it lies outside; `.` when they are the same.
-pub fn relative_to(base: &Path, target: &Path) -> PathBuf {
-    let base: Vec<Component> = base.components().collect();
-    let target_parts: Vec<Component> = target.components().collect();
-    let common = base
-        .iter()
-        .zip(&target_parts)
-        .take_while(|(a, b)| a == b)
-        .count();
-    if common == 0 {
-        return target.to_path_buf();
-    }
-    let mut rel: PathBuf = std::iter::repeat_n(Component::ParentDir, base.len() - common).collect();
-    rel.extend(&target_parts[common..]);
-    if rel.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        rel
-    }
-}
+pub use crate::source::{absolute, relative_to};
 
 /// A Cargo package as its manifest describes it, read without cargo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1081,7 +1015,7 @@ fn path_dependencies(
 /// Keeps only what concerns the reported files: findings with a site (primary or
 /// label) in one of them, and problems of those files. Context files were analysed
 /// only to see across the crate.
-pub fn retain_reported(report: &mut crate::Report, files: &[Discovered]) {
+pub fn retain_reported(report: &mut crate::report::Report, files: &[Discovered]) {
     if files.iter().all(|f| f.reported) {
         return;
     }
@@ -1091,7 +1025,8 @@ pub fn retain_reported(report: &mut crate::Report, files: &[Discovered]) {
         .map(|f| f.path.as_path())
         .collect();
     let sources = &report.sources;
-    let is_reported = |id: crate::FileId| reported.contains(sources.get(id).path.as_path());
+    let is_reported =
+        |id: crate::report::finding::FileId| reported.contains(sources.get(id).path.as_path());
     report.findings.retain(|f| {
         is_reported(f.primary.file) || f.labels.iter().any(|l| is_reported(l.span.file))
     });

@@ -137,6 +137,7 @@ pub struct OrderEdge {
 }
 
 /// The crate-wide graph.
+#[derive(Debug)]
 pub struct Graph {
     /// Every body of the run.
     pub bodies: Vec<BodyAt>,

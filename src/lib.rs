@@ -19,6 +19,8 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod discover;
+#[doc(hidden)]
+pub mod dump;
 pub mod ecosystem;
 pub mod error;
 pub mod flow;
@@ -39,69 +41,8 @@ pub use crate::error::Error;
 use crate::flow::FileFlows;
 use crate::model::{FileItems, Model};
 pub use crate::report::finding::{FileId, Finding, Label, Severity, Span};
+pub use crate::report::{FileProblem, ProblemKind, Report};
 use crate::source::{SourceFile, SourceMap};
-
-/// What kind of problem a [`FileProblem`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProblemKind {
-    /// The file could not be read.
-    Io,
-    /// The file is not valid UTF-8.
-    Encoding,
-    /// The file is not valid Rust, or nests too deep to analyse.
-    Parse,
-    /// The analysis of the file failed; the other files are still checked.
-    Internal,
-}
-
-impl ProblemKind {
-    /// The short code printers use: `io`, `encoding` or `parse`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemKind::Io => "io",
-            ProblemKind::Encoding => "encoding",
-            ProblemKind::Parse => "parse",
-            ProblemKind::Internal => "internal",
-        }
-    }
-}
-
-/// A file that could not be read or parsed. It is reported, and every other file is
-/// still checked.
-#[derive(Clone, Debug)]
-pub struct FileProblem {
-    /// What kind of problem.
-    pub kind: ProblemKind,
-    /// The path as given or discovered.
-    pub path: PathBuf,
-    /// The position of the problem, when the file's text could be loaded.
-    pub span: Option<Span>,
-    /// What is wrong, lower-case.
-    pub message: String,
-}
-
-/// Everything one run found.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// The text of every file that was read.
-    pub sources: SourceMap,
-    /// Findings, sorted by file, line, column and rule.
-    pub findings: Vec<Finding>,
-    /// Files that could not be read or parsed, sorted by path.
-    pub problems: Vec<FileProblem>,
-    /// How many files were checked (read and parsed).
-    pub files_checked: usize,
-    /// Paths left out without being read (see [`discover::discover_all`]); shown as
-    /// notices, they do not change the exit code.
-    pub skipped: Vec<discover::Skipped>,
-}
-
-impl Report {
-    /// Whether anything needs the user's attention.
-    pub fn is_clean(&self) -> bool {
-        self.findings.is_empty() && self.problems.is_empty()
-    }
-}
 
 /// Checks the `.rs` files under `paths` (files or folders).
 ///
@@ -190,7 +131,7 @@ fn check_discovered(
         let id = sources.add(file);
         results.push((id, res));
     }
-    let mut report = finish(sources, results, config);
+    let mut report = finish(sources, results, config, None);
     reload_cited(&mut report);
     report
 }
@@ -261,6 +202,24 @@ struct FileFacts {
 /// Files that do not parse are reported in [`Report::problems`] with the position of
 /// the error; the rest are still checked.
 pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
+    check_sources_into(files, config, None)
+}
+
+/// [`check_sources`], writing the facts of every stage to `out` as it goes: the
+/// per-file items and flows, the model, the graph and the report, in a stable text
+/// form (see [`dump`]).
+#[doc(hidden)]
+pub fn check_sources_dumped(files: Vec<SourceFile>, config: &Config, out: &mut String) -> Report {
+    let report = check_sources_into(files, config, Some(&mut *out));
+    dump::report(out, &report);
+    report
+}
+
+fn check_sources_into(
+    files: Vec<SourceFile>,
+    config: &Config,
+    dump: Option<&mut String>,
+) -> Report {
     let mut sources = SourceMap::default();
     let mut ids = Vec::with_capacity(files.len());
     for file in files {
@@ -274,14 +233,16 @@ pub fn check_sources(files: Vec<SourceFile>, config: &Config) -> Report {
             .map(|&id| (id, analyse_file(sources.get(id), id, &known, &budget)))
             .collect()
     });
-    finish(sources, results, config)
+    finish(sources, results, config, dump)
 }
 
 /// The crate-wide part of a run: the model, the graph, the rules, allow comments.
+/// With `dump`, the facts of each stage are written there (see [`dump`]).
 fn finish(
     sources: SourceMap,
     results: Vec<(FileId, Result<FileFacts, FileProblem>)>,
     config: &Config,
+    mut dump: Option<&mut String>,
 ) -> Report {
     let mut facts = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
@@ -295,6 +256,9 @@ fn finish(
         .into_iter()
         .map(|(id, f)| ((id, f.items), (id, f.flows)))
         .unzip();
+    if let Some(out) = dump.as_deref_mut() {
+        dump::per_file(out, &sources, &items, &flows);
+    }
     let model = Model::build(
         sources.len(),
         items
@@ -302,6 +266,10 @@ fn finish(
             .map(|(id, items)| (id, sources.get(id), items)),
     );
     let graph = graph::Graph::build(&flows, &model);
+    if let Some(out) = dump {
+        dump::model(out, &model);
+        dump::graph(out, &graph);
+    }
     let cx = rules::RuleCx {
         sources: &sources,
         flows: &flows,

@@ -4,7 +4,7 @@
 //! This module turns `proc_macro2` line/column positions into [`Span`]s. It does not
 //! parse anything.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::report::finding::{FileId, Span};
 
@@ -686,6 +686,47 @@ pub fn display_path(path: &Path) -> String {
     match s.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => rest.to_string(),
         _ => s,
+    }
+}
+
+/// The absolute form of `path`, with `.` and `..` resolved by their names (symlinks
+/// are not resolved), so that two spellings of one file compare equal.
+pub fn absolute(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in abs.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(component);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `target` relative to `base` (both absolute, as [`absolute`] gives them), with `..`
+/// where it lies outside; `.` when they are the same.
+pub fn relative_to(base: &Path, target: &Path) -> PathBuf {
+    let base: Vec<Component> = base.components().collect();
+    let target_parts: Vec<Component> = target.components().collect();
+    let common = base
+        .iter()
+        .zip(&target_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return target.to_path_buf();
+    }
+    let mut rel: PathBuf = std::iter::repeat_n(Component::ParentDir, base.len() - common).collect();
+    rel.extend(&target_parts[common..]);
+    if rel.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        rel
     }
 }
 

@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use crate::config::{Config, Level};
 use crate::error::Error;
 use crate::report::finding::{FileId, Finding, Label};
+use crate::report::Report;
 use crate::source::{SourceFile, SourceMap};
-use crate::Report;
 
 /// A check on allow comments: not a rule of the registry (it has no fixtures of its
 /// own), but configured like one.
@@ -72,6 +72,23 @@ pub const META: &[Meta] = &[
               See docs/configuration.md for allow comments.\n",
     },
 ];
+
+/// Every id a level or an allow comment may name: the rules' and the allow checks',
+/// in that order. This is the list handed to [`config::load`](crate::config::load)
+/// and [`config::find`](crate::config::find), which know no rule.
+pub fn known_ids() -> Vec<&'static str> {
+    crate::rules::ALL
+        .iter()
+        .map(|r| r.meta().id)
+        .chain(META.iter().map(|m| m.id))
+        .collect()
+}
+
+/// The known id closest to `id` (a rule's or an allow check's), for "did you mean"
+/// hints.
+pub fn closest_id(id: &str) -> Option<&'static str> {
+    crate::config::closest(id, known_ids())
+}
 
 /// The allow check with this id.
 pub fn meta(id: &str) -> Option<&'static Meta> {
@@ -163,11 +180,13 @@ pub fn apply_allows(sources: &SourceMap, findings: &mut Vec<Finding>, config: &C
             };
             for (i, (id, range)) in allow.ids.iter().enumerate() {
                 let span = file.span_of_bytes(file_id, range.start, range.end);
-                let (message, label, help) = if !crate::config::is_rule_id(id) {
+                let (message, label, help) = if crate::rules::lookup(id).is_none()
+                    && meta(id).is_none()
+                {
                     (
                         format!("allow comment names unknown rule `{id}`"),
                         "not a rule id".to_string(),
-                        match crate::config::closest_rule(id) {
+                        match closest_id(id) {
                             Some(near) => format!("did you mean `{near}`?"),
                             None => "run `synclint --list-rules` to see every rule".to_string(),
                         },
@@ -513,45 +532,7 @@ fn char_literal_end(text: &str, at: usize) -> Option<usize> {
     (second == '\'').then_some(at + 1 + i + 1)
 }
 
-/// A fingerprint of a finding that survives edits elsewhere in its file: a hash of
-/// its rule and the text of the lines of its primary site and labels, with spacing
-/// collapsed. Line numbers, columns and the message are left out.
-pub fn fingerprint(finding: &Finding, sources: &SourceMap) -> String {
-    let mut hash = Fnv::new();
-    hash.write(finding.rule.as_bytes());
-    let line_of = |file: FileId, line: u32| {
-        let text = sources.get(file).line_text(line);
-        text.split_whitespace().collect::<Vec<_>>().join(" ")
-    };
-    hash.write(b"\0");
-    hash.write(line_of(finding.primary.file, finding.primary.line).as_bytes());
-    for label in &finding.labels {
-        hash.write(b"\0");
-        hash.write(line_of(label.span.file, label.span.line).as_bytes());
-    }
-    format!("{:016x}", hash.finish())
-}
-
-/// 64-bit FNV-1a: small, and stable across platforms and releases (unlike std's
-/// hasher), which a fingerprint stored in a file needs.
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+pub use crate::report::fingerprint::fingerprint;
 
 /// The version of the baseline file format.
 pub const BASELINE_VERSION: u32 = 1;
@@ -672,7 +653,7 @@ impl Baseline {
 
 /// The folder of the baseline file, absolute.
 fn baseline_dir(path: &Path) -> PathBuf {
-    crate::discover::absolute(path)
+    crate::source::absolute(path)
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
@@ -681,8 +662,8 @@ fn baseline_dir(path: &Path) -> PathBuf {
 /// A file's path relative to the baseline's folder, `/`-separated, so that the
 /// baseline works from any current folder.
 fn file_key(base: &Path, file: &SourceFile) -> String {
-    let abs = crate::discover::absolute(&file.path);
-    crate::source::display_path(&crate::discover::relative_to(base, &abs))
+    let abs = crate::source::absolute(&file.path);
+    crate::source::display_path(&crate::source::relative_to(base, &abs))
 }
 
 #[cfg(test)]

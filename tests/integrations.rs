@@ -466,7 +466,8 @@ fn configuration_doc_covers_every_key_and_its_example_parses() {
     let blocks = code_blocks(&markdown, "toml");
     let own = tmp.path().join("synclint.toml");
     std::fs::write(&own, &blocks[0]).expect("write");
-    let config = synclint::config::load(&own).expect("the synclint.toml example is valid");
+    let config = synclint::config::load(&own, &synclint::suppress::known_ids())
+        .expect("the synclint.toml example is valid");
     assert!(!config.levels.is_empty() && !config.exclude.is_empty());
     assert!(!config.extensions.guard_methods.is_empty());
     assert!(!config.extensions.async_locks.is_empty());
@@ -474,7 +475,8 @@ fn configuration_doc_covers_every_key_and_its_example_parses() {
     assert!(!config.extensions.blocking_methods.is_empty());
     let manifest = tmp.path().join("Cargo.toml");
     std::fs::write(&manifest, &blocks[1]).expect("write");
-    let config = synclint::config::load(&manifest).expect("the Cargo.toml example is valid");
+    let config = synclint::config::load(&manifest, &synclint::suppress::known_ids())
+        .expect("the Cargo.toml example is valid");
     assert!(!config.levels.is_empty());
 }
 

@@ -125,7 +125,9 @@ fn run(args: &Args) -> Result<bool, String> {
         threads: args.threads.map(|n| n as usize),
         ..synclint::Config::default()
     };
-    if let Some(file) = synclint::config::find(&corpus).map_err(|e| e.to_string())? {
+    if let Some(file) = synclint::config::find(&corpus, &synclint::suppress::known_ids())
+        .map_err(|e| e.to_string())?
+    {
         config.apply(file);
     }
     let threads = config

@@ -27,20 +27,7 @@ pub enum BodyKind {
     AsyncBlock,
 }
 
-/// How a lock hands out its guard, as far as the syntax shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GuardKind {
-    /// `Mutex::lock` / `try_lock` (std, parking_lot, spin...).
-    Mutex,
-    /// `RwLock::read` and friends.
-    Read,
-    /// `RwLock::write` and friends.
-    Write,
-    /// `RefCell::borrow`.
-    Borrow,
-    /// `RefCell::borrow_mut`.
-    BorrowMut,
-}
+pub use crate::model::known::GuardKind;
 
 /// The syntactic identity of a lock: the receiver expression of the acquisition,
 /// as a path of segments (`self.inner.state` is `["self", "inner", "state"]`).

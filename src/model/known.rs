@@ -10,10 +10,23 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::flow::GuardKind;
-
 const LOCKS_TOML: &str = include_str!("../../rules/locks.toml");
 const BLOCKING_TOML: &str = include_str!("../../rules/blocking.toml");
+
+/// How a lock hands out its guard, as far as the syntax shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardKind {
+    /// `Mutex::lock` / `try_lock` (std, parking_lot, spin...).
+    Mutex,
+    /// `RwLock::read` and friends.
+    Read,
+    /// `RwLock::write` and friends.
+    Write,
+    /// `RefCell::borrow`.
+    Borrow,
+    /// `RefCell::borrow_mut`.
+    BorrowMut,
+}
 
 /// A method that hands out a guard.
 #[derive(Clone, Debug, Deserialize, PartialEq)]

@@ -1,4 +1,5 @@
-//! Plain data for what the analysis found: `Finding`, `Label`, `Span`, `Severity`.
+//! Plain data for what the analysis found: `Finding`, `Label`, `Span`, `Severity`, and
+//! the `Level` a rule is configured to run at.
 //!
 //! Nothing here knows about `syn` or formats text for a terminal; printers in the
 //! sibling modules turn these values into output.
@@ -49,6 +50,47 @@ impl Severity {
             Severity::Deny => "error",
             Severity::Warn => "warning",
             Severity::Note => "note",
+        }
+    }
+}
+
+/// The level a rule runs at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// Not run.
+    Allow,
+    /// Reported as a warning.
+    Warn,
+    /// Reported as an error.
+    Deny,
+}
+
+impl Level {
+    /// The severity findings get at this level, or `None` for `Allow`.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Allow => None,
+            Level::Warn => Some(Severity::Warn),
+            Level::Deny => Some(Severity::Deny),
+        }
+    }
+
+    /// `allow`, `warn` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Allow => "allow",
+            Level::Warn => "warn",
+            Level::Deny => "deny",
+        }
+    }
+
+    /// Parses `allow`, `warn` or `deny`.
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
         }
     }
 }

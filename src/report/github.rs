@@ -20,9 +20,10 @@
 use std::io::{self, Write};
 
 use crate::report::escape::{self, Keep};
+use crate::report::finding::Finding;
 use crate::report::finding::Severity;
+use crate::report::FileProblem;
 use crate::source::SourceMap;
-use crate::{FileProblem, Finding};
 
 /// Streams one workflow command per finding or file problem.
 #[derive(Debug)]

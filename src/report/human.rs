@@ -20,12 +20,13 @@ use miette::{
 };
 
 use crate::report::escape::{self, Keep};
+use crate::report::finding::Finding;
 use crate::report::finding::Label;
 use crate::report::finding::{FileId, Severity, Span};
 use crate::report::snippet::{self, SnippetView};
+use crate::report::FileProblem;
 use crate::report::{Style, Summary};
 use crate::source::{SourceFile, SourceMap};
-use crate::{FileProblem, Finding};
 
 /// Renders each finding and problem as it comes, and the footer at the end.
 pub struct HumanPrinter<W> {
@@ -507,13 +508,13 @@ mod tests {
     fn problems_render_as_errors() {
         let (sources, a, _) = sample_sources();
         let parse = FileProblem {
-            kind: crate::ProblemKind::Parse,
+            kind: crate::report::ProblemKind::Parse,
             path: "src/a.rs".into(),
             span: Some(sources.get(a).span_of_bytes(a, 22, 27)),
             message: "cannot parse file: expected `;`".into(),
         };
         let io = FileProblem {
-            kind: crate::ProblemKind::Io,
+            kind: crate::report::ProblemKind::Io,
             path: "src/bad.rs".into(),
             span: None,
             message: "file is not valid UTF-8".into(),

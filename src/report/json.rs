@@ -43,9 +43,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::report::finding::Finding;
 use crate::report::finding::Span;
+use crate::report::FileProblem;
 use crate::source::SourceMap;
-use crate::{FileProblem, Finding};
 
 /// The schema version written in every document.
 pub const VERSION: u32 = 1;
@@ -170,7 +171,7 @@ mod tests {
         p.finding(&sample_finding(&sources, a, Some(b)), &sources)
             .expect("write");
         let io = FileProblem {
-            kind: crate::ProblemKind::Io,
+            kind: crate::report::ProblemKind::Io,
             path: "./src/bad.rs".into(),
             span: None,
             message: "file is not valid UTF-8".into(),

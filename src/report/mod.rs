@@ -13,6 +13,7 @@
 
 pub mod escape;
 pub mod finding;
+pub mod fingerprint;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -21,9 +22,102 @@ pub mod short;
 pub mod snippet;
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
+use crate::report::finding::{Finding, Span};
 use crate::source::SourceMap;
-use crate::{FileProblem, Finding, Report};
+
+/// What kind of problem a [`FileProblem`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The file could not be read.
+    Io,
+    /// The file is not valid UTF-8.
+    Encoding,
+    /// The file is not valid Rust, or nests too deep to analyse.
+    Parse,
+    /// The analysis of the file failed; the other files are still checked.
+    Internal,
+}
+
+impl ProblemKind {
+    /// The short code printers use: `io`, `encoding`, `parse` or `internal`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Io => "io",
+            ProblemKind::Encoding => "encoding",
+            ProblemKind::Parse => "parse",
+            ProblemKind::Internal => "internal",
+        }
+    }
+}
+
+/// A file that could not be read or parsed. It is reported, and every other file is
+/// still checked.
+#[derive(Clone, Debug)]
+pub struct FileProblem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// The path as given or discovered.
+    pub path: PathBuf,
+    /// The position of the problem, when the file's text could be loaded.
+    pub span: Option<Span>,
+    /// What is wrong, lower-case.
+    pub message: String,
+}
+
+/// Everything one run found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The text of every file that was read.
+    pub sources: SourceMap,
+    /// Findings, sorted by file, line, column and rule.
+    pub findings: Vec<Finding>,
+    /// Files that could not be read or parsed, sorted by path.
+    pub problems: Vec<FileProblem>,
+    /// How many files were checked (read and parsed).
+    pub files_checked: usize,
+    /// Paths left out without being read (see [`crate::discover::discover_all`]); shown as
+    /// notices, they do not change the exit code.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Report {
+    /// Whether anything needs the user's attention.
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty() && self.problems.is_empty()
+    }
+}
+
+/// A path left out of the run without being read, and why; shown as a notice.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Skipped {
+    /// The path, as given or found.
+    pub path: PathBuf,
+    /// Why it was left out, lower-case.
+    pub reason: String,
+}
+
+impl Skipped {
+    /// `path`, left out for `reason`.
+    pub fn new(path: &Path, reason: impl Into<String>) -> Skipped {
+        Skipped {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "warning: skipped `{}`: {}",
+            escape::path(&self.path.to_string_lossy()),
+            escape::text(&self.reason, escape::Keep::Nothing)
+        )
+    }
+}
 
 /// An output format, as chosen with `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -103,13 +197,14 @@ pub enum Printer<W: Write> {
 }
 
 impl<W: Write> Printer<W> {
-    /// A printer of `format` writing to `out`.
-    pub fn new(format: Format, out: W, style: Style) -> Printer<W> {
+    /// A printer of `format` writing to `out`; `rules` describes every rule and allow
+    /// check, for the formats that list them (SARIF).
+    pub fn new(format: Format, out: W, style: Style, rules: Vec<sarif::RuleEntry>) -> Printer<W> {
         match format {
             Format::Human => Printer::Human(human::HumanPrinter::new(out, style)),
             Format::Short => Printer::Short(short::ShortPrinter::new(out)),
             Format::Json => Printer::Json(json::JsonPrinter::new(out)),
-            Format::Sarif => Printer::Sarif(sarif::SarifPrinter::new(out)),
+            Format::Sarif => Printer::Sarif(sarif::SarifPrinter::new(out, rules)),
             Format::Github => Printer::Github(github::GithubPrinter::new(out)),
         }
     }

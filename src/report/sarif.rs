@@ -25,9 +25,10 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
+use crate::report::finding::{Finding, Level};
 use crate::report::finding::{Severity, Span};
+use crate::report::FileProblem;
 use crate::source::SourceMap;
-use crate::{FileProblem, Finding};
 
 /// The SARIF schema the log declares.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -39,52 +40,35 @@ pub struct SarifPrinter<W> {
     results: Vec<Value>,
     notifications: Vec<Value>,
     root: Option<String>,
-    rule_ids: Vec<&'static str>,
+    rules: Vec<RuleEntry>,
 }
 
-/// One rule as SARIF describes it: id, CamelCase name, level and page.
-struct RuleEntry {
-    id: &'static str,
-    level: &'static str,
-    doc: &'static str,
-    summary: String,
-    page: String,
+/// One rule or allow check as SARIF describes it (id, level, page and summary),
+/// handed to the printer by its caller: printers know no rule of their own.
+#[derive(Clone, Debug)]
+pub struct RuleEntry {
+    /// The id (`lock-across-await`).
+    pub id: &'static str,
+    /// The level it runs at unless configured.
+    pub default: Level,
+    /// The page text.
+    pub doc: &'static str,
+    /// One line saying what it flags.
+    pub summary: String,
+    /// The page's path in the package (`rules/lock-across-await.md`).
+    pub page: String,
 }
 
-fn rule_entries() -> Vec<RuleEntry> {
-    let mut entries: Vec<RuleEntry> = crate::rules::ALL
-        .iter()
-        .map(|r| {
-            let meta = r.meta();
-            RuleEntry {
-                id: meta.id,
-                level: level_name(meta.default),
-                doc: meta.doc,
-                summary: meta.summary(),
-                page: format!("rules/{}.md", meta.id),
-            }
-        })
-        .collect();
-    entries.extend(crate::suppress::META.iter().map(|m| RuleEntry {
-        id: m.id,
-        level: level_name(m.default),
-        doc: m.doc,
-        summary: first_sentence(m.doc),
-        page: "docs/configuration.md".to_string(),
-    }));
-    entries
-}
-
-fn level_name(level: crate::Level) -> &'static str {
+fn level_name(level: Level) -> &'static str {
     match level {
-        crate::Level::Allow => "none",
-        crate::Level::Warn => "warning",
-        crate::Level::Deny => "error",
+        Level::Allow => "none",
+        Level::Warn => "warning",
+        Level::Deny => "error",
     }
 }
 
 /// The first sentence of a page's "What it flags" section.
-fn first_sentence(doc: &str) -> String {
+pub fn first_sentence(doc: &str) -> String {
     let section = doc
         .split("## What it flags")
         .nth(1)
@@ -162,15 +146,16 @@ fn folder_uri(dir: &Path) -> String {
 }
 
 impl<W: Write> SarifPrinter<W> {
-    /// A printer writing to `out`; relative paths are resolved against the current
-    /// folder.
-    pub fn new(out: W) -> SarifPrinter<W> {
+    /// A printer writing to `out`, describing `rules` (every rule and allow check, in
+    /// the order findings' `ruleIndex` counts them); relative paths are resolved
+    /// against the current folder.
+    pub fn new(out: W, rules: Vec<RuleEntry>) -> SarifPrinter<W> {
         SarifPrinter {
             out,
             results: Vec::new(),
             notifications: Vec::new(),
             root: std::env::current_dir().ok().map(|d| folder_uri(&d)),
-            rule_ids: rule_entries().iter().map(|r| r.id).collect(),
+            rules,
         }
     }
 
@@ -204,7 +189,7 @@ impl<W: Write> SarifPrinter<W> {
                 loc
             })
             .collect();
-        let rule_index = self.rule_ids.iter().position(|id| *id == finding.rule);
+        let rule_index = self.rules.iter().position(|r| r.id == finding.rule);
         let mut result = json!({
             "ruleId": finding.rule,
             "level": match finding.severity {
@@ -215,7 +200,7 @@ impl<W: Write> SarifPrinter<W> {
             "message": { "text": result_text(finding) },
             "locations": [location(&p, None)],
             "partialFingerprints": {
-                "synclint/v1": crate::suppress::fingerprint(finding, sources)
+                "synclint/v1": super::fingerprint::fingerprint(finding, sources)
             }
         });
         if let Some(i) = rule_index {
@@ -258,8 +243,9 @@ impl<W: Write> SarifPrinter<W> {
 
     /// Writes the log and flushes.
     pub fn finish(&mut self) -> io::Result<()> {
-        let rules: Vec<Value> = rule_entries()
-            .into_iter()
+        let rules: Vec<Value> = self
+            .rules
+            .iter()
             .map(|r| {
                 json!({
                     "id": r.id,
@@ -268,7 +254,7 @@ impl<W: Write> SarifPrinter<W> {
                     "fullDescription": { "text": what_it_flags(r.doc) },
                     "help": { "text": r.doc, "markdown": r.doc },
                     "helpUri": page_uri(&r.page),
-                    "defaultConfiguration": { "level": r.level },
+                    "defaultConfiguration": { "level": level_name(r.default) },
                     "properties": { "tags": ["concurrency"] }
                 })
             })
@@ -331,7 +317,14 @@ mod tests {
     fn result_has_locations_flows_and_fingerprints() {
         let (sources, a, b) = sample_sources();
         let mut out = Vec::new();
-        let mut p = SarifPrinter::new(&mut out);
+        let rules = vec![RuleEntry {
+            id: "lock-across-await",
+            default: Level::Warn,
+            doc: "# lock-across-await\n\n## What it flags\n\nA guard held across an `.await`.\n",
+            summary: "A guard held across an `.await`".to_string(),
+            page: "rules/lock-across-await.md".to_string(),
+        }];
+        let mut p = SarifPrinter::new(&mut out, rules);
         p.finding(&sample_finding(&sources, a, Some(b)), &sources)
             .expect("write");
         p.finish().expect("flush");

@@ -19,8 +19,9 @@
 use std::io::{self, Write};
 
 use crate::report::escape::{self, Keep};
+use crate::report::finding::Finding;
+use crate::report::FileProblem;
 use crate::source::SourceMap;
-use crate::{FileProblem, Finding};
 
 /// Streams one line per finding or file problem.
 #[derive(Debug)]
@@ -93,14 +94,14 @@ mod tests {
         p.finding(&sample_finding(&sources, a, None), &sources)
             .expect("write");
         let parse = FileProblem {
-            kind: crate::ProblemKind::Parse,
+            kind: crate::report::ProblemKind::Parse,
             path: "src/a.rs".into(),
             span: Some(sources.get(a).span_of_bytes(a, 0, 5)),
             message: "cannot parse file: expected `;`".into(),
         };
         p.problem(&parse, &sources).expect("write");
         let io = FileProblem {
-            kind: crate::ProblemKind::Io,
+            kind: crate::report::ProblemKind::Io,
             path: "./src/bad.rs".into(),
             span: None,
             message: "file is not valid UTF-8 (invalid byte at line 1, column 1)".into(),

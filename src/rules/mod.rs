@@ -117,10 +117,5 @@ pub fn lookup(id: &str) -> Option<&'static dyn Rule> {
 
 /// The known id closest to `id`, for "did you mean" hints.
 pub fn closest(id: &str) -> Option<&'static str> {
-    ALL.iter()
-        .map(|r| r.meta().id)
-        .map(|known| (support::edit_distance(id, known), known))
-        .filter(|(d, known)| *d <= 3.max(known.len() / 4))
-        .min()
-        .map(|(_, known)| known)
+    crate::config::closest(id, ALL.iter().map(|r| r.meta().id))
 }
