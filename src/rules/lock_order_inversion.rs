@@ -3,10 +3,13 @@
 //! Page: rules/lock-order-inversion.md.
 
 use crate::config::Level;
-use crate::flow::{EventKind, GuardKind};
-use crate::graph::{CycleClass, OrderEdge};
+use crate::flow::{EventKind, GuardKind, SelfKind};
+use crate::graph::{CycleClass, LockId, OrderEdge};
+use crate::model::CrateId;
 use crate::report::finding::{Finding, Severity};
-use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label};
+use crate::rules::support::{
+    acquired_label, chain_text, hop_labels, is_borrow, is_lock_head, label, TypeTree,
+};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `lock-order-inversion` rule.
@@ -24,13 +27,64 @@ impl Rule for LockOrderInversion {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        for class in cx.graph.cycle_classes() {
+        // Orders that happen only while a thread has `&mut` access to the value
+        // owning both locks cannot interleave with any other order on them.
+        let keep = |e: &OrderEdge| !is_exclusive(cx, e);
+        for class in cx.graph.cycle_classes(&keep) {
             if let Some(f) = class_finding(cx, &class) {
                 out.push(f);
             }
         }
         unordered_instances(cx, out);
     }
+}
+
+/// Whether an order is taken only under exclusive access: its holder is a
+/// `&mut self` method and both locks are fields of that `self` itself, held by value
+/// (`Mutex<T>`, `RwLock<T>`, in every declaration of the field). While the method
+/// runs, no other thread can reach those locks through that value, so the order
+/// cannot meet another order on them. A lock behind `Arc`, a reference or any other
+/// wrapper may be shared with clones held elsewhere, and is not exclusive.
+fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
+    let holder = cx.graph.body(cx.flows, e.holder);
+    if holder.self_kind != Some(SelfKind::RefMut) {
+        return false;
+    }
+    let Some(owner) = holder
+        .self_ty
+        .as_deref()
+        .and_then(crate::model::type_name_of)
+    else {
+        return false;
+    };
+    let by_value_field = |id: &LockId| {
+        let is_self = id
+            .obj
+            .as_deref()
+            .is_some_and(|o| o.len() == 1 && o[0] == "self");
+        let Some((class_owner, field)) = id.class.split_once('.') else {
+            return false;
+        };
+        is_self
+            && class_owner == owner
+            && !field.contains('.')
+            && held_by_value(cx, id.krate, &owner, field)
+    };
+    by_value_field(&e.from) && by_value_field(&e.to)
+}
+
+/// Whether every declaration of `owner.field` in the crate is a lock type itself,
+/// not a wrapper around one.
+fn held_by_value(cx: &RuleCx<'_>, krate: CrateId, owner: &str, field: &str) -> bool {
+    let Some(decls) = cx.model.fields.get(&(krate, owner.to_string())) else {
+        return false;
+    };
+    let mut tys = decls
+        .iter()
+        .map(|&i| &cx.model.field_decls[i as usize].1)
+        .filter(|f| f.name == field)
+        .peekable();
+    tys.peek().is_some() && tys.all(|f| is_lock_head(&TypeTree::parse(&f.ty).head))
 }
 
 /// Most labels on one finding: a dense set of locks is one finding, and its first
