@@ -4,7 +4,7 @@
 
 use crate::config::Level;
 use crate::flow::{EventKind, GuardKind, SelfKind};
-use crate::graph::{CycleClass, LockId, OrderEdge};
+use crate::graph::{BodyIdx, CycleClass, LockId, OrderEdge};
 use crate::model::CrateId;
 use crate::report::finding::{Finding, Severity};
 use crate::rules::support::{
@@ -47,7 +47,7 @@ impl Rule for LockOrderInversion {
 /// wrapper may be shared with clones held elsewhere, and is not exclusive.
 fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
     let holder = cx.graph.body(cx.flows, e.holder);
-    if holder.self_kind != Some(SelfKind::RefMut) {
+    if !has_self_exclusively(cx, e.holder, 0) {
         return false;
     }
     let Some(owner) = holder
@@ -71,6 +71,40 @@ fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
             && held_by_value(cx, id.krate, &owner, field)
     };
     by_value_field(&e.from) && by_value_field(&e.to)
+}
+
+/// Deepest chain of `&self` callers followed up to a `&mut self` method.
+const MAX_EXCLUSIVE_DEPTH: usize = 4;
+
+/// Whether body `b` runs only while its thread has `self` to itself: a method taking
+/// `&mut self` or `self`, or a `&self` method private to the crate (not `pub`, not
+/// a trait method, so every call to it is in view) that is called, and only called,
+/// as `self.method()` from methods that have `self` to themselves.
+fn has_self_exclusively(cx: &RuleCx<'_>, b: BodyIdx, depth: usize) -> bool {
+    let body = cx.graph.body(cx.flows, b);
+    match body.self_kind {
+        Some(SelfKind::RefMut | SelfKind::Value) => return true,
+        Some(SelfKind::Ref) => {}
+        None => return false,
+    }
+    let private =
+        (!body.is_pub || body.is_pub_restricted) && !body.is_exported && body.trait_name.is_none();
+    let callers = &cx.graph.callers[b];
+    if !private || callers.is_empty() || depth >= MAX_EXCLUSIVE_DEPTH {
+        return false;
+    }
+    callers.iter().all(|&(c, ei)| {
+        let caller = cx.graph.body(cx.flows, c);
+        let on_self = caller.events[ei].call().is_some_and(|call| {
+            call.is_method
+                && call
+                    .receiver
+                    .as_ref()
+                    .and_then(|r| r.segments.as_deref())
+                    .is_some_and(|s| s.len() == 1 && s[0] == "self")
+        });
+        on_self && has_self_exclusively(cx, c, depth + 1)
+    })
 }
 
 /// Whether every declaration of `owner.field` in the crate is a lock type itself,
