@@ -4,9 +4,12 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashSet;
+
 use crate::config::Level;
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::BodyIdx;
+use crate::model::CrateId;
 use crate::report::finding::{Finding, Label, Severity};
 use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -64,21 +67,28 @@ impl Rule for LockAcrossCallback {
                     if call.arg_guards.contains(&g) || call.arg_borrows.contains(&g) {
                         continue;
                     }
-                    let Some(cb) = callback(cx, i, body, call) else {
+                    let Some(cb) = callback(cx, &judge.served, i, body, call) else {
                         continue;
                     };
-                    let why = match &cb.param {
-                        Some(p) => {
+                    let why = match (&cb.param, &cb.object) {
+                        (Some(p), _) => {
                             match param_owner(cx, i, p).and_then(|o| judge.user_param(o, p, 0)) {
                                 Some(why) => why,
                                 None => continue,
                             }
                         }
-                        None => Vec::new(),
+                        (None, Some(tr)) => match judge.user_object(i, tr, 0) {
+                            Some(why) => why,
+                            None => continue,
+                        },
+                        (None, None) => Vec::new(),
                     };
                     if first.is_none() {
+                        // The chain of a trait-object parameter shows where the
+                        // object is handed in, not what runs.
                         let via = why
                             .last()
+                            .filter(|_| cb.param.is_some())
                             .map(|l| format!(", which runs {}", l.message))
                             .unwrap_or_default();
                         first = Some(format!("{}{via}", cb.what));
@@ -116,6 +126,9 @@ struct Callback {
     what: String,
     /// The callback parameter it calls, whose origin decides whether it is user code.
     param: Option<String>,
+    /// For a method of a trait-object parameter, the trait: whether the object can
+    /// come from outside the crate decides whether it is user code.
+    object: Option<String>,
 }
 
 /// Deepest chain of callers and calls followed to find where a callback comes from.
@@ -129,6 +142,10 @@ struct Judge<'c, 'a> {
     params: HashMap<(BodyIdx, String), Option<Vec<Label>>>,
     /// `runs_user_code` answers, by body.
     bodies: HashMap<BodyIdx, Option<Vec<Label>>>,
+    /// `user_object` answers, by (body, trait).
+    objects: HashMap<(BodyIdx, String), Option<Vec<Label>>>,
+    /// The traits each crate serves itself (see [`served_traits`]).
+    served: FxHashSet<(CrateId, String)>,
 }
 
 impl<'c, 'a> Judge<'c, 'a> {
@@ -137,7 +154,56 @@ impl<'c, 'a> Judge<'c, 'a> {
             cx,
             params: HashMap::new(),
             bodies: HashMap::new(),
+            objects: HashMap::new(),
+            served: served_traits(cx),
         }
+    }
+
+    /// Whether a trait-object parameter of body `h` (an object of trait `tr`) can
+    /// hold an object from outside the crate: a parameter of the public API can; one
+    /// of a function nothing outside the crate can call can when one of its callers
+    /// can be handed such an object itself (it has a parameter naming the trait)
+    /// and pass it on. The objects of every other caller are the crate's own values.
+    fn user_object(&mut self, h: BodyIdx, tr: &str, depth: usize) -> Option<Vec<Label>> {
+        let key = (h, tr.to_string());
+        if let Some(known) = self.objects.get(&key) {
+            return known.clone();
+        }
+        self.objects.insert(key.clone(), None);
+        let res = self.user_object_uncached(h, tr, depth);
+        self.objects.insert(key, res.clone());
+        res
+    }
+
+    fn user_object_uncached(&mut self, h: BodyIdx, tr: &str, depth: usize) -> Option<Vec<Label>> {
+        let cx = self.cx;
+        let body = cx.graph.body(cx.flows, h);
+        if is_entry(cx, h, body) {
+            return Some(Vec::new());
+        }
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        for &(c, ei) in &cx.graph.callers[h] {
+            let Some(owner) = enclosing_fn(cx, c).or(Some(c)) else {
+                continue;
+            };
+            let names_trait = cx
+                .graph
+                .body(cx.flows, owner)
+                .params
+                .iter()
+                .any(|(_, t)| mentions_name(t, tr));
+            if !names_trait {
+                continue;
+            }
+            if let Some(mut why) = self.user_object(owner, tr, depth + 1) {
+                let site = cx.graph.body(cx.flows, c).events[ei].span;
+                why.insert(0, label(site, format!("given a `{tr}` object here")));
+                return Some(why);
+            }
+        }
+        None
     }
 
     /// Whether parameter `p` of body `h` can hold code from outside the crate, with
@@ -227,10 +293,13 @@ impl<'c, 'a> Judge<'c, 'a> {
         let body = cx.graph.body(cx.flows, b);
         for (ei, e) in body.events.iter().enumerate() {
             let Some(call) = e.call() else { continue };
-            if let Some(cb) = callback(cx, b, body, call) {
-                let found = match &cb.param {
-                    Some(p) => param_owner(cx, b, p).and_then(|o| self.user_param(o, p, depth + 1)),
-                    None => Some(Vec::new()),
+            if let Some(cb) = callback(cx, &self.served, b, body, call) {
+                let found = match (&cb.param, &cb.object) {
+                    (Some(p), _) => {
+                        param_owner(cx, b, p).and_then(|o| self.user_param(o, p, depth + 1))
+                    }
+                    (None, Some(tr)) => self.user_object(b, tr, depth + 1),
+                    (None, None) => Some(Vec::new()),
                 };
                 if let Some(mut why) = found {
                     why.push(label(e.span, cb.what));
@@ -261,6 +330,9 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
     if !matches!(body.kind, BodyKind::Fn | BodyKind::Method) {
         return false;
     }
+    if !is_library_file(cx, b) {
+        return false;
+    }
     if let Some(tr) = &body.trait_name {
         return cx.model.traits.get(&(krate, tr.clone())) != Some(&false);
     }
@@ -279,6 +351,70 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
     module.extend(body.module.iter().cloned());
     !cx.model
         .is_hidden(krate, &module, &body.name, owner.as_deref())
+}
+
+/// Whether a body's file is part of its package's library target: not a binary
+/// (`src/main.rs`, `src/bin/`), an example, an integration test, a bench or a build
+/// script, whose functions no other crate can call. A file given on its own, with
+/// no package, is taken as library code.
+fn is_library_file(cx: &RuleCx<'_>, b: BodyIdx) -> bool {
+    let file = cx.sources.get(cx.graph.bodies[b].file);
+    let Some(root) = &file.krate else {
+        return true;
+    };
+    let Ok(rel) = file.path.strip_prefix(root) else {
+        return true;
+    };
+    let parts: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+    !matches!(
+        parts.as_slice(),
+        ["examples" | "tests" | "benches", ..]
+            | ["build.rs"]
+            | ["src", "main.rs"]
+            | ["src", "bin", ..]
+    )
+}
+
+/// Whether a type as written names `name` as a whole word (`&mut dyn Rng`,
+/// `impl Rng`, `R` bounded elsewhere is not seen).
+fn mentions_name(ty: &str, name: &str) -> bool {
+    ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w == name)
+}
+
+/// The traits a crate implements itself with code of its own: a method of a
+/// `impl Trait for Type` of a type the crate declares, outside test code, that
+/// does something (makes a call, takes a lock, or returns a value). A trait the crate serves itself is a
+/// service it relies on (a runtime, a clock, a storage backend), not a hook for
+/// user code, even when it is public so that users can plug in their own; an impl
+/// whose methods are all empty (a no-op listener) does not make it one.
+fn served_traits(cx: &RuleCx<'_>) -> FxHashSet<(CrateId, String)> {
+    let mut out = FxHashSet::default();
+    for (i, body) in cx.indexed_bodies() {
+        let Some(tr) = &body.trait_name else { continue };
+        let does_something =
+            !body.events.is_empty() || body.ret_ty.as_deref().is_some_and(|t| t != "()");
+        if body.in_test || !does_something || body.kind != BodyKind::Method {
+            continue;
+        }
+        let krate = cx.graph.crate_of[i];
+        let declared = body
+            .self_ty
+            .as_deref()
+            .and_then(crate::model::type_name_of)
+            .is_some_and(|t| cx.model.has_type(krate, &t));
+        let name = trait_last_name(tr);
+        if declared && !name.is_empty() {
+            out.insert((krate, name.to_string()));
+        }
+    }
+    out
+}
+
+/// The last path segment of a trait as written, without its generic arguments.
+fn trait_last_name(tr: &str) -> &str {
+    let head = tr.split('<').next().unwrap_or_default();
+    head.rsplit("::").next().unwrap_or_default().trim()
 }
 
 /// A one-value cell's initialiser: the only parameter, called with nothing and
@@ -355,13 +491,25 @@ fn enclosing_fn(cx: &RuleCx<'_>, b: BodyIdx) -> Option<BodyIdx> {
 }
 
 /// What makes a call a callback; `None` when it is not one.
-fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Callback> {
+fn callback(
+    cx: &RuleCx<'_>,
+    served: &FxHashSet<(CrateId, String)>,
+    i: BodyIdx,
+    body: &Body,
+    call: &Call,
+) -> Option<Callback> {
     // Methods of the protected data (`guard.retain(|x| ..)`) are not callbacks.
     if call.on_guard.is_some() {
         return None;
     }
     let krate = cx.graph.crate_of[i];
-    let plain = |what: String| Some(Callback { what, param: None });
+    let plain = |what: String| {
+        Some(Callback {
+            what,
+            param: None,
+            object: None,
+        })
+    };
     // A listener or callback taken out of a locked collection.
     if let Some(h) = call.on_elem_of {
         let ty = cx.graph.guard_ids[i]
@@ -369,7 +517,7 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Cal
             .and_then(|id| id.as_ref())
             .and_then(|id| field_type_of_class(cx, krate, &id.class));
         if let Some(ty) = ty {
-            if is_user_object(cx, krate, &ty) {
+            if is_user_object(cx, None, krate, &ty) {
                 return plain(format!(
                     "`{}`, an element of a locked collection of `{}`,",
                     call.callee, ty
@@ -386,6 +534,7 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Cal
             return Some(Callback {
                 what: format!("the callback parameter `{callee}`"),
                 param: Some(callee.to_string()),
+                object: None,
             });
         }
         // `(self.on_change)(x)`: a field holding a closure.
@@ -409,6 +558,7 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Cal
     }
     let recv = call.receiver.as_ref()?;
     let segs = recv.segments.as_ref()?;
+    let is_param = segs.len() == 1;
     let ty = match segs.as_slice() {
         [p] => body
             .params
@@ -424,14 +574,20 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Cal
         }
         _ => return None,
     };
-    if is_direct_object(&ty) && is_user_object(cx, krate, &ty) {
-        plain(format!(
-            "`{}{}` on a trait object `{ty}`",
-            recv.text, call.callee
-        ))
-    } else {
-        None
+    if !is_direct_object(&ty) || !is_user_object(cx, Some(served), krate, &ty) {
+        return None;
     }
+    let what = format!("`{}{}` on a trait object `{ty}`", recv.text, call.callee);
+    // A trait-object parameter holds what the callers pass: user code only if
+    // code outside the crate can be the one passing it.
+    let object = is_param
+        .then(|| dyn_trait_names(&ty).into_iter().next())
+        .flatten();
+    Some(Callback {
+        what,
+        param: None,
+        object,
+    })
 }
 
 /// Methods of `Arc`, `Box`, `Option` and references, not of the object inside.
@@ -482,22 +638,38 @@ fn is_fn_like(ty: &str) -> bool {
 /// A type holding user code: `dyn Trait` for a trait that is not a standard
 /// plumbing trait nor a trait private to the crate (an internal service such as a
 /// clock or a storage backend, which only the crate implements), or a closure type.
-fn is_user_object(cx: &RuleCx<'_>, krate: u32, ty: &str) -> bool {
+///
+/// With `served` (a single object in a field or parameter, not an element of a
+/// collection of listeners), a trait the crate serves itself is not user code either.
+fn is_user_object(
+    cx: &RuleCx<'_>,
+    served: Option<&FxHashSet<(CrateId, String)>>,
+    krate: u32,
+    ty: &str,
+) -> bool {
     if is_fn_like(ty) && ty.contains("dyn ") {
         return true;
     }
-    ty.match_indices("dyn ").any(|(i, _)| {
-        let rest = &ty[i + 4..];
-        let name: String = rest
-            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-            .next()
-            .unwrap_or_default()
-            .rsplit("::")
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        !name.is_empty()
-            && !NOT_CALLBACKS.contains(&name.as_str())
+    dyn_trait_names(ty).into_iter().any(|name| {
+        !NOT_CALLBACKS.contains(&name.as_str())
+            && served.is_none_or(|s| !s.contains(&(krate, name.clone())))
             && cx.model.traits.get(&(krate, name)) != Some(&false)
     })
+}
+
+/// The trait names of the `dyn` types in a type as written, last segment only.
+fn dyn_trait_names(ty: &str) -> Vec<String> {
+    ty.match_indices("dyn ")
+        .map(|(i, _)| {
+            ty[i + 4..]
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .next()
+                .unwrap_or_default()
+                .rsplit("::")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
 }
