@@ -70,25 +70,18 @@ impl Rule for LockAcrossCallback {
                     let Some(cb) = callback(cx, &judge.served, i, body, call) else {
                         continue;
                     };
-                    let why = match (&cb.param, &cb.object) {
-                        (Some(p), _) => {
+                    let why = match &cb.param {
+                        Some(p) => {
                             match param_owner(cx, i, p).and_then(|o| judge.user_param(o, p, 0)) {
                                 Some(why) => why,
                                 None => continue,
                             }
                         }
-                        (None, Some(tr)) => match judge.user_object(i, tr, 0) {
-                            Some(why) => why,
-                            None => continue,
-                        },
-                        (None, None) => Vec::new(),
+                        None => Vec::new(),
                     };
                     if first.is_none() {
-                        // The chain of a trait-object parameter shows where the
-                        // object is handed in, not what runs.
                         let via = why
                             .last()
-                            .filter(|_| cb.param.is_some())
                             .map(|l| format!(", which runs {}", l.message))
                             .unwrap_or_default();
                         first = Some(format!("{}{via}", cb.what));
@@ -126,9 +119,6 @@ struct Callback {
     what: String,
     /// The callback parameter it calls, whose origin decides whether it is user code.
     param: Option<String>,
-    /// For a method of a trait-object parameter, the trait: whether the object can
-    /// come from outside the crate decides whether it is user code.
-    object: Option<String>,
 }
 
 /// Deepest chain of callers and calls followed to find where a callback comes from.
@@ -142,8 +132,6 @@ struct Judge<'c, 'a> {
     params: HashMap<(BodyIdx, String), Option<Vec<Label>>>,
     /// `runs_user_code` answers, by body.
     bodies: HashMap<BodyIdx, Option<Vec<Label>>>,
-    /// `user_object` answers, by (body, trait).
-    objects: HashMap<(BodyIdx, String), Option<Vec<Label>>>,
     /// The traits each crate serves itself (see [`served_traits`]).
     served: FxHashSet<(CrateId, String)>,
 }
@@ -154,56 +142,8 @@ impl<'c, 'a> Judge<'c, 'a> {
             cx,
             params: HashMap::new(),
             bodies: HashMap::new(),
-            objects: HashMap::new(),
             served: served_traits(cx),
         }
-    }
-
-    /// Whether a trait-object parameter of body `h` (an object of trait `tr`) can
-    /// hold an object from outside the crate: a parameter of the public API can; one
-    /// of a function nothing outside the crate can call can when one of its callers
-    /// can be handed such an object itself (it has a parameter naming the trait)
-    /// and pass it on. The objects of every other caller are the crate's own values.
-    fn user_object(&mut self, h: BodyIdx, tr: &str, depth: usize) -> Option<Vec<Label>> {
-        let key = (h, tr.to_string());
-        if let Some(known) = self.objects.get(&key) {
-            return known.clone();
-        }
-        self.objects.insert(key.clone(), None);
-        let res = self.user_object_uncached(h, tr, depth);
-        self.objects.insert(key, res.clone());
-        res
-    }
-
-    fn user_object_uncached(&mut self, h: BodyIdx, tr: &str, depth: usize) -> Option<Vec<Label>> {
-        let cx = self.cx;
-        let body = cx.graph.body(cx.flows, h);
-        if is_entry(cx, h, body) {
-            return Some(Vec::new());
-        }
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        for &(c, ei) in &cx.graph.callers[h] {
-            let Some(owner) = enclosing_fn(cx, c).or(Some(c)) else {
-                continue;
-            };
-            let names_trait = cx
-                .graph
-                .body(cx.flows, owner)
-                .params
-                .iter()
-                .any(|(_, t)| mentions_name(t, tr));
-            if !names_trait {
-                continue;
-            }
-            if let Some(mut why) = self.user_object(owner, tr, depth + 1) {
-                let site = cx.graph.body(cx.flows, c).events[ei].span;
-                why.insert(0, label(site, format!("given a `{tr}` object here")));
-                return Some(why);
-            }
-        }
-        None
     }
 
     /// Whether parameter `p` of body `h` can hold code from outside the crate, with
@@ -294,12 +234,9 @@ impl<'c, 'a> Judge<'c, 'a> {
         for (ei, e) in body.events.iter().enumerate() {
             let Some(call) = e.call() else { continue };
             if let Some(cb) = callback(cx, &self.served, b, body, call) {
-                let found = match (&cb.param, &cb.object) {
-                    (Some(p), _) => {
-                        param_owner(cx, b, p).and_then(|o| self.user_param(o, p, depth + 1))
-                    }
-                    (None, Some(tr)) => self.user_object(b, tr, depth + 1),
-                    (None, None) => Some(Vec::new()),
+                let found = match &cb.param {
+                    Some(p) => param_owner(cx, b, p).and_then(|o| self.user_param(o, p, depth + 1)),
+                    None => Some(Vec::new()),
                 };
                 if let Some(mut why) = found {
                     why.push(label(e.span, cb.what));
@@ -373,13 +310,6 @@ fn is_library_file(cx: &RuleCx<'_>, b: BodyIdx) -> bool {
             | ["src", "main.rs"]
             | ["src", "bin", ..]
     )
-}
-
-/// Whether a type as written names `name` as a whole word (`&mut dyn Rng`,
-/// `impl Rng`, `R` bounded elsewhere is not seen).
-fn mentions_name(ty: &str, name: &str) -> bool {
-    ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| w == name)
 }
 
 /// The traits a crate implements itself with code of its own: a method of a
@@ -503,13 +433,7 @@ fn callback(
         return None;
     }
     let krate = cx.graph.crate_of[i];
-    let plain = |what: String| {
-        Some(Callback {
-            what,
-            param: None,
-            object: None,
-        })
-    };
+    let plain = |what: String| Some(Callback { what, param: None });
     // A listener or callback taken out of a locked collection.
     if let Some(h) = call.on_elem_of {
         let ty = cx.graph.guard_ids[i]
@@ -534,7 +458,6 @@ fn callback(
             return Some(Callback {
                 what: format!("the callback parameter `{callee}`"),
                 param: Some(callee.to_string()),
-                object: None,
             });
         }
         // `(self.on_change)(x)`: a field holding a closure.
@@ -558,9 +481,11 @@ fn callback(
     }
     let recv = call.receiver.as_ref()?;
     let segs = recv.segments.as_ref()?;
-    let is_param = segs.len() == 1;
+    // A trait-object parameter of a binary, an example, a test or a bench holds
+    // what that program passes itself: no other crate calls its functions.
+    let is_field = segs.len() == 2;
     let ty = match segs.as_slice() {
-        [p] => body
+        [p] if is_library_file(cx, i) => body
             .params
             .iter()
             .find(|(n, _)| n == p)
@@ -574,20 +499,17 @@ fn callback(
         }
         _ => return None,
     };
-    if !is_direct_object(&ty) || !is_user_object(cx, Some(served), krate, &ty) {
-        return None;
+    // A field holds the one component the type was built with; a parameter holds
+    // whatever the caller passes, which may be any implementation of the trait.
+    let served = is_field.then_some(served);
+    if is_direct_object(&ty) && is_user_object(cx, served, krate, &ty) {
+        plain(format!(
+            "`{}{}` on a trait object `{ty}`",
+            recv.text, call.callee
+        ))
+    } else {
+        None
     }
-    let what = format!("`{}{}` on a trait object `{ty}`", recv.text, call.callee);
-    // A trait-object parameter holds what the callers pass: user code only if
-    // code outside the crate can be the one passing it.
-    let object = is_param
-        .then(|| dyn_trait_names(&ty).into_iter().next())
-        .flatten();
-    Some(Callback {
-        what,
-        param: None,
-        object,
-    })
 }
 
 /// Methods of `Arc`, `Box`, `Option` and references, not of the object inside.
@@ -639,7 +561,7 @@ fn is_fn_like(ty: &str) -> bool {
 /// plumbing trait nor a trait private to the crate (an internal service such as a
 /// clock or a storage backend, which only the crate implements), or a closure type.
 ///
-/// With `served` (a single object in a field or parameter, not an element of a
+/// With `served` (a single object in a field, not a parameter nor an element of a
 /// collection of listeners), a trait the crate serves itself is not user code either.
 fn is_user_object(
     cx: &RuleCx<'_>,
