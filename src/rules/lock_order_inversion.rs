@@ -46,6 +46,15 @@ impl Rule for LockOrderInversion {
 /// cannot meet another order on them. A lock behind `Arc`, a reference or any other
 /// wrapper may be shared with clones held elsewhere, and is not exclusive.
 fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
+    // The cheap test first: most orders involve a lock that is not a field of `self`.
+    let on_self = |id: &LockId| {
+        id.obj
+            .as_deref()
+            .is_some_and(|o| o.len() == 1 && o[0] == "self")
+    };
+    if !on_self(&e.from) || !on_self(&e.to) {
+        return false;
+    }
     let holder = cx.graph.body(cx.flows, e.holder);
     if !has_self_exclusively(cx, e.holder, 0) {
         return false;
@@ -58,17 +67,10 @@ fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
         return false;
     };
     let by_value_field = |id: &LockId| {
-        let is_self = id
-            .obj
-            .as_deref()
-            .is_some_and(|o| o.len() == 1 && o[0] == "self");
         let Some((class_owner, field)) = id.class.split_once('.') else {
             return false;
         };
-        is_self
-            && class_owner == owner
-            && !field.contains('.')
-            && held_by_value(cx, id.krate, &owner, field)
+        class_owner == owner && !field.contains('.') && held_by_value(cx, id.krate, &owner, field)
     };
     by_value_field(&e.from) && by_value_field(&e.to)
 }
