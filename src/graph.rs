@@ -550,10 +550,11 @@ impl Graph {
     /// its witnesses, at most [`MAX_CYCLES`] of them. One witness edge stands for each
     /// (from, to) class pair, so the work is linear in the distinct pairs, plus one
     /// breadth-first search per reported cycle inside its set.
-    pub fn cycle_classes(&self) -> Vec<CycleClass<'_>> {
+    /// Only the edges for which `keep` holds take part.
+    pub fn cycle_classes(&self, keep: &dyn Fn(&OrderEdge) -> bool) -> Vec<CycleClass<'_>> {
         // One witness per (from, to) class pair: the first found, in a stable order.
         let mut witness: BTreeMap<(CrateId, &str, &str), &OrderEdge> = BTreeMap::new();
-        for e in &self.edges {
+        for e in self.edges.iter().filter(|e| keep(e)) {
             witness
                 .entry((e.from.krate, e.from.class.as_str(), e.to.class.as_str()))
                 .or_insert(e);

@@ -137,6 +137,10 @@ pub struct Call {
     /// Arguments that are a plain name, perhaps borrowed (`f`, `&mut f`): (argument
     /// position, name).
     pub name_args: Vec<(u32, String)>,
+    /// Arguments that name a variable the body shows as a lock (built with
+    /// `Mutex::new`, annotated or typed as one), perhaps borrowed (`&lock`): the lock
+    /// is handed on, so someone else may take it.
+    pub lock_args: Vec<String>,
     /// Guards whose data an argument borrows through a variable (`f(&mut obj.x)`
     /// after `let obj = &mut guard.items[i];`, a `match *guard` binding, an element
     /// of the guard's collection).

@@ -2741,6 +2741,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 lit_arg: mc.args.first().and_then(|a| self.str_arg(a)),
                 closure_args,
                 name_args: self.name_args(mc.args.iter()),
+                lock_args: self.lock_args(mc.args.iter()),
                 arg_borrows: self.arg_borrows(mc.args.iter()),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(mc).cast()),
             })),
@@ -2830,6 +2831,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 lit_arg: c.args.first().and_then(|a| self.str_arg(a)),
                 closure_args,
                 name_args: self.name_args(c.args.iter()),
+                lock_args: self.lock_args(c.args.iter()),
                 arg_borrows: self.arg_borrows(c.args.iter()),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(c).cast()),
             })),
@@ -2873,6 +2875,22 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             };
             if is_param || is_captured() {
                 out.push((pos as u32, id.to_string()));
+            }
+        }
+        out
+    }
+
+    /// Arguments that name a variable holding a lock, perhaps borrowed (`&lock`).
+    fn lock_args<'e>(&self, args: impl Iterator<Item = &'e syn::Expr>) -> Vec<String> {
+        let mut out = Vec::new();
+        for arg in args {
+            let mut a = strip(arg);
+            while let syn::Expr::Reference(r) = a {
+                a = strip(&r.expr);
+            }
+            let Some(id) = path_ident(a) else { continue };
+            if self.lookup_ident(id).is_some_and(|v| v.lock_ty.is_some()) {
+                out.push(id.to_string());
             }
         }
         out

@@ -7,14 +7,16 @@
 //! enclosing `if`s come from the walker's events; callers from the call graph.
 
 use crate::config::Level;
-use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
-use crate::flow::{Body, BodyKind, Call};
+use crate::flow::methods::{GUARD_LOCK_TYPES, WAITS_ONCE, WAITS_WHILE};
+use crate::flow::{Body, BodyKind, Call, Guard};
 use crate::graph::BodyIdx;
+use crate::model::CrateId;
 use crate::report::finding::{Finding, Label, Severity, Span};
 use crate::rules::support::{
     acquired_label, is_borrow, is_real_guard, label, place_type, same_lock,
 };
 use crate::rules::{Rule, RuleCx, RuleMeta};
+use rustc_hash::FxHashMap;
 
 /// The `condvar-misuse` rule.
 pub(crate) struct CondvarMisuse;
@@ -51,6 +53,76 @@ fn waits_on_a_fresh_lock(body: &Body, call: &Call) -> bool {
         })
 }
 
+/// Whether every guard handed to the wait is of a lock that only this function can
+/// reach: a local it built itself (`let lock = Mutex::new(());`), not a parameter,
+/// that it never hands on (no call is given the lock or a reference to it, no method
+/// other than taking it is called on it, which leaves out `clone`) and that none of
+/// its closures names. No other thread can take such a lock, so nobody can change a
+/// condition under it: the wait is a timer, as on a lock made in place.
+fn waits_on_a_private_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> bool {
+    !call.arg_guards.is_empty()
+        && call
+            .arg_guards
+            .iter()
+            .all(|&g| is_private_local_lock(cx, i, body, &body.guards[g]))
+}
+
+fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard) -> bool {
+    let lock = &guard.lock;
+    let Some([name]) = lock.segments.as_deref() else {
+        return false;
+    };
+    // Built in place or annotated as a lock type (not a reference to one), and
+    // declared in this function rather than received from its caller.
+    let is_lock_local = guard
+        .receiver_ty
+        .as_deref()
+        .is_some_and(|t| GUARD_LOCK_TYPES.contains(&t))
+        && lock.root_origin.is_some()
+        && lock.root_ty.as_deref().is_none_or(|t| !t.starts_with('&'))
+        && !body.params.iter().any(|(p, _)| p == name)
+        && matches!(body.kind, BodyKind::Fn | BodyKind::Method);
+    if !is_lock_local {
+        return false;
+    }
+    let handed_on = |b: &Body| {
+        b.events.iter().any(|e| {
+            e.call().is_some_and(|c| {
+                c.lock_args.iter().any(|a| a == name)
+                    || c.name_args.iter().any(|(_, a)| a == name)
+                    || c.receiver.as_ref().is_some_and(|r| {
+                        r.segments
+                            .as_deref()
+                            .is_some_and(|s| s.first() == Some(name))
+                    })
+            })
+        })
+    };
+    if handed_on(body) {
+        return false;
+    }
+    // Closures and async blocks of this function follow it in its file: a closure
+    // that takes or names the lock shares it (a scoped thread, a callback).
+    let at = &cx.graph.bodies[i];
+    let prefix = format!("{}::", body.name);
+    let nested = cx.flows[at.flow].1.bodies[at.body + 1..]
+        .iter()
+        .take_while(|b| b.name.starts_with(&prefix));
+    for b in nested {
+        let names_it = b.guards.iter().any(|g| {
+            g.lock.root_origin == lock.root_origin
+                || g.lock
+                    .segments
+                    .as_deref()
+                    .is_some_and(|s| s.first() == Some(name))
+        });
+        if names_it || handed_on(b) {
+            return false;
+        }
+    }
+    true
+}
+
 /// Deepest chain of calls followed from a caller holding a lock to a wait.
 const MAX_DEPTH: usize = 4;
 
@@ -64,12 +136,27 @@ impl Rule for CondvarMisuse {
         let callers = &cx.graph.callers;
         // The first wait of each body, directly: (wait site, receiver text).
         let mut waits: Vec<Option<(Span, String)>> = vec![None; n];
+        // Per crate and condition variable (the name its receiver ends in): how many
+        // wait sites it has and whether anything calls `notify_all` on it.
+        let mut uses: FxHashMap<(CrateId, &str), (usize, bool)> = FxHashMap::default();
+        // Waits under an `if` that cannot wake spuriously, decided once every wait
+        // and `notify_all` of the crate is known: (body, event, other guards).
+        let mut exact: Vec<(BodyIdx, usize, Vec<usize>)> = Vec::new();
         for (i, body) in cx.indexed_bodies() {
             for (ei, e) in body.events.iter().enumerate() {
                 let Some(call) = e.call() else { continue };
+                if call.callee == ".notify_all" {
+                    if let Some(key) = condvar_key(call) {
+                        uses.entry((cx.graph.crate_of[i], key)).or_default().1 = true;
+                    }
+                    continue;
+                }
                 let Some(once) = condvar_wait(cx, i, body, call) else {
                     continue;
                 };
+                if let Some(key) = condvar_key(call) {
+                    uses.entry((cx.graph.crate_of[i], key)).or_default().0 += 1;
+                }
                 // A method of the crate named `wait` is a wait only when it is a
                 // condition variable's own (a wrapper type's `wait`).
                 if let Some(k) = cx.graph.callees[i][ei] {
@@ -83,6 +170,7 @@ impl Rule for CondvarMisuse {
                     || e.in_loop
                     || is_timed_park(body, ei, call)
                     || waits_on_a_fresh_lock(body, call)
+                    || waits_on_a_private_lock(cx, i, body, call)
                     || is_wait_wrapper(body)
                     || body.in_test
                     || (!callers[i].is_empty()
@@ -91,10 +179,29 @@ impl Rule for CondvarMisuse {
                             .iter()
                             .all(|&(c, ce)| cx.graph.body(cx.flows, c).events[ce].in_loop));
                 let others = other_guards(cx, i, body, &e.live, &call.arg_guards);
+                if !rechecked && wakes_only_when_notified(call) {
+                    exact.push((i, ei, others));
+                    continue;
+                }
                 if rechecked && others.is_empty() {
                     continue;
                 }
                 out.push(direct_finding(body, ei, call, !rechecked, &others));
+            }
+        }
+        for (i, ei, others) in exact {
+            let body = cx.graph.body(cx.flows, i);
+            let Some(call) = body.events[ei].call() else {
+                continue;
+            };
+            // Another waiter, or a `notify_all` that wakes every waiter at once,
+            // can consume the condition before this thread gets the lock back.
+            let contended = condvar_key(call).is_none_or(|key| {
+                uses.get(&(cx.graph.crate_of[i], key))
+                    .is_none_or(|&(n_waits, all)| n_waits > 1 || all)
+            });
+            if contended || !others.is_empty() {
+                out.push(direct_finding(body, ei, call, contended, &others));
             }
         }
         // Callers that hold a lock while calling a function that waits.
@@ -164,6 +271,27 @@ fn is_timed_park(body: &Body, ei: usize, call: &Call) -> bool {
             c.is_method && c.receiver.is_some() && c.on_guard.is_none() && STATE_READS.contains(&n)
         })
     })
+}
+
+/// A plain `wait` handed `&mut guard`, parking_lot's signature (std's takes the
+/// guard by value): parking_lot documents that such a wait returns only when
+/// `notify_one` or `notify_all` woke it, never spuriously.
+fn wakes_only_when_notified(call: &Call) -> bool {
+    call.callee == ".wait"
+        && !call.arg_guards.is_empty()
+        && call.arg_guards.iter().all(|g| call.arg_borrows.contains(g))
+}
+
+/// The name a condition variable is known by in its crate: the last segment of the
+/// receiver (`self.ready`, `ready`). Waits and notifications of two condition
+/// variables of the same name are counted together, which can only report more.
+fn condvar_key(call: &Call) -> Option<&str> {
+    call.receiver
+        .as_ref()?
+        .segments
+        .as_ref()?
+        .last()
+        .map(String::as_str)
 }
 
 /// Whether a call is a condition-variable wait; `Some(true)` for a wait that

@@ -2,13 +2,14 @@
 //! Page: rules/discarded-guard.md.
 
 use crate::config::Level;
-use crate::flow::{Body, Guard};
+use crate::flow::{Body, BodyKind, Guard};
 use crate::model::{CrateId, Model};
-use crate::report::finding::{Finding, Severity};
+use crate::report::finding::{FileId, Finding, Severity};
 use crate::rules::support::{
     guard_noun, handed_to_wait, has_guard_lock_type, is_real_guard, label,
 };
 use crate::rules::{Rule, RuleCx, RuleMeta};
+use rustc_hash::FxHashSet;
 
 /// The `discarded-guard` rule.
 pub(crate) struct DiscardedGuard;
@@ -25,6 +26,8 @@ impl Rule for DiscardedGuard {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
+        // Built the first time a discarded guard needs it.
+        let mut shadowed: Option<FxHashSet<(CrateId, &str)>> = None;
         for (i, body) in cx.indexed_bodies() {
             for (g, guard) in body.guards.iter().enumerate() {
                 let Some(stmt) = guard.discarded else {
@@ -45,9 +48,24 @@ impl Rule for DiscardedGuard {
                     continue;
                 }
                 // A field declared with types that are none of the lock types
-                // (`file: File`, whose `lock()` is an OS file lock) gives no guard.
-                if declared_without_lock(guard, body, cx.graph.crate_of[i], cx.model) {
+                // (`file: File`, whose `lock()` is an OS file lock) gives no guard;
+                // nor can the syntax tell when its declarations disagree.
+                let krate = cx.graph.crate_of[i];
+                let file = cx.graph.bodies[i].file;
+                let decl = declared(guard, body, file, krate, cx.model);
+                if matches!(decl, Declared::NotLock | Declared::Ambiguous) {
                     continue;
+                }
+                // A receiver not known to be a lock, whose method of that name the
+                // crate declares returning no guard (`conn.lock().await?` on a
+                // connection's own `async fn lock(&mut self) -> Result<(), E>`).
+                if decl != Declared::Lock {
+                    let shadowed = shadowed.get_or_insert_with(|| {
+                        shadowing_methods(cx, &["lock", "read", "write", "borrow", "borrow_mut"])
+                    });
+                    if shadowed.contains(&(krate, guard.method.as_str())) {
+                        continue;
+                    }
                 }
                 out.push(Finding {
                     rule: META.id,
@@ -66,21 +84,97 @@ impl Rule for DiscardedGuard {
     }
 }
 
-/// Whether the guard's lock is a field of `self` whose declared type, in the body's
-/// crate, names no lock or cell at all: its `lock()` or `borrow()` is some other
-/// method (`file: File`, whose `lock()` is an OS file lock).
-fn declared_without_lock(guard: &Guard, body: &Body, krate: CrateId, model: &Model) -> bool {
+/// What the crate's declarations say about the receiver of a discarded acquisition.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Declared {
+    /// A lock or cell type: its `lock()` hands out a guard.
+    Lock,
+    /// Declared with types that name no lock or cell at all (`file: File`, whose
+    /// `lock()` is an OS file lock).
+    NotLock,
+    /// Several declarations of the owner type (under different `cfg`s, say) that
+    /// disagree, with none in the body's own file to prefer.
+    Ambiguous,
+    /// Nothing declared in view.
+    Unknown,
+}
+
+/// Whether a declared type names a lock or cell (or a wrapper that may hold one).
+fn names_lock(ty: &str) -> bool {
+    [
+        "Mutex", "RwLock", "Lock", "Cell", "Guard", "Arc", "Box", "Rc",
+    ]
+    .iter()
+    .any(|l| ty.contains(l))
+}
+
+/// The receiver as the crate declares it: the type the body shows for a local or
+/// parameter, or the declared type of a field of `self`. A type with several
+/// declarations is read from those in the body's file; when there are none there
+/// and they disagree, it is ambiguous.
+fn declared(guard: &Guard, body: &Body, file: FileId, krate: CrateId, model: &Model) -> Declared {
+    if let Some(ty) = &guard.receiver_ty {
+        if crate::flow::methods::GUARD_LOCK_TYPES.contains(&ty.as_str()) {
+            return Declared::Lock;
+        }
+    }
     let Some([root, field]) = guard.lock.segments.as_deref() else {
-        return false;
+        return Declared::Unknown;
     };
-    let Some(owner) = body.self_ty.as_deref().filter(|_| root == "self") else {
-        return false;
+    let Some(owner) = body
+        .self_ty
+        .as_deref()
+        .filter(|_| root == "self")
+        .and_then(crate::model::type_name_of)
+    else {
+        return Declared::Unknown;
     };
-    model.field_type(krate, owner, field).is_some_and(|t| {
-        ![
-            "Mutex", "RwLock", "Lock", "Cell", "Guard", "Arc", "Box", "Rc",
-        ]
+    let Some(decls) = model.fields.get(&(krate, owner)) else {
+        return Declared::Unknown;
+    };
+    let all: Vec<&crate::model::FieldDecl> = decls
         .iter()
-        .any(|l| t.contains(l))
+        .map(|&i| &model.field_decls[i as usize].1)
+        .filter(|f| f.name == *field)
+        .collect();
+    let here: Vec<&crate::model::FieldDecl> = all
+        .iter()
+        .copied()
+        .filter(|f| f.span.file == file)
+        .collect();
+    let seen = if here.is_empty() { all } else { here };
+    let mut locks = seen.iter().map(|f| names_lock(&f.ty));
+    match locks.next() {
+        None => Declared::Unknown,
+        Some(first) if locks.any(|l| l != first) => Declared::Ambiguous,
+        Some(true) => Declared::Lock,
+        Some(false) => Declared::NotLock,
+    }
+}
+
+/// Whether a method's declared return type can be a guard: it names a guard, a
+/// reference or borrow, a lock, or an opaque `impl` type. A method of the crate
+/// with the acquisition's name and no such return type (`fn lock(&mut self) ->
+/// Result<(), E>`, a database's advisory lock) gives nothing to discard.
+fn may_return_guard(ret: Option<&str>) -> bool {
+    ret.is_some_and(|t| {
+        ["Guard", "Ref", "Lock", "impl", "Self"]
+            .iter()
+            .any(|w| t.contains(w))
     })
+}
+
+/// The method names of `wanted` that the crate declares on some type with a return
+/// type that cannot be a guard, by crate.
+fn shadowing_methods<'c>(cx: &'c RuleCx<'_>, wanted: &[&str]) -> FxHashSet<(CrateId, &'c str)> {
+    let mut out = FxHashSet::default();
+    for (i, body) in cx.indexed_bodies() {
+        if body.kind == BodyKind::Method
+            && wanted.contains(&body.name.as_str())
+            && !may_return_guard(body.ret_ty.as_deref())
+        {
+            out.insert((cx.graph.crate_of[i], body.name.as_str()));
+        }
+    }
+    out
 }

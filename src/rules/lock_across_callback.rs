@@ -4,9 +4,12 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashSet;
+
 use crate::config::Level;
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::BodyIdx;
+use crate::model::CrateId;
 use crate::report::finding::{Finding, Label, Severity};
 use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
 use crate::rules::{Rule, RuleCx, RuleMeta};
@@ -64,7 +67,7 @@ impl Rule for LockAcrossCallback {
                     if call.arg_guards.contains(&g) || call.arg_borrows.contains(&g) {
                         continue;
                     }
-                    let Some(cb) = callback(cx, i, body, call) else {
+                    let Some(cb) = callback(cx, &judge.served, i, body, call) else {
                         continue;
                     };
                     let why = match &cb.param {
@@ -129,6 +132,8 @@ struct Judge<'c, 'a> {
     params: HashMap<(BodyIdx, String), Option<Vec<Label>>>,
     /// `runs_user_code` answers, by body.
     bodies: HashMap<BodyIdx, Option<Vec<Label>>>,
+    /// The traits each crate serves itself (see [`served_traits`]).
+    served: FxHashSet<(CrateId, String)>,
 }
 
 impl<'c, 'a> Judge<'c, 'a> {
@@ -137,6 +142,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             cx,
             params: HashMap::new(),
             bodies: HashMap::new(),
+            served: served_traits(cx),
         }
     }
 
@@ -227,7 +233,7 @@ impl<'c, 'a> Judge<'c, 'a> {
         let body = cx.graph.body(cx.flows, b);
         for (ei, e) in body.events.iter().enumerate() {
             let Some(call) = e.call() else { continue };
-            if let Some(cb) = callback(cx, b, body, call) {
+            if let Some(cb) = callback(cx, &self.served, b, body, call) {
                 let found = match &cb.param {
                     Some(p) => param_owner(cx, b, p).and_then(|o| self.user_param(o, p, depth + 1)),
                     None => Some(Vec::new()),
@@ -261,6 +267,9 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
     if !matches!(body.kind, BodyKind::Fn | BodyKind::Method) {
         return false;
     }
+    if !is_library_file(cx, b) {
+        return false;
+    }
     if let Some(tr) = &body.trait_name {
         return cx.model.traits.get(&(krate, tr.clone())) != Some(&false);
     }
@@ -279,6 +288,63 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
     module.extend(body.module.iter().cloned());
     !cx.model
         .is_hidden(krate, &module, &body.name, owner.as_deref())
+}
+
+/// Whether a body's file is part of its package's library target: not a binary
+/// (`src/main.rs`, `src/bin/`), an example, an integration test, a bench or a build
+/// script, whose functions no other crate can call. A file given on its own, with
+/// no package, is taken as library code.
+fn is_library_file(cx: &RuleCx<'_>, b: BodyIdx) -> bool {
+    let file = cx.sources.get(cx.graph.bodies[b].file);
+    let Some(root) = &file.krate else {
+        return true;
+    };
+    let Ok(rel) = file.path.strip_prefix(root) else {
+        return true;
+    };
+    let parts: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+    !matches!(
+        parts.as_slice(),
+        ["examples" | "tests" | "benches", ..]
+            | ["build.rs"]
+            | ["src", "main.rs"]
+            | ["src", "bin", ..]
+    )
+}
+
+/// The traits a crate implements itself with code of its own: a method of a
+/// `impl Trait for Type` of a type the crate declares, outside test code, that
+/// does something (makes a call, takes a lock, or returns a value). A trait the crate serves itself is a
+/// service it relies on (a runtime, a clock, a storage backend), not a hook for
+/// user code, even when it is public so that users can plug in their own; an impl
+/// whose methods are all empty (a no-op listener) does not make it one.
+fn served_traits(cx: &RuleCx<'_>) -> FxHashSet<(CrateId, String)> {
+    let mut out = FxHashSet::default();
+    for (i, body) in cx.indexed_bodies() {
+        let Some(tr) = &body.trait_name else { continue };
+        let does_something =
+            !body.events.is_empty() || body.ret_ty.as_deref().is_some_and(|t| t != "()");
+        if body.in_test || !does_something || body.kind != BodyKind::Method {
+            continue;
+        }
+        let krate = cx.graph.crate_of[i];
+        let declared = body
+            .self_ty
+            .as_deref()
+            .and_then(crate::model::type_name_of)
+            .is_some_and(|t| cx.model.has_type(krate, &t));
+        let name = trait_last_name(tr);
+        if declared && !name.is_empty() {
+            out.insert((krate, name.to_string()));
+        }
+    }
+    out
+}
+
+/// The last path segment of a trait as written, without its generic arguments.
+fn trait_last_name(tr: &str) -> &str {
+    let head = tr.split('<').next().unwrap_or_default();
+    head.rsplit("::").next().unwrap_or_default().trim()
 }
 
 /// A one-value cell's initialiser: the only parameter, called with nothing and
@@ -355,7 +421,13 @@ fn enclosing_fn(cx: &RuleCx<'_>, b: BodyIdx) -> Option<BodyIdx> {
 }
 
 /// What makes a call a callback; `None` when it is not one.
-fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Callback> {
+fn callback(
+    cx: &RuleCx<'_>,
+    served: &FxHashSet<(CrateId, String)>,
+    i: BodyIdx,
+    body: &Body,
+    call: &Call,
+) -> Option<Callback> {
     // Methods of the protected data (`guard.retain(|x| ..)`) are not callbacks.
     if call.on_guard.is_some() {
         return None;
@@ -369,7 +441,7 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Cal
             .and_then(|id| id.as_ref())
             .and_then(|id| field_type_of_class(cx, krate, &id.class));
         if let Some(ty) = ty {
-            if is_user_object(cx, krate, &ty) {
+            if is_user_object(cx, None, krate, &ty) {
                 return plain(format!(
                     "`{}`, an element of a locked collection of `{}`,",
                     call.callee, ty
@@ -409,8 +481,11 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Cal
     }
     let recv = call.receiver.as_ref()?;
     let segs = recv.segments.as_ref()?;
+    // A trait-object parameter of a binary, an example, a test or a bench holds
+    // what that program passes itself: no other crate calls its functions.
+    let is_field = segs.len() == 2;
     let ty = match segs.as_slice() {
-        [p] => body
+        [p] if is_library_file(cx, i) => body
             .params
             .iter()
             .find(|(n, _)| n == p)
@@ -424,7 +499,10 @@ fn callback(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<Cal
         }
         _ => return None,
     };
-    if is_direct_object(&ty) && is_user_object(cx, krate, &ty) {
+    // A field holds the one component the type was built with; a parameter holds
+    // whatever the caller passes, which may be any implementation of the trait.
+    let served = is_field.then_some(served);
+    if is_direct_object(&ty) && is_user_object(cx, served, krate, &ty) {
         plain(format!(
             "`{}{}` on a trait object `{ty}`",
             recv.text, call.callee
@@ -482,22 +560,38 @@ fn is_fn_like(ty: &str) -> bool {
 /// A type holding user code: `dyn Trait` for a trait that is not a standard
 /// plumbing trait nor a trait private to the crate (an internal service such as a
 /// clock or a storage backend, which only the crate implements), or a closure type.
-fn is_user_object(cx: &RuleCx<'_>, krate: u32, ty: &str) -> bool {
+///
+/// With `served` (a single object in a field, not a parameter nor an element of a
+/// collection of listeners), a trait the crate serves itself is not user code either.
+fn is_user_object(
+    cx: &RuleCx<'_>,
+    served: Option<&FxHashSet<(CrateId, String)>>,
+    krate: u32,
+    ty: &str,
+) -> bool {
     if is_fn_like(ty) && ty.contains("dyn ") {
         return true;
     }
-    ty.match_indices("dyn ").any(|(i, _)| {
-        let rest = &ty[i + 4..];
-        let name: String = rest
-            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-            .next()
-            .unwrap_or_default()
-            .rsplit("::")
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        !name.is_empty()
-            && !NOT_CALLBACKS.contains(&name.as_str())
+    dyn_trait_names(ty).into_iter().any(|name| {
+        !NOT_CALLBACKS.contains(&name.as_str())
+            && served.is_none_or(|s| !s.contains(&(krate, name.clone())))
             && cx.model.traits.get(&(krate, name)) != Some(&false)
     })
+}
+
+/// The trait names of the `dyn` types in a type as written, last segment only.
+fn dyn_trait_names(ty: &str) -> Vec<String> {
+    ty.match_indices("dyn ")
+        .map(|(i, _)| {
+            ty[i + 4..]
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .next()
+                .unwrap_or_default()
+                .rsplit("::")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
 }

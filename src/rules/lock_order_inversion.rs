@@ -3,10 +3,13 @@
 //! Page: rules/lock-order-inversion.md.
 
 use crate::config::Level;
-use crate::flow::{EventKind, GuardKind};
-use crate::graph::{CycleClass, OrderEdge};
+use crate::flow::{EventKind, GuardKind, SelfKind};
+use crate::graph::{BodyIdx, CycleClass, LockId, OrderEdge};
+use crate::model::CrateId;
 use crate::report::finding::{Finding, Severity};
-use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label};
+use crate::rules::support::{
+    acquired_label, chain_text, hop_labels, is_borrow, is_lock_head, label, TypeTree,
+};
 use crate::rules::{Rule, RuleCx, RuleMeta};
 
 /// The `lock-order-inversion` rule.
@@ -24,13 +27,100 @@ impl Rule for LockOrderInversion {
     }
 
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        for class in cx.graph.cycle_classes() {
+        // Orders that happen only while a thread has `&mut` access to the value
+        // owning both locks cannot interleave with any other order on them.
+        let keep = |e: &OrderEdge| !is_exclusive(cx, e);
+        for class in cx.graph.cycle_classes(&keep) {
             if let Some(f) = class_finding(cx, &class) {
                 out.push(f);
             }
         }
         unordered_instances(cx, out);
     }
+}
+
+/// Whether an order is taken only under exclusive access: its holder is a
+/// `&mut self` method and both locks are fields of that `self` itself, held by value
+/// (`Mutex<T>`, `RwLock<T>`, in every declaration of the field). While the method
+/// runs, no other thread can reach those locks through that value, so the order
+/// cannot meet another order on them. A lock behind `Arc`, a reference or any other
+/// wrapper may be shared with clones held elsewhere, and is not exclusive.
+fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
+    // The cheap test first: most orders involve a lock that is not a field of `self`.
+    let on_self = |id: &LockId| {
+        id.obj
+            .as_deref()
+            .is_some_and(|o| o.len() == 1 && o[0] == "self")
+    };
+    if !on_self(&e.from) || !on_self(&e.to) {
+        return false;
+    }
+    let holder = cx.graph.body(cx.flows, e.holder);
+    if !has_self_exclusively(cx, e.holder, 0) {
+        return false;
+    }
+    let Some(owner) = holder
+        .self_ty
+        .as_deref()
+        .and_then(crate::model::type_name_of)
+    else {
+        return false;
+    };
+    let by_value_field = |id: &LockId| {
+        let Some((class_owner, field)) = id.class.split_once('.') else {
+            return false;
+        };
+        class_owner == owner && !field.contains('.') && held_by_value(cx, id.krate, &owner, field)
+    };
+    by_value_field(&e.from) && by_value_field(&e.to)
+}
+
+/// Deepest chain of `&self` callers followed up to a `&mut self` method.
+const MAX_EXCLUSIVE_DEPTH: usize = 4;
+
+/// Whether body `b` runs only while its thread has `self` to itself: a method taking
+/// `&mut self` or `self`, or a `&self` method private to the crate (not `pub`, not
+/// a trait method, so every call to it is in view) that is called, and only called,
+/// as `self.method()` from methods that have `self` to themselves.
+fn has_self_exclusively(cx: &RuleCx<'_>, b: BodyIdx, depth: usize) -> bool {
+    let body = cx.graph.body(cx.flows, b);
+    match body.self_kind {
+        Some(SelfKind::RefMut | SelfKind::Value) => return true,
+        Some(SelfKind::Ref) => {}
+        None => return false,
+    }
+    let private =
+        (!body.is_pub || body.is_pub_restricted) && !body.is_exported && body.trait_name.is_none();
+    let callers = &cx.graph.callers[b];
+    if !private || callers.is_empty() || depth >= MAX_EXCLUSIVE_DEPTH {
+        return false;
+    }
+    callers.iter().all(|&(c, ei)| {
+        let caller = cx.graph.body(cx.flows, c);
+        let on_self = caller.events[ei].call().is_some_and(|call| {
+            call.is_method
+                && call
+                    .receiver
+                    .as_ref()
+                    .and_then(|r| r.segments.as_deref())
+                    .is_some_and(|s| s.len() == 1 && s[0] == "self")
+        });
+        on_self && has_self_exclusively(cx, c, depth + 1)
+    })
+}
+
+/// Whether every declaration of `owner.field` in the crate is a lock type itself,
+/// not a wrapper around one.
+fn held_by_value(cx: &RuleCx<'_>, krate: CrateId, owner: &str, field: &str) -> bool {
+    let Some(decls) = cx.model.fields.get(&(krate, owner.to_string())) else {
+        return false;
+    };
+    let mut tys = decls
+        .iter()
+        .map(|&i| &cx.model.field_decls[i as usize].1)
+        .filter(|f| f.name == field)
+        .peekable();
+    tys.peek().is_some() && tys.all(|f| is_lock_head(&TypeTree::parse(&f.ty).head))
 }
 
 /// Most labels on one finding: a dense set of locks is one finding, and its first
