@@ -40,6 +40,8 @@ pub struct ApiType {
     pub fields: Vec<ApiField>,
     /// Inside a `#[cfg(test)]` item.
     pub in_test: bool,
+    /// `#[derive(Clone)]`: a value can be duplicated.
+    pub derives_clone: bool,
     /// Its name in the declaration.
     pub span: Span,
 }
@@ -51,7 +53,7 @@ pub struct ApiField {
     pub name: String,
     /// The type as written, without whitespace.
     pub ty: String,
-    /// Exactly `pub`.
+    /// Exactly `pub`, or a field of an enum's variant.
     pub is_pub: bool,
     /// What reading the field through `&self` hands out of each type parameter of
     /// the type (by position), when the field is `pub`.
@@ -236,6 +238,25 @@ fn cfgs(attrs: &[syn::Attribute]) -> Vec<String> {
         .collect()
 }
 
+/// Whether a `#[derive(..)]` (or a `cfg_attr` one) names the trait.
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path();
+        (path.is_ident("derive") || path.is_ident("cfg_attr"))
+            && quote::ToTokens::to_token_stream(&a.meta)
+                .into_iter()
+                .any(|t| contains_ident(t, name))
+    })
+}
+
+fn contains_ident(t: proc_macro2::TokenTree, name: &str) -> bool {
+    match t {
+        proc_macro2::TokenTree::Ident(i) => i == name,
+        proc_macro2::TokenTree::Group(g) => g.stream().into_iter().any(|t| contains_ident(t, name)),
+        _ => false,
+    }
+}
+
 fn is_test_cfg(attrs: &[syn::Attribute]) -> bool {
     cfgs(attrs).iter().any(|c| {
         c == "test" || c.starts_with("all(test") || c.contains(",test)") || c.contains("(test,")
@@ -264,17 +285,38 @@ impl ApiCollector<'_> {
             match item {
                 syn::Item::Struct(it) => {
                     let test = in_test || is_test_cfg(&it.attrs);
-                    self.type_decl(&it.ident, &it.generics, &it.vis, [&it.fields], test);
+                    let clone = derives(&it.attrs, "Clone");
+                    self.type_decl(
+                        &it.ident,
+                        &it.generics,
+                        &it.vis,
+                        [&it.fields],
+                        false,
+                        clone,
+                        test,
+                    );
                 }
                 syn::Item::Enum(it) => {
                     let test = in_test || is_test_cfg(&it.attrs);
                     let fields: Vec<&syn::Fields> = it.variants.iter().map(|v| &v.fields).collect();
-                    self.type_decl(&it.ident, &it.generics, &it.vis, fields, test);
+                    // A variant's fields are as visible as the enum: a `match` on a
+                    // `&E` reaches each of them.
+                    let clone = derives(&it.attrs, "Clone");
+                    self.type_decl(&it.ident, &it.generics, &it.vis, fields, true, clone, test);
                 }
                 syn::Item::Union(it) => {
                     let test = in_test || is_test_cfg(&it.attrs);
                     let fields = syn::Fields::Named(it.fields.clone());
-                    self.type_decl(&it.ident, &it.generics, &it.vis, [&fields], test);
+                    let clone = derives(&it.attrs, "Clone");
+                    self.type_decl(
+                        &it.ident,
+                        &it.generics,
+                        &it.vis,
+                        [&fields],
+                        false,
+                        clone,
+                        test,
+                    );
                 }
                 syn::Item::Impl(it) => {
                     let test = in_test || is_test_cfg(&it.attrs);
@@ -337,12 +379,15 @@ impl ApiCollector<'_> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn type_decl<'f>(
         &mut self,
         ident: &syn::Ident,
         generics: &syn::Generics,
         vis: &syn::Visibility,
         all_fields: impl IntoIterator<Item = &'f syn::Fields>,
+        variants: bool,
+        derives_clone: bool,
         in_test: bool,
     ) {
         let names: Vec<String> = generics
@@ -357,7 +402,7 @@ impl ApiCollector<'_> {
         let mut fields = Vec::new();
         for fs in all_fields {
             for (i, field) in fs.iter().enumerate() {
-                let is_pub = matches!(field.vis, syn::Visibility::Public(_));
+                let is_pub = variants || matches!(field.vis, syn::Visibility::Public(_));
                 let mut uses = Vec::new();
                 if is_pub {
                     let w = UseWalker {
@@ -389,6 +434,7 @@ impl ApiCollector<'_> {
             vis: vis_of(vis),
             fields,
             in_test,
+            derives_clone,
             span: self.span(ident.span()),
         });
     }
@@ -509,7 +555,10 @@ impl ApiCollector<'_> {
         }
         let is_thread =
             it.unsafety.is_some() && matches!(trait_name.as_deref(), Some("Send" | "Sync"));
-        let is_kept_trait = matches!(trait_name.as_deref(), Some("Deref" | "DerefMut" | "Drop"));
+        let is_kept_trait = matches!(
+            trait_name.as_deref(),
+            Some("Deref" | "DerefMut" | "Drop" | "Clone")
+        );
         if methods.is_empty() && deref_uses.is_empty() && !is_thread && !is_kept_trait {
             return;
         }
@@ -809,6 +858,7 @@ impl UseWalker<'_> {
                 }
             }
             syn::PathArguments::AngleBracketed(a) => {
+                let outer = under.clone();
                 let inner = if TRANSPARENT.contains(&head.as_str()) {
                     under.clone()
                 } else if SHARED_GUARDS.contains(&head.as_str()) {
@@ -848,9 +898,21 @@ impl UseWalker<'_> {
                     .iter()
                     .rposition(|g| matches!(g, syn::GenericArgument::Type(_)));
                 for (i, arg) in a.args.iter().enumerate() {
-                    if is_guard && Some(i) != last_ty {
-                        continue;
-                    }
+                    // The other arguments of a type named as a guard are its lock's,
+                    // unless the crate's own type of that name says otherwise (a
+                    // pool's `RefMut<'a, T, C>`): what it gives of them is left to
+                    // its `Deref`, as for any other wrapper handed out.
+                    let inner = if is_guard && Some(i) != last_ty {
+                        if !out_pos {
+                            continue;
+                        }
+                        match outer {
+                            Under::Value | Under::Mut => Under::Wrapped(head.clone()),
+                            Under::Shared | Under::Wrapped(_) => continue,
+                        }
+                    } else {
+                        inner.clone()
+                    };
                     match arg {
                         syn::GenericArgument::Type(t) => {
                             self.walk(t, out_pos, inner.clone(), depth + 1, out)

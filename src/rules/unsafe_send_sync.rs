@@ -97,6 +97,49 @@ const READING_TRAITS: &[&str] = &[
     "Hash",
 ];
 
+/// How safe code outside the crate reaches a type's impl.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    /// It does not.
+    No,
+    /// It names the type, or a holder derives its impl from exactly this one.
+    Direct,
+    /// A holder derives its impl from both of the type's impls.
+    Shared,
+}
+
+/// The nodes of a field type with whether each is held by value from the root:
+/// through `Option`, `Box`, `Vec`, arrays, tuples, slices and cells only.
+fn held_nodes<'t>(
+    tree: &'t TypeTree,
+    direct: bool,
+    skip: &dyn Fn(&TypeTree) -> bool,
+    out: &mut Vec<(&'t TypeTree, bool)>,
+) {
+    if skip(tree) {
+        return;
+    }
+    out.push((tree, direct));
+    let by_value = matches!(
+        tree.head.as_str(),
+        "Option"
+            | "Box"
+            | "Vec"
+            | "VecDeque"
+            | "[]"
+            | "[;]"
+            | "()"
+            | "UnsafeCell"
+            | "Cell"
+            | "ManuallyDrop"
+            | "MaybeUninit"
+            | "CachePadded"
+    );
+    for a in &tree.args {
+        held_nodes(a, direct && by_value, skip, out);
+    }
+}
+
 /// What a type parameter must be for the impl to hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Req {
@@ -172,6 +215,29 @@ struct Index<'a> {
     in_held: std::cell::Cell<bool>,
     /// Types holding an atomic or a lock by value (see [`Index::holds_sync`]).
     primitive: FxHashSet<usize>,
+    /// For each type, the types of the crate whose fields hold it (outside
+    /// markers and raw pointers), as their auto traits see it.
+    /// Whether the hold is by value (through `Option`, `Box`, `Vec`, arrays,
+    /// tuples and cells), so that the holder's auto trait is exactly the held
+    /// type's; through an `Arc` or another crate's type it may need both traits.
+    holders: FxHashMap<usize, Vec<Hold>>,
+}
+
+/// One field of a type of the crate that holds another.
+struct Hold {
+    holder: usize,
+    /// Held by value (see [`held_nodes`]).
+    direct: bool,
+    /// For each type argument the field gives the held type, the holder's own
+    /// parameters (by position) it names.
+    args: Vec<Vec<usize>>,
+}
+
+/// How a type's impl leaks through its holders, and which of its parameters
+/// (by position) the holders leave open to their callers.
+struct Leak {
+    reach: Reach,
+    open: Vec<bool>,
 }
 
 fn full_module(file_module: &[String], inline: &[String]) -> Vec<String> {
@@ -193,6 +259,7 @@ impl<'a> Index<'a> {
             aliases: FxHashSet::default(),
             in_held: std::cell::Cell::new(false),
             primitive: FxHashSet::default(),
+            holders: FxHashMap::default(),
         };
         let files: Vec<&(CrateId, Vec<String>, FileApi)> = files
             .iter()
@@ -248,7 +315,136 @@ impl<'a> Index<'a> {
                 ix.primitive.insert(t);
             }
         }
+        let mut holders: FxHashMap<usize, Vec<Hold>> = FxHashMap::default();
+        for (r, at) in ix.types.iter().enumerate() {
+            let skip = |n: &TypeTree| {
+                matches!(
+                    n.head.as_str(),
+                    "PhantomData" | "*const" | "*mut" | "NonNull" | "AtomicPtr"
+                )
+            };
+            for f in &at.decl.fields {
+                let tree = TypeTree::parse(&f.ty);
+                let mut nodes = Vec::new();
+                held_nodes(&tree, true, &skip, &mut nodes);
+                for (n, direct) in nodes {
+                    if n.head == at.decl.name
+                        || !ix.by_name.contains_key(&(at.krate, n.head.as_str()))
+                    {
+                        continue;
+                    }
+                    if let Some(c) = ix.resolve(at.krate, &n.head, &[], &at.module, None) {
+                        let args: Vec<Vec<usize>> = n
+                            .args
+                            .iter()
+                            .map(|a| {
+                                at.decl
+                                    .generics
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|(_, g)| a.mentions(g, &|_: &TypeTree| false))
+                                    .map(|(q, _)| q)
+                                    .collect()
+                            })
+                            .collect();
+                        holders.entry(c).or_default().push(Hold {
+                            holder: r,
+                            direct,
+                            args,
+                        });
+                    }
+                }
+            }
+        }
+        ix.holders = holders;
         ix
+    }
+
+    /// Whether another field of the holder already switches its auto trait off: a
+    /// raw pointer or an `Rc` (also in a marker) for either trait, a cell outside
+    /// a lock for `Sync`.
+    fn blocks(&self, r: usize, trait_name: &str) -> bool {
+        let skip = |n: &TypeTree| is_lock_head(&n.head) || is_atomic_head(&n.head);
+        self.types[r].decl.fields.iter().any(|f| {
+            TypeTree::parse(&f.ty).any(&skip, &|n| match n.head.as_str() {
+                "*const" | "*mut" | "NonNull" | "Rc" => true,
+                "Cell" | "RefCell" | "UnsafeCell" => trait_name == "Sync",
+                _ => false,
+            })
+        })
+    }
+
+    /// Whether the type is judged only because a reachable type holds it: its
+    /// crate-visible methods are then its API, as its holder calls them.
+    fn internal(&self, t: usize) -> bool {
+        !self.is_reachable(t)
+    }
+
+    /// Whether safe code outside the crate gets the type's `trait_name` impl
+    /// through a type it can name: a reachable type of the crate (or one that
+    /// leaks in turn) holds it in a field and states no impl of that trait of its
+    /// own, so the compiler derives the holder's from this one. Through an `Arc`
+    /// or another crate's type the holder's derived impl may ask for both of the
+    /// held type's impls ([`Reach::Shared`]).
+    fn leaks(&self, t: usize, trait_name: &str, depth: usize, seen: &mut Vec<usize>) -> Leak {
+        let n = self.types[t].decl.generics.len();
+        let mut out = Leak {
+            reach: Reach::No,
+            open: vec![false; n],
+        };
+        for h in self.holders.get(&t).into_iter().flatten() {
+            let r = h.holder;
+            if seen.contains(&r) || self.types[r].decl.in_test || self.blocks(r, trait_name) {
+                continue;
+            }
+            let own = self
+                .impls
+                .get(&r)
+                .into_iter()
+                .flatten()
+                .any(|i| is_thread_impl(i) && i.trait_name.as_deref() == Some(trait_name));
+            if own {
+                continue;
+            }
+            let up = if self.is_reachable(r) {
+                Leak {
+                    reach: Reach::Direct,
+                    open: vec![true; self.types[r].decl.generics.len()],
+                }
+            } else if depth < 4 {
+                seen.push(r);
+                let up = self.leaks(r, trait_name, depth + 1, seen);
+                seen.pop();
+                up
+            } else {
+                continue;
+            };
+            if up.reach == Reach::No {
+                continue;
+            }
+            // Only the arguments the holder leaves to its own callers are chosen
+            // outside the crate; one it fixes (`Inner<Span>`) is the crate's own
+            // choice, which the parameter's judgement does not see.
+            let mut any = false;
+            for (p, qs) in h.args.iter().enumerate().take(n) {
+                if qs.iter().any(|&q| up.open.get(q).copied().unwrap_or(false)) {
+                    out.open[p] = true;
+                    any = true;
+                }
+            }
+            if !any {
+                continue;
+            }
+            let reach = if h.direct && up.reach == Reach::Direct {
+                Reach::Direct
+            } else {
+                Reach::Shared
+            };
+            if out.reach != Reach::Direct {
+                out.reach = reach;
+            }
+        }
+        out
     }
 
     /// The type a name written in module `at` (of file `file`) stands for: the one
@@ -445,7 +641,7 @@ impl<'a> Index<'a> {
                     }
                 }
             }
-        } else if depth < 4 {
+        } else if depth < 8 {
             let params: FxHashMap<&str, usize> = at
                 .decl
                 .generics
@@ -600,8 +796,29 @@ impl<'a> Index<'a> {
         )?;
         let is_send = imp.trait_name.as_deref() == Some("Send");
         let mut problems = self.concrete_problems(t, is_send);
-        if self.is_reachable(t) {
-            problems.extend(self.param_problems(t, imp, is_send));
+        let trait_name = if is_send { "Send" } else { "Sync" };
+        let leak = if self.is_reachable(t) {
+            Leak {
+                reach: Reach::Direct,
+                open: vec![true; self.types[t].decl.generics.len()],
+            }
+        } else {
+            self.leaks(t, trait_name, 0, &mut vec![t])
+        };
+        let reach = leak.reach;
+        if reach != Reach::No {
+            // Through a holder that asks for both impls, the other impl's bounds
+            // count as well.
+            let other =
+                (reach == Reach::Shared)
+                    .then(|| {
+                        let other_name = if is_send { "Sync" } else { "Send" };
+                        self.impls.get(&t).into_iter().flatten().copied().find(|i| {
+                            is_thread_impl(i) && i.trait_name.as_deref() == Some(other_name)
+                        })
+                    })
+                    .flatten();
+            problems.extend(self.param_problems(t, imp, other, &leak.open, is_send));
         }
         finding(imp, problems)
     }
@@ -663,7 +880,14 @@ impl<'a> Index<'a> {
 
     /// The parameters the impl leaves without the bound that what the type does
     /// with them asks for.
-    fn param_problems(&self, t: usize, imp: &ApiImpl, is_send: bool) -> Vec<Problem> {
+    fn param_problems(
+        &self,
+        t: usize,
+        imp: &ApiImpl,
+        other: Option<&ApiImpl>,
+        open: &[bool],
+        is_send: bool,
+    ) -> Vec<Problem> {
         let decl = self.types[t].decl;
         if decl.generics.is_empty() {
             return Vec::new();
@@ -678,6 +902,7 @@ impl<'a> Index<'a> {
         let needs: Vec<Need> = needs
             .into_iter()
             .filter(|n| n.req != Req::None && held.get(n.pos).copied().unwrap_or(false))
+            .filter(|n| open.get(n.pos).copied().unwrap_or(false))
             .filter(|n| !self.is_lock_param(t, imp, n.pos))
             .filter(|n| n.req != Req::Either || self.has_safe_use(t, n.pos))
             // A parameter kept only behind untyped storage and a marker is shared
@@ -709,7 +934,12 @@ impl<'a> Index<'a> {
                 }
             };
             for name in names {
-                let bounds = bound_names_of(imp, &name);
+                let mut bounds = bound_names_of(imp, &name);
+                if let Some(o) = other {
+                    if let Some(Some(o_name)) = o.args.get(need.pos) {
+                        bounds.extend(bound_names_of(o, o_name));
+                    }
+                }
                 if self.satisfies(krate, &bounds, need.req) {
                     continue;
                 }
@@ -785,7 +1015,100 @@ impl<'a> Index<'a> {
                 *h = true;
             }
         }
+        let krate = self.types[t].krate;
+        let sends = |n: &str| self.sends(krate, n);
+        for pos in decl
+            .fields
+            .iter()
+            .flat_map(|f| dyn_params(&decl.generics, &f.ty, &sends))
+        {
+            if let Some(h) = held.get_mut(pos) {
+                *h = true;
+            }
+        }
+        // A parameter only in a marker, whose values the API takes in and gives
+        // back, is kept in storage the fields do not type (an integer, a byte map).
+        for (pos, h) in held.iter_mut().enumerate() {
+            if !*h && self.stores(t, pos) {
+                *h = true;
+            }
+        }
         held
+    }
+
+    /// Whether a trait object's trait is `Send` or a trait of the crate whose
+    /// supertraits imply it; a trait of another crate is not looked into.
+    fn sends(&self, krate: CrateId, name: &str) -> bool {
+        name == "Send"
+            || (self.traits.contains_key(&(krate, name))
+                && self.implies(krate, name, "Send", &mut Vec::new()))
+    }
+
+    /// Whether the type's safe methods take a `T` in and hand a `T` or `&T` back.
+    fn stores(&self, t: usize, pos: usize) -> bool {
+        // A type whose fields name `T` only behind pointers (`PhantomData<*mut T>`)
+        // points to `T`s it does not own: what it takes in and gives back are
+        // pointers.
+        let decl = self.types[t].decl;
+        if let Some(name) = decl.generics.get(pos) {
+            let pointer_like = |n: &TypeTree| {
+                matches!(
+                    n.head.as_str(),
+                    "*const" | "*mut" | "&" | "&mut" | "NonNull" | "fn"
+                )
+            };
+            let owns = decl
+                .fields
+                .iter()
+                .any(|f| TypeTree::parse(&f.ty).mentions(name, &pointer_like));
+            if !owns {
+                return false;
+            }
+        }
+        let mut takes = false;
+        let mut gives = false;
+        for imp in self.impls.get(&t).into_iter().flatten() {
+            for m in imp.methods.iter().filter(|m| !m.is_unsafe) {
+                for u in m.uses.iter().filter(|u| u.pos == pos) {
+                    match u.kind {
+                        UseKind::OwnedIn => takes = true,
+                        UseKind::OwnedOut | UseKind::SharedOut => gives = true,
+                        UseKind::Wrapped(_) => {}
+                    }
+                }
+            }
+        }
+        takes && gives
+    }
+
+    /// Whether the type's safe API hands out a `T` or `&mut T` of the parameter
+    /// at `pos`, through any receiver, or derefs mutably to it: whoever holds the
+    /// value has the `T` itself.
+    fn gives_owned(&self, t: usize, pos: usize) -> bool {
+        let impls: Vec<&ApiImpl> = self.impls.get(&t).into_iter().flatten().copied().collect();
+        let deref_mut = impls
+            .iter()
+            .any(|i| i.trait_name.as_deref() == Some("DerefMut"));
+        impls.iter().any(|imp| {
+            (deref_mut && imp.deref_uses.iter().any(|u| u.pos == pos))
+                || (!is_thread_impl(imp)
+                    && imp.methods.iter().any(|m| {
+                        (m.is_pub || self.internal(t))
+                            && !m.is_unsafe
+                            && m.uses
+                                .iter()
+                                .any(|u| u.pos == pos && u.kind == UseKind::OwnedOut)
+                    }))
+        })
+    }
+
+    /// A type that derefs mutably and cannot be cloned owns what its shared
+    /// pointer field points to alone (a unique `Arc`): sending it sends the `T`,
+    /// and shares nothing.
+    fn is_unique_owner(&self, t: usize) -> bool {
+        let impls: Vec<&ApiImpl> = self.impls.get(&t).into_iter().flatten().copied().collect();
+        let has = |n: &str| impls.iter().any(|i| i.trait_name.as_deref() == Some(n));
+        has("DerefMut") && !has("Clone") && !self.types[t].decl.derives_clone
     }
 
     /// Whether a safe part of the type's API reaches its parameter at `pos`: a
@@ -794,6 +1117,7 @@ impl<'a> Index<'a> {
     /// vouch for.
     fn has_safe_use(&self, t: usize, pos: usize) -> bool {
         let decl = self.types[t].decl;
+        let internal = self.internal(t);
         decl.fields
             .iter()
             .any(|f| f.uses.iter().any(|u| u.pos == pos))
@@ -802,7 +1126,9 @@ impl<'a> Index<'a> {
                     || imp.deref_uses.iter().any(|u| u.pos == pos)
                     || (!is_thread_impl(imp)
                         && imp.methods.iter().any(|m| {
-                            m.is_pub && !m.is_unsafe && m.uses.iter().any(|u| u.pos == pos)
+                            (m.is_pub || internal)
+                                && !m.is_unsafe
+                                && m.uses.iter().any(|u| u.pos == pos)
                         }))
             })
     }
@@ -856,6 +1182,7 @@ impl<'a> Index<'a> {
             .collect();
         let mut memo = FxHashMap::default();
         let mut out = Vec::new();
+        let unique = self.is_unique_owner(t);
         for f in &decl.fields {
             let tree = TypeTree::parse(&f.ty);
             let mut found = Vec::new();
@@ -869,6 +1196,32 @@ impl<'a> Index<'a> {
                 &mut memo,
                 &mut found,
             );
+            let krate = self.types[t].krate;
+            let sends = |n: &str| self.sends(krate, n);
+            for pos in dyn_params(&decl.generics, &f.ty, &sends) {
+                out.push(Need {
+                    pos,
+                    req: Req::Send,
+                    span: f.span,
+                    why: format!("field `{}` holds a trait object made of `{{T}}`", f.name),
+                    label: "holds a trait object made of `{T}`".to_string(),
+                });
+            }
+            // A pointer or borrow whose `T` the API hands out by value or as
+            // `&mut T` carries the `T` itself.
+            for (pos, req) in found.iter_mut() {
+                if *req == Req::Either && self.gives_owned(t, *pos) {
+                    *req = Req::Send;
+                }
+            }
+            if unique {
+                let sent: Vec<usize> = found
+                    .iter()
+                    .filter(|(_, r)| *r == Req::Send)
+                    .map(|(p, _)| *p)
+                    .collect();
+                found.retain(|(p, r)| *r != Req::Sync || !sent.contains(p));
+            }
             found.sort_by_key(|(p, r)| (*p, *r as u8));
             found.dedup();
             for (pos, req) in found {
@@ -898,6 +1251,7 @@ impl<'a> Index<'a> {
         // A type named as a per-thread container gives each thread its own value:
         // the `&T` it hands out is not shared.
         let per_thread = SHIELDS.contains(&decl.name.as_str());
+        let internal = self.internal(t);
         for imp in self.impls.get(&t).into_iter().flatten() {
             if is_thread_impl(imp) {
                 continue;
@@ -912,10 +1266,9 @@ impl<'a> Index<'a> {
                     label: format!("`Deref` {what}"),
                 });
             }
-            let shared = imp
-                .methods
-                .iter()
-                .filter(|m| m.receiver == Receiver::Shared && m.is_pub && !m.is_unsafe);
+            let shared = imp.methods.iter().filter(|m| {
+                m.receiver == Receiver::Shared && (m.is_pub || internal) && !m.is_unsafe
+            });
             let mut first = None;
             for m in shared {
                 first.get_or_insert(m);
@@ -927,6 +1280,20 @@ impl<'a> Index<'a> {
                         continue;
                     }
                     let (req, what) = self.use_need(t, &u.kind);
+                    // A method of a block that bounds `T` by what the use asks is
+                    // callable only with such a `T`.
+                    let block_bounds = imp
+                        .args
+                        .get(u.pos)
+                        .and_then(|a| a.as_deref())
+                        .map(|a| bound_names_of(imp, a))
+                        .unwrap_or_default();
+                    if req != Req::None
+                        && !block_bounds.is_empty()
+                        && self.satisfies(self.types[t].krate, &block_bounds, req)
+                    {
+                        continue;
+                    }
                     out.push(Need {
                         pos: u.pos,
                         req,
@@ -997,8 +1364,24 @@ impl<'a> Index<'a> {
                         };
                         has("DerefMut")
                     });
+                // One that derefs to `&T` and can be sent or cloned is a handle
+                // other threads may hold at once (a reader of a cell): it shares the
+                // `&T`. A guard of a reentrant lock is neither.
+                let handle = self
+                    .resolve(at.krate, h, &[], &at.module, None)
+                    .is_some_and(|w| {
+                        let impls: Vec<&ApiImpl> =
+                            self.impls.get(&w).into_iter().flatten().copied().collect();
+                        let has = |name: &str| {
+                            impls.iter().any(|i| i.trait_name.as_deref() == Some(name))
+                        };
+                        has("Deref")
+                            && (has("Send") || has("Clone") || self.types[w].decl.derives_clone)
+                    });
                 if shared {
                     (Req::Send, format!("hands out `&mut {{T}}` in `{h}`"))
+                } else if handle {
+                    (Req::Sync, format!("shares `&{{T}}` in `{h}`"))
                 } else {
                     (Req::None, String::new())
                 }
@@ -1068,6 +1451,59 @@ fn is_primitive_name(name: &str) -> bool {
 struct Problem {
     at: Label,
     summary: String,
+}
+
+/// The parameters (by position) named inside a trait object of the type text
+/// that is not bounded by `Send` and is not a closure: the object is some value
+/// made of them (`Box<dyn Reader<R>>`), sendable only when they are. `sends`
+/// tells whether a trait of the object implies `Send`.
+fn dyn_params(generics: &[String], ty: &str, sends: &dyn Fn(&str) -> bool) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut rest = ty;
+    while let Some(i) = rest.find("dyn") {
+        let before = rest[..i].chars().next_back();
+        let after = &rest[i + 3..];
+        rest = after;
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            || after
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut end = after.len();
+        for (j, c) in after.char_indices() {
+            match c {
+                '<' | '(' | '[' => depth += 1,
+                '>' | ')' | ']' if depth == 0 => {
+                    end = j;
+                    break;
+                }
+                '>' | ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    end = j;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let object = &after[..end];
+        let names = bound_names(object);
+        let closure = names
+            .first()
+            .is_some_and(|n| matches!(n.as_str(), "Fn" | "FnMut" | "FnOnce"));
+        if closure || names.iter().any(|n| sends(n)) {
+            continue;
+        }
+        for (pos, g) in generics.iter().enumerate() {
+            if mentions_word(object, g) && !out.contains(&pos) {
+                out.push(pos);
+            }
+        }
+    }
+    out
 }
 
 /// Whether `text` has `word` as a whole word.
