@@ -103,12 +103,17 @@ pub const MUTATORS: &[&str] = &[
 pub const GUARD_LOCK_TYPES: &[&str] =
     &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
 
+/// Tests of whether a path is absolute.
+pub const PATH_KIND_TESTS: &[&str] = &["is_absolute", "is_relative"];
+
 /// Whether the walker records a call of this method on any receiver, even when no
 /// guard is alive: atomics, condition variables, what starts threads, what changes
-/// a collection, and a lazy cell's initialisation.
+/// a collection, a lazy cell's initialisation, and the tests of whether a path is
+/// absolute (a read of the current directory under one resolves a relative path).
 pub fn is_followed(name: &str) -> bool {
     name == "load"
         || name == "get_or_init"
+        || PATH_KIND_TESTS.contains(&name)
         || [
             ATOMIC_WRITES,
             WAITS_ONCE,

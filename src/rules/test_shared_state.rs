@@ -10,8 +10,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::config::Level;
-use crate::flow::methods::{ATOMIC_WRITES, MUTATORS};
-use crate::flow::{Body, BodyKind, Guard, GuardKind};
+use crate::flow::methods::{ATOMIC_WRITES, MUTATORS, PATH_KIND_TESTS};
+use crate::flow::{Body, BodyKind, Event, Guard, GuardKind};
 use crate::graph::BodyIdx;
 use crate::report::finding::{Finding, Label, Severity, Span};
 use crate::rules::support::{env_mutation, is_atomic_head, label, static_of, TypeTree};
@@ -279,6 +279,23 @@ struct Uses {
     direct: HashMap<BodyIdx, Vec<State>>,
 }
 
+/// Whether the call of event `e` runs only under a test of whether a path is absolute
+/// (`if !path.is_absolute() { env::current_dir()?.join(path) }`): the directory is read
+/// to make a relative path absolute, so whether a test reaches the read depends on the
+/// path it passes, which the syntax cannot tell; such a read is not counted.
+fn resolves_relative(body: &Body, e: &Event) -> bool {
+    let Some(cond) = e.under_if else {
+        return false;
+    };
+    body.events.iter().any(|c| {
+        c.span.start >= cond.start
+            && c.span.end <= cond.end
+            && c.call().is_some_and(|call| {
+                call.is_method && PATH_KIND_TESTS.contains(&call.callee.trim_start_matches('.'))
+            })
+    })
+}
+
 impl Uses {
     fn new(cx: &RuleCx<'_>) -> Uses {
         let _ = cx;
@@ -301,7 +318,8 @@ impl Uses {
                 let Some(call) = e.call() else { continue };
                 if !call.is_method {
                     let path = call.callee.as_str();
-                    if path.ends_with("env::current_dir") || path.ends_with("env::set_current_dir")
+                    if path.ends_with("env::set_current_dir")
+                        || (path.ends_with("env::current_dir") && !resolves_relative(body, e))
                     {
                         out.push(State::Cwd);
                     }
