@@ -1,0 +1,302 @@
+//! Calls: method calls and function calls, in evaluation order (receiver,
+//! arguments, then the call), with acquisitions, drops, moves of guards into
+//! by-value calls and the call facts rules read.
+
+use super::*;
+
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    /// The guard a method receiver is, or is a place inside.
+    pub(super) fn receiver_guard(&self, recv: &syn::Expr, flow: Flow) -> Option<GuardId> {
+        flow.value.or(flow.within).or_else(|| {
+            let root = place_segments(recv)?.into_iter().next()?;
+            self.guard_var(&root)
+        })
+    }
+
+    pub(super) fn method_call(&mut self, mc: &syn::ExprMethodCall, awaited: bool) -> Flow {
+        let name = mc.method.to_string();
+        if let Some(method) = self.acquisition_method_named(mc, &name, false) {
+            let recv = self.expr(&mc.receiver, false);
+            let confirmed = !method.refcell || self.is_refcell(&mc.receiver);
+            let (is_async, lock_ty) = self.declared_lock(&mc.receiver);
+            let g = self.new_guard(Guard {
+                lock: self.lock_path(&mc.receiver),
+                method: method.name.clone(),
+                kind: method.kind,
+                is_async,
+                is_try: method.is_try,
+                confirmed,
+                receiver_ty: lock_ty.or_else(|| self.receiver_type(&mc.receiver)),
+                wrapped: false,
+                acquired: self.fw.span(mc.span()),
+                name: None,
+                methods: Vec::new(),
+                discarded: None,
+                serialises_test: false,
+                returned: false,
+                in_value: false,
+            });
+            return Flow::value(Some(g)).or_div(recv);
+        }
+        let recv = self.expr(&mc.receiver, false);
+        let on_guard = self.receiver_guard(&mc.receiver, recv);
+        if let Some(g) = on_guard {
+            self.guards[g].methods.push(name.clone());
+            self.note_use(g);
+        }
+        let place = place_segments(&mc.receiver);
+        let on_elem_of = place
+            .as_ref()
+            .and_then(|s| s.first())
+            .and_then(|root| self.lookup(root).and_then(|v| v.elem_of));
+        let mut out = Flow::default().or_div(recv);
+        let mut arg_guard = None;
+        let mut arg_guards = Vec::new();
+        let mut closure_args = Vec::new();
+        let (_, arg_calls) = self.collecting_calls(|w| {
+            for (pos, arg) in mc.args.iter().enumerate() {
+                if matches!(strip(arg), syn::Expr::Closure(_)) {
+                    closure_args.push((pos as u32, w.out.len() as u32));
+                }
+                let f = w.expr(arg, awaited);
+                out = out.or_div(f);
+                if f.value.is_some() {
+                    arg_guard = arg_guard.or(f.value);
+                }
+                arg_guards.extend(f.value.or(f.within));
+            }
+        });
+        let on_acquisition = mc.args.is_empty()
+            && recv.value.is_some()
+            && matches!(strip(&mc.receiver), syn::Expr::MethodCall(inner) if self.acquisition_method(inner, false).is_some());
+        // A `RefCell` borrow is no lock future: `cell.borrow_mut().wait()` calls
+        // the borrowed value's own `wait`.
+        let on_lock_future = recv.value.is_some_and(|g| {
+            !matches!(
+                self.guards[g].kind,
+                crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
+            )
+        });
+        if on_acquisition && on_lock_future && self.fw.known.is_blocking_acquire(&name) {
+            // `m.lock().wait()`: the wait is how the guard is acquired, not a call
+            // made while it is held.
+            return out.with_value(recv.value);
+        }
+        if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
+            out.value = recv.value;
+            if let Some(g) = recv.value {
+                self.guards[g].wrapped = true;
+            }
+        } else if self.fw.known.is_condvar_wait(&name) && arg_guard.is_some() {
+            // The wait takes the guard and gives it back.
+            out.value = arg_guard;
+            for arg in &mc.args {
+                if let Some(n) = path_var(arg) {
+                    if let Some(v) = self.lookup_mut(&n) {
+                        v.guard = None;
+                    }
+                }
+            }
+        } else {
+            mc.args.iter().for_each(|a| self.move_out(a));
+            // A guard passed by value moves into the callee.
+            for &g in &arg_guards {
+                if self.temps.iter().any(|t| t.contains(&g)) {
+                    self.untemp(g);
+                    self.kill(g);
+                }
+            }
+        }
+        let blocking = if awaited {
+            None
+        } else {
+            self.blocking_method(&name, mc.args.len(), &mc.receiver)
+        };
+        let span = mc
+            .method
+            .span()
+            .join(mc.paren_token.span.close())
+            .unwrap_or_else(|| mc.method.span());
+        // A call's receiver needs no origin (that names locks, not calls), and its
+        // text is its path: no tokens are printed for it.
+        let receiver = place.map(|segs| {
+            let (segments, root_ty) = self.resolve_place(segs);
+            LockPath {
+                text: segments.join("."),
+                segments: Some(segments),
+                root_ty,
+                root_origin: None,
+            }
+        });
+        self.event(
+            EventKind::Call(Box::new(Call {
+                callee: format!(".{name}"),
+                is_method: true,
+                receiver,
+                on_elem_of,
+                on_guard,
+                on_guard_value: on_guard.is_some() && recv.value == on_guard,
+                arg_guards,
+                arg_calls,
+                blocking,
+                lit_arg: mc.args.first().and_then(|a| self.str_arg(a)),
+                closure_args,
+                name_args: self.name_args(mc.args.iter()),
+                lock_args: self.lock_args(mc.args.iter()),
+                arg_borrows: self.arg_borrows(mc.args.iter()),
+                result_dropped: self.is_dropped_result(std::ptr::from_ref(mc).cast()),
+            })),
+            span,
+        );
+        out
+    }
+
+    pub(super) fn call(&mut self, c: &syn::ExprCall, awaited: bool) -> Flow {
+        let func = strip(&c.func);
+        let callee = match func {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                Some(self.fw.imports.resolve(&path_segments(&p.path)))
+            }
+            other => {
+                self.expr(other, false);
+                // `(self.on_change)(x)`, `handlers[i](x)`: named by their text, unless
+                // the callee is a long expression (`g()()()..`), whose text each call
+                // of the chain would print again.
+                is_small(other)
+                    .then(|| compact(&quote::ToTokens::to_token_stream(&c.func).to_string()))
+            }
+        };
+        let on_elem_of = path_var(func).and_then(|n| self.lookup(&n).and_then(|v| v.elem_of));
+        let is_drop = callee.as_deref().is_some_and(|p| {
+            matches!(
+                p,
+                "drop" | "std::mem::drop" | "core::mem::drop" | "mem::drop"
+            )
+        });
+        let mut out = Flow::default();
+        let mut arg_guards = Vec::new();
+        let mut closure_args = Vec::new();
+        // `Some(guard)`, `Ok(guard)`, `Wrapper(guard)`: the value holds the guard.
+        let is_ctor = !is_drop && is_tuple_constructor(func);
+        let mut held = None;
+        let (_, arg_calls) = self.collecting_calls(|w| {
+            for (pos, arg) in c.args.iter().enumerate() {
+                if matches!(strip(arg), syn::Expr::Closure(_)) {
+                    closure_args.push((pos as u32, w.out.len() as u32));
+                }
+                let f = w.expr(arg, awaited);
+                out = out.or_div(f);
+                arg_guards.extend(f.value.or(f.within));
+                if is_ctor {
+                    held = w.move_into_value(arg, f.value, held);
+                } else if let Some(g) = f.value {
+                    // A guard passed by value moves into the callee; it is no longer
+                    // ours to track (`Box::new(stdin.lock())`, `drop(g)`).
+                    w.untemp(g);
+                    w.kill(g);
+                }
+            }
+        });
+        if is_ctor {
+            out.value = held;
+        } else {
+            c.args.iter().for_each(|a| self.move_out(a));
+        }
+        if is_drop {
+            return out;
+        }
+        let Some(callee) = callee else {
+            return out;
+        };
+        if DIVERGING_FNS.contains(&callee.as_str()) {
+            out.diverges = true;
+        }
+        // A function named by its full path is never the async API of the same
+        // name, so being awaited (or an argument of an awaited call) changes nothing.
+        let blocking = self
+            .fw
+            .known
+            .blocking_fn(&callee)
+            .map(|b| format!("`{}` {}", short_path(&callee), b.why));
+        self.event(
+            EventKind::Call(Box::new(Call {
+                callee,
+                is_method: false,
+                receiver: None,
+                on_elem_of,
+                on_guard: None,
+                on_guard_value: false,
+                arg_guards,
+                arg_calls,
+                blocking,
+                lit_arg: c.args.first().and_then(|a| self.str_arg(a)),
+                closure_args,
+                name_args: self.name_args(c.args.iter()),
+                lock_args: self.lock_args(c.args.iter()),
+                arg_borrows: self.arg_borrows(c.args.iter()),
+                result_dropped: self.is_dropped_result(std::ptr::from_ref(c).cast()),
+            })),
+            // The callee and the closing parenthesis: `Spanned::span` of the
+            // whole call would walk all of its arguments.
+            first_span(&c.func)
+                .unwrap_or_else(|| c.paren_token.span.open())
+                .join(c.paren_token.span.close())
+                .unwrap_or_else(|| c.paren_token.span.close()),
+        );
+        out
+    }
+
+    /// A string argument: a literal, or a `const` of the body or file naming one.
+    pub(super) fn str_arg(&self, arg: &syn::Expr) -> Option<String> {
+        if let Some(s) = string_literal(arg) {
+            return Some(s);
+        }
+        let id = path_ident(arg)?;
+        match self.lookup_ident(id) {
+            Some(v) => v.str_value.clone(),
+            None => self.fw.str_consts.get(&id.to_string()).cloned(),
+        }
+    }
+
+    /// Arguments that pass on a callback this body holds: a callback parameter, or a
+    /// variable of an enclosing body (what a closure captures), by name, perhaps
+    /// borrowed (`&mut f`).
+    pub(super) fn name_args<'e>(
+        &self,
+        args: impl Iterator<Item = &'e syn::Expr>,
+    ) -> Vec<(u32, String)> {
+        let mut out = Vec::new();
+        for (pos, arg) in args.enumerate() {
+            let mut a = strip(arg);
+            while let syn::Expr::Reference(r) = a {
+                a = strip(&r.expr);
+            }
+            let Some(id) = path_ident(a) else { continue };
+            let is_param = self.body.callback_params.iter().any(|p| id == p);
+            let is_captured = || {
+                self.lookup_ident(id)
+                    .is_some_and(|v| v.origin.as_ref().is_some_and(|o| *o != self.origin))
+            };
+            if is_param || is_captured() {
+                out.push((pos as u32, id.to_string()));
+            }
+        }
+        out
+    }
+
+    /// Arguments that name a variable holding a lock, perhaps borrowed (`&lock`).
+    pub(super) fn lock_args<'e>(&self, args: impl Iterator<Item = &'e syn::Expr>) -> Vec<String> {
+        let mut out = Vec::new();
+        for arg in args {
+            let mut a = strip(arg);
+            while let syn::Expr::Reference(r) = a {
+                a = strip(&r.expr);
+            }
+            let Some(id) = path_ident(a) else { continue };
+            if self.lookup_ident(id).is_some_and(|v| v.lock_ty.is_some()) {
+                out.push(id.to_string());
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,257 @@
+//! The variable environment: the variables in scope, the guards they hold or borrow,
+//! and how a binding, an assignment, a move or a pattern changes them.
+//!
+//! It holds names and what the walker knows of them; it records no event.
+
+use super::*;
+
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    /// The innermost variable in scope that `is` picks.
+    pub(super) fn find_var(&self, is: impl Fn(&Var) -> bool) -> Option<&Var> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.vars.iter().rev())
+            .find(|v| is(v))
+    }
+
+    pub(super) fn find_var_mut(&mut self, is: impl Fn(&Var) -> bool) -> Option<&mut Var> {
+        self.scopes
+            .iter_mut()
+            .rev()
+            .flat_map(|s| s.vars.iter_mut().rev())
+            .find(|v| is(v))
+    }
+
+    pub(super) fn lookup(&self, name: &str) -> Option<&Var> {
+        self.find_var(|v| v.name == name)
+    }
+
+    /// [`lookup`](Self::lookup) by identifier, without allocating its text.
+    pub(super) fn lookup_ident(&self, name: &proc_macro2::Ident) -> Option<&Var> {
+        self.find_var(|v| *name == v.name)
+    }
+
+    pub(super) fn lookup_mut(&mut self, name: &str) -> Option<&mut Var> {
+        self.find_var_mut(|v| v.name == name)
+    }
+
+    pub(super) fn guard_var(&self, name: &str) -> Option<GuardId> {
+        self.lookup(name).and_then(|v| v.guard)
+    }
+
+    pub(super) fn declare(&mut self, mut var: Var) {
+        if var.origin.is_none() {
+            var.origin = Some(self.origin.clone());
+        }
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.vars.push(var);
+        }
+    }
+
+    /// Binds `name` to guard `g`, owned by the innermost scope.
+    pub(super) fn own(&mut self, name: Option<String>, g: GuardId) {
+        self.untemp(g);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.owned.push(g);
+        }
+        if let Some(name) = name {
+            if self.guards[g].name.is_none() {
+                self.guards[g].name = Some(name.clone());
+            }
+            self.declare(Var {
+                name,
+                guard: Some(g),
+                ..Var::default()
+            });
+        }
+    }
+
+    /// The guard held by a bare variable passed by value: it moves, so it dies here.
+    pub(super) fn move_out(&mut self, e: &syn::Expr) {
+        if let Some(ident) = path_ident(e) {
+            self.forget_guards(|v| *ident == v.name);
+        }
+    }
+
+    /// An operand moved into a struct, tuple or variant under construction, whose
+    /// value is guard `g`: the first such guard now belongs to the value (it leaves
+    /// its variable and becomes a temporary of the statement, which a `let` binding,
+    /// a block's value or a return takes over); any other is no longer tracked.
+    pub(super) fn move_into_value(
+        &mut self,
+        e: &syn::Expr,
+        g: Option<GuardId>,
+        held: Option<GuardId>,
+    ) -> Option<GuardId> {
+        let Some(g) = g.filter(|_| held.is_none()) else {
+            self.move_out(e);
+            if let Some(g) = g {
+                self.untemp(g);
+                self.kill(g);
+            }
+            return held;
+        };
+        if let Some(ident) = path_ident(e) {
+            if let Some(v) = self.find_var_mut(|v| *ident == v.name) {
+                if v.guard == Some(g) {
+                    v.guard = None;
+                }
+            }
+        }
+        self.guards[g].in_value = true;
+        if let Some(t) = self.temps.last_mut() {
+            if !t.contains(&g) {
+                t.push(g);
+            }
+        }
+        Some(g)
+    }
+
+    pub(super) fn assign(&mut self, name: &str, value: Option<GuardId>) {
+        let old = self.guard_var(name);
+        if old.is_some() && old != value {
+            if let Some(o) = old {
+                self.kill(o);
+            }
+        }
+        let depth = self
+            .scopes
+            .iter()
+            .rposition(|s| s.vars.iter().any(|v| v.name == name));
+        if let Some(v) = self.lookup_mut(name) {
+            v.guard = value;
+        }
+        if let (Some(g), Some(depth)) = (value, depth) {
+            self.untemp(g);
+            if !self.scopes[depth].owned.contains(&g) {
+                self.scopes[depth].owned.push(g);
+            }
+            if self.guards[g].name.is_none() {
+                self.guards[g].name = Some(name.to_string());
+            }
+        }
+    }
+
+    /// A `move` closure or async block takes the guards it names.
+    pub(super) fn kill_captured(&mut self, tokens: &TokenStream) {
+        let mut idents = HashSet::default();
+        collect_idents(tokens, &mut idents);
+        for name in idents {
+            self.forget_guard_of(&name);
+        }
+    }
+
+    /// The guards a variable holds are no longer this body's to track.
+    pub(super) fn forget_guard_of(&mut self, name: &str) {
+        self.forget_guards(|v| v.name == name);
+    }
+
+    /// The guards held by the innermost variable that `is` picks are no longer tracked.
+    pub(super) fn forget_guards(&mut self, is: impl Fn(&Var) -> bool) {
+        let Some(v) = self.find_var_mut(is) else {
+            return;
+        };
+        let held: Vec<GuardId> = v.guard.take().into_iter().chain(v.also.drain(..)).collect();
+        for g in held {
+            self.kill(g);
+        }
+    }
+
+    /// Binds a pattern over a scrutinee whose value may be guard `g`, or a place in
+    /// guard `within`'s data (`match *guard { .. }`).
+    pub(super) fn bind_pattern(
+        &mut self,
+        pat: &syn::Pat,
+        g: Option<GuardId>,
+        within: Option<GuardId>,
+    ) {
+        let binding = g.and(guard_binding(pat));
+        let mut names = Vec::new();
+        pat_bindings(pat, &mut names);
+        let mut ref_mut = Vec::new();
+        if within.or(g).is_some() {
+            ref_mut_bindings(pat, &mut ref_mut);
+        }
+        for name in names {
+            let guard = if binding.as_deref() == Some(name.as_str()) {
+                g
+            } else {
+                None
+            };
+            let borrows = if ref_mut.contains(&name) {
+                within.or(g)
+            } else {
+                None
+            };
+            self.declare(Var {
+                name,
+                guard,
+                borrows,
+                ..Var::default()
+            });
+        }
+    }
+
+    /// The guard whose data the variable at the root of a place is or refers to
+    /// (under `*`, fields, indexing and method calls): the guard itself, a mutable
+    /// borrow of its data, or an element of its collection.
+    pub(super) fn guard_root(&self, e: &syn::Expr) -> Option<GuardId> {
+        let mut e = strip(e);
+        loop {
+            e = match e {
+                syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip(&u.expr),
+                syn::Expr::Field(f) => strip(&f.base),
+                syn::Expr::Index(i) => strip(&i.expr),
+                syn::Expr::MethodCall(mc) => strip(&mc.receiver),
+                _ => break,
+            };
+        }
+        let v = self.lookup_ident(path_ident(e)?)?;
+        v.borrows.or(v.elem_of).or(v.guard)
+    }
+
+    /// The guard whose data an expression borrows mutably: `&mut` of a place in it,
+    /// `get_mut()`/`as_mut()` on one, or a variable holding such a borrow.
+    pub(super) fn mut_borrow(&self, e: &syn::Expr) -> Option<GuardId> {
+        match strip(e) {
+            syn::Expr::Reference(r) if r.mutability.is_some() => self.guard_root(&r.expr),
+            syn::Expr::MethodCall(mc) if MUT_ACCESS.contains(&mc.method.to_string().as_str()) => {
+                self.guard_root(&mc.receiver)
+            }
+            other => self.lookup_ident(path_ident(other)?)?.borrows,
+        }
+    }
+
+    /// Guards whose data the arguments of a call borrow mutably (see
+    /// [`mut_borrow`](Self::mut_borrow)).
+    pub(super) fn arg_borrows<'e>(
+        &self,
+        args: impl Iterator<Item = &'e syn::Expr>,
+    ) -> Vec<GuardId> {
+        if self.n_alive == 0 {
+            return Vec::new();
+        }
+        let mut out: Vec<GuardId> = args.filter_map(|a| self.mut_borrow(a)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The guards a variable holds inside an `Option` it was given (`slot =
+    /// Some(guard)`) are not alive on this path: it is tested empty. A variable that
+    /// is the guard itself keeps it: `state.is_none()` on a `MutexGuard<Option<T>>`
+    /// tests the locked data.
+    pub(super) fn kill_held_by(&mut self, ident: &proc_macro2::Ident) {
+        let Some(v) = self.lookup_ident(ident) else {
+            return;
+        };
+        let held: Vec<GuardId> = v
+            .guard
+            .into_iter()
+            .chain(v.also.iter().copied())
+            .filter(|&g| self.guards[g].in_value)
+            .collect();
+        held.into_iter().for_each(|g| self.kill(g));
+    }
+}

@@ -1,0 +1,490 @@
+//! Expressions: the evaluation order of every expression kind, `.await`, futures
+//! held for later awaiting, and macros read as expressions or scanned as tokens.
+//!
+//! Control flow (`if`, `while`, `match`) and calls have their own modules.
+
+use super::*;
+
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    pub(super) fn exprs<'e>(
+        &mut self,
+        es: impl IntoIterator<Item = &'e syn::Expr>,
+        awaited: bool,
+    ) -> Flow {
+        let mut out = Flow::default();
+        for e in es {
+            out.diverges |= self.expr(e, awaited).diverges;
+        }
+        out
+    }
+
+    pub(super) fn expr(&mut self, e: &syn::Expr, awaited: bool) -> Flow {
+        let f = self.expr_kind(e, awaited);
+        if !self.extend_at.is_empty() && self.extend_at.contains(&std::ptr::from_ref(e)) {
+            self.extended.extend(f.value);
+        }
+        f
+    }
+
+    pub(super) fn expr_kind(&mut self, e: &syn::Expr, awaited: bool) -> Flow {
+        match e {
+            syn::Expr::Array(a) => {
+                let f = self.exprs(&a.elems, false);
+                a.elems.iter().for_each(|e| self.move_out(e));
+                Flow::value(None).or_div(f)
+            }
+            syn::Expr::Assign(a) => {
+                let (right, calls) = self.collecting_calls(|w| w.expr(&a.right, false));
+                self.note_static_write(&a.left);
+                let left = self.expr(&a.left, false);
+                if let Some(name) = path_var(&a.left) {
+                    // The variable now holds a value computed from these calls only.
+                    if let Some(v) = self.lookup_mut(&name) {
+                        v.from_calls = calls;
+                    }
+                    self.assign(&name, right.value);
+                    if let Some(ty) = self.expr_types(&a.right) {
+                        if let Some(v) = self.lookup_mut(&name) {
+                            v.ty = Some(ty);
+                        }
+                    }
+                }
+                Flow::default().or_div(right).or_div(left)
+            }
+            syn::Expr::Async(a) => {
+                self.child(self.nested_spec(
+                    BodyKind::AsyncBlock,
+                    "{async block}",
+                    true,
+                    self.body.in_test,
+                    a.async_token.span,
+                    Vec::new(),
+                    BodyRef::Block(&a.block),
+                ));
+                if a.capture.is_some() && self.n_alive > 0 {
+                    self.kill_captured(&quote::ToTokens::to_token_stream(&a.block));
+                }
+                Flow::default()
+            }
+            syn::Expr::Await(a) => self.await_expr(a),
+            syn::Expr::Binary(b) => {
+                if is_compound_assign(&b.op) {
+                    self.note_static_write(&b.left);
+                }
+                let l = self.expr(&b.left, false);
+                let r = self.expr(&b.right, false);
+                Flow::default().or_div(l).or_div(r)
+            }
+            syn::Expr::Block(b) => self.block(&b.block, Tail::Expr),
+            syn::Expr::Break(b) => {
+                if let Some(e) = &b.expr {
+                    self.expr(e, false);
+                }
+                Flow::diverging()
+            }
+            syn::Expr::Call(c) => self.call(c, awaited),
+            syn::Expr::Cast(c) => self.expr(&c.expr, false).no_value(),
+            syn::Expr::Closure(c) => {
+                let params = c
+                    .inputs
+                    .iter()
+                    .filter_map(|p| match p {
+                        syn::Pat::Type(pt) => pat_ident(&pt.pat).map(|n| (n, type_text(&pt.ty))),
+                        _ => None,
+                    })
+                    .collect();
+                self.child(self.nested_spec(
+                    BodyKind::Closure,
+                    "{closure}",
+                    c.asyncness.is_some(),
+                    self.body.in_test,
+                    c.inputs_begin.span,
+                    params,
+                    BodyRef::Expr(&c.body),
+                ));
+                // Only a guard alive now can be taken; the tokens cost the closure's
+                // size, so they are not made when there is none.
+                if self.n_alive > 0 {
+                    let tokens = quote::ToTokens::to_token_stream(&c.body);
+                    if c.capture.is_some() {
+                        self.kill_captured(&tokens);
+                    } else {
+                        // A closure that drops a guard takes it by value.
+                        for name in dropped_names(&tokens) {
+                            self.forget_guard_of(&name);
+                        }
+                    }
+                }
+                Flow::default()
+            }
+            syn::Expr::Const(_) => Flow::default(),
+            syn::Expr::Continue(_) => Flow::diverging(),
+            syn::Expr::Field(f) => {
+                let base = self.expr(&f.base, false);
+                let pair = path_var(&f.base)
+                    .and_then(|n| self.lookup(&n))
+                    .filter(|v| v.guard_in_tuple)
+                    .and_then(|v| v.guard);
+                match (&f.member, pair) {
+                    (syn::Member::Unnamed(i), Some(g)) if i.index == 0 => Flow::value(Some(g)),
+                    _ => base.place(),
+                }
+            }
+            syn::Expr::ForLoop(fl) => {
+                self.temps.push(Vec::new());
+                let (it, used) = self.collecting(|w| w.expr(&fl.expr, false));
+                // `for l in guard.iter()`: the loop variable is an element of the
+                // collection the guard protects.
+                let elem_of = it.value.or_else(|| used.first().copied());
+                let before = self.save();
+                self.push_scope();
+                let mut names = Vec::new();
+                pat_bindings(&fl.pat, &mut names);
+                for name in names {
+                    self.declare(Var {
+                        name,
+                        elem_of,
+                        derived: used.clone(),
+                        ..Var::default()
+                    });
+                }
+                self.loop_depth += 1;
+                self.cond_spans.push(None);
+                self.block(&fl.body, Tail::Expr);
+                self.cond_spans.pop();
+                self.loop_depth -= 1;
+                self.pop_scope(None);
+                let after = self.save();
+                self.join(vec![before, after]);
+                self.end_temps();
+                Flow::default().or_div(it)
+            }
+            syn::Expr::Group(g) => self.expr(&g.expr, awaited),
+            syn::Expr::If(i) => self.if_expr(i),
+            syn::Expr::Index(i) => {
+                let a = self.expr(&i.expr, false);
+                let b = self.expr(&i.index, false);
+                a.place().or_div(b)
+            }
+            syn::Expr::Let(l) => {
+                // A `let` outside an `if`/`while` condition (e.g. in `matches!`-like
+                // positions): evaluate the scrutinee.
+                self.expr(&l.expr, false).no_value()
+            }
+            syn::Expr::Loop(l) => {
+                let before = self.save();
+                self.loop_depth += 1;
+                self.cond_spans.push(None);
+                self.block(&l.body, Tail::Expr);
+                self.cond_spans.pop();
+                self.loop_depth -= 1;
+                let after = self.save();
+                self.join(vec![before, after]);
+                Flow::default()
+            }
+            syn::Expr::Macro(m) => self.mac(&m.mac, awaited),
+            syn::Expr::Match(m) => self.match_expr(m),
+            syn::Expr::MethodCall(mc) => self.method_call(mc, awaited),
+            syn::Expr::Paren(p) => self.expr(&p.expr, awaited),
+            syn::Expr::Path(_) => {
+                let Some(ident) = path_ident(e) else {
+                    return Flow::default();
+                };
+                let (guard, derived, calls) = match self.lookup_ident(ident) {
+                    Some(v) => (v.guard, v.derived.clone(), v.from_calls.clone()),
+                    None => {
+                        if !self.fw.statics.is_empty() {
+                            self.note_static(&ident.to_string(), e, false);
+                        }
+                        (None, Vec::new(), Vec::new())
+                    }
+                };
+                if !calls.is_empty() {
+                    for c in &mut self.call_collectors {
+                        c.extend(calls.iter().copied());
+                        c.truncate(MAX_CALL_SOURCES);
+                    }
+                }
+                for g in derived {
+                    self.note_derived(g);
+                }
+                if let Some(g) = guard {
+                    self.note_use(g);
+                }
+                Flow::value(guard)
+            }
+            syn::Expr::Range(r) => {
+                let a = r.start.as_ref().map(|e| self.expr(e, false));
+                let b = r.end.as_ref().map(|e| self.expr(e, false));
+                let mut out = Flow::default();
+                for f in [a, b].into_iter().flatten() {
+                    out = out.or_div(f);
+                }
+                out
+            }
+            syn::Expr::RawAddr(r) => self.expr(&r.expr, false).no_value(),
+            syn::Expr::Reference(r) => {
+                if r.mutability.is_some() {
+                    self.note_static_write(&r.expr);
+                }
+                self.expr(&r.expr, false).place()
+            }
+            syn::Expr::Repeat(r) => self.expr(&r.expr, false).no_value(),
+            syn::Expr::Return(r) => {
+                if let Some(e) = &r.expr {
+                    // The guards the value was read under, without touching what the
+                    // enclosing collectors see.
+                    self.collectors.push((true, Vec::new()));
+                    let f = self.expr(e, false);
+                    let read = self.collectors.pop().map(|c| c.1).unwrap_or_default();
+                    if !is_err_call(e) {
+                        for g in read {
+                            self.guards[g].returned = true;
+                        }
+                    }
+                    self.note_return(e, f);
+                }
+                Flow::diverging()
+            }
+            syn::Expr::Struct(s) => {
+                let mut out = Flow::default();
+                let mut held = None;
+                for fv in &s.fields {
+                    let f = self.expr(&fv.expr, false);
+                    out = out.or_div(f);
+                    held = self.move_into_value(&fv.expr, f.value, held);
+                }
+                if let Some(rest) = &s.rest {
+                    out = out.or_div(self.expr(rest, false));
+                }
+                out.with_value(held)
+            }
+            syn::Expr::Try(t) => {
+                let f = self.expr(&t.expr, awaited);
+                if let Some(g) = f.value {
+                    self.guards[g].wrapped = true;
+                }
+                f
+            }
+            syn::Expr::TryBlock(t) => self.block(&t.block, Tail::Expr),
+            syn::Expr::Tuple(t) => {
+                let mut out = Flow::default();
+                let mut held = None;
+                for e in &t.elems {
+                    let f = self.expr(e, awaited);
+                    out.diverges |= f.diverges;
+                    held = self.move_into_value(e, f.value, held);
+                }
+                out.with_value(held)
+            }
+            syn::Expr::Unary(u) => match u.op {
+                syn::UnOp::Deref(_) => self.expr(&u.expr, false).place(),
+                _ => self.expr(&u.expr, false).no_value(),
+            },
+            syn::Expr::Unsafe(u) => {
+                self.unsafe_depth += 1;
+                let f = self.block(&u.block, Tail::Expr);
+                self.unsafe_depth -= 1;
+                f
+            }
+            syn::Expr::While(w) => self.while_expr(w),
+            syn::Expr::Yield(y) => {
+                if let Some(e) = &y.expr {
+                    self.expr(e, false);
+                }
+                Flow::default()
+            }
+            _ => Flow::default(),
+        }
+    }
+
+    pub(super) fn await_expr(&mut self, a: &syn::ExprAwait) -> Flow {
+        let span = a
+            .dot_token
+            .span
+            .join(a.await_token.span)
+            .unwrap_or(a.await_token.span);
+        if let Some((mc, method)) = self.acquisition(&a.base) {
+            // `m.lock().await`: an async lock. The guard exists only after the await.
+            let recv = self.expr(&mc.receiver, false);
+            self.event(EventKind::Await, span);
+            let g = self.new_guard(Guard {
+                lock: self.lock_path(&mc.receiver),
+                method: method.name.clone(),
+                kind: method.kind,
+                is_async: true,
+                is_try: method.is_try,
+                confirmed: true,
+                receiver_ty: None,
+                wrapped: true,
+                acquired: self.fw.span(mc.span()),
+                name: None,
+                methods: Vec::new(),
+                discarded: None,
+                serialises_test: false,
+                returned: false,
+                in_value: false,
+            });
+            return Flow::value(Some(g)).or_div(recv);
+        }
+        let f = self.expr(&a.base, true);
+        self.note_future(&a.base);
+        self.event(EventKind::Await, span);
+        Flow::default().or_div(f)
+    }
+
+    /// A lock call's result that the body awaits (`fut.await`, `pin_mut!(fut)`, a
+    /// future of `select!`/`join!`) was a future: the lock is an async lock, and the
+    /// value was its acquisition, not a guard held while it waited.
+    pub(super) fn note_future(&mut self, e: &syn::Expr) {
+        let mut e = strip(e);
+        loop {
+            e = match e {
+                syn::Expr::Reference(r) => strip(&r.expr),
+                syn::Expr::MethodCall(mc) if mc.method == "as_mut" && mc.args.is_empty() => {
+                    strip(&mc.receiver)
+                }
+                _ => break,
+            };
+        }
+        let Some(ident) = path_ident(e) else { return };
+        if let Some(g) = self.lookup_ident(ident).and_then(|v| v.guard) {
+            self.mark_future(g);
+        }
+    }
+
+    /// The future holds no lock until it is awaited, and what the await yields is not
+    /// followed: it is held by nothing, before or after. A `RefCell` borrow is never
+    /// a future.
+    pub(super) fn mark_future(&mut self, g: GuardId) {
+        let guard = &mut self.guards[g];
+        if matches!(
+            guard.kind,
+            crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
+        ) {
+            return;
+        }
+        guard.is_async = true;
+        for e in &mut self.events {
+            e.live.retain(|&x| x != g);
+        }
+        self.kill(g);
+    }
+
+    /// The variables a future-taking macro is given: every argument of `join!`,
+    /// `try_join!` and the pinning macros, the future after `=` of each `select!`
+    /// branch (`res = fut => ..`, up to a `, if` precondition). Only an argument that
+    /// is a variable alone (`fut`, `&mut fut`) counts: in `join!(g.len(), ..)` the
+    /// variable is not the future.
+    pub(super) fn note_macro_futures(&mut self, name: &str, tokens: &TokenStream) {
+        let is_select = name.starts_with("select");
+        let mut segment: Option<Vec<TokenTree>> = if is_select { None } else { Some(Vec::new()) };
+        let mut prev: Option<(char, proc_macro2::Spacing)> = None;
+        let mut ends = Vec::new();
+        for tt in tokens.clone() {
+            let punct = match &tt {
+                TokenTree::Punct(p) => Some((p.as_char(), p.spacing())),
+                _ => None,
+            };
+            let joint_eq = matches!(prev, Some(('=', proc_macro2::Spacing::Joint)));
+            let after_op = matches!(prev, Some(('=' | '!' | '<' | '>', _)));
+            prev = punct;
+            match punct {
+                Some((',', _)) => {
+                    ends.extend(segment.take());
+                    if !is_select {
+                        segment = Some(Vec::new());
+                    }
+                    continue;
+                }
+                Some(('>', _)) if is_select && joint_eq => {
+                    // `=>`: the branch's handler follows.
+                    if let Some(mut seg) = segment.take() {
+                        seg.pop();
+                        ends.push(seg);
+                    }
+                    continue;
+                }
+                Some(('=', proc_macro2::Spacing::Alone)) if is_select && !after_op => {
+                    segment = Some(Vec::new());
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(seg) = &mut segment {
+                seg.push(tt);
+            }
+        }
+        ends.extend(segment);
+        for seg in ends {
+            let mut it = seg.iter().peekable();
+            if matches!(it.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '&') {
+                it.next();
+            }
+            if matches!(it.peek(), Some(TokenTree::Ident(i)) if i == "mut") {
+                it.next();
+            }
+            let (Some(TokenTree::Ident(ident)), None) = (it.next(), it.next()) else {
+                continue;
+            };
+            if let Some(g) = self.lookup_ident(ident).and_then(|v| v.guard) {
+                self.mark_future(g);
+            }
+        }
+    }
+
+    pub(super) fn mac(&mut self, mac: &syn::Macro, awaited: bool) -> Flow {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let diverges = DIVERGING_MACROS.contains(&name.as_str());
+        if FUTURE_MACROS.contains(&name.as_str()) && self.n_alive > 0 {
+            self.note_macro_futures(&name, &mac.tokens);
+        }
+        if AWAITING_MACROS.contains(&name.as_str()) && self.is_async {
+            self.scan_awaits(&mac.tokens);
+            self.event(EventKind::Await, mac.path.span());
+            return Flow::default();
+        }
+        if EXPR_MACROS.contains(&name.as_str()) {
+            let parsed =
+                mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated);
+            if let Ok(args) = parsed {
+                let f = self.exprs(&args, awaited);
+                return Flow {
+                    value: None,
+                    within: None,
+                    diverges: diverges || f.diverges,
+                };
+            }
+        }
+        self.scan_awaits(&mac.tokens);
+        Flow {
+            value: None,
+            within: None,
+            diverges,
+        }
+    }
+
+    /// In a macro syn cannot parse, a visible `.await` still counts.
+    pub(super) fn scan_awaits(&mut self, tokens: &TokenStream) {
+        let mut prev_dot = false;
+        for tt in tokens.clone() {
+            match tt {
+                TokenTree::Group(g) => {
+                    self.scan_awaits(&g.stream());
+                    prev_dot = false;
+                }
+                TokenTree::Ident(i) if prev_dot && i == "await" => {
+                    self.event(EventKind::Await, i.span());
+                    prev_dot = false;
+                }
+                TokenTree::Punct(p) => prev_dot = p.as_char() == '.',
+                _ => prev_dot = false,
+            }
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! The guard-lifetime walker: one pass over every body of a file that records where
+//! each guard is acquired, where it dies, and what happens while it lives.
+//!
+//! Drop scopes follow the Reference ("Destructors", "Temporary scopes"):
+//!
+//! - a named guard lives to the end of its block, to `drop(g)`, or to a move into a
+//!   by-value call; shadowing does not drop it;
+//! - a temporary dies at the end of its statement; `let x = &temp` extends it to the
+//!   end of the block;
+//! - `if` and `while` conditions drop their temporaries before the body runs;
+//! - `match` scrutinee temporaries live to the end of the `match`; `if let` /
+//!   `while let` scrutinee temporaries live through the body, and before edition 2024
+//!   through the `else` block too;
+//! - a block's tail-expression temporaries outlive the block before 2024 (they belong
+//!   to the enclosing statement) and die with it from 2024;
+//! - `for` iterator temporaries live for the whole loop.
+//!
+//! Closures and `async` blocks are separate bodies: nothing held in one is held in the
+//! other. The walker never resolves locks across functions or files; it records the
+//! syntactic lock and the callee of every call, and leaves the rest to the model.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+
+use crate::flow::methods::GUARD_LOCK_TYPES;
+use crate::flow::{Body, BodyKind, Call, Event, EventKind, FileFlows, Guard, GuardId, LockPath};
+use crate::model::imports::Imports;
+use crate::model::known::Known;
+use crate::model::{compact, type_text};
+use crate::report::finding::{FileId, Span};
+use crate::source::SourceFile;
+
+mod calls;
+mod control;
+mod deps;
+mod env;
+mod expr;
+mod items;
+mod paths;
+mod recognise;
+mod record;
+mod scopes;
+mod stmt;
+mod syntax;
+
+use self::items::*;
+use self::recognise::*;
+use self::syntax::*;
+
+/// Crates whose types of the same name as std's (`File`, `Receiver`...) are async.
+const ASYNC_CRATES: &[&str] = &[
+    "tokio",
+    "async_std",
+    "futures",
+    "futures_util",
+    "smol",
+    "async_lock",
+    "async_channel",
+    "async_fs",
+    "async_net",
+];
+
+/// Macros whose arguments are plain comma-separated expressions.
+const EXPR_MACROS: &[&str] = &[
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "vec",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "format_args",
+    "panic",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "info",
+    "debug",
+    "warn",
+    "error",
+    "trace",
+];
+
+/// Most data-source calls kept per call argument list or variable.
+const MAX_CALL_SOURCES: usize = 8;
+
+/// Macros that never return.
+const DIVERGING_MACROS: &[&str] = &["panic", "todo", "unimplemented", "unreachable"];
+
+/// Macros that await the futures they are given.
+const AWAITING_MACROS: &[&str] = &["select", "select_biased", "join", "try_join", "pending"];
+
+/// Macros whose arguments are futures: awaited (`select!`, `join!`) or pinned to be
+/// awaited (`pin_mut!`, `tokio::pin!`, `std::pin::pin!`).
+const FUTURE_MACROS: &[&str] = &[
+    "select",
+    "select_biased",
+    "join",
+    "try_join",
+    "pin_mut",
+    "pin",
+];
+
+/// Functions that run their closure argument on another thread or outside the async
+/// context; the closure is a separate body either way, these only make it explicit.
+const DIVERGING_FNS: &[&str] = &["std::process::exit", "process::exit", "std::process::abort"];
+
+/// Walks every body of a parsed file.
+pub fn walk_file(
+    ast: &syn::File,
+    imports: &Imports,
+    known: &Known,
+    file: &SourceFile,
+    id: FileId,
+) -> FileFlows {
+    let mut fw = FileWalker {
+        file,
+        id,
+        imports,
+        known,
+        statics: HashMap::default(),
+        str_consts: HashMap::default(),
+    };
+    collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
+    let mut bodies = Vec::new();
+    // Cargo's integration tests and benchmarks are test code throughout.
+    let in_test_file = file
+        .path
+        .components()
+        .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")));
+    let cx = ItemCx {
+        in_test: in_test_file,
+        ..ItemCx::default()
+    };
+    fw.items(&ast.items, &cx, &mut bodies);
+    FileFlows { bodies }
+}
+
+struct FileWalker<'a> {
+    file: &'a SourceFile,
+    id: FileId,
+    imports: &'a Imports,
+    known: &'a Known,
+    /// Static items of the file, with their types as written.
+    statics: HashMap<String, String>,
+    /// String constants of the file (`const NAME: &str = "..";`), by name.
+    str_consts: HashMap<String, String>,
+}
+
+/// A function-like body to walk.
+struct BodySpec<'s> {
+    kind: BodyKind,
+    name: String,
+    is_async: bool,
+    is_unsafe: bool,
+    is_test: bool,
+    is_serial: bool,
+    is_pub: bool,
+    is_exported: bool,
+    is_pub_restricted: bool,
+    cx: ItemCx,
+    span: proc_macro2::Span,
+    params: Vec<(String, String)>,
+    callback_params: Vec<String>,
+    callback_sigs: Vec<String>,
+    ret_ty: Option<String>,
+    self_kind: Option<crate::flow::SelfKind>,
+    /// What a closure or async block sees of its parent's variables: their types
+    /// and aliases, never their guards.
+    captured: Vec<Var>,
+    body: BodyRef<'s>,
+}
+
+/// Where an item stands: its module within the file, its `impl`, test code or not.
+#[derive(Clone, Debug, Default)]
+struct ItemCx {
+    in_test: bool,
+    module: Vec<String>,
+    self_ty: Option<String>,
+    trait_name: Option<String>,
+}
+
+enum BodyRef<'s> {
+    Block(&'s syn::Block),
+    Expr(&'s syn::Expr),
+}
+
+/// What walking an expression tells its parent.
+#[derive(Clone, Copy, Default)]
+struct Flow {
+    /// The guard the expression's value is (or owns).
+    value: Option<GuardId>,
+    /// The guard the expression's value is a place inside (`g.map`, `*g`, `g[i]`).
+    within: Option<GuardId>,
+    /// The expression never completes normally (`return`, `panic!`...).
+    diverges: bool,
+}
+
+impl Flow {
+    fn value(g: Option<GuardId>) -> Flow {
+        Flow {
+            value: g,
+            within: None,
+            diverges: false,
+        }
+    }
+
+    fn diverging() -> Flow {
+        Flow {
+            value: None,
+            within: None,
+            diverges: true,
+        }
+    }
+
+    /// A place inside whatever `self` is or is inside of.
+    fn place(self) -> Flow {
+        Flow {
+            value: None,
+            within: self.value.or(self.within),
+            diverges: self.diverges,
+        }
+    }
+}
+
+/// How a block's tail expression's temporaries are dropped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    /// The body of a function or closure: nothing happens after it.
+    FnBody,
+    /// A block used as an expression.
+    Expr,
+}
+
+#[derive(Clone, Default)]
+struct Var {
+    name: String,
+    guard: Option<GuardId>,
+    /// Known type names (last path segment), one per tuple element for tuples.
+    ty: Option<String>,
+    is_refcell: bool,
+    /// Declared as an async lock (`tokio::sync::Mutex`...), whose guards may cross
+    /// `.await`.
+    is_async_lock: bool,
+    /// The lock type the declared type is or wraps (`Mutex` for `Arc<Mutex<T>>`).
+    lock_ty: Option<String>,
+    /// The declared type as written (parameter, annotation, struct literal).
+    ty_text: Option<String>,
+    /// The place this variable aliases (`let m = &self.state;`), as segments.
+    alias: Option<Vec<String>>,
+    /// Guards the value was computed from (`let found = m.read().contains_key(k);`).
+    derived: Vec<GuardId>,
+    /// An element taken out of the collection this guard protects (a `for`
+    /// variable over `guard.iter()`).
+    elem_of: Option<GuardId>,
+    /// Holds the `(guard, timeout)` pair of `Condvar::wait_timeout`: `.0` is the guard.
+    guard_in_tuple: bool,
+    /// Other guards the variable may hold, on paths joined after a branch or loop
+    /// (`locked` before a loop that drops and re-locks it).
+    also: Vec<GuardId>,
+    /// The body that declared it, and where (closures keep their parent's).
+    origin: Option<String>,
+    /// Calls (event indices) whose results the value was computed from.
+    from_calls: Vec<usize>,
+    /// A `const` of the body whose value is this string literal.
+    str_value: Option<String>,
+    /// A mutable reference into this guard's data (`let obj = &mut guard.items[i];`,
+    /// `let (k, v) = elem.as_mut();` over the guard's collection, a `ref mut` binding
+    /// of `match *guard { .. }`).
+    borrows: Option<GuardId>,
+}
+
+/// What branches change and joins merge: which guards are alive, and which guards
+/// each variable in scope may hold.
+#[derive(Clone)]
+struct State {
+    alive: Vec<bool>,
+    bindings: Vec<Vec<(Option<GuardId>, Vec<GuardId>)>>,
+}
+
+#[derive(Default)]
+struct Scope {
+    vars: Vec<Var>,
+    owned: Vec<GuardId>,
+}
+
+struct BodyWalker<'w, 'a, 'o> {
+    fw: &'w FileWalker<'a>,
+    is_async: bool,
+    guards: Vec<Guard>,
+    events: Vec<Event>,
+    alive: Vec<bool>,
+    n_alive: usize,
+    scopes: Vec<Scope>,
+    temps: Vec<Vec<GuardId>>,
+    unsafe_depth: usize,
+    loop_depth: usize,
+    /// This body's name and position, naming the variables it declares.
+    origin: String,
+    /// Open call collectors: every call event made (or whose result is used) while
+    /// one is open is added.
+    call_collectors: Vec<Vec<usize>>,
+    /// Conditions of the enclosing `if`s and `match`es, innermost last.
+    cond_spans: Vec<Option<Span>>,
+    /// Open use collectors: every guard made or used while one is open is added.
+    /// Each with whether it also takes the guards a variable's value was computed
+    /// from (conditions do; `let` initializers take only guards used directly).
+    collectors: Vec<(bool, Vec<GuardId>)>,
+    /// Guards tested by the conditions enclosing the current point.
+    deps: Vec<GuardId>,
+    /// What the last `if` tested, and whether its `then` block diverges with no
+    /// `else` (an early return guarded by the test).
+    last_if: Option<(Vec<GuardId>, bool)>,
+    /// The operands of the `let` initializer being walked whose temporaries live to
+    /// the end of the block (temporary lifetime extension), by address, and the
+    /// guards they turned out to hold.
+    extend_at: Vec<*const syn::Expr>,
+    extended: Vec<GuardId>,
+    /// Atomic writes tested by the conditions enclosing the current point (see
+    /// [`Event::tested_writes`]), and those the last statement leaves tested for the
+    /// rest of the block (an `if` that returns, a `while` that has ended).
+    cond_writes: Vec<usize>,
+    after_writes: Vec<usize>,
+    /// Where bodies go: this one at `slot`, reserved before the closures and items
+    /// nested in it, which follow it.
+    out: &'o mut Vec<Body>,
+    slot: usize,
+    body: Body,
+    /// The call (by address) whose result the statement being walked drops at once
+    /// (see [`Call::result_dropped`]); null when there is none.
+    dropped_call: *const (),
+}
+
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    fn new(fw: &'w FileWalker<'a>, spec: &BodySpec<'_>, out: &'o mut Vec<Body>) -> Self {
+        let mut top = Scope::default();
+        top.vars.extend(spec.captured.iter().cloned());
+        let at = spec.span.start();
+        let origin = format!("{}#{}@{}:{}", spec.name, fw.id.0, at.line, at.column);
+        for (name, ty) in &spec.params {
+            top.vars.push(Var {
+                name: name.clone(),
+                guard: None,
+                ty: fw.type_name(ty),
+                is_refcell: ty.contains("RefCell<"),
+                is_async_lock: fw.imports.is_async_lock_type(ty, &fw.known.async_locks),
+                lock_ty: lock_type_in(ty),
+                ty_text: Some(ty.clone()),
+                origin: Some(origin.clone()),
+                ..Var::default()
+            });
+        }
+        let bw = BodyWalker {
+            fw,
+            is_async: spec.is_async,
+            guards: Vec::new(),
+            events: Vec::new(),
+            alive: Vec::new(),
+            n_alive: 0,
+            scopes: vec![top],
+            temps: Vec::new(),
+            unsafe_depth: 0,
+            loop_depth: 0,
+            origin,
+            call_collectors: Vec::new(),
+            cond_spans: Vec::new(),
+            collectors: Vec::new(),
+            deps: Vec::new(),
+            last_if: None,
+            extend_at: Vec::new(),
+            extended: Vec::new(),
+            cond_writes: Vec::new(),
+            after_writes: Vec::new(),
+            slot: out.len(),
+            dropped_call: std::ptr::null(),
+            out,
+            body: Body {
+                kind: spec.kind,
+                name: spec.name.clone(),
+                is_async: spec.is_async,
+                is_unsafe: spec.is_unsafe,
+                is_test: spec.is_test,
+                in_test: spec.cx.in_test,
+                self_ty: spec.cx.self_ty.clone(),
+                trait_name: spec.cx.trait_name.clone(),
+                module: spec.cx.module.clone(),
+                is_pub: spec.is_pub,
+                is_exported: spec.is_exported,
+                is_pub_restricted: spec.is_pub_restricted,
+                params: spec.params.clone(),
+                callback_params: spec.callback_params.clone(),
+                callback_sigs: spec.callback_sigs.clone(),
+                ret_ty: spec.ret_ty.clone(),
+                self_kind: spec.self_kind,
+                span: fw.span(spec.span),
+                guards: Vec::new(),
+                events: Vec::new(),
+                static_refs: Vec::new(),
+                returns: Vec::new(),
+                is_serial: spec.is_serial,
+            },
+        };
+        bw.out.push(bw.body.clone());
+        bw
+    }
+
+    fn finish(mut self) {
+        self.guards.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.body.guards = std::mem::take(&mut self.guards);
+        self.body.events = std::mem::take(&mut self.events);
+        self.out[self.slot] = self.body;
+    }
+}
+
+impl Flow {
+    /// Keeps `self`'s value and adds `other`'s divergence.
+    fn or_div(mut self, other: Flow) -> Flow {
+        self.diverges |= other.diverges;
+        self
+    }
+
+    /// The same divergence, with this guard value.
+    fn with_value(mut self, g: Option<GuardId>) -> Flow {
+        self.value = g;
+        self
+    }
+
+    /// The same divergence, with no guard value.
+    fn no_value(mut self) -> Flow {
+        self.value = None;
+        self.within = None;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spans read from outer tokens equal the ones `Spanned` finds by printing.
+    #[test]
+    fn expression_spans_match_spanned() {
+        let exprs = [
+            "a",
+            "::std::env::var(\"X\").is_ok()",
+            "!self.ready.load(Ordering::SeqCst)",
+            "map.read().unwrap().contains_key(&k) && *flag || -x > 1",
+            "let Some(v) = cache.get(&key)",
+            "(a.b.0)[i]?",
+            "fut.await",
+            "matches!(x, Some(_))",
+            "&mut *guard",
+            "\"text\"",
+            "f::<u8>()",
+            "x as u32 == 3",
+            "Vec::<u8>::new",
+            "{ a }",
+            "#[allow(unused)] a",
+        ];
+        for text in exprs {
+            let e: syn::Expr = syn::parse_str(text).expect("invariant: test expression parses");
+            assert_eq!(expr_span(&e).byte_range(), e.span().byte_range(), "{text}");
+        }
+    }
+}

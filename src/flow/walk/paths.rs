@@ -1,0 +1,81 @@
+//! Lock paths: the syntactic place a lock call's receiver names (`self.state.map`,
+//! a local, a static), through the aliases the body declares.
+
+use super::*;
+
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    pub(super) fn lock_path(&self, recv: &syn::Expr) -> LockPath {
+        let (segments, root_ty) = match place_segments(recv) {
+            Some(segs) => {
+                let (segs, ty) = self.resolve_place(segs);
+                (Some(segs), ty)
+            }
+            None => (None, None),
+        };
+        let root_origin = segments
+            .as_ref()
+            .and_then(|s| s.first())
+            .and_then(|r| self.lookup(r))
+            .and_then(|v| v.origin.clone());
+        LockPath {
+            text: compact(&quote::ToTokens::to_token_stream(recv).to_string()),
+            segments,
+            root_ty,
+            root_origin,
+        }
+    }
+
+    /// Follows a `let` alias of the place's root variable, and finds the declared
+    /// type of the root it ends at.
+    pub(super) fn resolve_place(&self, segs: Vec<String>) -> (Vec<String>, Option<String>) {
+        let Some(first) = segs.first() else {
+            return (segs, None);
+        };
+        if first == "self" {
+            return (segs, None);
+        }
+        match self.lookup(first) {
+            Some(v) => match &v.alias {
+                Some(alias) => {
+                    let root_ty = alias
+                        .first()
+                        .and_then(|r| self.lookup(r))
+                        .and_then(|r| r.ty_text.clone());
+                    let mut out = alias.clone();
+                    out.extend(segs[1..].iter().cloned());
+                    (out, root_ty)
+                }
+                None => {
+                    let ty = v.ty_text.clone();
+                    (segs, ty)
+                }
+            },
+            None => (segs, None),
+        }
+    }
+
+    /// The place a `let` initializer aliases: `&self.state`, `self.state.clone()`,
+    /// `Arc::clone(&self.state)`, `other` (another alias).
+    pub(super) fn alias_of(&self, e: &syn::Expr) -> Option<Vec<String>> {
+        let e = strip(e);
+        if let syn::Expr::Call(c) = e {
+            let syn::Expr::Path(p) = strip(&c.func) else {
+                return None;
+            };
+            let segs = path_segments(&p.path);
+            let is_clone = segs.len() >= 2
+                && segs[segs.len() - 1] == "clone"
+                && matches!(segs[segs.len() - 2].as_str(), "Arc" | "Rc");
+            return match (is_clone, c.args.first()) {
+                (true, Some(arg)) => self.alias_of(arg),
+                _ => None,
+            };
+        }
+        let segs = place_segments(e)?;
+        if segs.len() == 1 && self.lookup(&segs[0]).is_none() && segs[0] != "self" {
+            // A bare name that is no variable: a static or a constant.
+            return is_static_name(&segs[0]).then_some(segs);
+        }
+        Some(self.resolve_place(segs).0)
+    }
+}

@@ -1,0 +1,314 @@
+//! Call recognisers and local type guessing: whether a call is an acquisition, a
+//! blocking call, a stream or pointer read, and what type the body shows for a
+//! receiver (a declaration, a constructor, a parameter).
+//!
+//! It answers questions about syntax and the variable environment; it records nothing.
+
+use super::*;
+
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    /// `recv.method()` with no arguments where `method` hands out a guard.
+    pub(super) fn acquisition<'e>(
+        &self,
+        e: &'e syn::Expr,
+    ) -> Option<(
+        &'e syn::ExprMethodCall,
+        &'a crate::model::known::GuardMethod,
+    )> {
+        let syn::Expr::MethodCall(mc) = strip(e) else {
+            return None;
+        };
+        Some((mc, self.acquisition_method(mc, true)?))
+    }
+
+    /// The guard method `mc` calls, if it is an acquisition. `awaited` says the call
+    /// is directly `.await`ed.
+    pub(super) fn acquisition_method(
+        &self,
+        mc: &syn::ExprMethodCall,
+        awaited: bool,
+    ) -> Option<&'a crate::model::known::GuardMethod> {
+        if !mc.args.is_empty() {
+            return None;
+        }
+        self.acquisition_method_named(mc, &mc.method.to_string(), awaited)
+    }
+
+    pub(super) fn acquisition_method_named(
+        &self,
+        mc: &syn::ExprMethodCall,
+        name: &str,
+        awaited: bool,
+    ) -> Option<&'a crate::model::known::GuardMethod> {
+        if !mc.args.is_empty() {
+            return None;
+        }
+        let method = self.fw.known.guard_method(name)?;
+        if self.is_stream(&mc.receiver) {
+            return None;
+        }
+        if name == "read" && self.is_pointer_like(&mc.receiver) {
+            return None;
+        }
+        // On a lock declared async, `lock()` without `.await` makes a future.
+        let waits_by_await = !method.is_try && !name.starts_with("blocking_");
+        if !awaited && waits_by_await && self.declared_lock(&mc.receiver).0 {
+            return None;
+        }
+        Some(method)
+    }
+
+    pub(super) fn is_stream(&self, recv: &syn::Expr) -> bool {
+        match strip(recv) {
+            syn::Expr::Call(c) => match strip(&c.func) {
+                syn::Expr::Path(p) => p
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| self.fw.known.is_stream_fn(&s.ident.to_string())),
+                _ => false,
+            },
+            e => path_var(e)
+                .and_then(|n| self.lookup(&n).and_then(|v| v.ty.clone()))
+                .is_some_and(|t| matches!(t.as_str(), "Stdout" | "Stdin" | "Stderr")),
+        }
+    }
+
+    /// `ptr.read()` is a raw-pointer read, not an `RwLock`: inside `unsafe`, or on a
+    /// pointer-producing expression.
+    pub(super) fn is_pointer_like(&self, recv: &syn::Expr) -> bool {
+        match strip(recv) {
+            syn::Expr::Cast(_) => true,
+            syn::Expr::MethodCall(m) => [
+                "add",
+                "offset",
+                "sub",
+                "as_ptr",
+                "as_mut_ptr",
+                "cast",
+                "byte_add",
+                "get",
+            ]
+            .iter()
+            .any(|n| m.method == n),
+            e => {
+                self.unsafe_depth > 0
+                    && !place_segments(e)
+                        .and_then(|s| s.last().cloned())
+                        .is_some_and(|l| l.to_ascii_lowercase().contains("lock"))
+            }
+        }
+    }
+
+    pub(super) fn blocking_method(
+        &self,
+        name: &str,
+        n_args: usize,
+        recv: &syn::Expr,
+    ) -> Option<String> {
+        let candidates = self.fw.known.blocking_methods(name);
+        if candidates.is_empty() {
+            return None;
+        }
+        let recv_ty = self.receiver_type(recv);
+        for m in candidates {
+            if m.args != n_args {
+                continue;
+            }
+            let needed = match (&m.receivers, &m.async_receivers) {
+                (Some(r), _) => Some(r),
+                (None, Some(r)) if self.is_async => Some(r),
+                _ => None,
+            };
+            if let Some(needed) = needed {
+                if !recv_ty.as_ref().is_some_and(|t| needed.contains(t)) {
+                    continue;
+                }
+            }
+            return Some(format!("`{name}` {}", m.why));
+        }
+        None
+    }
+
+    /// The type name of a receiver, from locals, parameters and constructors.
+    pub(super) fn receiver_type(&self, recv: &syn::Expr) -> Option<String> {
+        self.expr_types(recv).filter(|t| !t.contains(','))
+    }
+
+    /// The type name(s) of an expression's value, comma-separated for tuples.
+    pub(super) fn expr_types(&self, e: &syn::Expr) -> Option<String> {
+        match strip(e) {
+            syn::Expr::Path(_) => self.lookup_ident(path_ident(e)?).and_then(|v| v.ty.clone()),
+            syn::Expr::Reference(r) => self.expr_types(&r.expr),
+            syn::Expr::Try(t) => self.expr_types(&t.expr),
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(p) = strip(&c.func) else {
+                    return None;
+                };
+                let segs = path_segments(&p.path);
+                let full = self.fw.imports.resolve(&segs);
+                if let Some(tys) = self.fw.known.constructor(&full) {
+                    return Some(tys.join(","));
+                }
+                if is_async_path(&full) || segs.len() < 2 {
+                    return None;
+                }
+                let ty = &segs[segs.len() - 2];
+                let func = &segs[segs.len() - 1];
+                let is_ctor = matches!(
+                    func.as_str(),
+                    "new"
+                        | "open"
+                        | "create"
+                        | "create_new"
+                        | "connect"
+                        | "connect_timeout"
+                        | "bind"
+                        | "options"
+                        | "default"
+                        | "with_capacity"
+                );
+                (is_ctor && ty.starts_with(|c: char| c.is_ascii_uppercase())).then(|| ty.clone())
+            }
+            syn::Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                let inner = self.expr_types(&m.receiver);
+                match name.as_str() {
+                    "unwrap" | "expect" | "unwrap_or_else" => inner,
+                    "arg" | "args" | "env" | "envs" | "env_clear" | "env_remove"
+                    | "current_dir" | "stdin" | "stdout" | "stderr" | "uid" | "gid"
+                        if inner.as_deref() == Some("Command") =>
+                    {
+                        inner
+                    }
+                    "spawn" if inner.as_deref() == Some("Command") => Some("Child".into()),
+                    "read" | "write" | "create" | "append" | "truncate"
+                        if inner.as_deref() == Some("OpenOptions") =>
+                    {
+                        inner
+                    }
+                    "open" if inner.as_deref() == Some("OpenOptions") => Some("File".into()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// What the declarations in view say about a lock receiver: whether it is an
+    /// async lock, and the lock type (`Mutex`...). Locals and parameters first, then
+    /// the file's statics.
+    pub(super) fn declared_lock(&self, recv: &syn::Expr) -> (bool, Option<String>) {
+        let Some(name) = path_var(recv) else {
+            return (false, None);
+        };
+        if let Some(v) = self.lookup(&name) {
+            return (v.is_async_lock, v.lock_ty.clone());
+        }
+        match self.fw.statics.get(&name) {
+            Some(ty) => (
+                self.fw
+                    .imports
+                    .is_async_lock_type(ty, &self.fw.known.async_locks),
+                lock_type_in(ty),
+            ),
+            None => (false, None),
+        }
+    }
+
+    pub(super) fn is_refcell(&self, recv: &syn::Expr) -> bool {
+        match path_var(recv) {
+            Some(name) => self.lookup(&name).is_some_and(|v| v.is_refcell),
+            None => false,
+        }
+    }
+}
+
+pub(super) fn is_async_path(full: &str) -> bool {
+    let first = full.split("::").next().unwrap_or_default();
+    ASYNC_CRATES.contains(&first)
+}
+
+pub(super) fn short_path(full: &str) -> String {
+    let segs: Vec<&str> = full.split("::").collect();
+    if segs.len() <= 2 {
+        full.to_string()
+    } else {
+        segs[segs.len() - 2..].join("::")
+    }
+}
+
+pub(super) fn expr_mentions_refcell(e: &syn::Expr) -> bool {
+    match strip(e) {
+        syn::Expr::Call(c) => {
+            let is_new = match strip(&c.func) {
+                syn::Expr::Path(p) => {
+                    let segs = path_segments(&p.path);
+                    segs.iter().any(|s| s == "RefCell")
+                }
+                _ => false,
+            };
+            is_new || c.args.iter().any(expr_mentions_refcell)
+        }
+        syn::Expr::MethodCall(m) if m.method == "clone" => expr_mentions_refcell(&m.receiver),
+        _ => false,
+    }
+}
+
+/// The lock type a type as written is or wraps: `Mutex` for `Arc<Mutex<T>>`,
+/// `RwLock` for `LazyLock<RwLock<T>>`; raw locks (`RawMutex`) are not guard locks.
+pub(super) fn lock_type_in(ty: &str) -> Option<String> {
+    ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .filter_map(|w| w.rsplit("::").next())
+        .find(|last| GUARD_LOCK_TYPES.contains(last))
+        .map(str::to_string)
+}
+
+/// The type a constructor expression builds, as a type string:
+/// `Arc::new(Mutex::new(0))` gives `Arc<Mutex<>>`. Empty when it is not a chain of
+/// `Type::new`-like calls.
+pub(super) fn constructed_type(e: &syn::Expr) -> String {
+    match strip(e) {
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = strip(&c.func) else {
+                return String::new();
+            };
+            let segs = path_segments(&p.path);
+            if segs.len() < 2 {
+                return String::new();
+            }
+            let ty = segs[..segs.len() - 1].join("::");
+            let inner = c.args.first().map(constructed_type).unwrap_or_default();
+            format!("{ty}<{inner}>")
+        }
+        syn::Expr::MethodCall(m) if m.method == "into" || m.method == "clone" => {
+            constructed_type(&m.receiver)
+        }
+        _ => String::new(),
+    }
+}
+
+/// The struct a `let` initializer builds with a literal (`Foo { .. }`).
+pub(super) fn struct_literal_type(e: &syn::Expr) -> Option<String> {
+    match strip(e) {
+        syn::Expr::Struct(s) => Some(compact(
+            &quote::ToTokens::to_token_stream(&s.path).to_string(),
+        )),
+        _ => None,
+    }
+}
+
+/// `cv.wait_timeout(g, d)` (possibly unwrapped): its value is a `(guard, timeout)` pair.
+pub(super) fn is_timeout_wait(e: &syn::Expr) -> bool {
+    match strip(e) {
+        syn::Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if matches!(name.as_str(), "unwrap" | "expect") {
+                return is_timeout_wait(&m.receiver);
+            }
+            name.starts_with("wait_timeout")
+        }
+        syn::Expr::Try(t) => is_timeout_wait(&t.expr),
+        _ => false,
+    }
+}

@@ -1,0 +1,260 @@
+//! Event recording: acquisitions, awaits and calls with the guards alive at each,
+//! returned values, uses of statics, and the calls whose results a statement drops.
+//!
+//! It writes the body's facts; it does not decide what an expression is.
+
+use super::*;
+
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    pub(super) fn event(&mut self, kind: EventKind, span: proc_macro2::Span) {
+        if let EventKind::Call(call) = &kind {
+            if self.n_alive == 0 && !is_call_of_interest(call) {
+                return;
+            }
+        }
+        let span = self.fw.span(span);
+        self.push_event(kind, span);
+    }
+
+    pub(super) fn push_event(&mut self, kind: EventKind, span: Span) {
+        let live = self.live();
+        let mut deps = self.deps.clone();
+        deps.sort_unstable();
+        deps.dedup();
+        // Only method calls on a place (`x.load(..)`) are data sources worth
+        // following into later arguments.
+        let is_call = matches!(&kind, EventKind::Call(c) if c.is_method && c.receiver.is_some());
+        self.events.push(Event {
+            kind,
+            span,
+            live,
+            deps,
+            tested_writes: self.cond_writes.clone(),
+            in_loop: self.loop_depth > 0,
+            under_if: self.cond_spans.last().copied().flatten(),
+        });
+        if is_call {
+            let ei = self.events.len() - 1;
+            for c in &mut self.call_collectors {
+                if c.len() < MAX_CALL_SOURCES {
+                    c.push(ei);
+                }
+            }
+        }
+    }
+
+    /// Records what a function returns.
+    pub(super) fn note_return(&mut self, e: &syn::Expr, f: Flow) {
+        if !matches!(self.body.kind, BodyKind::Fn | BodyKind::Method) {
+            return;
+        }
+        let (place, is_clone, is_ref) = match strip(e) {
+            syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => (
+                place_segments(&m.receiver).map(|_| self.lock_path(&m.receiver)),
+                true,
+                false,
+            ),
+            syn::Expr::Call(c) => {
+                let is_clone = matches!(strip(&c.func), syn::Expr::Path(p)
+                    if p.path.segments.len() >= 2
+                        && p.path.segments.last().is_some_and(|s| s.ident == "clone"));
+                match (is_clone, c.args.first()) {
+                    (true, Some(arg)) => {
+                        let inner = match strip(arg) {
+                            syn::Expr::Reference(r) => &*r.expr,
+                            other => other,
+                        };
+                        (
+                            place_segments(inner).map(|_| self.lock_path(inner)),
+                            true,
+                            false,
+                        )
+                    }
+                    _ => (None, false, false),
+                }
+            }
+            syn::Expr::Reference(r) => (
+                place_segments(&r.expr).map(|_| self.lock_path(&r.expr)),
+                false,
+                true,
+            ),
+            other => (
+                place_segments(other).map(|_| self.lock_path(other)),
+                false,
+                false,
+            ),
+        };
+        if f.value.is_none() && f.within.is_none() && place.is_none() {
+            // Nothing a rule looks at; and `Spanned::span` walks the whole
+            // expression, so it is not computed for nothing.
+            return;
+        }
+        let span = self.fw.span(e.span());
+        let holds = f.value.filter(|&g| self.guards[g].in_value);
+        self.body.returns.push(crate::flow::Returned {
+            span,
+            guard: f.value.filter(|_| holds.is_none()),
+            holds,
+            within: f.within,
+            place,
+            is_clone,
+            is_ref,
+        });
+    }
+
+    /// Records a use of a static of the file, unless a local shadows it.
+    pub(super) fn note_static(&mut self, name: &str, e: &syn::Expr, write: bool) {
+        if !self.fw.statics.contains_key(name) || self.lookup(name).is_some() {
+            return;
+        }
+        if write {
+            // The write was recorded already; the path itself is not a second use.
+            return;
+        }
+        let span = self.fw.span(e.span());
+        if self
+            .body
+            .static_refs
+            .iter()
+            .any(|r| r.span == span && r.name == name)
+        {
+            return;
+        }
+        self.body.static_refs.push(crate::flow::StaticRef {
+            name: name.to_string(),
+            span,
+            write: false,
+        });
+    }
+
+    /// `STATIC = v`, `STATIC += v`, `&mut STATIC` (also `STATIC.field = v`).
+    pub(super) fn note_static_write(&mut self, target: &syn::Expr) {
+        let Some(segs) = place_segments(target) else {
+            return;
+        };
+        let Some(name) = segs.first() else { return };
+        if !self.fw.statics.contains_key(name) || self.lookup(name).is_some() {
+            return;
+        }
+        let span = self.fw.span(target.span());
+        self.body.static_refs.push(crate::flow::StaticRef {
+            name: name.clone(),
+            span,
+            write: true,
+        });
+    }
+
+    /// The call an expression's value is the result of, by address, through `?`,
+    /// `.await` and `unwrap()`-like methods (`helper()?`, `self.lock_env().unwrap()`).
+    pub(super) fn result_call(&self, e: &syn::Expr) -> *const () {
+        let mut e = strip(e);
+        loop {
+            e = match e {
+                syn::Expr::Try(t) => strip(&t.expr),
+                syn::Expr::Await(a) => strip(&a.base),
+                syn::Expr::MethodCall(mc)
+                    if self.fw.known.is_passthrough(&mc.method.to_string()) =>
+                {
+                    strip(&mc.receiver)
+                }
+                syn::Expr::Call(c) => return std::ptr::from_ref(c).cast(),
+                syn::Expr::MethodCall(mc) => return std::ptr::from_ref(mc).cast(),
+                _ => return std::ptr::null(),
+            };
+        }
+    }
+
+    pub(super) fn is_dropped_result(&self, at: *const ()) -> bool {
+        !self.dropped_call.is_null() && std::ptr::eq(self.dropped_call, at)
+    }
+
+    /// A guard created in this statement and dropped at its end is discarded.
+    /// `span` is only computed for a discarded guard: `Spanned::span` walks the
+    /// whole statement.
+    pub(super) fn discard_check(
+        &mut self,
+        value: Option<GuardId>,
+        span: impl FnOnce() -> proc_macro2::Span,
+    ) {
+        let Some(g) = value else { return };
+        let created_here = self.temps.last().is_some_and(|t| t.contains(&g));
+        if created_here && self.guards[g].name.is_none() {
+            self.guards[g].discarded = Some(self.fw.span(span()));
+        }
+    }
+}
+
+/// Whether a call made while no guard is alive can matter to any rule: it blocks,
+/// it may resolve to a function of the crate, it is a method on a place (an atomic
+/// `load`, a condvar `wait`), or it is one of the process-global calls the shared-state
+/// rules look for. Calls that are none of these (`Some(x)`, `iter().map(..)`,
+/// `Vec::new()`) are not recorded, to keep the facts small.
+pub(super) fn is_call_of_interest(call: &Call) -> bool {
+    if call.blocking.is_some()
+        || !call.arg_guards.is_empty()
+        || !call.arg_calls.is_empty()
+        || call.on_guard.is_some()
+        || call.on_elem_of.is_some()
+    {
+        return true;
+    }
+    if call.is_method {
+        let name = call.callee.trim_start_matches('.');
+        if crate::flow::methods::is_followed(name) {
+            return true;
+        }
+        // Otherwise only a receiver a call can resolve through (`self`, a variable
+        // of declared type) or a static.
+        let Some(recv) = &call.receiver else {
+            return false;
+        };
+        let Some(segs) = &recv.segments else {
+            return false;
+        };
+        return match segs.as_slice() {
+            [root] => root == "self" || recv.root_ty.is_some() || is_static_name(root),
+            [root, ..] => is_static_name(root),
+            [] => false,
+        };
+    }
+    let callee = call.callee.as_str();
+    if matches!(callee, "Some" | "Ok" | "Err" | "None") {
+        return false;
+    }
+    let first = callee.split("::").next().unwrap_or_default();
+    if matches!(first, "std" | "core" | "alloc") {
+        return [
+            "std::env::",
+            "std::process::",
+            "std::thread::",
+            "std::mem::",
+        ]
+        .iter()
+        .any(|p| callee.starts_with(p));
+    }
+    !matches!(
+        first,
+        "Box"
+            | "Vec"
+            | "String"
+            | "Arc"
+            | "Rc"
+            | "Cell"
+            | "RefCell"
+            | "Option"
+            | "Result"
+            | "HashMap"
+            | "HashSet"
+            | "BTreeMap"
+            | "BTreeSet"
+            | "VecDeque"
+            | "PhantomData"
+            | "Default"
+            | "From"
+            | "Into"
+            | "Duration"
+            | "Instant"
+            | "Pin"
+            | "Ordering"
+    )
+}

@@ -1,0 +1,149 @@
+//! Liveness and drop scopes: which guards are alive, the block scopes that own
+//! named guards, the temporary scopes that own unnamed ones, and how branches are
+//! saved, restored and joined.
+//!
+//! This is the one place that kills a guard; it does not decide when a construct
+//! ends a scope (the statement, expression and control-flow modules do).
+
+use super::*;
+
+impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
+    pub(super) fn live(&self) -> Vec<GuardId> {
+        if self.n_alive == 0 {
+            return Vec::new();
+        }
+        self.alive
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &a)| a.then_some(i))
+            .collect()
+    }
+
+    pub(super) fn kill(&mut self, g: GuardId) {
+        if self.alive.get(g).copied().unwrap_or(false) {
+            self.alive[g] = false;
+            self.n_alive -= 1;
+        }
+    }
+
+    /// Restores a liveness snapshot; guards made since it was taken are dead in it.
+    pub(super) fn set_alive(&mut self, mut alive: Vec<bool>) {
+        alive.resize(self.guards.len(), false);
+        self.n_alive = alive.iter().filter(|a| **a).count();
+        self.alive = alive;
+    }
+
+    pub(super) fn save(&self) -> State {
+        State {
+            alive: self.alive.clone(),
+            bindings: self
+                .scopes
+                .iter()
+                .map(|s| s.vars.iter().map(|v| (v.guard, v.also.clone())).collect())
+                .collect(),
+        }
+    }
+
+    /// Returns to a saved state, for the variables still in scope.
+    pub(super) fn restore(&mut self, st: State) {
+        self.set_alive(st.alive);
+        for (scope, saved) in self.scopes.iter_mut().zip(st.bindings) {
+            for (v, (g, also)) in scope.vars.iter_mut().zip(saved) {
+                v.guard = g;
+                v.also = also;
+            }
+        }
+    }
+
+    /// Joins the states at the ends of several paths: a guard is alive if it is on
+    /// any path, and a variable may hold any guard it holds on some path.
+    pub(super) fn join(&mut self, states: Vec<State>) {
+        let alive = Self::merge(&states.iter().map(|s| s.alive.clone()).collect::<Vec<_>>());
+        self.set_alive(alive);
+        for (si, scope) in self.scopes.iter_mut().enumerate() {
+            for (vi, v) in scope.vars.iter_mut().enumerate() {
+                let mut all: Vec<GuardId> = Vec::new();
+                for st in &states {
+                    if let Some((g, also)) = st.bindings.get(si).and_then(|s| s.get(vi)) {
+                        all.extend(g.iter().chain(also.iter()).copied());
+                    }
+                }
+                all.sort_unstable();
+                all.dedup();
+                let first = states.iter().find_map(|st| {
+                    st.bindings
+                        .get(si)
+                        .and_then(|s| s.get(vi))
+                        .and_then(|b| b.0)
+                });
+                all.retain(|g| Some(*g) != first);
+                v.guard = first.or(v.guard);
+                v.also = all;
+            }
+        }
+    }
+
+    pub(super) fn merge(branches: &[Vec<bool>]) -> Vec<bool> {
+        let len = branches.iter().map(Vec::len).max().unwrap_or(0);
+        let mut out = vec![false; len];
+        for b in branches {
+            for (i, &a) in b.iter().enumerate() {
+                out[i] |= a;
+            }
+        }
+        out
+    }
+
+    pub(super) fn new_guard(&mut self, guard: Guard) -> GuardId {
+        let id = self.guards.len();
+        let span = guard.acquired;
+        self.push_event(EventKind::Acquire(id), span);
+        self.note_use(id);
+        self.guards.push(guard);
+        self.alive.push(true);
+        self.n_alive += 1;
+        if let Some(t) = self.temps.last_mut() {
+            t.push(id);
+        }
+        id
+    }
+
+    /// Ends the innermost temporary scope, dropping its temporaries.
+    pub(super) fn end_temps(&mut self) -> Vec<GuardId> {
+        let temps = self.temps.pop().unwrap_or_default();
+        for &g in &temps {
+            self.kill(g);
+        }
+        temps
+    }
+
+    /// Moves guard `g` out of any temporary scope (it now has an owner elsewhere).
+    pub(super) fn untemp(&mut self, g: GuardId) {
+        for t in self.temps.iter_mut().rev() {
+            if let Some(pos) = t.iter().position(|&x| x == g) {
+                t.remove(pos);
+                return;
+            }
+        }
+    }
+
+    pub(super) fn push_scope(&mut self) {
+        self.scopes.push(Scope::default());
+    }
+
+    /// Ends a block scope, dropping the guards it owns except `keep` (the block's value).
+    pub(super) fn pop_scope(&mut self, keep: Option<GuardId>) {
+        let Some(scope) = self.scopes.pop() else {
+            return;
+        };
+        for g in scope.owned {
+            if Some(g) == keep {
+                if let Some(t) = self.temps.last_mut() {
+                    t.push(g);
+                }
+                continue;
+            }
+            self.kill(g);
+        }
+    }
+}
