@@ -13,8 +13,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let writes = self.atomic_writes(&calls);
         if !is_let {
             // An `if` condition's temporaries drop before the block runs.
-            let temps = self.temps.last().cloned().unwrap_or_default();
-            temps.into_iter().for_each(|g| self.kill(g));
+            self.drop_temps_now(|_, _| true);
         }
         let before = self.save();
         // `if slot.is_none() { .. }` on an `Option` that holds a guard on other paths
@@ -36,17 +35,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         self.restore(before);
         if is_let && self.fw.file.edition.is_2024() {
             // Edition 2024 drops `if let` scrutinee temporaries before `else`.
-            let temps = self.temps.last().cloned().unwrap_or_default();
-            temps.into_iter().for_each(|g| self.kill(g));
+            self.drop_temps_now(|_, _| true);
         } else if is_let {
             // `if let Ok(g) = m.try_lock() { .. } else { .. }`: the `else` runs
             // when nothing was taken.
-            let temps = self.temps.last().cloned().unwrap_or_default();
-            for g in temps {
-                if self.guards[g].is_try {
-                    self.kill(g);
-                }
-            }
+            self.drop_temps_now(|w, g| w.guards[g].is_try);
         }
         if let Some(ident) = empty_else {
             self.kill_held_by(ident);
@@ -76,16 +69,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             self.join(branches);
         }
         let value = then.value.or(els.value);
-        let temps = self.temps.pop().unwrap_or_default();
-        for g in temps {
-            if Some(g) == value {
-                if let Some(t) = self.temps.last_mut() {
-                    t.push(g);
-                    continue;
-                }
-            }
-            self.kill(g);
-        }
+        self.end_temps_keeping(|_, g| Some(g) == value);
         Flow {
             value,
             within: None,
@@ -131,8 +115,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let ((_, tested), calls) = self.collecting_calls(|w| w.collecting(|w| w.cond(&wh.cond)));
         let writes = self.atomic_writes(&calls);
         if !is_let {
-            let temps = self.temps.last().cloned().unwrap_or_default();
-            temps.into_iter().for_each(|g| self.kill(g));
+            self.drop_temps_now(|_, _| true);
         }
         self.loop_depth += 1;
         self.cond_spans.push(None);
@@ -183,16 +166,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 &writes[..]
             };
             let f = self.testing_writes(arm_writes, |w| w.expr(&arm.body, false));
-            let temps = self.temps.pop().unwrap_or_default();
-            for g in temps {
-                if Some(g) == f.value {
-                    if let Some(t) = self.temps.last_mut() {
-                        t.push(g);
-                    }
-                    continue;
-                }
-                self.kill(g);
-            }
+            self.end_temps_keeping(|_, g| Some(g) == f.value);
             self.pop_scope(f.value);
             if !f.diverges {
                 branches.push(self.save());
@@ -207,16 +181,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         } else {
             self.join(branches);
         }
-        let temps = self.temps.pop().unwrap_or_default();
-        for g in temps {
-            if Some(g) == value {
-                if let Some(t) = self.temps.last_mut() {
-                    t.push(g);
-                    continue;
-                }
-            }
-            self.kill(g);
-        }
+        self.end_temps_keeping(|_, g| Some(g) == value);
         Flow {
             value,
             within: None,

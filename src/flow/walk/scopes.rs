@@ -109,12 +109,54 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     /// Ends the innermost temporary scope, dropping its temporaries.
-    pub(super) fn end_temps(&mut self) -> Vec<GuardId> {
+    pub(super) fn end_temps(&mut self) {
+        self.end_temps_keeping(|_, _| false);
+    }
+
+    /// Ends the innermost temporary scope but keeps the guards `keep` picks (the
+    /// value of the construct that ends, and temporaries that outlive it): each of
+    /// them moves to the enclosing temporary scope, and every other guard of the
+    /// ended scope dies.
+    ///
+    /// Invariant: afterwards every guard the ended scope owned is either dead or
+    /// owned by the enclosing temporary scope, so it dies when that one ends; a
+    /// guard to keep with no enclosing temporary scope has no owner left and dies
+    /// too. `keep` is asked once per guard, in the order the guards were created.
+    ///
+    /// This is the one way a construct that yields a value ends its temporaries:
+    /// a block's tail expression, an `if`, a `match` and each of its arms.
+    pub(super) fn end_temps_keeping(&mut self, keep: impl Fn(&Self, GuardId) -> bool) {
         let temps = self.temps.pop().unwrap_or_default();
-        for &g in &temps {
+        for g in temps {
+            if keep(self, g) && self.hand_to_enclosing_temps(g) {
+                continue;
+            }
             self.kill(g);
         }
-        temps
+    }
+
+    /// Drops the temporaries of the innermost temporary scope that `pick` picks, and
+    /// leaves the scope open (an `if` or `while` condition, whose temporaries die
+    /// before the body runs, while the scope stays for what the body makes).
+    pub(super) fn drop_temps_now(&mut self, pick: impl Fn(&Self, GuardId) -> bool) {
+        let temps = self.temps.last().cloned().unwrap_or_default();
+        for g in temps {
+            if pick(self, g) {
+                self.kill(g);
+            }
+        }
+    }
+
+    /// Gives guard `g` to the innermost open temporary scope, if there is one; says
+    /// whether there was.
+    fn hand_to_enclosing_temps(&mut self, g: GuardId) -> bool {
+        match self.temps.last_mut() {
+            Some(t) => {
+                t.push(g);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Moves guard `g` out of any temporary scope (it now has an owner elsewhere).
@@ -138,9 +180,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         };
         for g in scope.owned {
             if Some(g) == keep {
-                if let Some(t) = self.temps.last_mut() {
-                    t.push(g);
-                }
+                // A block's value outlives the block; with no temporary scope open
+                // it is left alive (unlike a kept temporary, see `end_temps_keeping`).
+                self.hand_to_enclosing_temps(g);
                 continue;
             }
             self.kill(g);

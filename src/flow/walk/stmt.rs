@@ -91,18 +91,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if tail == Tail::FnBody {
             self.note_return(e, f);
         }
-        let temps = self.temps.pop().unwrap_or_default();
+        // Before 2024 the tail's temporaries belong to the enclosing statement.
         let outlive = tail == Tail::Expr && !self.fw.file.edition.is_2024();
-        for g in temps {
-            if outlive || Some(g) == f.value || self.extended.contains(&g) {
-                // Before 2024 the tail's temporaries belong to the enclosing statement.
-                if let Some(t) = self.temps.last_mut() {
-                    t.push(g);
-                    continue;
-                }
-            }
-            self.kill(g);
-        }
+        self.end_temps_keeping(|w, g| outlive || Some(g) == f.value || w.extended.contains(&g));
         f
     }
 
