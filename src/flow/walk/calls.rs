@@ -41,7 +41,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let recv = self.expr(&mc.receiver, false);
         let on_guard = self.receiver_guard(&mc.receiver, recv);
         if let Some(g) = on_guard {
-            self.guards[g].methods.push(name.clone());
+            self.scopes.guards[g].methods.push(name.clone());
             self.note_use(g);
         }
         let place = place_segments(&mc.receiver);
@@ -73,7 +73,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         // the borrowed value's own `wait`.
         let on_lock_future = recv.value.is_some_and(|g| {
             !matches!(
-                self.guards[g].kind,
+                self.scopes.guards[g].kind,
                 crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
             )
         });
@@ -85,7 +85,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
             out.value = recv.value;
             if let Some(g) = recv.value {
-                self.guards[g].wrapped = true;
+                self.scopes.guards[g].wrapped = true;
             }
         } else if self.fw.known.is_condvar_wait(&name) && arg_guard.is_some() {
             // The wait takes the guard and gives it back.
@@ -101,7 +101,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             mc.args.iter().for_each(|a| self.move_out(a));
             // A guard passed by value moves into the callee.
             for &g in &arg_guards {
-                if self.temps.iter().any(|t| t.contains(&g)) {
+                if self.scopes.temps.iter().any(|t| t.contains(&g)) {
                     self.untemp(g);
                     self.kill(g);
                 }

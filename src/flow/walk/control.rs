@@ -7,7 +7,7 @@ use super::*;
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn if_expr(&mut self, i: &syn::ExprIf) -> Flow {
         let is_let = is_let_cond(&i.cond);
-        self.temps.push(Vec::new());
+        self.scopes.temps.push(Vec::new());
         self.push_scope();
         let ((cond, tested), calls) = self.collecting_calls(|w| w.collecting(|w| w.cond(&i.cond)));
         let writes = self.atomic_writes(&calls);
@@ -26,7 +26,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if let Some(ident) = empty_then {
             self.kill_held_by(ident);
         }
-        self.cond_spans.push(Some(self.fw.span(expr_span(&i.cond))));
+        self.deps
+            .cond_spans
+            .push(Some(self.fw.span(expr_span(&i.cond))));
         let then = self.testing_writes(&writes, |w| {
             w.depending(&tested, |w| w.block(&i.then_branch, Tail::Expr))
         });
@@ -39,7 +41,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         } else if is_let {
             // `if let Ok(g) = m.try_lock() { .. } else { .. }`: the `else` runs
             // when nothing was taken.
-            self.drop_temps_now(|w, g| w.guards[g].is_try);
+            self.drop_temps_now(|w, g| w.scopes.guards[g].is_try);
         }
         if let Some(ident) = empty_else {
             self.kill_held_by(ident);
@@ -50,13 +52,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
             None => Flow::default(),
         };
-        self.cond_spans.pop();
+        self.deps.cond_spans.pop();
         let after_else = self.save();
         let guards_rest = then.diverges && i.else_branch.is_none();
         if guards_rest {
-            self.after_writes = writes;
+            self.deps.after_writes = writes;
         }
-        self.last_if = Some((tested, guards_rest));
+        self.deps.last_if = Some((tested, guards_rest));
         let mut branches = Vec::new();
         if !then.diverges {
             branches.push(after_then);
@@ -83,12 +85,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Let(l) => {
                 // What the pattern binds was read under the guards its scrutinee used
                 // (`if let Some(v) = m.read().get(k).cloned()`).
-                self.collectors.push((true, Vec::new()));
+                self.deps.uses.push((true, Vec::new()));
                 let f = self.expr(&l.expr, false);
-                let read = self.collectors.pop().map(|c| c.1).unwrap_or_default();
-                let first = self.scopes.last().map_or(0, |s| s.vars.len());
+                let read = self.deps.uses.pop().map(|c| c.1).unwrap_or_default();
+                let first = self.scopes.blocks.last().map_or(0, |s| s.vars.len());
                 self.bind_pattern(&l.pat, f.value, f.within);
-                if let Some(scope) = self.scopes.last_mut() {
+                if let Some(scope) = self.scopes.blocks.last_mut() {
                     for v in scope.vars.iter_mut().skip(first) {
                         if v.guard.is_none() {
                             v.derived.clone_from(&read);
@@ -110,7 +112,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn while_expr(&mut self, wh: &syn::ExprWhile) -> Flow {
         let is_let = is_let_cond(&wh.cond);
         let before = self.save();
-        self.temps.push(Vec::new());
+        self.scopes.temps.push(Vec::new());
         self.push_scope();
         let ((_, tested), calls) = self.collecting_calls(|w| w.collecting(|w| w.cond(&wh.cond)));
         let writes = self.atomic_writes(&calls);
@@ -118,9 +120,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             self.drop_temps_now(|_, _| true);
         }
         self.loop_depth += 1;
-        self.cond_spans.push(None);
+        self.deps.cond_spans.push(None);
         self.depending(&tested, |w| w.block(&wh.body, Tail::Expr));
-        self.cond_spans.pop();
+        self.deps.cond_spans.pop();
         self.loop_depth -= 1;
         self.pop_scope(None);
         self.end_temps();
@@ -128,25 +130,27 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         self.join(vec![before, after]);
         // `while x.compare_exchange(..).is_err() { .. }`: what follows the loop runs
         // once its condition has been tested.
-        self.after_writes = writes;
+        self.deps.after_writes = writes;
         Flow::default()
     }
 
     pub(super) fn match_expr(&mut self, m: &syn::ExprMatch) -> Flow {
-        self.temps.push(Vec::new());
+        self.scopes.temps.push(Vec::new());
         let ((scrut, tested), calls) =
             self.collecting_calls(|w| w.collecting(|w| w.expr(&m.expr, false)));
         let writes = self.atomic_writes(&calls);
         let before = self.save();
         let mut branches = Vec::new();
         let mut value = None;
-        let mark = self.deps.len();
-        self.deps.extend_from_slice(&tested);
-        self.cond_spans.push(Some(self.fw.span(expr_span(&m.expr))));
+        let mark = self.deps.tested.len();
+        self.deps.tested.extend_from_slice(&tested);
+        self.deps
+            .cond_spans
+            .push(Some(self.fw.span(expr_span(&m.expr))));
         for arm in &m.arms {
             self.restore(before.clone());
             // `match m.try_lock() { Err(_) => .. }`: no guard was taken in that arm.
-            if let Some(g) = scrut.value.filter(|&g| self.guards[g].is_try) {
+            if let Some(g) = scrut.value.filter(|&g| self.scopes.guards[g].is_try) {
                 if is_failure_pattern(&arm.pat) {
                     self.kill(g);
                 }
@@ -154,11 +158,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             self.push_scope();
             self.bind_pattern(&arm.pat, scrut.value, scrut.within);
             if let syn::Pat::Guard(g) = &arm.pat {
-                self.temps.push(Vec::new());
+                self.scopes.temps.push(Vec::new());
                 self.expr(&g.guard, false);
                 self.end_temps();
             }
-            self.temps.push(Vec::new());
+            self.scopes.temps.push(Vec::new());
             // The `Err(_)` arm of a `compare_exchange` is where it failed.
             let arm_writes = if is_failure_pattern(&arm.pat) {
                 &[][..]
@@ -173,8 +177,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 value = value.or(f.value);
             }
         }
-        self.deps.truncate(mark);
-        self.cond_spans.pop();
+        self.deps.tested.truncate(mark);
+        self.deps.cond_spans.pop();
         let diverges = branches.is_empty() && !m.arms.is_empty();
         if branches.is_empty() {
             self.restore(before);

@@ -6,21 +6,46 @@
 
 use super::*;
 
+/// What the expression being walked uses, and what the conditions enclosing the
+/// current point test.
+#[derive(Default)]
+pub(super) struct Deps {
+    /// Open call collectors: every call event made (or whose result is used) while
+    /// one is open is added.
+    pub(super) calls: Vec<Vec<usize>>,
+    /// Open use collectors: every guard made or used while one is open is added.
+    /// Each with whether it also takes the guards a variable's value was computed
+    /// from (conditions do; `let` initializers take only guards used directly).
+    pub(super) uses: Vec<(bool, Vec<GuardId>)>,
+    /// Guards tested by the conditions enclosing the current point.
+    pub(super) tested: Vec<GuardId>,
+    /// Conditions of the enclosing `if`s and `match`es, innermost last.
+    pub(super) cond_spans: Vec<Option<Span>>,
+    /// What the last `if` tested, and whether its `then` block diverges with no
+    /// `else` (an early return guarded by the test).
+    pub(super) last_if: Option<(Vec<GuardId>, bool)>,
+    /// Atomic writes tested by the conditions enclosing the current point (see
+    /// [`Event::tested_writes`]), and those the last statement leaves tested for the
+    /// rest of the block (an `if` that returns, a `while` that has ended).
+    pub(super) cond_writes: Vec<usize>,
+    pub(super) after_writes: Vec<usize>,
+}
+
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// Walks `f` with a call collector open; returns the calls collected.
     pub(super) fn collecting_calls<T>(
         &mut self,
         f: impl FnOnce(&mut Self) -> T,
     ) -> (T, Vec<usize>) {
-        self.call_collectors.push(Vec::new());
+        self.deps.calls.push(Vec::new());
         let out = f(self);
-        let mut calls = self.call_collectors.pop().unwrap_or_default();
+        let mut calls = self.deps.calls.pop().unwrap_or_default();
         calls.sort_unstable();
         calls.dedup();
         calls.truncate(MAX_CALL_SOURCES);
         // Nested collectors are as deep as the expression: only pass on something.
         if !calls.is_empty() {
-            for c in &mut self.call_collectors {
+            for c in &mut self.deps.calls {
                 c.extend(calls.iter().copied());
                 c.truncate(MAX_CALL_SOURCES);
             }
@@ -30,7 +55,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// Records that guard `g` was made or used, for every open collector.
     pub(super) fn note_use(&mut self, g: GuardId) {
-        for (_, c) in &mut self.collectors {
+        for (_, c) in &mut self.deps.uses {
             if !c.contains(&g) {
                 c.push(g);
             }
@@ -39,7 +64,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// Records that a value computed from guard `g` was used.
     pub(super) fn note_derived(&mut self, g: GuardId) {
-        for (transitive, c) in &mut self.collectors {
+        for (transitive, c) in &mut self.deps.uses {
             if *transitive && !c.contains(&g) {
                 c.push(g);
             }
@@ -66,9 +91,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         transitive: bool,
         f: impl FnOnce(&mut Self) -> T,
     ) -> (T, Vec<GuardId>) {
-        self.collectors.push((transitive, Vec::new()));
+        self.deps.uses.push((transitive, Vec::new()));
         let out = f(self);
-        let used = self.collectors.pop().map(|c| c.1).unwrap_or_default();
+        let used = self.deps.uses.pop().map(|c| c.1).unwrap_or_default();
         for &g in &used {
             self.note_use(g);
         }
@@ -100,19 +125,19 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         writes: &[usize],
         f: impl FnOnce(&mut Self) -> T,
     ) -> T {
-        let mark = self.cond_writes.len();
-        self.cond_writes.extend_from_slice(writes);
+        let mark = self.deps.cond_writes.len();
+        self.deps.cond_writes.extend_from_slice(writes);
         let out = f(self);
-        self.cond_writes.truncate(mark);
+        self.deps.cond_writes.truncate(mark);
         out
     }
 
     /// Walks `f` with `tested` added to the control dependencies.
     pub(super) fn depending<T>(&mut self, tested: &[GuardId], f: impl FnOnce(&mut Self) -> T) -> T {
-        let mark = self.deps.len();
-        self.deps.extend_from_slice(tested);
+        let mark = self.deps.tested.len();
+        self.deps.tested.extend_from_slice(tested);
         let out = f(self);
-        self.deps.truncate(mark);
+        self.deps.tested.truncate(mark);
         out
     }
 }

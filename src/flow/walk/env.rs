@@ -9,6 +9,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// The innermost variable in scope that `is` picks.
     pub(super) fn find_var(&self, is: impl Fn(&Var) -> bool) -> Option<&Var> {
         self.scopes
+            .blocks
             .iter()
             .rev()
             .flat_map(|s| s.vars.iter().rev())
@@ -17,6 +18,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     pub(super) fn find_var_mut(&mut self, is: impl Fn(&Var) -> bool) -> Option<&mut Var> {
         self.scopes
+            .blocks
             .iter_mut()
             .rev()
             .flat_map(|s| s.vars.iter_mut().rev())
@@ -44,7 +46,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if var.origin.is_none() {
             var.origin = Some(self.origin.clone());
         }
-        if let Some(scope) = self.scopes.last_mut() {
+        if let Some(scope) = self.scopes.blocks.last_mut() {
             scope.vars.push(var);
         }
     }
@@ -52,12 +54,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// Binds `name` to guard `g`, owned by the innermost scope.
     pub(super) fn own(&mut self, name: Option<String>, g: GuardId) {
         self.untemp(g);
-        if let Some(scope) = self.scopes.last_mut() {
+        if let Some(scope) = self.scopes.blocks.last_mut() {
             scope.owned.push(g);
         }
         if let Some(name) = name {
-            if self.guards[g].name.is_none() {
-                self.guards[g].name = Some(name.clone());
+            if self.scopes.guards[g].name.is_none() {
+                self.scopes.guards[g].name = Some(name.clone());
             }
             self.declare(Var {
                 name,
@@ -99,8 +101,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 }
             }
         }
-        self.guards[g].in_value = true;
-        if let Some(t) = self.temps.last_mut() {
+        self.scopes.guards[g].in_value = true;
+        if let Some(t) = self.scopes.temps.last_mut() {
             if !t.contains(&g) {
                 t.push(g);
             }
@@ -117,6 +119,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let depth = self
             .scopes
+            .blocks
             .iter()
             .rposition(|s| s.vars.iter().any(|v| v.name == name));
         if let Some(v) = self.lookup_mut(name) {
@@ -124,11 +127,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         if let (Some(g), Some(depth)) = (value, depth) {
             self.untemp(g);
-            if !self.scopes[depth].owned.contains(&g) {
-                self.scopes[depth].owned.push(g);
+            if !self.scopes.blocks[depth].owned.contains(&g) {
+                self.scopes.blocks[depth].owned.push(g);
             }
-            if self.guards[g].name.is_none() {
-                self.guards[g].name = Some(name.to_string());
+            if self.scopes.guards[g].name.is_none() {
+                self.scopes.guards[g].name = Some(name.to_string());
             }
         }
     }
@@ -229,7 +232,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         &self,
         args: impl Iterator<Item = &'e syn::Expr>,
     ) -> Vec<GuardId> {
-        if self.n_alive == 0 {
+        if self.scopes.n_alive == 0 {
             return Vec::new();
         }
         let mut out: Vec<GuardId> = args.filter_map(|a| self.mut_borrow(a)).collect();
@@ -250,7 +253,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .guard
             .into_iter()
             .chain(v.also.iter().copied())
-            .filter(|&g| self.guards[g].in_value)
+            .filter(|&g| self.scopes.guards[g].in_value)
             .collect();
         held.into_iter().for_each(|g| self.kill(g));
     }

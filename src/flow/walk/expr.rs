@@ -61,7 +61,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     Vec::new(),
                     BodyRef::Block(&a.block),
                 ));
-                if a.capture.is_some() && self.n_alive > 0 {
+                if a.capture.is_some() && self.scopes.n_alive > 0 {
                     self.kill_captured(&quote::ToTokens::to_token_stream(&a.block));
                 }
                 Flow::default()
@@ -104,7 +104,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 ));
                 // Only a guard alive now can be taken; the tokens cost the closure's
                 // size, so they are not made when there is none.
-                if self.n_alive > 0 {
+                if self.scopes.n_alive > 0 {
                     let tokens = quote::ToTokens::to_token_stream(&c.body);
                     if c.capture.is_some() {
                         self.kill_captured(&tokens);
@@ -131,7 +131,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 }
             }
             syn::Expr::ForLoop(fl) => {
-                self.temps.push(Vec::new());
+                self.scopes.temps.push(Vec::new());
                 let (it, used) = self.collecting(|w| w.expr(&fl.expr, false));
                 // `for l in guard.iter()`: the loop variable is an element of the
                 // collection the guard protects.
@@ -149,9 +149,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     });
                 }
                 self.loop_depth += 1;
-                self.cond_spans.push(None);
+                self.deps.cond_spans.push(None);
                 self.block(&fl.body, Tail::Expr);
-                self.cond_spans.pop();
+                self.deps.cond_spans.pop();
                 self.loop_depth -= 1;
                 self.pop_scope(None);
                 let after = self.save();
@@ -174,9 +174,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Loop(l) => {
                 let before = self.save();
                 self.loop_depth += 1;
-                self.cond_spans.push(None);
+                self.deps.cond_spans.push(None);
                 self.block(&l.body, Tail::Expr);
-                self.cond_spans.pop();
+                self.deps.cond_spans.pop();
                 self.loop_depth -= 1;
                 let after = self.save();
                 self.join(vec![before, after]);
@@ -200,7 +200,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     }
                 };
                 if !calls.is_empty() {
-                    for c in &mut self.call_collectors {
+                    for c in &mut self.deps.calls {
                         c.extend(calls.iter().copied());
                         c.truncate(MAX_CALL_SOURCES);
                     }
@@ -234,12 +234,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 if let Some(e) = &r.expr {
                     // The guards the value was read under, without touching what the
                     // enclosing collectors see.
-                    self.collectors.push((true, Vec::new()));
+                    self.deps.uses.push((true, Vec::new()));
                     let f = self.expr(e, false);
-                    let read = self.collectors.pop().map(|c| c.1).unwrap_or_default();
+                    let read = self.deps.uses.pop().map(|c| c.1).unwrap_or_default();
                     if !is_err_call(e) {
                         for g in read {
-                            self.guards[g].returned = true;
+                            self.scopes.guards[g].returned = true;
                         }
                     }
                     self.note_return(e, f);
@@ -262,7 +262,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Try(t) => {
                 let f = self.expr(&t.expr, awaited);
                 if let Some(g) = f.value {
-                    self.guards[g].wrapped = true;
+                    self.scopes.guards[g].wrapped = true;
                 }
                 f
             }
@@ -357,7 +357,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// followed: it is held by nothing, before or after. A `RefCell` borrow is never
     /// a future.
     pub(super) fn mark_future(&mut self, g: GuardId) {
-        let guard = &mut self.guards[g];
+        let guard = &mut self.scopes.guards[g];
         if matches!(
             guard.kind,
             crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
@@ -441,7 +441,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let diverges = DIVERGING_MACROS.contains(&name.as_str());
-        if FUTURE_MACROS.contains(&name.as_str()) && self.n_alive > 0 {
+        if FUTURE_MACROS.contains(&name.as_str()) && self.scopes.n_alive > 0 {
             self.note_macro_futures(&name, &mac.tokens);
         }
         if AWAITING_MACROS.contains(&name.as_str()) && self.is_async {

@@ -195,7 +195,7 @@ impl<'a> FileWalker<'a> {
                 bw.block(block, Tail::FnBody);
             }
             BodyRef::Expr(expr) => {
-                bw.temps.push(Vec::new());
+                bw.scopes.temps.push(Vec::new());
                 bw.expr(expr, false);
                 bw.end_temps();
             }
@@ -291,6 +291,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// aliases, without guards or per-body facts.
     pub(super) fn visible_vars(&self) -> Vec<Var> {
         self.scopes
+            .blocks
             .iter()
             .flat_map(|s| s.vars.iter())
             .filter(|v| {

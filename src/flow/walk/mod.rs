@@ -46,8 +46,10 @@ mod scopes;
 mod stmt;
 mod syntax;
 
+use self::deps::Deps;
 use self::items::*;
 use self::recognise::*;
+use self::scopes::{Scope, Scopes};
 use self::syntax::*;
 
 /// Crates whose types of the same name as std's (`File`, `Receiver`...) are async.
@@ -281,57 +283,23 @@ struct Var {
     borrows: Option<GuardId>,
 }
 
-/// What branches change and joins merge: which guards are alive, and which guards
-/// each variable in scope may hold.
-#[derive(Clone)]
-struct State {
-    alive: Vec<bool>,
-    bindings: Vec<Vec<(Option<GuardId>, Vec<GuardId>)>>,
-}
-
-#[derive(Default)]
-struct Scope {
-    vars: Vec<Var>,
-    owned: Vec<GuardId>,
-}
-
 struct BodyWalker<'w, 'a, 'o> {
     fw: &'w FileWalker<'a>,
     is_async: bool,
-    guards: Vec<Guard>,
+    /// The guard table and the drop scopes (`scopes.rs`).
+    scopes: Scopes,
     events: Vec<Event>,
-    alive: Vec<bool>,
-    n_alive: usize,
-    scopes: Vec<Scope>,
-    temps: Vec<Vec<GuardId>>,
     unsafe_depth: usize,
     loop_depth: usize,
     /// This body's name and position, naming the variables it declares.
     origin: String,
-    /// Open call collectors: every call event made (or whose result is used) while
-    /// one is open is added.
-    call_collectors: Vec<Vec<usize>>,
-    /// Conditions of the enclosing `if`s and `match`es, innermost last.
-    cond_spans: Vec<Option<Span>>,
-    /// Open use collectors: every guard made or used while one is open is added.
-    /// Each with whether it also takes the guards a variable's value was computed
-    /// from (conditions do; `let` initializers take only guards used directly).
-    collectors: Vec<(bool, Vec<GuardId>)>,
-    /// Guards tested by the conditions enclosing the current point.
-    deps: Vec<GuardId>,
-    /// What the last `if` tested, and whether its `then` block diverges with no
-    /// `else` (an early return guarded by the test).
-    last_if: Option<(Vec<GuardId>, bool)>,
+    /// The collectors and the tests of the enclosing conditions (`deps.rs`).
+    deps: Deps,
     /// The operands of the `let` initializer being walked whose temporaries live to
     /// the end of the block (temporary lifetime extension), by address, and the
     /// guards they turned out to hold.
     extend_at: Vec<*const syn::Expr>,
     extended: Vec<GuardId>,
-    /// Atomic writes tested by the conditions enclosing the current point (see
-    /// [`Event::tested_writes`]), and those the last statement leaves tested for the
-    /// rest of the block (an `if` that returns, a `while` that has ended).
-    cond_writes: Vec<usize>,
-    after_writes: Vec<usize>,
     /// Where bodies go: this one at `slot`, reserved before the closures and items
     /// nested in it, which follow it.
     out: &'o mut Vec<Body>,
@@ -364,24 +332,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let bw = BodyWalker {
             fw,
             is_async: spec.is_async,
-            guards: Vec::new(),
+            scopes: Scopes {
+                blocks: vec![top],
+                ..Scopes::default()
+            },
             events: Vec::new(),
-            alive: Vec::new(),
-            n_alive: 0,
-            scopes: vec![top],
-            temps: Vec::new(),
             unsafe_depth: 0,
             loop_depth: 0,
             origin,
-            call_collectors: Vec::new(),
-            cond_spans: Vec::new(),
-            collectors: Vec::new(),
-            deps: Vec::new(),
-            last_if: None,
+            deps: Deps::default(),
             extend_at: Vec::new(),
             extended: Vec::new(),
-            cond_writes: Vec::new(),
-            after_writes: Vec::new(),
             slot: out.len(),
             dropped_call: std::ptr::null(),
             out,
@@ -416,9 +377,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     fn finish(mut self) {
-        self.guards.shrink_to_fit();
+        self.scopes.guards.shrink_to_fit();
         self.events.shrink_to_fit();
-        self.body.guards = std::mem::take(&mut self.guards);
+        self.body.guards = std::mem::take(&mut self.scopes.guards);
         self.body.events = std::mem::take(&mut self.events);
         self.out[self.slot] = self.body;
     }

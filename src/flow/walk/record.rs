@@ -8,7 +8,7 @@ use super::*;
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn event(&mut self, kind: EventKind, span: proc_macro2::Span) {
         if let EventKind::Call(call) = &kind {
-            if self.n_alive == 0 && !is_call_of_interest(call) {
+            if self.scopes.n_alive == 0 && !is_call_of_interest(call) {
                 return;
             }
         }
@@ -18,7 +18,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     pub(super) fn push_event(&mut self, kind: EventKind, span: Span) {
         let live = self.live();
-        let mut deps = self.deps.clone();
+        let mut deps = self.deps.tested.clone();
         deps.sort_unstable();
         deps.dedup();
         // Only method calls on a place (`x.load(..)`) are data sources worth
@@ -29,13 +29,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             span,
             live,
             deps,
-            tested_writes: self.cond_writes.clone(),
+            tested_writes: self.deps.cond_writes.clone(),
             in_loop: self.loop_depth > 0,
-            under_if: self.cond_spans.last().copied().flatten(),
+            under_if: self.deps.cond_spans.last().copied().flatten(),
         });
         if is_call {
             let ei = self.events.len() - 1;
-            for c in &mut self.call_collectors {
+            for c in &mut self.deps.calls {
                 if c.len() < MAX_CALL_SOURCES {
                     c.push(ei);
                 }
@@ -90,7 +90,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             return;
         }
         let span = self.fw.span(e.span());
-        let holds = f.value.filter(|&g| self.guards[g].in_value);
+        let holds = f.value.filter(|&g| self.scopes.guards[g].in_value);
         self.body.returns.push(crate::flow::Returned {
             span,
             guard: f.value.filter(|_| holds.is_none()),
@@ -177,9 +177,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         span: impl FnOnce() -> proc_macro2::Span,
     ) {
         let Some(g) = value else { return };
-        let created_here = self.temps.last().is_some_and(|t| t.contains(&g));
-        if created_here && self.guards[g].name.is_none() {
-            self.guards[g].discarded = Some(self.fw.span(span()));
+        let created_here = self.scopes.temps.last().is_some_and(|t| t.contains(&g));
+        if created_here && self.scopes.guards[g].name.is_none() {
+            self.scopes.guards[g].discarded = Some(self.fw.span(span()));
         }
     }
 }

@@ -7,12 +7,46 @@
 
 use super::*;
 
+/// The guard table and the drop scopes of one body: which guards are alive, the
+/// block scopes (with the variables they declare, which `env.rs` reads and changes,
+/// and the named guards they own) and the temporary scopes that own unnamed guards.
+#[derive(Default)]
+pub(super) struct Scopes {
+    /// Every guard the body acquires, indexed by [`GuardId`].
+    pub(super) guards: Vec<Guard>,
+    /// Whether each guard is alive at the current point.
+    pub(super) alive: Vec<bool>,
+    /// How many of `alive` are true.
+    pub(super) n_alive: usize,
+    /// The block scopes, innermost last; the first holds the parameters and what a
+    /// closure captures.
+    pub(super) blocks: Vec<Scope>,
+    /// The temporary scopes, innermost last, each with the guards it owns.
+    pub(super) temps: Vec<Vec<GuardId>>,
+}
+
+/// What branches change and joins merge: which guards are alive, and which guards
+/// each variable in scope may hold.
+#[derive(Clone)]
+pub(super) struct State {
+    alive: Vec<bool>,
+    bindings: Vec<Vec<(Option<GuardId>, Vec<GuardId>)>>,
+}
+
+/// A block scope: the variables it declares and the named guards it owns.
+#[derive(Default)]
+pub(super) struct Scope {
+    pub(super) vars: Vec<Var>,
+    pub(super) owned: Vec<GuardId>,
+}
+
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn live(&self) -> Vec<GuardId> {
-        if self.n_alive == 0 {
+        if self.scopes.n_alive == 0 {
             return Vec::new();
         }
-        self.alive
+        self.scopes
+            .alive
             .iter()
             .enumerate()
             .filter_map(|(i, &a)| a.then_some(i))
@@ -20,24 +54,25 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn kill(&mut self, g: GuardId) {
-        if self.alive.get(g).copied().unwrap_or(false) {
-            self.alive[g] = false;
-            self.n_alive -= 1;
+        if self.scopes.alive.get(g).copied().unwrap_or(false) {
+            self.scopes.alive[g] = false;
+            self.scopes.n_alive -= 1;
         }
     }
 
     /// Restores a liveness snapshot; guards made since it was taken are dead in it.
     pub(super) fn set_alive(&mut self, mut alive: Vec<bool>) {
-        alive.resize(self.guards.len(), false);
-        self.n_alive = alive.iter().filter(|a| **a).count();
-        self.alive = alive;
+        alive.resize(self.scopes.guards.len(), false);
+        self.scopes.n_alive = alive.iter().filter(|a| **a).count();
+        self.scopes.alive = alive;
     }
 
     pub(super) fn save(&self) -> State {
         State {
-            alive: self.alive.clone(),
+            alive: self.scopes.alive.clone(),
             bindings: self
                 .scopes
+                .blocks
                 .iter()
                 .map(|s| s.vars.iter().map(|v| (v.guard, v.also.clone())).collect())
                 .collect(),
@@ -47,7 +82,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// Returns to a saved state, for the variables still in scope.
     pub(super) fn restore(&mut self, st: State) {
         self.set_alive(st.alive);
-        for (scope, saved) in self.scopes.iter_mut().zip(st.bindings) {
+        for (scope, saved) in self.scopes.blocks.iter_mut().zip(st.bindings) {
             for (v, (g, also)) in scope.vars.iter_mut().zip(saved) {
                 v.guard = g;
                 v.also = also;
@@ -60,7 +95,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn join(&mut self, states: Vec<State>) {
         let alive = Self::merge(&states.iter().map(|s| s.alive.clone()).collect::<Vec<_>>());
         self.set_alive(alive);
-        for (si, scope) in self.scopes.iter_mut().enumerate() {
+        for (si, scope) in self.scopes.blocks.iter_mut().enumerate() {
             for (vi, v) in scope.vars.iter_mut().enumerate() {
                 let mut all: Vec<GuardId> = Vec::new();
                 for st in &states {
@@ -95,14 +130,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn new_guard(&mut self, guard: Guard) -> GuardId {
-        let id = self.guards.len();
+        let id = self.scopes.guards.len();
         let span = guard.acquired;
         self.push_event(EventKind::Acquire(id), span);
         self.note_use(id);
-        self.guards.push(guard);
-        self.alive.push(true);
-        self.n_alive += 1;
-        if let Some(t) = self.temps.last_mut() {
+        self.scopes.guards.push(guard);
+        self.scopes.alive.push(true);
+        self.scopes.n_alive += 1;
+        if let Some(t) = self.scopes.temps.last_mut() {
             t.push(id);
         }
         id
@@ -126,7 +161,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// This is the one way a construct that yields a value ends its temporaries:
     /// a block's tail expression, an `if`, a `match` and each of its arms.
     pub(super) fn end_temps_keeping(&mut self, keep: impl Fn(&Self, GuardId) -> bool) {
-        let temps = self.temps.pop().unwrap_or_default();
+        let temps = self.scopes.temps.pop().unwrap_or_default();
         for g in temps {
             if keep(self, g) && self.hand_to_enclosing_temps(g) {
                 continue;
@@ -139,7 +174,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// leaves the scope open (an `if` or `while` condition, whose temporaries die
     /// before the body runs, while the scope stays for what the body makes).
     pub(super) fn drop_temps_now(&mut self, pick: impl Fn(&Self, GuardId) -> bool) {
-        let temps = self.temps.last().cloned().unwrap_or_default();
+        let temps = self.scopes.temps.last().cloned().unwrap_or_default();
         for g in temps {
             if pick(self, g) {
                 self.kill(g);
@@ -150,7 +185,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// Gives guard `g` to the innermost open temporary scope, if there is one; says
     /// whether there was.
     fn hand_to_enclosing_temps(&mut self, g: GuardId) -> bool {
-        match self.temps.last_mut() {
+        match self.scopes.temps.last_mut() {
             Some(t) => {
                 t.push(g);
                 true
@@ -161,7 +196,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// Moves guard `g` out of any temporary scope (it now has an owner elsewhere).
     pub(super) fn untemp(&mut self, g: GuardId) {
-        for t in self.temps.iter_mut().rev() {
+        for t in self.scopes.temps.iter_mut().rev() {
             if let Some(pos) = t.iter().position(|&x| x == g) {
                 t.remove(pos);
                 return;
@@ -170,12 +205,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn push_scope(&mut self) {
-        self.scopes.push(Scope::default());
+        self.scopes.blocks.push(Scope::default());
     }
 
     /// Ends a block scope, dropping the guards it owns except `keep` (the block's value).
     pub(super) fn pop_scope(&mut self, keep: Option<GuardId>) {
-        let Some(scope) = self.scopes.pop() else {
+        let Some(scope) = self.scopes.blocks.pop() else {
             return;
         };
         for g in scope.owned {

@@ -7,15 +7,15 @@ use super::*;
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn block(&mut self, block: &syn::Block, tail: Tail) -> Flow {
         self.push_scope();
-        let depth = self.scopes.len();
+        let depth = self.scopes.blocks.len();
         let mut out = Flow::default();
         let n = block.stmts.len();
-        let deps_mark = self.deps.len();
+        let deps_mark = self.deps.tested.len();
         let mut prev_cfg: Option<String> = None;
-        let writes_mark = self.cond_writes.len();
+        let writes_mark = self.deps.cond_writes.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
-            self.last_if = None;
-            self.after_writes.clear();
+            self.deps.last_if = None;
+            self.deps.after_writes.clear();
             // `#[cfg(P)] a; #[cfg(not(P))] b;` are alternatives: only one is
             // compiled, so walking both would hold two guards at once.
             let cfg = cfg_of(stmt);
@@ -51,15 +51,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
             // `if test { return; }` guards the rest of the block with its test.
             if let (syn::Stmt::Expr(syn::Expr::If(_), _), Some((tested, true))) =
-                (stmt, self.last_if.take())
+                (stmt, self.deps.last_if.take())
             {
-                self.deps.extend(tested);
+                self.deps.tested.extend(tested);
             }
-            let after = std::mem::take(&mut self.after_writes);
-            self.cond_writes.extend(after);
+            let after = std::mem::take(&mut self.deps.after_writes);
+            self.deps.cond_writes.extend(after);
         }
-        self.deps.truncate(deps_mark);
-        self.cond_writes.truncate(writes_mark);
+        self.deps.tested.truncate(deps_mark);
+        self.deps.cond_writes.truncate(writes_mark);
         if tail == Tail::FnBody && self.body.in_test && depth == 2 {
             self.mark_serialising(depth);
         }
@@ -68,25 +68,25 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn mark_serialising(&mut self, depth: usize) {
-        let owned = self.scopes[depth - 1].owned.clone();
+        let owned = self.scopes.blocks[depth - 1].owned.clone();
         for g in owned {
-            if !self.alive[g] {
+            if !self.scopes.alive[g] {
                 continue;
             }
-            let is_static = self.guards[g]
+            let is_static = self.scopes.guards[g]
                 .lock
                 .segments
                 .as_ref()
                 .and_then(|s| s.last())
                 .is_some_and(|last| is_static_name(last) || self.fw.statics.contains_key(last));
-            if is_static && self.guards[g].name.is_some() {
-                self.guards[g].serialises_test = true;
+            if is_static && self.scopes.guards[g].name.is_some() {
+                self.scopes.guards[g].serialises_test = true;
             }
         }
     }
 
     pub(super) fn tail_expr(&mut self, e: &syn::Expr, tail: Tail) -> Flow {
-        self.temps.push(Vec::new());
+        self.scopes.temps.push(Vec::new());
         let f = self.expr(e, false);
         if tail == Tail::FnBody {
             self.note_return(e, f);
@@ -101,7 +101,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         match stmt {
             syn::Stmt::Local(local) => self.local(local),
             syn::Stmt::Expr(e, semi) => {
-                self.temps.push(Vec::new());
+                self.scopes.temps.push(Vec::new());
                 let target = if semi.is_some() {
                     self.result_call(e)
                 } else {
@@ -117,7 +117,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 f
             }
             syn::Stmt::Macro(m) => {
-                self.temps.push(Vec::new());
+                self.scopes.temps.push(Vec::new());
                 let f = self.mac(&m.mac, false);
                 self.end_temps();
                 f
@@ -137,7 +137,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn local(&mut self, local: &syn::Local) -> Flow {
-        self.temps.push(Vec::new());
+        self.scopes.temps.push(Vec::new());
         let mut f = Flow::default();
         let mut ty = None;
         let mut is_refcell = false;
@@ -171,15 +171,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             is_refcell = expr_mentions_refcell(&init.expr);
             ty = tys;
             if let Some((_, diverge)) = &init.diverge {
-                let saved = self.alive.clone();
-                self.temps.push(Vec::new());
+                let saved = self.scopes.alive.clone();
+                self.scopes.temps.push(Vec::new());
                 self.expr(diverge, false);
                 self.end_temps();
                 self.set_alive(saved);
             }
         }
         let borrows = match &local.init {
-            Some(init) if self.n_alive > 0 && f.value.is_none() => self.mut_borrow(&init.expr),
+            Some(init) if self.scopes.n_alive > 0 && f.value.is_none() => {
+                self.mut_borrow(&init.expr)
+            }
             _ => None,
         };
         let mut is_async_lock = false;
@@ -212,7 +214,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 // `let x = &temp;`, `let x = &mut *temp;`, `let x = &temp.field;`:
                 // the borrowed temporary lives to the end of the block.
                 for g in extended {
-                    if self.temps.last().is_some_and(|t| t.contains(&g)) {
+                    if self.scopes.temps.last().is_some_and(|t| t.contains(&g)) {
                         self.own(None, g);
                     }
                 }
