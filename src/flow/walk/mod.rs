@@ -25,7 +25,9 @@
 //! lists, the walker's types, and the creation and end of a body. The state that
 //! belongs to one concern is a sub-struct owned by its module: the guard table and
 //! the drop scopes ([`scopes::Scopes`]), the collectors and the tests of the
-//! enclosing conditions ([`deps::Deps`]).
+//! enclosing conditions ([`deps::Deps`]). Each module imports this one whole
+//! (`use super::*`), and this one imports the free helpers of `items`, `recognise`
+//! and `syntax`, so that every module sees the same names.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
