@@ -238,6 +238,12 @@ struct Hold {
 struct Leak {
     reach: Reach,
     open: Vec<bool>,
+    /// For parameters chosen outside the crate only through holders whose other
+    /// fields already ask a bound of them (`PhantomData<&'a T>` or a
+    /// `&'a mut Table<T>` next to the held type), the bound every such use
+    /// meets: `Send`, `Sync`, or one of the two (`Req::Either`); `Req::None`
+    /// where none is known.
+    marked: Vec<Req>,
 }
 
 fn full_module(file_module: &[String], inline: &[String]) -> Vec<String> {
@@ -391,6 +397,7 @@ impl<'a> Index<'a> {
         let mut out = Leak {
             reach: Reach::No,
             open: vec![false; n],
+            marked: vec![Req::None; n],
         };
         for h in self.holders.get(&t).into_iter().flatten() {
             let r = h.holder;
@@ -410,6 +417,7 @@ impl<'a> Index<'a> {
                 Leak {
                     reach: Reach::Direct,
                     open: vec![true; self.types[r].decl.generics.len()],
+                    marked: vec![Req::None; self.types[r].decl.generics.len()],
                 }
             } else if depth < 4 {
                 seen.push(r);
@@ -426,10 +434,41 @@ impl<'a> Index<'a> {
             // outside the crate; one it fixes (`Inner<Span>`) is the crate's own
             // choice, which the parameter's judgement does not see.
             let mut any = false;
+            let given = self.holder_bounds(r, t, trait_name);
             for (p, qs) in h.args.iter().enumerate().take(n) {
-                if qs.iter().any(|&q| up.open.get(q).copied().unwrap_or(false)) {
-                    out.open[p] = true;
-                    any = true;
+                let chosen = |q: &usize| {
+                    up.open.get(*q).copied().unwrap_or(false)
+                        || up.marked.get(*q).is_some_and(|m| *m != Req::None)
+                };
+                if !qs.iter().any(chosen) {
+                    continue;
+                }
+                any = true;
+                // The bound each chosen argument meets: the holder's own, else the
+                // one its holders ask; a compound argument meets the weakest.
+                let mut met = Some(Req::None);
+                for q in qs.iter().filter(|q| chosen(q)) {
+                    let here = match given.get(*q).copied().unwrap_or(Req::None) {
+                        Req::None if up.open.get(*q).copied().unwrap_or(false) => None,
+                        Req::None => up.marked.get(*q).copied(),
+                        g => Some(g),
+                    };
+                    met = match (met, here) {
+                        (None, _) | (_, None) => None,
+                        (Some(Req::None), h) => h,
+                        (Some(a), Some(b)) if a == b => Some(a),
+                        _ => Some(Req::Either),
+                    };
+                }
+                match met {
+                    None | Some(Req::None) => out.open[p] = true,
+                    Some(m) => {
+                        out.marked[p] = match out.marked[p] {
+                            Req::None => m,
+                            old if old == m => m,
+                            _ => Req::Either,
+                        }
+                    }
                 }
             }
             if !any {
@@ -538,6 +577,22 @@ impl<'a> Index<'a> {
         found
     }
 
+    /// Whether the type cannot be named outside the crate and each type of the
+    /// crate that holds it states its own `trait_name` impl, so that its own impl
+    /// reaches outside code only as those holders restate it.
+    fn relayed_only(&self, t: usize, trait_name: &str) -> bool {
+        let holders = self.holders.get(&t).map_or(&[][..], Vec::as_slice);
+        !self.is_reachable(t)
+            && !holders.is_empty()
+            && holders.iter().all(|h| {
+                self.impls
+                    .get(&h.holder)
+                    .into_iter()
+                    .flatten()
+                    .any(|i| is_thread_impl(i) && i.trait_name.as_deref() == Some(trait_name))
+            })
+    }
+
     /// Whether the type's declaration can be named by safe code outside its crate:
     /// `pub`, in modules that are `pub` or whose items are re-exported. A module
     /// whose declaration is not seen (a macro, a `#[path]`) is taken to be public.
@@ -625,7 +680,11 @@ impl<'a> Index<'a> {
             .get(&t)
             .into_iter()
             .flatten()
-            .find(|i| is_thread_impl(i) && i.trait_name.as_deref() == Some(trait_of(want)));
+            .find(|i| is_thread_impl(i) && i.trait_name.as_deref() == Some(trait_of(want)))
+            // A stated impl that no outside code reaches (the type is private and
+            // every holder states its own) promises nothing the judgement checks:
+            // a holder that rests on it is read through the fields instead.
+            .filter(|_| want == Req::Either || !self.relayed_only(t, trait_of(want)));
         if let (Some(imp), false) = (stated, want == Req::Either) {
             for (pos, arg) in imp.args.iter().enumerate() {
                 let Some(arg) = arg else { continue };
@@ -801,6 +860,7 @@ impl<'a> Index<'a> {
             Leak {
                 reach: Reach::Direct,
                 open: vec![true; self.types[t].decl.generics.len()],
+                marked: vec![Req::None; self.types[t].decl.generics.len()],
             }
         } else {
             self.leaks(t, trait_name, 0, &mut vec![t])
@@ -818,7 +878,7 @@ impl<'a> Index<'a> {
                         })
                     })
                     .flatten();
-            problems.extend(self.param_problems(t, imp, other, &leak.open, is_send));
+            problems.extend(self.param_problems(t, imp, other, &leak, is_send));
         }
         finding(imp, problems)
     }
@@ -885,7 +945,7 @@ impl<'a> Index<'a> {
         t: usize,
         imp: &ApiImpl,
         other: Option<&ApiImpl>,
-        open: &[bool],
+        leak: &Leak,
         is_send: bool,
     ) -> Vec<Problem> {
         let decl = self.types[t].decl;
@@ -902,7 +962,13 @@ impl<'a> Index<'a> {
         let needs: Vec<Need> = needs
             .into_iter()
             .filter(|n| n.req != Req::None && held.get(n.pos).copied().unwrap_or(false))
-            .filter(|n| open.get(n.pos).copied().unwrap_or(false))
+            .filter(|n| {
+                leak.open.get(n.pos).copied().unwrap_or(false)
+                    || leak
+                        .marked
+                        .get(n.pos)
+                        .is_some_and(|m| *m != Req::None && n.req != Req::Either && n.req != *m)
+            })
             .filter(|n| !self.is_lock_param(t, imp, n.pos))
             .filter(|n| n.req != Req::Either || self.has_safe_use(t, n.pos))
             // A parameter kept only behind untyped storage and a marker is shared
@@ -960,7 +1026,11 @@ impl<'a> Index<'a> {
     /// Which parameters the type holds a value of: named in a field outside
     /// `PhantomData`, or inside one when the type keeps untyped storage (a raw
     /// pointer, `NonNull` or `AtomicPtr` to a type that names no parameter), as
-    /// `ThinVec` does. A parameter only in a marker is not held, and needs nothing.
+    /// `ThinVec` does. A parameter only in a marker is not held, and needs
+    /// nothing. Next to untyped storage, one only in a marker is held when no
+    /// parameter is held outside markers (the storage is where the values are),
+    /// or when the type's safe API moves or lends values of it; otherwise it is
+    /// a type-level tag beside typed values.
     fn held_params(&self, t: usize) -> Vec<bool> {
         let decl = self.types[t].decl;
         let raw = decl.fields.iter().any(|f| {
@@ -974,10 +1044,17 @@ impl<'a> Index<'a> {
                         .any(|g| n.mentions(g, &|_: &TypeTree| false))
             })
         });
-        if raw {
-            return vec![true; decl.generics.len()];
-        }
         let mut held = vec![false; decl.generics.len()];
+        if raw {
+            let typed: Vec<bool> = (0..held.len())
+                .map(|pos| self.outside_phantom(t, pos))
+                .collect();
+            let any_typed = typed.iter().any(|&b| b);
+            for (pos, h) in held.iter_mut().enumerate() {
+                *h = !any_typed || typed[pos] || self.api_values(t, pos);
+            }
+            return held;
+        }
         if self.in_held.replace(true) {
             // Inside another type's count: only the direct fields are read.
             for (pos, h) in held.iter_mut().enumerate() {
@@ -1034,6 +1111,86 @@ impl<'a> Index<'a> {
             }
         }
         held
+    }
+
+    /// Whether the type's safe API reaches a value of the parameter at `pos`: a
+    /// method of any impl (other than the thread impls) that takes one in or hands
+    /// one out, a `Deref` to it, or a `pub` field of it. Handing out another
+    /// generic type made of it (an iterator, a handle carrying the same tag) is
+    /// not a value of it.
+    fn api_values(&self, t: usize, pos: usize) -> bool {
+        let value =
+            |u: &crate::model::api::Use| u.pos == pos && !matches!(u.kind, UseKind::Wrapped(_));
+        let decl = self.types[t].decl;
+        decl.fields.iter().any(|f| f.uses.iter().any(value))
+            || self.impls.get(&t).into_iter().flatten().any(|imp| {
+                imp.deref_uses.iter().any(value)
+                    || (!is_thread_impl(imp)
+                        && imp
+                            .methods
+                            .iter()
+                            .any(|m| !m.is_unsafe && m.uses.iter().any(value)))
+            })
+    }
+
+    /// For each parameter of the holder at `r`, the bound its fields other than
+    /// those naming the held type at `held` already ask of it for the holder's
+    /// derived `trait_name` impl: a marker naming it (`PhantomData<T>`,
+    /// `PhantomData<&'a T>`; not under a `fn` type, which is always both) asks
+    /// `Sync` for a `Sync` holder and one of the two for a `Send` one; another
+    /// field asks what it needs of it by value (`&'a mut Table<T>` with
+    /// `Table<T>: Send` only when `T: Send`).
+    fn holder_bounds(&self, r: usize, held: usize, trait_name: &str) -> Vec<Req> {
+        let decl = self.types[r].decl;
+        let held_name = self.types[held].decl.name.as_str();
+        let mut out = vec![Req::None; decl.generics.len()];
+        let under_fn = |n: &TypeTree| n.head == "fn";
+        let params: FxHashMap<&str, usize> = decl
+            .generics
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), i))
+            .collect();
+        let want = if trait_name == "Send" {
+            Req::Send
+        } else {
+            Req::Sync
+        };
+        let mut memo = FxHashMap::default();
+        for f in &decl.fields {
+            let tree = TypeTree::parse(&f.ty);
+            if tree.mentions(held_name, &|_: &TypeTree| false) {
+                continue;
+            }
+            for (pos, g) in decl.generics.iter().enumerate() {
+                let marks = tree.any(&under_fn, &|n| {
+                    n.head == "PhantomData" && n.args.iter().any(|a| a.mentions(g, &under_fn))
+                });
+                if marks && out[pos] == Req::None {
+                    out[pos] = if want == Req::Sync {
+                        Req::Sync
+                    } else {
+                        Req::Either
+                    };
+                }
+            }
+            if tree.head == "PhantomData" {
+                continue;
+            }
+            let mut found = Vec::new();
+            self.needs(r, &tree, want, &params, false, 0, &mut memo, &mut found);
+            for (pos, req) in found {
+                if matches!(req, Req::Send | Req::Sync) {
+                    if let Some(o) = out.get_mut(pos) {
+                        *o = match *o {
+                            Req::None | Req::Either => req,
+                            old => old,
+                        };
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether a trait object's trait is `Send` or a trait of the crate whose
