@@ -6,10 +6,10 @@
 //! that is handed a guard (`cv.wait(guard)`, `cv.wait(&mut guard)`). Loops and
 //! enclosing `if`s come from the walker's events; callers from the call graph.
 
-use crate::flow::methods::{GUARD_LOCK_TYPES, WAITS_ONCE, WAITS_WHILE};
+use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, BodyKind, Call, Guard};
 use crate::graph::BodyIdx;
-use crate::model::CrateId;
+use crate::model::{known, CrateId};
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{
     acquired_label, is_borrow, is_real_guard, label, place_type, same_lock,
@@ -74,7 +74,7 @@ fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard
     let is_lock_local = guard
         .receiver_ty
         .as_deref()
-        .is_some_and(|t| GUARD_LOCK_TYPES.contains(&t))
+        .is_some_and(known::is_guard_lock)
         && lock.root_origin.is_some()
         && lock.root_ty.as_deref().is_none_or(|t| !t.starts_with('&'))
         && !body.params.iter().any(|(p, _)| p == name)

@@ -100,7 +100,7 @@ fn names_lock(ty: &str) -> bool {
 /// and they disagree, it is ambiguous.
 fn declared(guard: &Guard, body: &Body, file: FileId, krate: CrateId, model: &Model) -> Declared {
     if let Some(ty) = &guard.receiver_ty {
-        if crate::flow::methods::GUARD_LOCK_TYPES.contains(&ty.as_str()) {
+        if crate::model::known::is_guard_lock(ty) {
             return Declared::Lock;
         }
     }

@@ -81,6 +81,11 @@ impl Rule for DoubleLock {
 
 /// A re-entrant lock (`ReentrantMutex`) may be taken again by the thread that
 /// holds it.
+///
+/// FIXME: this reads the type text for `Reentrant` or `ReMutex` anywhere in it (std's
+/// `ReentrantLock` too), while [`LOCK_TYPES`](crate::model::known::LOCK_TYPES) knows
+/// only `ReentrantMutex`; a re-entrant role in the table, read here, is a change of
+/// findings, to be made with a fixture.
 fn is_reentrant(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
     let reentrant = |t: &str| t.contains("Reentrant") || t.contains("ReMutex");
     if guard.receiver_ty.as_deref().is_some_and(reentrant) {

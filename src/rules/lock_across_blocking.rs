@@ -1,12 +1,12 @@
 //! `lock-across-blocking`: a guard alive across a blocking call.
 //! Page: rules/lock-across-blocking.md.
 
-use crate::flow::{Body, Call, GuardId, GuardKind, SelfKind};
+use crate::flow::{Body, Call, GuardId, SelfKind};
 use crate::graph::BodyIdx;
 use crate::model::type_name_of;
 use crate::report::finding::{Finding, Label};
 use crate::rules::support::{
-    acquired_label, chain_text, guard_noun, handed_to_wait, hop_labels, is_held_guard,
+    acquired_label, chain_text, guard_noun, handed_to_wait, hop_labels, is_borrow, is_held_guard,
     is_lock_head, label, TypeTree,
 };
 use crate::rules::{declare_rule, Rule, RuleCx};
@@ -25,8 +25,10 @@ impl Rule for LockAcrossBlocking {
         for (i, body) in cx.indexed_bodies().filter(|(_, b)| !b.in_test) {
             for (g, guard) in body.guards.iter().enumerate() {
                 // A `RefCell` borrow is single-threaded: no other thread waits on it.
-                let is_borrow = matches!(guard.kind, GuardKind::Borrow | GuardKind::BorrowMut);
-                if is_borrow || !is_held_guard(guard, cx.model) || is_exclusive(cx, i, body, g) {
+                if is_borrow(guard.kind)
+                    || !is_held_guard(guard, cx.model)
+                    || is_exclusive(cx, i, body, g)
+                {
                     continue;
                 }
                 let mut calls: Vec<Label> = Vec::new();
