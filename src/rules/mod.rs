@@ -1,5 +1,6 @@
-//! The rule registry: the [`Rule`] trait, each rule's metadata, and [`ALL`], the one
-//! hand-kept list of rules in the order of DESIGN.md's table.
+//! The rule registry: `declare_rule!`, with which each rule declares its metadata, the
+//! [`Rule`] trait, and [`ALL`], the one hand-kept list of rules in the order of the
+//! README's rule table.
 //!
 //! Rules read the flows and the model; they never parse or walk syntax themselves.
 
@@ -89,7 +90,7 @@ impl RuleCx<'_> {
     }
 }
 
-/// What [`declare_rule!`] implements for a rule: its metadata.
+/// What `declare_rule!` implements for a rule: its metadata.
 pub trait Declared {
     /// Its metadata.
     fn meta(&self) -> &'static RuleMeta;
@@ -102,7 +103,7 @@ pub trait Rule: Declared + Sync {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>);
 }
 
-/// Every rule, in the order of DESIGN.md's table.
+/// Every rule, in the order of the README's rule table.
 pub const ALL: &[&dyn Rule] = &[
     &lock_across_await::LockAcrossAwait,
     &lock_across_blocking::LockAcrossBlocking,
@@ -124,9 +125,4 @@ pub const ALL: &[&dyn Rule] = &[
 /// The rule with this id.
 pub fn lookup(id: &str) -> Option<&'static dyn Rule> {
     ALL.iter().copied().find(|r| r.meta().id == id)
-}
-
-/// The known id closest to `id`, for "did you mean" hints.
-pub fn closest(id: &str) -> Option<&'static str> {
-    crate::config::closest(id, ALL.iter().map(|r| r.meta().id))
 }
