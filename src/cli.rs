@@ -48,7 +48,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use crate::config::{self, Config, FileConfig, Level};
 use crate::discover::{self, CargoSelection};
 use crate::error::Error;
-use crate::report::finding::Severity;
+use crate::report::finding::{RuleMeta, Severity};
 use crate::report::{self, Format, Printer, Style};
 use crate::rules;
 use crate::source::Edition;
@@ -337,13 +337,10 @@ fn parse(argv: Vec<OsString>, invocation: Invocation) -> Result<(Args, ArgMatche
 
 fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<ExitCode, Failure> {
     if let Some(id) = &args.explain {
-        let doc = match rules::lookup(id) {
-            Some(rule) => rule.meta().doc,
-            None => match suppress::meta(id) {
-                Some(meta) => meta.doc,
-                None => return Err(unknown_rule(id).into()),
-            },
+        let Some(meta) = all_meta().into_iter().find(|m| m.id == id) else {
+            return Err(unknown_rule(id).into());
         };
+        let doc = meta.doc;
         let mut out = io::stdout().lock();
         out.write_all(doc.as_bytes())?;
         if !doc.ends_with('\n') {
@@ -435,7 +432,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         args.format,
         BufWriter::new(stdout.lock()),
         style,
-        sarif_rules(),
+        all_meta(),
     );
     report::print_report(&mut printer, &report)?;
 
@@ -613,51 +610,22 @@ fn unknown_rule(id: &str) -> Error {
     }
 }
 
-/// Every rule, then every allow check, as the SARIF log describes them.
-fn sarif_rules() -> Vec<report::sarif::RuleEntry> {
-    let mut entries: Vec<report::sarif::RuleEntry> = rules::ALL
+/// Every rule, then every allow check: what SARIF and `--list-rules` describe, and
+/// `--explain` reads.
+fn all_meta() -> Vec<&'static RuleMeta> {
+    rules::ALL
         .iter()
-        .map(|r| {
-            let meta = r.meta();
-            report::sarif::RuleEntry {
-                id: meta.id,
-                default: meta.default,
-                doc: meta.doc,
-                summary: meta.summary(),
-                page: format!("rules/{}.md", meta.id),
-            }
-        })
-        .collect();
-    entries.extend(suppress::META.iter().map(|m| report::sarif::RuleEntry {
-        id: m.id,
-        default: m.default,
-        doc: m.doc,
-        summary: report::sarif::first_sentence(m.doc),
-        page: "docs/configuration.md".to_string(),
-    }));
-    entries
+        .map(|r| r.meta())
+        .chain(suppress::META.iter())
+        .collect()
 }
 
 /// One line per rule, then per allow check: id, default level and summary, in
 /// aligned columns.
 fn list_rules(out: &mut impl Write) -> io::Result<()> {
-    let rows: Vec<(&str, Level, String)> = rules::ALL
-        .iter()
-        .map(|r| {
-            let meta = r.meta();
-            (meta.id, meta.default, meta.summary())
-        })
-        .chain(suppress::META.iter().map(|m| {
-            let summary = m
-                .doc
-                .split("## What it flags")
-                .nth(1)
-                .and_then(|s| s.trim_start().lines().next())
-                .unwrap_or_default()
-                .trim_end_matches('.')
-                .to_string();
-            (m.id, m.default, summary)
-        }))
+    let rows: Vec<(&str, Level, String)> = all_meta()
+        .into_iter()
+        .map(|m| (m.id, m.default, m.summary()))
         .collect();
     let width = rows.iter().map(|(id, _, _)| id.len()).max().unwrap_or(0);
     for (id, default, summary) in rows {

@@ -21,6 +21,7 @@ use toml::Spanned;
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 use crate::model::known::{BlockingFn, BlockingMethod, Extensions, GuardKind, GuardMethod};
 pub use crate::report::finding::Level;
+use crate::report::finding::{RuleMeta, Severity};
 use crate::source::Edition;
 
 /// The name of the configuration file looked for in every folder from the checked
@@ -86,6 +87,13 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 impl Config {
+    /// The severity the findings of a rule (or an allow check) get in this run, or
+    /// `None` when it does not run: its configured level, else its default. This is
+    /// the one place a finding's severity comes from.
+    pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
+        self.level_of(meta.id, meta.default).severity()
+    }
+
     /// The level `rule` runs at in this run.
     ///
     /// A rule whose default is `allow` is opt-in: it runs when a level is set for it

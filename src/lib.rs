@@ -282,10 +282,11 @@ fn finish(
         .par_iter()
         .with_max_len(1)
         .map(|rule| {
-            let meta = rule.meta();
             let mut found = Vec::new();
-            if let Some(severity) = config.level_of(meta.id, meta.default).severity() {
+            if let Some(severity) = config.severity_of(rule.meta()) {
                 rule.check(&cx, &mut found);
+                // A rule builds its findings from its metadata, at its default
+                // level; the run's level is set here.
                 for f in &mut found {
                     f.severity = severity;
                 }

@@ -27,51 +27,46 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{Config, Level};
 use crate::error::Error;
-use crate::report::finding::{FileId, Finding, Label};
+use crate::report::finding::{FileId, Finding, Label, RuleMeta};
 use crate::report::Report;
 use crate::source::{SourceFile, SourceMap};
-
-/// A check on allow comments: not a rule of the registry (it has no fixtures of its
-/// own), but configured like one.
-#[derive(Debug)]
-pub struct Meta {
-    /// The id (`unused-allow`).
-    pub id: &'static str,
-    /// The level it runs at unless configured.
-    pub default: Level,
-    /// What `--explain` prints.
-    pub doc: &'static str,
-}
 
 /// `allow-without-reason`: an allow comment with no reason.
 pub const ALLOW_WITHOUT_REASON: &str = "allow-without-reason";
 /// `unused-allow`: an allow comment that silenced nothing.
 pub const UNUSED_ALLOW: &str = "unused-allow";
 
-/// The allow checks, in the order `docs/configuration.md` lists them.
-pub const META: &[Meta] = &[
-    Meta {
-        id: ALLOW_WITHOUT_REASON,
-        default: Level::Warn,
-        doc: "# allow-without-reason\n\nDefault: warn\n\n\
-              ## What it flags\n\n\
-              A `// synclint::allow(rule-id)` comment with no reason after it.\n\
-              The allow still silences the finding; write why the hazard is acceptable here, \
-              as in `// synclint::allow(lock-across-await): the lock is never contended`.\n\n\
-              See docs/configuration.md for allow comments.\n",
-    },
-    Meta {
-        id: UNUSED_ALLOW,
-        default: Level::Warn,
-        doc: "# unused-allow\n\nDefault: warn\n\n\
-              ## What it flags\n\n\
-              A `// synclint::allow(rule-id): reason` comment that silenced no finding of that rule, \
-              or that names no rule.\n\
-              Either the hazard was fixed and the comment can go, or it is on the wrong line.\n\
-              An allow for a rule that did not run (`--rule`, `--allow`, or `allow` in the configuration) is not reported.\n\n\
-              See docs/configuration.md for allow comments.\n",
-    },
-];
+/// `allow-without-reason`, declared like a rule.
+pub const WITHOUT_REASON_CHECK: RuleMeta = RuleMeta {
+    id: ALLOW_WITHOUT_REASON,
+    default: Level::Warn,
+    page: "docs/configuration.md",
+    doc: "# allow-without-reason\n\nDefault: warn\n\n\
+          ## What it flags\n\n\
+          A `// synclint::allow(rule-id)` comment with no reason after it.\n\
+          The allow still silences the finding; write why the hazard is acceptable here, \
+          as in `// synclint::allow(lock-across-await): the lock is never contended`.\n\n\
+          See docs/configuration.md for allow comments.\n",
+};
+
+/// `unused-allow`, declared like a rule.
+pub const UNUSED_CHECK: RuleMeta = RuleMeta {
+    id: UNUSED_ALLOW,
+    default: Level::Warn,
+    page: "docs/configuration.md",
+    doc: "# unused-allow\n\nDefault: warn\n\n\
+          ## What it flags\n\n\
+          A `// synclint::allow(rule-id): reason` comment that silenced no finding of that rule, \
+          or that names no rule.\n\
+          Either the hazard was fixed and the comment can go, or it is on the wrong line.\n\
+          An allow for a rule that did not run (`--rule`, `--allow`, or `allow` in the configuration) is not reported.\n\n\
+          See docs/configuration.md for allow comments.\n",
+};
+
+/// The allow checks, in the order `docs/configuration.md` lists them: not rules of the
+/// registry (they have no fixtures or page of their own), but declared and configured
+/// like one.
+pub const META: &[RuleMeta] = &[WITHOUT_REASON_CHECK, UNUSED_CHECK];
 
 /// Every id a level or an allow comment may name: the rules' and the allow checks',
 /// in that order. This is the list handed to [`config::load`](crate::config::load)
@@ -91,7 +86,7 @@ pub fn closest_id(id: &str) -> Option<&'static str> {
 }
 
 /// The allow check with this id.
-pub fn meta(id: &str) -> Option<&'static Meta> {
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
     META.iter().find(|m| m.id == id)
 }
 
@@ -150,32 +145,33 @@ pub fn apply_allows(sources: &SourceMap, findings: &mut Vec<Finding>, config: &C
         !silenced
     });
 
-    let severity_of = |id: &str| {
-        let default = meta(id).map_or(Level::Warn, |m| m.default);
-        config.level_of(id, default).severity()
-    };
+    let without_reason = (
+        &WITHOUT_REASON_CHECK,
+        config.severity_of(&WITHOUT_REASON_CHECK),
+    );
+    let unused = (&UNUSED_CHECK, config.severity_of(&UNUSED_CHECK));
     let mut files: Vec<_> = allows.into_iter().collect();
     files.sort_by_key(|(id, _)| *id);
     for (file_id, in_file) in files {
         let file = sources.get(file_id);
         for (a, allow) in in_file.iter().enumerate() {
-            if let (None, Some(severity)) = (&allow.reason, severity_of(ALLOW_WITHOUT_REASON)) {
+            if let (None, (check, Some(severity))) = (&allow.reason, without_reason) {
                 let span = file.span_of_bytes(file_id, allow.span.start, allow.span.end);
                 findings.push(Finding {
-                    rule: ALLOW_WITHOUT_REASON,
                     severity,
-                    primary: span,
-                    message: "allow comment without a reason".to_string(),
-                    labels: vec![Label {
+                    ..check.finding(
                         span,
-                        message: "add `: reason` after this".to_string(),
-                    }],
-                    help: "say why the hazard is acceptable here, as in \
-                           `// synclint::allow(rule-id): the lock is never contended`"
-                        .to_string(),
+                        "allow comment without a reason",
+                        vec![Label {
+                            span,
+                            message: "add `: reason` after this".to_string(),
+                        }],
+                        "say why the hazard is acceptable here, as in \
+                         `// synclint::allow(rule-id): the lock is never contended`",
+                    )
                 });
             }
-            let Some(severity) = severity_of(UNUSED_ALLOW) else {
+            let (check, Some(severity)) = unused else {
                 continue;
             };
             for (i, (id, range)) in allow.ids.iter().enumerate() {
@@ -202,15 +198,16 @@ pub fn apply_allows(sources: &SourceMap, findings: &mut Vec<Finding>, config: &C
                     continue;
                 };
                 findings.push(Finding {
-                    rule: UNUSED_ALLOW,
                     severity,
-                    primary: span,
-                    message,
-                    labels: vec![Label {
+                    ..check.finding(
                         span,
-                        message: label,
-                    }],
-                    help,
+                        message,
+                        vec![Label {
+                            span,
+                            message: label,
+                        }],
+                        help,
+                    )
                 });
             }
         }

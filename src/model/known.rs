@@ -1,6 +1,7 @@
 //! The data tables of `rules/locks.toml` and `rules/blocking.toml`: guard methods,
 //! pass-through methods, condvar waits, stream locks, async lock types, blocking calls
-//! and the constructors that tell a local's type.
+//! and the constructors that tell a local's type; and [`LOCK_TYPES`], the one table of
+//! lock type names with the roles each plays.
 //!
 //! The tables are embedded at build time and parsed once. This module only answers
 //! look-ups; deciding what a call means in context is the walker's job.
@@ -26,6 +27,94 @@ pub enum GuardKind {
     Borrow,
     /// `RefCell::borrow_mut`.
     BorrowMut,
+}
+
+/// A lock type, by the last segment of its path, with the roles it plays. The roles
+/// are kept apart because callers asked different questions of different lists;
+/// [`LOCK_TYPES`] keeps each caller's answer as it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockType {
+    /// The last path segment (`Mutex`, `parking_lot::FairMutex`'s `FairMutex`).
+    pub name: &'static str,
+    /// Its guard-returning lock and borrow methods are known: a bare `x.lock();` on
+    /// it discards a guard, a local of this type is a lock the body owns.
+    pub guard: bool,
+    /// Its data is reached only through a guard: a field of this type is shielded
+    /// state, not a shared collection or a cell.
+    pub data: bool,
+}
+
+/// Every lock type the analysis names, once.
+///
+/// FIXME: the two roles disagree on `SpinMutex`, `SpinRwLock`, `TicketMutex` and
+/// `ShardedLock` (data locks, but not known to hand out guards) and on `RefCell` (hands
+/// out borrows, but is not a lock around shared data). Whether the spin and sharded
+/// locks hand out guards is a change of findings, to be made with a fixture; so is
+/// `ReentrantLock`, which `double-lock` counts as re-entrant by its name but which is
+/// in neither role here, and `Model::build`'s test of a field for a sync lock, which
+/// reads any name that ends in `Mutex` or `RwLock`.
+pub const LOCK_TYPES: &[LockType] = &[
+    LockType {
+        name: "Mutex",
+        guard: true,
+        data: true,
+    },
+    LockType {
+        name: "RwLock",
+        guard: true,
+        data: true,
+    },
+    LockType {
+        name: "RefCell",
+        guard: true,
+        data: false,
+    },
+    LockType {
+        name: "ReentrantMutex",
+        guard: true,
+        data: true,
+    },
+    LockType {
+        name: "FairMutex",
+        guard: true,
+        data: true,
+    },
+    LockType {
+        name: "SpinMutex",
+        guard: false,
+        data: true,
+    },
+    LockType {
+        name: "SpinRwLock",
+        guard: false,
+        data: true,
+    },
+    LockType {
+        name: "TicketMutex",
+        guard: false,
+        data: true,
+    },
+    LockType {
+        name: "ShardedLock",
+        guard: false,
+        data: true,
+    },
+];
+
+/// The lock types whose guards are known ([`LockType::guard`]), in table order.
+pub fn guard_lock_types() -> impl Iterator<Item = &'static str> {
+    LOCK_TYPES.iter().filter(|l| l.guard).map(|l| l.name)
+}
+
+/// Whether `name` (a last path segment) is a lock type whose guards are known.
+pub fn is_guard_lock(name: &str) -> bool {
+    LOCK_TYPES.iter().any(|l| l.guard && l.name == name)
+}
+
+/// Whether `name` (a type head) is a lock whose data is reached only through a
+/// guard ([`LockType::data`]).
+pub fn is_data_lock(name: &str) -> bool {
+    LOCK_TYPES.iter().any(|l| l.data && l.name == name)
 }
 
 /// A method that hands out a guard.

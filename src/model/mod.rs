@@ -732,6 +732,10 @@ impl Model {
                 if field.is_async_lock {
                     model.async_lock_fields.insert(field.name.clone());
                 } else if field.ty.contains("Mutex<") || field.ty.contains("RwLock<") {
+                    // FIXME: any name ending in `Mutex` or `RwLock` (and wrapped in
+                    // anything), not the lock types of `known::LOCK_TYPES` (which has
+                    // `ShardedLock` and not `AsyncMutex`); reading the table here is a
+                    // change of findings, to be made with a fixture.
                     sync_lock_fields.insert(field.name.clone());
                 }
                 model.field_decls.push((krate, field));

@@ -1,5 +1,6 @@
-//! Plain data for what the analysis found: `Finding`, `Label`, `Span`, `Severity`, and
-//! the `Level` a rule is configured to run at.
+//! Plain data for what the analysis found: `Finding`, `Label`, `Span`, `Severity`, the
+//! `Level` a rule is configured to run at, and `RuleMeta`, what a rule (or an allow
+//! check) declares about itself.
 //!
 //! Nothing here knows about `syn` or formats text for a terminal; printers in the
 //! sibling modules turn these values into output.
@@ -102,6 +103,63 @@ pub struct Label {
     pub span: Span,
     /// What happens there ("lock acquired here").
     pub message: String,
+}
+
+/// What a rule of the registry, or an allow check, declares about itself: the one
+/// metadata type that the registry, the configuration's ids, `--list-rules`,
+/// `--explain` and the SARIF rule list read.
+///
+/// A rule declares it with `declare_rule!` (in `rules`), which takes the id and the
+/// default level and embeds the page `rules/<id>.md`.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// The stable, kebab-case id (`lock-across-await`).
+    pub id: &'static str,
+    /// The level it runs at unless configured.
+    pub default: Level,
+    /// Its page, which `--explain` prints.
+    pub doc: &'static str,
+    /// Where the page is in the package (`rules/lock-across-await.md`).
+    pub page: &'static str,
+}
+
+impl RuleMeta {
+    /// The first sentence of the page's "What it flags" section, on one line and
+    /// without its period.
+    pub fn summary(&self) -> String {
+        let section = self
+            .doc
+            .split("## What it flags")
+            .nth(1)
+            .unwrap_or_default()
+            .trim_start();
+        let paragraph = section.split("\n\n").next().unwrap_or_default();
+        let joined = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+        match joined.find(". ") {
+            Some(i) => joined[..i].to_string(),
+            None => joined.trim_end_matches('.').to_string(),
+        }
+    }
+
+    /// A finding of this rule. Its severity is the one the rule's default level
+    /// gives (warn for a rule that is off unless turned on, the level a bare `--rule`
+    /// runs it at); the run sets the configured one (`Config::severity_of`).
+    pub fn finding(
+        &self,
+        primary: Span,
+        message: impl Into<String>,
+        labels: Vec<Label>,
+        help: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule: self.id,
+            severity: self.default.severity().unwrap_or(Severity::Warn),
+            primary,
+            message: message.into(),
+            labels,
+            help: help.into(),
+        }
+    }
 }
 
 /// One hazard, with every site involved.

@@ -24,7 +24,7 @@ pub mod snippet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::report::finding::{Finding, Span};
+use crate::report::finding::{Finding, RuleMeta, Span};
 use crate::source::SourceMap;
 
 /// What kind of problem a [`FileProblem`] is.
@@ -199,7 +199,7 @@ pub enum Printer<W: Write> {
 impl<W: Write> Printer<W> {
     /// A printer of `format` writing to `out`; `rules` describes every rule and allow
     /// check, for the formats that list them (SARIF).
-    pub fn new(format: Format, out: W, style: Style, rules: Vec<sarif::RuleEntry>) -> Printer<W> {
+    pub fn new(format: Format, out: W, style: Style, rules: Vec<&'static RuleMeta>) -> Printer<W> {
         match format {
             Format::Human => Printer::Human(human::HumanPrinter::new(out, style)),
             Format::Short => Printer::Short(short::ShortPrinter::new(out)),

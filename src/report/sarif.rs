@@ -25,7 +25,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::report::finding::{Finding, Level};
+use crate::report::finding::{Finding, Level, RuleMeta};
 use crate::report::finding::{Severity, Span};
 use crate::report::FileProblem;
 use crate::source::SourceMap;
@@ -40,23 +40,7 @@ pub struct SarifPrinter<W> {
     results: Vec<Value>,
     notifications: Vec<Value>,
     root: Option<String>,
-    rules: Vec<RuleEntry>,
-}
-
-/// One rule or allow check as SARIF describes it (id, level, page and summary),
-/// handed to the printer by its caller: printers know no rule of their own.
-#[derive(Clone, Debug)]
-pub struct RuleEntry {
-    /// The id (`lock-across-await`).
-    pub id: &'static str,
-    /// The level it runs at unless configured.
-    pub default: Level,
-    /// The page text.
-    pub doc: &'static str,
-    /// One line saying what it flags.
-    pub summary: String,
-    /// The page's path in the package (`rules/lock-across-await.md`).
-    pub page: String,
+    rules: Vec<&'static RuleMeta>,
 }
 
 fn level_name(level: Level) -> &'static str {
@@ -65,17 +49,6 @@ fn level_name(level: Level) -> &'static str {
         Level::Warn => "warning",
         Level::Deny => "error",
     }
-}
-
-/// The first sentence of a page's "What it flags" section.
-pub fn first_sentence(doc: &str) -> String {
-    let section = doc
-        .split("## What it flags")
-        .nth(1)
-        .unwrap_or(doc)
-        .trim_start();
-    let line = section.lines().next().unwrap_or_default();
-    line.trim_end_matches('.').to_string()
 }
 
 /// The "What it flags" paragraph of a page, on one line.
@@ -149,7 +122,7 @@ impl<W: Write> SarifPrinter<W> {
     /// A printer writing to `out`, describing `rules` (every rule and allow check, in
     /// the order findings' `ruleIndex` counts them); relative paths are resolved
     /// against the current folder.
-    pub fn new(out: W, rules: Vec<RuleEntry>) -> SarifPrinter<W> {
+    pub fn new(out: W, rules: Vec<&'static RuleMeta>) -> SarifPrinter<W> {
         SarifPrinter {
             out,
             results: Vec::new(),
@@ -250,10 +223,10 @@ impl<W: Write> SarifPrinter<W> {
                 json!({
                     "id": r.id,
                     "name": camel_case(r.id),
-                    "shortDescription": { "text": r.summary },
+                    "shortDescription": { "text": r.summary() },
                     "fullDescription": { "text": what_it_flags(r.doc) },
                     "help": { "text": r.doc, "markdown": r.doc },
-                    "helpUri": page_uri(&r.page),
+                    "helpUri": page_uri(r.page),
                     "defaultConfiguration": { "level": level_name(r.default) },
                     "properties": { "tags": ["concurrency"] }
                 })
@@ -317,13 +290,13 @@ mod tests {
     fn result_has_locations_flows_and_fingerprints() {
         let (sources, a, b) = sample_sources();
         let mut out = Vec::new();
-        let rules = vec![RuleEntry {
+        static RULE: RuleMeta = RuleMeta {
             id: "lock-across-await",
             default: Level::Warn,
             doc: "# lock-across-await\n\n## What it flags\n\nA guard held across an `.await`.\n",
-            summary: "A guard held across an `.await`".to_string(),
-            page: "rules/lock-across-await.md".to_string(),
-        }];
+            page: "rules/lock-across-await.md",
+        };
+        let rules = vec![&RULE];
         let mut p = SarifPrinter::new(&mut out, rules);
         p.finding(&sample_finding(&sources, a, Some(b)), &sources)
             .expect("write");

@@ -1,21 +1,18 @@
 //! `check-then-act`: a condition tested under one acquisition, and acted on under a
 //! later acquisition of the same lock. Page: rules/check-then-act.md.
 
-use crate::config::Level;
 use crate::flow::{EventKind, Guard, GuardKind};
 use crate::model::known::Known;
-use crate::report::finding::{Finding, Severity};
+use crate::report::finding::Finding;
 use crate::rules::support::{is_borrow, label, same_lock};
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `check-then-act` rule.
-pub(crate) struct CheckThenAct;
-
-static META: RuleMeta = RuleMeta {
-    id: "check-then-act",
-    default: Level::Warn,
-    doc: include_str!("../../rules/check-then-act.md"),
-};
+declare_rule! {
+    /// The `check-then-act` rule.
+    CheckThenAct,
+    "check-then-act",
+    Warn
+}
 
 /// Methods that look at the state again: an act that calls one of these under its
 /// own guard re-checks, and is correct.
@@ -58,10 +55,6 @@ fn is_memoisation(checked: &Guard, act: &Guard) -> bool {
 }
 
 impl Rule for CheckThenAct {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         for (i, body) in cx.indexed_bodies() {
             let ids = &cx.graph.guard_ids[i];
@@ -105,20 +98,13 @@ impl Rule for CheckThenAct {
                     if !same_lock(check_id, act_id) || is_memoisation(checked, guard) {
                         continue;
                     }
-                    out.push(Finding {
-                        rule: META.id,
-                        severity: Severity::Warn,
-                        primary: guard.acquired,
-                        message: format!(
+                    out.push(META.finding(guard.acquired, format!(
                             "`{}` is checked under one lock and acted on under another: another thread can change it in between",
                             act_id.name()
-                        ),
-                        labels: vec![
+                        ), vec![
                             label(checked.acquired, format!("`{}` checked here", checked.lock.text)),
                             label(guard.acquired, "locked again to act on what was checked"),
-                        ],
-                        help: "check and act under one guard (take the write lock once and re-check, or use the `entry` API)".into(),
-                    });
+                        ], "check and act under one guard (take the write lock once and re-check, or use the `entry` API)"));
                     break;
                 }
             }

@@ -6,26 +6,23 @@
 //! that is handed a guard (`cv.wait(guard)`, `cv.wait(&mut guard)`). Loops and
 //! enclosing `if`s come from the walker's events; callers from the call graph.
 
-use crate::config::Level;
-use crate::flow::methods::{GUARD_LOCK_TYPES, WAITS_ONCE, WAITS_WHILE};
+use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, BodyKind, Call, Guard};
 use crate::graph::BodyIdx;
-use crate::model::CrateId;
-use crate::report::finding::{Finding, Label, Severity, Span};
+use crate::model::{known, CrateId};
+use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{
     acquired_label, is_borrow, is_real_guard, label, place_type, same_lock,
 };
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 use rustc_hash::FxHashMap;
 
-/// The `condvar-misuse` rule.
-pub(crate) struct CondvarMisuse;
-
-static META: RuleMeta = RuleMeta {
-    id: "condvar-misuse",
-    default: Level::Warn,
-    doc: include_str!("../../rules/condvar-misuse.md"),
-};
+declare_rule! {
+    /// The `condvar-misuse` rule.
+    CondvarMisuse,
+    "condvar-misuse",
+    Warn
+}
 
 /// Waits that give up after a time: their callers already handle a return before
 /// the condition holds.
@@ -77,7 +74,7 @@ fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard
     let is_lock_local = guard
         .receiver_ty
         .as_deref()
-        .is_some_and(|t| GUARD_LOCK_TYPES.contains(&t))
+        .is_some_and(known::is_guard_lock)
         && lock.root_origin.is_some()
         && lock.root_ty.as_deref().is_none_or(|t| !t.starts_with('&'))
         && !body.params.iter().any(|(p, _)| p == name)
@@ -127,10 +124,6 @@ fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard
 const MAX_DEPTH: usize = 4;
 
 impl Rule for CondvarMisuse {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let n = cx.graph.bodies.len();
         let callers = &cx.graph.callers;
@@ -431,14 +424,7 @@ fn direct_finding(body: &Body, ei: usize, call: &Call, no_loop: bool, others: &[
         let guard = &body.guards[g];
         labels.push(acquired_label(body, guard));
     }
-    Finding {
-        rule: META.id,
-        severity: Severity::Warn,
-        primary: e.span,
-        message,
-        labels,
-        help: help.into(),
-    }
+    META.finding(e.span, message, labels, help)
 }
 
 fn caller_finding(
@@ -458,16 +444,9 @@ fn caller_finding(
     for &g in others {
         labels.push(acquired_label(body, &body.guards[g]));
     }
-    Finding {
-        rule: META.id,
-        severity: Severity::Warn,
-        primary: site,
-        message: format!(
+    META.finding(site, format!(
             "{} waits on a condition variable while {} is still locked here: the lock stays held while that thread sleeps",
             chain.join(" → "),
             held.join(", ")
-        ),
-        labels,
-        help: "drop the guard before the call, or have the callee wait on the lock that is already held".into(),
-    }
+        ), labels, "drop the guard before the call, or have the callee wait on the lock that is already held")
 }

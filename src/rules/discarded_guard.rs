@@ -1,30 +1,23 @@
 //! `discarded-guard`: a guard dropped as soon as it is made.
 //! Page: rules/discarded-guard.md.
 
-use crate::config::Level;
 use crate::flow::{Body, BodyKind, Guard};
 use crate::model::{CrateId, Model};
-use crate::report::finding::{FileId, Finding, Severity};
+use crate::report::finding::{FileId, Finding};
 use crate::rules::support::{
     guard_noun, handed_to_wait, has_guard_lock_type, is_real_guard, label,
 };
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 use rustc_hash::FxHashSet;
 
-/// The `discarded-guard` rule.
-pub(crate) struct DiscardedGuard;
-
-static META: RuleMeta = RuleMeta {
-    id: "discarded-guard",
-    default: Level::Warn,
-    doc: include_str!("../../rules/discarded-guard.md"),
-};
+declare_rule! {
+    /// The `discarded-guard` rule.
+    DiscardedGuard,
+    "discarded-guard",
+    Warn
+}
 
 impl Rule for DiscardedGuard {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Built the first time a discarded guard needs it.
         let mut shadowed: Option<FxHashSet<(CrateId, &str)>> = None;
@@ -67,18 +60,11 @@ impl Rule for DiscardedGuard {
                         continue;
                     }
                 }
-                out.push(Finding {
-                    rule: META.id,
-                    severity: Severity::Warn,
-                    primary: stmt,
-                    message: format!(
+                out.push(META.finding(stmt, format!(
                         "{} on `{}` is dropped at once: the critical section is empty",
                         guard_noun(guard),
                         guard.lock.text
-                    ),
-                    labels: vec![label(stmt, "the guard is dropped at the end of this statement")],
-                    help: "bind the guard to a named variable (`let guard = ...`) for as long as the data must stay locked, or remove the statement".into(),
-                });
+                    ), vec![label(stmt, "the guard is dropped at the end of this statement")], "bind the guard to a named variable (`let guard = ...`) for as long as the data must stay locked, or remove the statement"));
             }
         }
     }
@@ -114,7 +100,7 @@ fn names_lock(ty: &str) -> bool {
 /// and they disagree, it is ambiguous.
 fn declared(guard: &Guard, body: &Body, file: FileId, krate: CrateId, model: &Model) -> Declared {
     if let Some(ty) = &guard.receiver_ty {
-        if crate::flow::methods::GUARD_LOCK_TYPES.contains(&ty.as_str()) {
+        if crate::model::known::is_guard_lock(ty) {
             return Declared::Lock;
         }
     }

@@ -8,24 +8,21 @@
 
 use std::collections::HashSet;
 
-use crate::config::Level;
 use crate::flow::{Body, BodyKind, Returned};
 use crate::graph::BodyIdx;
 use crate::model::{type_name_of, CrateId};
-use crate::report::finding::{Finding, Label, Severity};
+use crate::report::finding::{Finding, Label};
 use crate::rules::support::{
     guard_noun, is_borrow, is_lock_head, is_real_guard, label, place_type, TypeTree,
 };
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `exposed-guard` rule.
-pub(crate) struct ExposedGuard;
-
-static META: RuleMeta = RuleMeta {
-    id: "exposed-guard",
-    default: Level::Warn,
-    doc: include_str!("../../rules/exposed-guard.md"),
-};
+declare_rule! {
+    /// The `exposed-guard` rule.
+    ExposedGuard,
+    "exposed-guard",
+    Warn
+}
 
 /// Methods by which a lock type hands out its own guard: a wrapper's `lock()` is
 /// the lock's API, not a leak of some other type's state.
@@ -50,10 +47,6 @@ const LOCK_METHODS: &[&str] = &[
 const CONVERSION_TRAITS: &[&str] = &["Deref", "DerefMut", "AsRef", "AsMut", "Borrow", "BorrowMut"];
 
 impl Rule for ExposedGuard {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Types of the crate that no code outside it can name: declared private or
         // `pub(crate)`, `pub(super)`, `pub(in ..)`, and never also plainly `pub` under
@@ -243,15 +236,8 @@ fn is_lock_guard_name(head: &str) -> bool {
 }
 
 fn finding(body: &Body, what: &str, labels: Vec<Label>) -> Finding {
-    Finding {
-        rule: META.id,
-        severity: Severity::Warn,
-        primary: body.span,
-        message: format!(
+    META.finding(body.span, format!(
             "public `{}` returns {what}: callers reach lock-protected state outside the type's control",
             body.name
-        ),
-        labels,
-        help: "return an owned snapshot (a clone of the data, not of the lock), or take a closure and run it under the lock inside the type".into(),
-    }
+        ), labels, "return an owned snapshot (a clone of the data, not of the lock), or take a closure and run it under the lock inside the type")
 }

@@ -8,31 +8,24 @@
 
 use std::collections::HashMap;
 
-use crate::config::Level;
 use crate::flow::methods::THREAD_STARTERS;
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::BodyIdx;
-use crate::report::finding::{Finding, Label, Severity, Span};
+use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{env_mutation, label};
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `global-mutable-state` rule.
-pub(crate) struct GlobalMutableState;
-
-static META: RuleMeta = RuleMeta {
-    id: "global-mutable-state",
-    default: Level::Warn,
-    doc: include_str!("../../rules/global-mutable-state.md"),
-};
+declare_rule! {
+    /// The `global-mutable-state` rule.
+    GlobalMutableState,
+    "global-mutable-state",
+    Warn
+}
 
 /// Uses labelled on one `static mut` finding; the message counts the rest.
 const MAX_USE_LABELS: usize = 16;
 
 impl Rule for GlobalMutableState {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         static_muts(cx, out);
         let mut pre = PreThread::new(cx);
@@ -87,17 +80,10 @@ fn static_muts(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
             1 => " (1 use)".to_string(),
             n => format!(" ({n} uses)"),
         };
-        out.push(Finding {
-            rule: META.id,
-            severity: Severity::Warn,
-            primary: st.span,
-            message: format!(
+        out.push(META.finding(st.span, format!(
                 "`static mut {}` is global state that any thread can change with no synchronisation{uses}",
                 st.name
-            ),
-            labels,
-            help: "use an atomic, a `Mutex` or `RwLock` in a plain `static`, a `OnceLock` for a value set once, or `thread_local!` for per-thread state".into(),
-        });
+            ), labels, "use an atomic, a `Mutex` or `RwLock` in a plain `static`, a `OnceLock` for a value set once, or `thread_local!` for per-thread state"));
     }
 }
 
@@ -109,17 +95,10 @@ fn env_finding(body: &Body, site: Span, callee: &str, what: &str) -> Finding {
         "pass the value explicitly (a parameter, or `Command::env` for a child process), or set it in `fn main` before any thread starts"
     };
     let labels: Vec<Label> = vec![label(site, what.to_string())];
-    Finding {
-        rule: META.id,
-        severity: Severity::Warn,
-        primary: site,
-        message: format!(
+    META.finding(site, format!(
             "`{short}` in `{}` changes process-global state while other threads may be running and reading it",
             body.name
-        ),
-        labels,
-        help: help.into(),
-    }
+        ), labels, help)
 }
 
 /// Which events run before the process starts a thread.

@@ -1,26 +1,19 @@
 //! `lock-across-await`: a synchronous guard alive across `.await`.
 //! Page: rules/lock-across-await.md.
 
-use crate::config::Level;
 use crate::flow::{Body, EventKind, GuardId};
-use crate::report::finding::{Finding, Severity};
+use crate::report::finding::Finding;
 use crate::rules::support::{acquired_label, guard_noun, is_async_guard, is_held_guard, label};
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `lock-across-await` rule.
-pub(crate) struct LockAcrossAwait;
-
-static META: RuleMeta = RuleMeta {
-    id: "lock-across-await",
-    default: Level::Warn,
-    doc: include_str!("../../rules/lock-across-await.md"),
-};
+declare_rule! {
+    /// The `lock-across-await` rule.
+    LockAcrossAwait,
+    "lock-across-await",
+    Warn
+}
 
 impl Rule for LockAcrossAwait {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         for (i, body) in cx.indexed_bodies().filter(|(_, b)| b.is_async) {
             for (g, guard) in body.guards.iter().enumerate() {
@@ -75,11 +68,7 @@ fn finding(body: &Body, g: GuardId, awaits: &[crate::report::finding::Span]) -> 
             .map(|&s| label(s, "still held at this `.await`")),
     );
     let n = awaits.len();
-    Finding {
-        rule: META.id,
-        severity: Severity::Warn,
-        primary: guard.acquired,
-        message: format!(
+    META.finding(guard.acquired, format!(
             "{} on `{}` held across {}",
             guard_noun(guard),
             guard.lock.text,
@@ -88,8 +77,5 @@ fn finding(body: &Body, g: GuardId, awaits: &[crate::report::finding::Span]) -> 
             } else {
                 format!("{n} `.await` points")
             }
-        ),
-        labels,
-        help: "end the guard's scope or `drop` it before the `.await`, or use an async lock such as `tokio::sync::Mutex`".into(),
-    }
+        ), labels, "end the guard's scope or `drop` it before the `.await`, or use an async lock such as `tokio::sync::Mutex`")
 }

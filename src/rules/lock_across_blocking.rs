@@ -1,39 +1,34 @@
 //! `lock-across-blocking`: a guard alive across a blocking call.
 //! Page: rules/lock-across-blocking.md.
 
-use crate::config::Level;
-use crate::flow::{Body, Call, GuardId, GuardKind, SelfKind};
+use crate::flow::{Body, Call, GuardId, SelfKind};
 use crate::graph::BodyIdx;
 use crate::model::type_name_of;
-use crate::report::finding::{Finding, Label, Severity};
+use crate::report::finding::{Finding, Label};
 use crate::rules::support::{
-    acquired_label, chain_text, guard_noun, handed_to_wait, hop_labels, is_held_guard,
+    acquired_label, chain_text, guard_noun, handed_to_wait, hop_labels, is_borrow, is_held_guard,
     is_lock_head, label, TypeTree,
 };
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `lock-across-blocking` rule.
-pub(crate) struct LockAcrossBlocking;
-
-static META: RuleMeta = RuleMeta {
-    id: "lock-across-blocking",
-    default: Level::Warn,
-    doc: include_str!("../../rules/lock-across-blocking.md"),
-};
+declare_rule! {
+    /// The `lock-across-blocking` rule.
+    LockAcrossBlocking,
+    "lock-across-blocking",
+    Warn
+}
 
 impl Rule for LockAcrossBlocking {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Tests orchestrate threads under locks on purpose (barriers, joins, timed
         // sleeps); only non-test code is checked.
         for (i, body) in cx.indexed_bodies().filter(|(_, b)| !b.in_test) {
             for (g, guard) in body.guards.iter().enumerate() {
                 // A `RefCell` borrow is single-threaded: no other thread waits on it.
-                let is_borrow = matches!(guard.kind, GuardKind::Borrow | GuardKind::BorrowMut);
-                if is_borrow || !is_held_guard(guard, cx.model) || is_exclusive(cx, i, body, g) {
+                if is_borrow(guard.kind)
+                    || !is_held_guard(guard, cx.model)
+                    || is_exclusive(cx, i, body, g)
+                {
                     continue;
                 }
                 let mut calls: Vec<Label> = Vec::new();
@@ -140,11 +135,7 @@ fn finding(body: &Body, g: GuardId, calls: Vec<Label>) -> Finding {
         .next()
         .unwrap_or_default()
         .to_string();
-    Finding {
-        rule: META.id,
-        severity: Severity::Warn,
-        primary: guard.acquired,
-        message: if n == 1 {
+    META.finding(guard.acquired, if n == 1 {
             format!(
                 "{} on `{}` held across a blocking call: {what}",
                 guard_noun(guard),
@@ -156,8 +147,5 @@ fn finding(body: &Body, g: GuardId, calls: Vec<Label>) -> Finding {
                 guard_noun(guard),
                 guard.lock.text
             )
-        },
-        labels,
-        help: "copy what you need out of the guard and drop it before blocking, or move the blocking work out of the critical section".into(),
-    }
+        }, labels, "copy what you need out of the guard and drop it before blocking, or move the blocking work out of the critical section")
 }

@@ -6,22 +6,19 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashSet;
 
-use crate::config::Level;
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::BodyIdx;
 use crate::model::CrateId;
-use crate::report::finding::{Finding, Label, Severity};
+use crate::report::finding::{Finding, Label};
 use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `lock-across-callback` rule.
-pub(crate) struct LockAcrossCallback;
-
-static META: RuleMeta = RuleMeta {
-    id: "lock-across-callback",
-    default: Level::Warn,
-    doc: include_str!("../../rules/lock-across-callback.md"),
-};
+declare_rule! {
+    /// The `lock-across-callback` rule.
+    LockAcrossCallback,
+    "lock-across-callback",
+    Warn
+}
 
 /// Trait objects of the standard library whose methods are not user callbacks in
 /// the sense of this rule (writers, iterators, errors).
@@ -45,10 +42,6 @@ const NOT_CALLBACKS: &[&str] = &[
 ];
 
 impl Rule for LockAcrossCallback {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let mut judge = Judge::new(cx);
         for (i, body) in cx.indexed_bodies() {
@@ -96,18 +89,11 @@ impl Rule for LockAcrossCallback {
                 let mut labels = vec![acquired_label(body, guard)];
                 labels.extend(calls);
                 labels.extend(evidence);
-                out.push(Finding {
-                    rule: META.id,
-                    severity: Severity::Warn,
-                    primary: guard.acquired,
-                    message: format!(
+                out.push(META.finding(guard.acquired, format!(
                         "{} on `{}` held while calling user code: {first}",
                         guard_noun(guard),
                         guard.lock.text,
-                    ),
-                    labels,
-                    help: "copy what the callback needs under the lock, drop the guard, then call it (snapshot under the lock, notify outside it)".into(),
-                });
+                    ), labels, "copy what the callback needs under the lock, drop the guard, then call it (snapshot under the lock, notify outside it)"));
             }
         }
     }

@@ -2,30 +2,23 @@
 //! and the same lock of two instances nested with no order.
 //! Page: rules/lock-order-inversion.md.
 
-use crate::config::Level;
 use crate::flow::{EventKind, GuardKind, SelfKind};
 use crate::graph::{BodyIdx, CycleClass, LockId, OrderEdge};
 use crate::model::CrateId;
-use crate::report::finding::{Finding, Severity};
+use crate::report::finding::Finding;
 use crate::rules::support::{
     acquired_label, chain_text, hop_labels, is_borrow, is_lock_head, label, TypeTree,
 };
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `lock-order-inversion` rule.
-pub(crate) struct LockOrderInversion;
-
-static META: RuleMeta = RuleMeta {
-    id: "lock-order-inversion",
-    default: Level::Deny,
-    doc: include_str!("../../rules/lock-order-inversion.md"),
-};
+declare_rule! {
+    /// The `lock-order-inversion` rule.
+    LockOrderInversion,
+    "lock-order-inversion",
+    Deny
+}
 
 impl Rule for LockOrderInversion {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Orders that happen only while a thread has `&mut` access to the value
         // owning both locks cannot interleave with any other order on them.
@@ -215,14 +208,7 @@ fn class_finding(cx: &RuleCx<'_>, class: &CycleClass<'_>) -> Option<Finding> {
             steps.join("; ")
         )
     };
-    Some(Finding {
-        rule: META.id,
-        severity: Severity::Deny,
-        primary: first.taken_site,
-        message,
-        labels,
-        help: "pick one order for these locks and take them in that order everywhere (or take them through one function that does)".into(),
-    })
+    Some(META.finding(first.taken_site, message, labels, "pick one order for these locks and take them in that order everywhere (or take them through one function that does)"))
 }
 
 /// `a.m` then `b.m`: the same lock of two instances, nested. Two threads doing it
@@ -253,22 +239,15 @@ fn unordered_instances(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
                 {
                     continue;
                 }
-                out.push(Finding {
-                    rule: META.id,
-                    severity: Severity::Deny,
-                    primary: guard.acquired,
-                    message: format!(
+                out.push(META.finding(guard.acquired, format!(
                         "`{}` of two instances nested with no order (`{}` then `{}`): two threads doing this with the instances swapped deadlock",
                         id.name(),
                         held.lock.text,
                         guard.lock.text
-                    ),
-                    labels: vec![
+                    ), vec![
                         acquired_label(body, held),
                         label(guard.acquired, format!("`{}` acquired while `{}` is held", guard.lock.text, held.lock.text)),
-                    ],
-                    help: "order the two instances by a stable key (an id or an address) and lock the smaller first".into(),
-                });
+                    ], "order the two instances by a stable key (an id or an address) and lock the smaller first"));
                 break;
             }
         }

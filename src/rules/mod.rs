@@ -1,5 +1,6 @@
-//! The rule registry: the [`Rule`] trait, each rule's metadata, and [`ALL`], the one
-//! hand-kept list of rules in the order of DESIGN.md's table.
+//! The rule registry: `declare_rule!`, with which each rule declares its metadata, the
+//! [`Rule`] trait, and [`ALL`], the one hand-kept list of rules in the order of the
+//! README's rule table.
 //!
 //! Rules read the flows and the model; they never parse or walk syntax themselves.
 
@@ -21,41 +22,47 @@ mod split_atomic_update;
 mod test_shared_state;
 mod unsafe_send_sync;
 
-use crate::config::Level;
 use crate::flow::{Body, FileFlows};
 use crate::graph::{BodyIdx, Graph};
 use crate::model::Model;
 use crate::report::finding::{FileId, Finding};
 use crate::source::SourceMap;
 
-/// What every rule declares about itself.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// The stable, kebab-case id (`lock-across-await`).
-    pub id: &'static str,
-    /// The level it runs at unless configured.
-    pub default: Level,
-    /// The rule page, `rules/<id>.md`.
-    pub doc: &'static str,
-}
+pub use crate::report::finding::RuleMeta;
 
-impl RuleMeta {
-    /// The first sentence of the page's "What it flags" section.
-    pub fn summary(&self) -> String {
-        let section = self
-            .doc
-            .split("## What it flags")
-            .nth(1)
-            .unwrap_or_default()
-            .trim_start();
-        let paragraph = section.split("\n\n").next().unwrap_or_default();
-        let joined = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
-        match joined.find(". ") {
-            Some(i) => joined[..i].to_string(),
-            None => joined.trim_end_matches('.').to_string(),
+/// Declares a rule: its unit struct, its [`RuleMeta`] (as `META`, for the rule's
+/// findings: `META.finding(..)`) and the [`Declared`] impl that hands it out.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// The `double-lock` rule.
+///     DoubleLock, "double-lock", Deny
+/// }
+/// ```
+///
+/// The id names the page, `rules/<id>.md`, which is embedded; the level is the one the
+/// rule runs at unless configured (`Allow` for a rule that is off by default). The
+/// rule then implements [`Rule`] with its `check`.
+macro_rules! declare_rule {
+    ($(#[$attr:meta])* $name:ident, $id:literal, $default:ident) => {
+        $(#[$attr])*
+        pub(crate) struct $name;
+
+        static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            id: $id,
+            default: $crate::report::finding::Level::$default,
+            doc: include_str!(concat!("../../rules/", $id, ".md")),
+            page: concat!("rules/", $id, ".md"),
+        };
+
+        impl $crate::rules::Declared for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &META
+            }
         }
-    }
+    };
 }
+pub(crate) use declare_rule;
 
 /// What a rule gets to look at.
 pub struct RuleCx<'a> {
@@ -83,15 +90,20 @@ impl RuleCx<'_> {
     }
 }
 
-/// A rule. Findings it pushes get their severity from the run's configuration.
-pub trait Rule: Sync {
+/// What `declare_rule!` implements for a rule: its metadata.
+pub trait Declared {
     /// Its metadata.
     fn meta(&self) -> &'static RuleMeta;
+}
+
+/// A rule. The findings it pushes are built with its metadata (`META.finding(..)`),
+/// so the rule chooses no severity: the run sets the configured one.
+pub trait Rule: Declared + Sync {
     /// Pushes every finding of this rule.
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>);
 }
 
-/// Every rule, in the order of DESIGN.md's table.
+/// Every rule, in the order of the README's rule table.
 pub const ALL: &[&dyn Rule] = &[
     &lock_across_await::LockAcrossAwait,
     &lock_across_blocking::LockAcrossBlocking,
@@ -113,9 +125,4 @@ pub const ALL: &[&dyn Rule] = &[
 /// The rule with this id.
 pub fn lookup(id: &str) -> Option<&'static dyn Rule> {
     ALL.iter().copied().find(|r| r.meta().id == id)
-}
-
-/// The known id closest to `id`, for "did you mean" hints.
-pub fn closest(id: &str) -> Option<&'static str> {
-    crate::config::closest(id, ALL.iter().map(|r| r.meta().id))
 }

@@ -7,20 +7,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::config::Level;
 use crate::model::{type_name_of, CrateId, FieldDecl, Model};
-use crate::report::finding::{FileId, Finding, Severity};
+use crate::report::finding::{FileId, Finding};
 use crate::rules::support::{is_atomic_head, is_lock_head, label, TypeTree};
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `pub-collection-field` rule.
-pub(crate) struct PubCollectionField;
-
-static META: RuleMeta = RuleMeta {
-    id: "pub-collection-field",
-    default: Level::Warn,
-    doc: include_str!("../../rules/pub-collection-field.md"),
-};
+declare_rule! {
+    /// The `pub-collection-field` rule.
+    PubCollectionField,
+    "pub-collection-field",
+    Warn
+}
 
 /// Growable collections, by the last segment of their path.
 const COLLECTIONS: &[&str] = &[
@@ -54,10 +51,6 @@ const TRANSPARENT: &[&str] = &["Option", "Box", "Pin", "CachePadded"];
 const SHARED_POINTERS: &[&str] = &["Arc", "Rc"];
 
 impl Rule for PubCollectionField {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // FIXME(pub-collection-field): `pub(crate)` fields should count when
         // configured; rules do not see the configuration yet.
@@ -242,14 +235,7 @@ fn finding(field: &FieldDecl, what: &Exposed, why: &str) -> Finding {
             format!("public `{c}` field"),
         ),
     };
-    Finding {
-        rule: META.id,
-        severity: Severity::Warn,
-        primary: field.span,
-        message,
-        labels: vec![label(field.span, what_label)],
-        help: "make the field private and give the type methods that do the lookups and updates under its lock, or return owned snapshots".into(),
-    }
+    META.finding(field.span, message, vec![label(field.span, what_label)], "make the field private and give the type methods that do the lookups and updates under its lock, or return owned snapshots")
 }
 
 #[cfg(test)]

@@ -13,31 +13,24 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
-use crate::config::Level;
 use crate::flow::methods::RAW_UNLOCKS;
 use crate::flow::{Body, Call, EventKind, GuardKind, LockPath, SelfKind};
 use crate::graph::BodyIdx;
 use crate::model::{type_name_of, CrateId, Model};
-use crate::report::finding::{Finding, Severity};
+use crate::report::finding::Finding;
 use crate::rules::support::{has_guard_lock_type, is_borrow, label, place_type};
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `split-atomic-update` rule.
-pub(crate) struct SplitAtomicUpdate;
-
-static META: RuleMeta = RuleMeta {
-    id: "split-atomic-update",
+declare_rule! {
+    /// The `split-atomic-update` rule.
+    SplitAtomicUpdate,
+    "split-atomic-update",
     // Opt-in: on real lock-free code most pairs are serialised by protocols the
     // syntax does not show (see the page).
-    default: Level::Allow,
-    doc: include_str!("../../rules/split-atomic-update.md"),
-};
+    Allow
+}
 
 impl Rule for SplitAtomicUpdate {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let owners = Owners::build(cx);
         for (i, body) in cx.indexed_bodies() {
@@ -93,17 +86,10 @@ impl Rule for SplitAtomicUpdate {
                     .map(|&li| label(body.events[li].span, "value loaded here"))
                     .collect();
                 labels.push(label(store.span, "and stored back here"));
-                out.push(Finding {
-                    rule: META.id,
-                    severity: Severity::Warn,
-                    primary: store.span,
-                    message: format!(
+                out.push(META.finding(store.span, format!(
                         "`{}` is updated by a separate `load` and `store`: an update another thread makes in between is lost",
                         target.text
-                    ),
-                    labels,
-                    help: "do the read-modify-write as one atomic operation: `fetch_add`, `fetch_sub`, `fetch_or`, `fetch_and` or `fetch_max` for arithmetic and bits, `fetch_update` or a `compare_exchange` loop for anything else".into(),
-                });
+                    ), labels, "do the read-modify-write as one atomic operation: `fetch_add`, `fetch_sub`, `fetch_or`, `fetch_and` or `fetch_max` for arithmetic and bits, `fetch_update` or a `compare_exchange` loop for anything else"));
             }
         }
     }

@@ -9,22 +9,19 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::config::Level;
 use crate::flow::methods::{ATOMIC_WRITES, MUTATORS, PATH_KIND_TESTS};
 use crate::flow::{Body, BodyKind, Event, Guard, GuardKind};
 use crate::graph::BodyIdx;
-use crate::report::finding::{Finding, Label, Severity, Span};
+use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{env_mutation, is_atomic_head, label, static_of, TypeTree};
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `test-shared-state` rule.
-pub(crate) struct TestSharedState;
-
-static META: RuleMeta = RuleMeta {
-    id: "test-shared-state",
-    default: Level::Warn,
-    doc: include_str!("../../rules/test-shared-state.md"),
-};
+declare_rule! {
+    /// The `test-shared-state` rule.
+    TestSharedState,
+    "test-shared-state",
+    Warn
+}
 
 /// Deepest chain of in-crate calls followed from a test.
 const MAX_DEPTH: usize = 4;
@@ -82,10 +79,6 @@ impl Serial {
 }
 
 impl Rule for TestSharedState {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let n = cx.graph.bodies.len();
         let tests: Vec<BodyIdx> = (0..n)
@@ -576,16 +569,9 @@ fn finding(
         .filter_map(|c| c.state.as_ref().map(State::describe))
         .collect();
     let what: Vec<String> = what.into_iter().collect();
-    Finding {
-        rule: META.id,
-        severity: Severity::Warn,
-        primary: body.span,
-        message: format!(
+    META.finding(body.span, format!(
             "test `{}` changes {} without a serialisation guard, while other tests run in parallel; {also}",
             body.name,
             what.join(", ")
-        ),
-        labels,
-        help: "hold a static lock for the whole of every test that uses this state (`let _env = ENV_LOCK.lock().unwrap();`), mark them `#[serial]` (serial_test), or pass the state in instead of using a global".into(),
-    }
+        ), labels, "hold a static lock for the whole of every test that uses this state (`let _env = ENV_LOCK.lock().unwrap();`), mark them `#[serial]` (serial_test), or pass the state in instead of using a global")
 }

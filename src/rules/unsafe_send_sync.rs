@@ -12,21 +12,18 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::config::Level;
 use crate::model::api::{ApiImpl, ApiTrait, ApiType, FileApi, Receiver, UseKind, Vis};
 use crate::model::CrateId;
 use crate::report::finding::{Finding, Label, Severity, Span};
 use crate::rules::support::{is_atomic_head, is_lock_head, label, TypeTree};
-use crate::rules::{Rule, RuleCx, RuleMeta};
+use crate::rules::{declare_rule, Rule, RuleCx};
 
-/// The `unsafe-send-sync` rule.
-pub(crate) struct UnsafeSendSync;
-
-static META: RuleMeta = RuleMeta {
-    id: "unsafe-send-sync",
-    default: Level::Deny,
-    doc: include_str!("../../rules/unsafe-send-sync.md"),
-};
+declare_rule! {
+    /// The `unsafe-send-sync` rule.
+    UnsafeSendSync,
+    "unsafe-send-sync",
+    Deny
+}
 
 /// Containers that give each thread its own value: what is inside is not shared.
 const SHIELDS: &[&str] = &[
@@ -163,10 +160,6 @@ impl Req {
 }
 
 impl Rule for UnsafeSendSync {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let crates: FxHashSet<CrateId> = cx
             .model

@@ -5,6 +5,7 @@
 
 use crate::flow::{Body, Guard, GuardKind};
 use crate::graph::{Hop, LockId};
+use crate::model::known;
 use crate::model::Model;
 use crate::report::finding::{Label, Span};
 
@@ -77,7 +78,7 @@ pub fn is_async_guard(guard: &Guard, model: &Model) -> bool {
 /// the body shows, or the declared type of the field it ends in.
 pub fn has_guard_lock_type(guard: &Guard, model: &Model) -> bool {
     if let Some(ty) = &guard.receiver_ty {
-        return crate::flow::methods::GUARD_LOCK_TYPES.contains(&ty.as_str());
+        return known::is_guard_lock(ty);
     }
     let Some(field) = guard
         .lock
@@ -91,10 +92,7 @@ pub fn has_guard_lock_type(guard: &Guard, model: &Model) -> bool {
     let mut tys = model.field_types(field).peekable();
     tys.peek().is_some()
         && tys.all(|t| {
-            !t.contains("Raw")
-                && crate::flow::methods::GUARD_LOCK_TYPES
-                    .iter()
-                    .any(|l| t.contains(&format!("{l}<")))
+            !t.contains("Raw") && known::guard_lock_types().any(|l| t.contains(&format!("{l}<")))
         })
 }
 
@@ -484,22 +482,10 @@ impl TypeReader<'_> {
     }
 }
 
-/// Lock types whose data is reached only through a guard (std, parking_lot,
-/// tokio, spin and friends all use these names).
-pub const LOCK_TYPES: &[&str] = &[
-    "Mutex",
-    "RwLock",
-    "ReentrantMutex",
-    "FairMutex",
-    "SpinMutex",
-    "SpinRwLock",
-    "TicketMutex",
-    "ShardedLock",
-];
-
-/// Whether a type head is a lock around data.
+/// Whether a type head is a lock around data (std, parking_lot, tokio, spin and
+/// friends all use these names): the data role of [`known::LOCK_TYPES`].
 pub fn is_lock_head(head: &str) -> bool {
-    LOCK_TYPES.contains(&head)
+    known::is_data_lock(head)
 }
 
 /// Whether a type head is an atomic (`AtomicUsize`, `AtomicPtr`, crossbeam's
@@ -594,4 +580,36 @@ pub fn handed_to_wait(events: &[crate::flow::Event], g: crate::flow::GuardId) ->
                 && c.arg_guards.contains(&g)
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_roles_answer_as_the_lists_they_replace() {
+        let data: Vec<&str> = known::LOCK_TYPES
+            .iter()
+            .filter(|l| l.data)
+            .map(|l| l.name)
+            .collect();
+        assert_eq!(
+            data,
+            [
+                "Mutex",
+                "RwLock",
+                "ReentrantMutex",
+                "FairMutex",
+                "SpinMutex",
+                "SpinRwLock",
+                "TicketMutex",
+                "ShardedLock",
+            ]
+        );
+        assert!(is_lock_head("ShardedLock") && !is_lock_head("RefCell"));
+        // The walker's copy, until it reads the table.
+        let guard: Vec<&str> = known::guard_lock_types().collect();
+        assert_eq!(guard, crate::flow::methods::GUARD_LOCK_TYPES);
+        assert!(known::is_guard_lock("RefCell") && !known::is_guard_lock("SpinMutex"));
+    }
 }
