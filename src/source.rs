@@ -120,6 +120,9 @@ pub struct SourceFile {
     /// package form one crate for the cross-function analysis. `None` groups the
     /// file with the other loose files.
     pub krate: Option<PathBuf>,
+    /// The path relative to [`krate`](Self::krate) (`tests/a.rs`), whether the
+    /// path was given relative to the working directory or absolute.
+    in_package: Option<PathBuf>,
     line_starts: Vec<u32>,
     /// Lines (0-based) with a non-ASCII character; on the others a column is a byte
     /// count.
@@ -161,6 +164,7 @@ impl SourceFile {
             text,
             edition,
             krate: None,
+            in_package: None,
             line_starts,
             non_ascii_lines,
             shebang,
@@ -171,8 +175,26 @@ impl SourceFile {
 
     /// The same file, as part of the package rooted at `krate`.
     pub fn with_krate(mut self, krate: Option<PathBuf>) -> SourceFile {
+        self.in_package = krate.as_deref().and_then(|root| {
+            match self.path.strip_prefix(root) {
+                Ok(rel) => Some(rel.to_path_buf()),
+                // The package root is absolute; a path given relative to the working
+                // directory (`synclint .`, `synclint tests/a.rs`) is compared in the
+                // same form.
+                Err(_) => absolute(&self.path)
+                    .strip_prefix(root)
+                    .ok()
+                    .map(Path::to_path_buf),
+            }
+        });
         self.krate = krate;
         self
+    }
+
+    /// The path inside its package (`src/lib.rs`, `tests/a.rs`), or `None` for a file
+    /// of no package.
+    pub fn path_in_package(&self) -> Option<&Path> {
+        self.in_package.as_deref()
     }
 
     /// Frees the text of a file read from disk; [`reload`](Self::reload) reads it

@@ -468,6 +468,53 @@ fn thread_count_does_not_change_output() {
     }
 }
 
+/// The messages of a JSON report, sorted: what was found, whatever the paths look like.
+fn messages(run: &Run) -> Vec<String> {
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON report");
+    let mut out: Vec<String> = report["findings"]
+        .as_array()
+        .expect("a findings array")
+        .iter()
+        .map(|f| format!("{} {}", f["rule"], f["message"]))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_package_named_by_a_relative_path_is_read_as_by_an_absolute_one() {
+    // Two test binaries of one package: each is its own process, so a variable set in
+    // one and read in the other is not shared. Named as `pkg` (relative to the working
+    // directory), the files' places in the package must still be found.
+    let dir = Dir::new();
+    dir.create(
+        "pkg/Cargo.toml",
+        "[package]\nname = \"pkg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .create("pkg/src/lib.rs", "pub fn f() {}\n")
+    .create(
+        "pkg/tests/a.rs",
+        "#[test]\nfn sets() { std::env::set_var(\"PKG_MODE\", \"1\"); }\n",
+    )
+    .create(
+        "pkg/tests/b.rs",
+        "#[test]\nfn reads() { let _ = std::env::var(\"PKG_MODE\"); }\n",
+    );
+    let abs = dir.path().join("pkg");
+    let abs = abs.to_str().expect("a UTF-8 temporary path");
+    let relative = dir.synclint(&["--format", "json", "--rule", "test-shared-state", "pkg"]);
+    let absolute = dir.synclint(&["--format", "json", "--rule", "test-shared-state", abs]);
+    relative.code(0);
+    absolute.code(0);
+    assert_eq!(messages(&relative), messages(&absolute));
+    let inside = dir.run_in(
+        SYNCLINT,
+        "pkg",
+        &["--format", "json", "--rule", "test-shared-state", "tests"],
+    );
+    inside.code(0);
+}
+
 #[test]
 fn walks_folders_but_skips_target_git_and_hidden() {
     let dir = Dir::new();

@@ -656,7 +656,10 @@ impl Model {
         for (id, file, items) in files {
             let next = crate_ids.len() as CrateId;
             let krate = *crate_ids.entry(file.krate.clone()).or_insert(next);
-            let module = module_of(&file.path, file.krate.as_deref());
+            let module = match file.path_in_package() {
+                Some(rel) => module_of(rel, None),
+                None => module_of(&file.path, file.krate.as_deref()),
+            };
             model.file_crate[id.0 as usize] = krate;
             for st in &items.statics {
                 let mut path = module.clone();

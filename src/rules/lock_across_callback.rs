@@ -282,10 +282,7 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
 /// no package, is taken as library code.
 fn is_library_file(cx: &RuleCx<'_>, b: BodyIdx) -> bool {
     let file = cx.sources.get(cx.graph.bodies[b].file);
-    let Some(root) = &file.krate else {
-        return true;
-    };
-    let Ok(rel) = file.path.strip_prefix(root) else {
+    let Some(rel) = file.path_in_package() else {
         return true;
     };
     let parts: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();

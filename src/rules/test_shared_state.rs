@@ -225,10 +225,10 @@ fn binary_of(cx: &RuleCx<'_>, b: BodyIdx) -> (u32, String) {
     let at = cx.graph.bodies[b];
     let krate = cx.graph.crate_of[b];
     let src = cx.sources.get(at.file);
-    let Some(root) = src.krate.as_deref() else {
+    if src.krate.is_none() {
         return (krate, src.path.to_string_lossy().into_owned());
-    };
-    let rel = src.path.strip_prefix(root).unwrap_or(&src.path);
+    }
+    let rel = src.path_in_package().unwrap_or(&src.path);
     let parts: Vec<String> = rel
         .iter()
         .map(|c| c.to_string_lossy().into_owned())
