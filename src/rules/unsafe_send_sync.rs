@@ -14,7 +14,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::api::{ApiImpl, ApiTrait, ApiType, FileApi, Receiver, UseKind, Vis};
 use crate::model::CrateId;
-use crate::report::finding::{Finding, Label, Severity, Span};
+use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{is_atomic_head, is_lock_head, label, TypeTree};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
@@ -1707,12 +1707,5 @@ fn finding(imp: &ApiImpl, problems: Vec<Problem>) -> Option<Finding> {
     } else {
         "bound each type parameter by `Sync` when `&self` hands out `&T` and by `Send` when it hands out or takes in `T`, put cells behind a `Mutex`, or remove the impl".to_string()
     };
-    Some(Finding {
-        rule: META.id,
-        severity: Severity::Deny,
-        primary: imp.span,
-        message,
-        labels,
-        help,
-    })
+    Some(META.finding(imp.span, message, labels, help))
 }
