@@ -19,23 +19,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let recv = self.expr(&mc.receiver, false);
             let confirmed = !method.refcell || self.is_refcell(&mc.receiver);
             let (is_async, lock_ty) = self.declared_lock(&mc.receiver);
-            let g = self.new_guard(Guard {
-                lock: self.lock_path(&mc.receiver),
-                method: method.name.clone(),
-                kind: method.kind,
-                is_async,
-                is_try: method.is_try,
-                confirmed,
-                receiver_ty: lock_ty.or_else(|| self.receiver_type(&mc.receiver)),
-                wrapped: false,
-                acquired: self.fw.span(mc.span()),
-                name: None,
-                methods: Vec::new(),
-                discarded: None,
-                serialises_test: false,
-                returned: false,
-                in_value: false,
-            });
+            let receiver_ty = lock_ty.or_else(|| self.receiver_type(&mc.receiver));
+            let g = self.acquire(mc, method, is_async, confirmed, receiver_ty, false);
             return Flow::value(Some(g)).or_div(recv);
         }
         let recv = self.expr(&mc.receiver, false);

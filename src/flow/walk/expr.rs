@@ -308,23 +308,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             // `m.lock().await`: an async lock. The guard exists only after the await.
             let recv = self.expr(&mc.receiver, false);
             self.event(EventKind::Await, span);
-            let g = self.new_guard(Guard {
-                lock: self.lock_path(&mc.receiver),
-                method: method.name.clone(),
-                kind: method.kind,
-                is_async: true,
-                is_try: method.is_try,
-                confirmed: true,
-                receiver_ty: None,
-                wrapped: true,
-                acquired: self.fw.span(mc.span()),
-                name: None,
-                methods: Vec::new(),
-                discarded: None,
-                serialises_test: false,
-                returned: false,
-                in_value: false,
-            });
+            let g = self.acquire(mc, method, true, true, None, true);
             return Flow::value(Some(g)).or_div(recv);
         }
         let f = self.expr(&a.base, true);

@@ -129,6 +129,38 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         out
     }
 
+    /// The guard the acquisition `mc` (a call of `method`) makes, new and alive: no
+    /// name, no methods called on it, not yet discarded, returned or moved into a
+    /// value. The one place a guard is built, so a new fact about guards starts from
+    /// one default.
+    pub(super) fn acquire(
+        &mut self,
+        mc: &syn::ExprMethodCall,
+        method: &crate::model::known::GuardMethod,
+        is_async: bool,
+        confirmed: bool,
+        receiver_ty: Option<String>,
+        wrapped: bool,
+    ) -> GuardId {
+        self.new_guard(Guard {
+            lock: self.lock_path(&mc.receiver),
+            method: method.name.clone(),
+            kind: method.kind,
+            is_async,
+            is_try: method.is_try,
+            confirmed,
+            receiver_ty,
+            wrapped,
+            acquired: self.fw.span(mc.span()),
+            name: None,
+            methods: Vec::new(),
+            discarded: None,
+            serialises_test: false,
+            returned: false,
+            in_value: false,
+        })
+    }
+
     pub(super) fn new_guard(&mut self, guard: Guard) -> GuardId {
         let id = self.scopes.guards.len();
         let span = guard.acquired;
