@@ -780,7 +780,7 @@ fn map_obj(obj: Option<&[String]>, call: &Call) -> Option<Vec<String>> {
         Some("static") => Some(obj.to_vec()),
         Some("self") => {
             let recv = call.receiver.as_ref()?.segments.as_ref()?;
-            if !call.is_method {
+            if !call.callee.is_method() {
                 return None;
             }
             let mut out = recv.clone();
@@ -800,8 +800,7 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     fn resolve(&self, caller: BodyIdx, call: &Call, body: &Body) -> Option<BodyIdx> {
         let me = &self.infos[caller];
-        if call.is_method {
-            let name = call.callee.strip_prefix('.')?;
+        if let Some(name) = call.callee.method() {
             let recv = call.receiver.as_ref()?;
             let segs = recv.segments.as_ref()?;
             // `self.m()` resolves in the impl's type; `x.m()` in `x`'s declared type.
@@ -816,7 +815,7 @@ impl Resolver<'_> {
                 f.self_ty.as_deref() == Some(ty.as_str())
             });
         }
-        let segs: Vec<&str> = call.callee.split("::").collect();
+        let segs: Vec<&str> = call.callee.name().split("::").collect();
         let (&name, quals) = segs.split_last()?;
         if !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
             return None;

@@ -101,15 +101,73 @@ pub enum EventKind {
     Acquire(GuardId),
 }
 
+/// Who a call calls, as the syntax names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Callee {
+    /// A method call (`x.load(..)`): the method's name (`load`).
+    Method(String),
+    /// A call of a path, with imports resolved (`std::fs::read`, `Self::helper`,
+    /// `drop`, a local `f`).
+    Path(String),
+    /// A call of another expression, as written (`(self.on_change)`, `handlers[i]`).
+    Expr(String),
+}
+
+impl Callee {
+    /// The method's name, for a method call.
+    pub fn method(&self) -> Option<&str> {
+        match self {
+            Callee::Method(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The resolved path, for a call of a path.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Callee::Path(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The path or the expression's text, for a call that is not a method call.
+    pub fn plain(&self) -> Option<&str> {
+        match self {
+            Callee::Method(_) => None,
+            Callee::Path(s) | Callee::Expr(s) => Some(s),
+        }
+    }
+
+    /// Whether this is a method call.
+    pub fn is_method(&self) -> bool {
+        matches!(self, Callee::Method(_))
+    }
+
+    /// The method's name, the path, or the expression's text: what the callee is
+    /// called by, whatever its kind.
+    pub fn name(&self) -> &str {
+        match self {
+            Callee::Method(s) | Callee::Path(s) | Callee::Expr(s) => s,
+        }
+    }
+}
+
+/// The callee as messages show it: `.load` for a method (it follows the receiver's
+/// text), the path or the expression's text otherwise.
+impl std::fmt::Display for Callee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Callee::Method(name) => write!(f, ".{name}"),
+            Callee::Path(s) | Callee::Expr(s) => f.write_str(s),
+        }
+    }
+}
+
 /// A call made in a body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
-    /// The callee: a path with imports resolved (`std::fs::read`, `Self::helper`),
-    /// `.name` for a method call, or the callee expression as written
-    /// (`(self.on_change)`).
-    pub callee: String,
-    /// `true` for a method call.
-    pub is_method: bool,
+    /// Who is called: a method by name, a path, or another expression.
+    pub callee: Callee,
     /// The receiver of a method call, when it is a place (`self.cache`).
     pub receiver: Option<LockPath>,
     /// The receiver (or, for a plain call, the callee variable) is an element taken

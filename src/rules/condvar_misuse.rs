@@ -138,7 +138,7 @@ impl Rule for CondvarMisuse {
         for (i, body) in cx.indexed_bodies() {
             for (ei, e) in body.events.iter().enumerate() {
                 let Some(call) = e.call() else { continue };
-                if call.callee == ".notify_all" {
+                if call.callee.method() == Some("notify_all") {
                     if let Some(key) = condvar_key(call) {
                         uses.entry((cx.graph.crate_of[i], key)).or_default().1 = true;
                     }
@@ -250,8 +250,11 @@ fn is_wait_wrapper(body: &Body) -> bool {
 /// that reads the state afterwards copes with a spurious wake-up the same way; a
 /// plain `wait`, or a wait under `if !ready { .. }`, assumes the condition instead.
 fn is_timed_park(body: &Body, ei: usize, call: &Call) -> bool {
-    let name = call.callee.trim_start_matches('.');
-    if !TIMED_WAITS.contains(&name) {
+    if !call
+        .callee
+        .method()
+        .is_some_and(|name| TIMED_WAITS.contains(&name))
+    {
         return false;
     }
     let e = &body.events[ei];
@@ -260,8 +263,9 @@ fn is_timed_park(body: &Body, ei: usize, call: &Call) -> bool {
     }
     body.events[ei + 1..].iter().any(|later| {
         later.call().is_some_and(|c| {
-            let n = c.callee.trim_start_matches('.');
-            c.is_method && c.receiver.is_some() && c.on_guard.is_none() && STATE_READS.contains(&n)
+            c.callee.method().is_some_and(|n| STATE_READS.contains(&n))
+                && c.receiver.is_some()
+                && c.on_guard.is_none()
         })
     })
 }
@@ -270,7 +274,7 @@ fn is_timed_park(body: &Body, ei: usize, call: &Call) -> bool {
 /// guard by value): parking_lot documents that such a wait returns only when
 /// `notify_one` or `notify_all` woke it, never spuriously.
 fn wakes_only_when_notified(call: &Call) -> bool {
-    call.callee == ".wait"
+    call.callee.method() == Some("wait")
         && !call.arg_guards.is_empty()
         && call.arg_guards.iter().all(|g| call.arg_borrows.contains(g))
 }
@@ -290,10 +294,7 @@ fn condvar_key(call: &Call) -> Option<&str> {
 /// Whether a call is a condition-variable wait; `Some(true)` for a wait that
 /// returns after one wake-up, `Some(false)` for one that re-checks a condition.
 fn condvar_wait(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<bool> {
-    if !call.is_method {
-        return None;
-    }
-    let name = call.callee.trim_start_matches('.');
+    let name = call.callee.method()?;
     let once = if WAITS_ONCE.contains(&name) {
         true
     } else if WAITS_WHILE.contains(&name) {

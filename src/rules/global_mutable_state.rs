@@ -40,7 +40,7 @@ impl Rule for GlobalMutableState {
                 if pre.is_before_threads(cx, i, ei) {
                     continue;
                 }
-                let call = e.call().map_or("", |c| c.callee.as_str());
+                let call = e.call().map_or("", |c| c.callee.name());
                 out.push(env_finding(body, e.span, call, what));
             }
         }
@@ -111,18 +111,15 @@ struct PreThread {
 
 /// Whether a call can start a thread.
 fn is_thread_start(call: &Call) -> bool {
-    let name = call
-        .callee
-        .trim_start_matches('.')
-        .rsplit("::")
-        .next()
-        .unwrap_or_default();
+    let name = call.callee.name().rsplit("::").next().unwrap_or_default();
     if THREAD_STARTERS.contains(&name) {
         return true;
     }
     // A runtime starts its worker threads when it is made; `rayon`'s functions run
     // on its pool.
-    !call.is_method && (call.callee.ends_with("Runtime::new") || call.callee.starts_with("rayon::"))
+    call.callee
+        .plain()
+        .is_some_and(|p| p.ends_with("Runtime::new") || p.starts_with("rayon::"))
 }
 
 impl PreThread {

@@ -49,7 +49,8 @@ impl Rule for LockAcrossBlocking {
                     // has heard from (`while !st.done { st = cv.wait(st)? } h.join()`) is
                     // the end of a shutdown handshake: the other thread announced under
                     // this lock that it is finishing, and the join waits for its exit.
-                    if call.callee == ".join" && handed_to_wait(&body.events[..ei], g) {
+                    if call.callee.method() == Some("join") && handed_to_wait(&body.events[..ei], g)
+                    {
                         continue;
                     }
                     if let Some(why) = &call.blocking {
@@ -77,8 +78,8 @@ impl Rule for LockAcrossBlocking {
 /// A channel receive: the one thing a work queue's shared receiver is for.
 fn is_receive(call: &Call) -> bool {
     matches!(
-        call.callee.as_str(),
-        ".recv" | ".recv_timeout" | ".recv_deadline"
+        call.callee.method(),
+        Some("recv" | "recv_timeout" | "recv_deadline")
     )
 }
 

@@ -167,7 +167,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             };
             let Some(call) = ev.call() else { continue };
             // `Self::helper(self, f)` names the receiver among the arguments.
-            let at = if body.self_kind.is_some() && !call.is_method {
+            let at = if body.self_kind.is_some() && !call.callee.is_method() {
                 pos + 1
             } else {
                 pos
@@ -432,8 +432,7 @@ fn callback(
             }
         }
     }
-    if !call.is_method {
-        let callee = call.callee.as_str();
+    if let Some(callee) = call.callee.plain() {
         let is_param = body.callback_params.iter().any(|p| p == callee)
             || (matches!(body.kind, BodyKind::Closure | BodyKind::AsyncBlock)
                 && param_owner(cx, i, callee).is_some());
@@ -459,7 +458,11 @@ fn callback(
     }
     // `listener.on_event(..)` on a trait-object parameter or field; methods of the
     // pointer around it (`clone`, `as_ref`) are not the object's.
-    if POINTER_METHODS.contains(&call.callee.trim_start_matches('.')) {
+    if call
+        .callee
+        .method()
+        .is_some_and(|m| POINTER_METHODS.contains(&m))
+    {
         return None;
     }
     let recv = call.receiver.as_ref()?;

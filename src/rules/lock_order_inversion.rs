@@ -91,7 +91,7 @@ fn has_self_exclusively(cx: &RuleCx<'_>, b: BodyIdx, depth: usize) -> bool {
     callers.iter().all(|&(c, ei)| {
         let caller = cx.graph.body(cx.flows, c);
         let on_self = caller.events[ei].call().is_some_and(|call| {
-            call.is_method
+            call.callee.is_method()
                 && call
                     .receiver
                     .as_ref()

@@ -44,7 +44,7 @@ impl Rule for SplitAtomicUpdate {
             let krate = cx.graph.crate_of[i];
             for (si, store) in body.events.iter().enumerate() {
                 let Some(call) = store.call() else { continue };
-                if call.callee != ".store" || call.arg_calls.is_empty() {
+                if call.callee.method() != Some("store") || call.arg_calls.is_empty() {
                     continue;
                 }
                 let Some(target) = &call.receiver else {
@@ -97,7 +97,7 @@ impl Rule for SplitAtomicUpdate {
 
 /// A `load` of the same place.
 fn is_load_of(call: &Call, target: &LockPath) -> bool {
-    call.callee == ".load"
+    call.callee.method() == Some("load")
         && call.receiver.as_ref().is_some_and(|r| {
             r.text == target.text
                 && r.segments == target.segments
@@ -142,7 +142,7 @@ fn is_under_raw_lock(model: &Model, body: &Body, first_load: usize, store: usize
         }
         let mut unlocks = body.events.iter().enumerate().filter(|(_, e)| {
             e.call().is_some_and(|c| {
-                RAW_UNLOCKS.contains(&c.callee.trim_start_matches('.'))
+                c.callee.method().is_some_and(|m| RAW_UNLOCKS.contains(&m))
                     && c.receiver
                         .as_ref()
                         .is_some_and(|r| r.text == guard.lock.text)
@@ -220,8 +220,9 @@ impl Owners {
 /// value refers to, not to one of its own fields.
 fn releases_through_field(e: &crate::flow::Event) -> bool {
     e.call().is_some_and(|c| {
-        let name = c.callee.trim_start_matches('.');
-        (name == "store" || RAW_UNLOCKS.contains(&name))
+        c.callee
+            .method()
+            .is_some_and(|name| name == "store" || RAW_UNLOCKS.contains(&name))
             && c.receiver
                 .as_ref()
                 .and_then(|r| r.segments.as_ref())

@@ -284,7 +284,9 @@ fn resolves_relative(body: &Body, e: &Event) -> bool {
         c.span.start >= cond.start
             && c.span.end <= cond.end
             && c.call().is_some_and(|call| {
-                call.is_method && PATH_KIND_TESTS.contains(&call.callee.trim_start_matches('.'))
+                call.callee
+                    .method()
+                    .is_some_and(|m| PATH_KIND_TESTS.contains(&m))
             })
     })
 }
@@ -309,8 +311,7 @@ impl Uses {
             }
             for e in &body.events {
                 let Some(call) = e.call() else { continue };
-                if !call.is_method {
-                    let path = call.callee.as_str();
+                if let Some(path) = call.callee.plain() {
                     if path.ends_with("env::set_current_dir")
                         || (path.ends_with("env::current_dir") && !resolves_relative(body, e))
                     {
@@ -417,7 +418,7 @@ fn changes_of(
             out.push(Change {
                 site: e.span,
                 what: what.to_string(),
-                state: if call.callee.ends_with("set_current_dir") {
+                state: if call.callee.name().ends_with("set_current_dir") {
                     Some(State::Cwd)
                 } else {
                     call.lit_arg.clone().map(State::Env)
@@ -425,8 +426,11 @@ fn changes_of(
             });
             continue;
         }
-        let method = call.callee.trim_start_matches('.');
-        if call.is_method && ATOMIC_WRITES.contains(&method) {
+        if call
+            .callee
+            .method()
+            .is_some_and(|m| ATOMIC_WRITES.contains(&m))
+        {
             let stat = call
                 .receiver
                 .as_ref()

@@ -115,8 +115,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         });
         self.event(
             EventKind::Call(Box::new(Call {
-                callee: format!(".{name}"),
-                is_method: true,
+                callee: Callee::Method(name),
                 receiver,
                 on_elem_of,
                 on_guard,
@@ -139,20 +138,23 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn call(&mut self, c: &syn::ExprCall, awaited: bool) -> Flow {
         let func = strip(&c.func);
         let callee = match func {
-            syn::Expr::Path(p) if p.qself.is_none() => {
-                Some(self.fw.imports.resolve(&path_segments(&p.path)))
-            }
+            syn::Expr::Path(p) if p.qself.is_none() => Some(Callee::Path(
+                self.fw.imports.resolve(&path_segments(&p.path)),
+            )),
             other => {
                 self.expr(other, false);
                 // `(self.on_change)(x)`, `handlers[i](x)`: named by their text, unless
                 // the callee is a long expression (`g()()()..`), whose text each call
                 // of the chain would print again.
-                is_small(other)
-                    .then(|| compact(&quote::ToTokens::to_token_stream(&c.func).to_string()))
+                is_small(other).then(|| {
+                    Callee::Expr(compact(
+                        &quote::ToTokens::to_token_stream(&c.func).to_string(),
+                    ))
+                })
             }
         };
         let on_elem_of = path_var(func).and_then(|n| self.lookup(&n).and_then(|v| v.elem_of));
-        let is_drop = callee.as_deref().is_some_and(|p| {
+        let is_drop = callee.as_ref().and_then(Callee::path).is_some_and(|p| {
             matches!(
                 p,
                 "drop" | "std::mem::drop" | "core::mem::drop" | "mem::drop"
@@ -193,20 +195,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let Some(callee) = callee else {
             return out;
         };
-        if DIVERGING_FNS.contains(&callee.as_str()) {
+        let path = callee.path();
+        if path.is_some_and(|p| DIVERGING_FNS.contains(&p)) {
             out.diverges = true;
         }
         // A function named by its full path is never the async API of the same
         // name, so being awaited (or an argument of an awaited call) changes nothing.
-        let blocking = self
-            .fw
-            .known
-            .blocking_fn(&callee)
-            .map(|b| format!("`{}` {}", short_path(&callee), b.why));
+        let blocking = path
+            .and_then(|p| self.fw.known.blocking_fn(p))
+            .map(|b| format!("`{}` {}", short_path(&b.path), b.why));
         self.event(
             EventKind::Call(Box::new(Call {
                 callee,
-                is_method: false,
                 receiver: None,
                 on_elem_of,
                 on_guard: None,

@@ -112,7 +112,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     .get(c)
                     .and_then(Event::call)
                     .is_some_and(|call| {
-                        let name = call.callee.trim_start_matches('.');
+                        let name = call.callee.name();
                         name != "store" && crate::flow::methods::ATOMIC_WRITES.contains(&name)
                     })
             })

@@ -36,7 +36,9 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use crate::flow::methods::GUARD_LOCK_TYPES;
-use crate::flow::{Body, BodyKind, Call, Event, EventKind, FileFlows, Guard, GuardId, LockPath};
+use crate::flow::{
+    Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId, LockPath,
+};
 use crate::model::imports::Imports;
 use crate::model::known::Known;
 use crate::model::{compact, type_text};

@@ -23,7 +23,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         deps.dedup();
         // Only method calls on a place (`x.load(..)`) are data sources worth
         // following into later arguments.
-        let is_call = matches!(&kind, EventKind::Call(c) if c.is_method && c.receiver.is_some());
+        let is_call =
+            matches!(&kind, EventKind::Call(c) if c.callee.is_method() && c.receiver.is_some());
         self.events.push(Event {
             kind,
             span,
@@ -198,8 +199,7 @@ pub(super) fn is_call_of_interest(call: &Call) -> bool {
     {
         return true;
     }
-    if call.is_method {
-        let name = call.callee.trim_start_matches('.');
+    if let Some(name) = call.callee.method() {
         if crate::flow::methods::is_followed(name) {
             return true;
         }
@@ -217,7 +217,7 @@ pub(super) fn is_call_of_interest(call: &Call) -> bool {
             [] => false,
         };
     }
-    let callee = call.callee.as_str();
+    let callee = call.callee.name();
     if matches!(callee, "Some" | "Ok" | "Err" | "None") {
         return false;
     }

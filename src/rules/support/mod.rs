@@ -499,10 +499,7 @@ pub fn is_atomic_head(head: &str) -> bool {
 /// `Command::env` and `Command::current_dir` are method calls that change only the
 /// child process, and never match.
 pub fn env_mutation(call: &crate::flow::Call) -> Option<&'static str> {
-    if call.is_method {
-        return None;
-    }
-    let path = call.callee.trim_start_matches("::");
+    let path = call.callee.plain()?.trim_start_matches("::");
     let (module, name) = path.rsplit_once("::")?;
     if !(module == "env" || module.ends_with("std::env") || module.ends_with("core::env")) {
         return None;
@@ -574,9 +571,9 @@ pub fn handed_to_wait(events: &[crate::flow::Event], g: crate::flow::GuardId) ->
     use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
     events.iter().any(|e| {
         e.call().is_some_and(|c| {
-            let name = c.callee.trim_start_matches('.');
-            c.is_method
-                && (WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
+            c.callee
+                .method()
+                .is_some_and(|name| WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
                 && c.arg_guards.contains(&g)
         })
     })
