@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::flow::{Body, BodyKind, Call, EventKind, FileFlows, GuardKind, LockPath};
+use crate::flow::{Blocking, Body, BodyKind, Call, EventKind, FileFlows, GuardKind, LockPath};
 use crate::model::{type_name_of, CrateId, Model};
 use crate::report::finding::{FileId, Span};
 
@@ -100,8 +100,8 @@ pub struct Taken {
 /// A blocking call a function makes while it runs, directly or through calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockingSite {
-    /// What blocks ("`fs::read` reads a file").
-    pub why: String,
+    /// The blocking call, as the blocking-call table names it.
+    pub call: Blocking,
     /// The blocking call.
     pub site: Span,
     /// The calls from the function down to it.
@@ -318,10 +318,10 @@ impl Graph {
         for e in &b.events {
             match &e.kind {
                 EventKind::Call(c) => {
-                    if let Some(why) = &c.blocking {
+                    if let Some(blocking) = &c.blocking {
                         if s.blocks.len() < MAX_SUMMARY {
                             s.blocks.push(BlockingSite {
-                                why: why.clone(),
+                                call: blocking.clone(),
                                 site: e.span,
                                 chain: Vec::new(),
                             });

@@ -163,6 +163,29 @@ impl std::fmt::Display for Callee {
     }
 }
 
+/// A call that blocks the thread, as the blocking-call table (`rules/blocking.toml`
+/// and the configuration's additions) names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocking {
+    /// The call as the table names it: a function by its full path
+    /// (`std::fs::read`), a method by its name (`recv`).
+    pub name: String,
+    /// What the call does, from the table (`reads a file`); an entry of the
+    /// configuration that gives none has the configuration's default.
+    pub why: String,
+}
+
+impl Blocking {
+    /// The name messages show: a function's path cut to its last two segments
+    /// (`fs::read`), a method's name as it is.
+    pub fn short_name(&self) -> &str {
+        match self.name.rmatch_indices("::").nth(1) {
+            Some((at, _)) => &self.name[at + 2..],
+            None => &self.name,
+        }
+    }
+}
+
 /// A call made in a body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
@@ -184,8 +207,8 @@ pub struct Call {
     /// arguments, directly or through `let` bindings: in `x.store(v + 1)` after
     /// `let v = x.load(..)`, the `load`.
     pub arg_calls: Vec<usize>,
-    /// Why the call blocks, when it matches the blocking-call table.
-    pub blocking: Option<String>,
+    /// The blocking-call table's entry the call matches, if any.
+    pub blocking: Option<Blocking>,
     /// The first argument, when it is a string literal (`set_var("MODE", ..)`) or a
     /// `const` of the file or body whose value is one.
     pub lit_arg: Option<String>,
@@ -358,4 +381,37 @@ impl Body {
 pub struct FileFlows {
     /// Every body, outer ones before the closures they contain.
     pub bodies: Vec<Body>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocking_short_name_keeps_the_last_two_segments() {
+        let b = |name: &str| Blocking {
+            name: name.to_string(),
+            why: String::new(),
+        };
+        assert_eq!(
+            b("std::fs::read_to_string").short_name(),
+            "fs::read_to_string"
+        );
+        assert_eq!(b("a::b::c::d").short_name(), "c::d");
+        assert_eq!(b("thread::sleep").short_name(), "thread::sleep");
+        assert_eq!(b("recv").short_name(), "recv");
+    }
+
+    #[test]
+    fn callee_prints_as_the_text_it_replaced() {
+        assert_eq!(Callee::Method("load".into()).to_string(), ".load");
+        assert_eq!(
+            Callee::Path("std::fs::read".into()).to_string(),
+            "std::fs::read"
+        );
+        assert_eq!(Callee::Expr("(self.f)".into()).to_string(), "(self.f)");
+        assert_eq!(Callee::Method("load".into()).name(), "load");
+        assert_eq!(Callee::Expr("(self.f)".into()).plain(), Some("(self.f)"));
+        assert_eq!(Callee::Method("load".into()).plain(), None);
+    }
 }

@@ -2,7 +2,7 @@
 //! Page: rules/blocking-in-async.md.
 
 use crate::report::finding::Finding;
-use crate::rules::support::label;
+use crate::rules::support::{blocking_text, label};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -17,10 +17,11 @@ impl Rule for BlockingInAsync {
         // Tests drive servers on other threads with blocking clients by design.
         for (_, body) in cx.bodies().filter(|(_, b)| b.is_async && !b.in_test) {
             for event in &body.events {
-                let Some(why) = event.call().and_then(|c| c.blocking.as_ref()) else {
+                let Some(blocking) = event.call().and_then(|c| c.blocking.as_ref()) else {
                     continue;
                 };
-                out.push(META.finding(event.span, format!("blocking call in async code: {why}"), vec![label(event.span, "blocks the executor thread")], "use the async equivalent, or run it in `tokio::task::spawn_blocking` / `block_in_place`"));
+                let what = blocking_text(blocking);
+                out.push(META.finding(event.span, format!("blocking call in async code: {what}"), vec![label(event.span, "blocks the executor thread")], "use the async equivalent, or run it in `tokio::task::spawn_blocking` / `block_in_place`"));
             }
         }
     }

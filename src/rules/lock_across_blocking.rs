@@ -4,10 +4,10 @@
 use crate::flow::{Body, Call, GuardId, SelfKind};
 use crate::graph::BodyIdx;
 use crate::model::type_name_of;
-use crate::report::finding::{Finding, Label};
+use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{
-    acquired_label, chain_text, guard_noun, handed_to_wait, hop_labels, is_borrow, is_held_guard,
-    is_lock_head, label, TypeTree,
+    acquired_label, blocking_text, chain_text, guard_noun, handed_to_wait, hop_labels, is_borrow,
+    is_held_guard, is_lock_head, label, TypeTree,
 };
 use crate::rules::{declare_rule, Rule, RuleCx};
 
@@ -31,7 +31,7 @@ impl Rule for LockAcrossBlocking {
                 {
                     continue;
                 }
-                let mut calls: Vec<Label> = Vec::new();
+                let mut calls = Blocked::default();
                 for (ei, e) in body.events.iter().enumerate() {
                     if !e.live.contains(&g) {
                         continue;
@@ -53,25 +53,46 @@ impl Rule for LockAcrossBlocking {
                     {
                         continue;
                     }
-                    if let Some(why) = &call.blocking {
-                        calls.push(label(e.span, format!("{why} while the lock is held")));
+                    if let Some(blocking) = &call.blocking {
+                        calls.call(e.span, blocking_text(blocking));
                         continue;
                     }
                     // A helper of the crate that blocks, at any depth of calls.
                     if let Some(bl) = cx.graph.blocks_through(cx.flows, i, ei).into_iter().next() {
-                        calls.push(label(
-                            e.span,
-                            format!("{}{} while the lock is held", bl.why, chain_text(&bl.chain)),
-                        ));
-                        calls.extend(hop_labels(&bl.chain[1..]));
-                        calls.push(label(bl.site, format!("{} here", bl.why)));
+                        let what = blocking_text(&bl.call);
+                        calls.call(e.span, format!("{what}{}", chain_text(&bl.chain)));
+                        calls.labels.extend(hop_labels(&bl.chain[1..]));
+                        calls.labels.push(label(bl.site, format!("{what} here")));
                     }
                 }
-                if !calls.is_empty() {
-                    out.push(finding(body, g, calls));
+                if let Some(first) = calls.first.take() {
+                    out.push(finding(body, g, calls.n, first, calls.labels));
                 }
             }
         }
+    }
+}
+
+/// The blocking calls made while one guard is held, with the labels that show them.
+#[derive(Default)]
+struct Blocked {
+    /// How many blocking calls: direct ones, and calls of the crate that block.
+    n: usize,
+    /// The first of them as the message names it (`` `fs::read` reads a file``,
+    /// with the chain of calls to it).
+    first: Option<String>,
+    /// Each call while the lock is held, with the hops and the site of a blocking
+    /// call reached through the crate's functions.
+    labels: Vec<Label>,
+}
+
+impl Blocked {
+    /// One blocking call at `site`, named `what`.
+    fn call(&mut self, site: Span, what: String) {
+        self.n += 1;
+        self.labels
+            .push(label(site, format!("{what} while the lock is held")));
+        self.first.get_or_insert(what);
     }
 }
 
@@ -122,20 +143,12 @@ fn is_exclusive(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, g: GuardId) -> bool {
     false
 }
 
-fn finding(body: &Body, g: GuardId, calls: Vec<Label>) -> Finding {
+/// The finding for guard `g`, held across `n` blocking calls, the first named
+/// `what`, with the labels of the calls.
+fn finding(body: &Body, g: GuardId, n: usize, what: String, calls: Vec<Label>) -> Finding {
     let guard = &body.guards[g];
-    let first = calls[0].message.clone();
     let mut labels = vec![acquired_label(body, guard)];
-    let n = calls
-        .iter()
-        .filter(|l| l.message.ends_with(" while the lock is held"))
-        .count();
     labels.extend(calls);
-    let what = first
-        .split(" while the lock is held")
-        .next()
-        .unwrap_or_default()
-        .to_string();
     META.finding(guard.acquired, if n == 1 {
             format!(
                 "{} on `{}` held across a blocking call: {what}",

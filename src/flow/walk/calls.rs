@@ -203,7 +203,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         // name, so being awaited (or an argument of an awaited call) changes nothing.
         let blocking = path
             .and_then(|p| self.fw.known.blocking_fn(p))
-            .map(|b| format!("`{}` {}", short_path(&b.path), b.why));
+            .map(|b| Blocking {
+                name: b.path.clone(),
+                why: b.why.clone(),
+            });
         self.event(
             EventKind::Call(Box::new(Call {
                 callee,

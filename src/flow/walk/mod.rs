@@ -37,7 +37,7 @@ use syn::spanned::Spanned;
 
 use crate::flow::methods::GUARD_LOCK_TYPES;
 use crate::flow::{
-    Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId, LockPath,
+    Blocking, Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId, LockPath,
 };
 use crate::model::imports::Imports;
 use crate::model::known::Known;

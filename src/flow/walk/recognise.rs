@@ -105,7 +105,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         name: &str,
         n_args: usize,
         recv: &syn::Expr,
-    ) -> Option<String> {
+    ) -> Option<Blocking> {
         let candidates = self.fw.known.blocking_methods(name);
         if candidates.is_empty() {
             return None;
@@ -125,7 +125,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     continue;
                 }
             }
-            return Some(format!("`{name}` {}", m.why));
+            return Some(Blocking {
+                name: name.to_string(),
+                why: m.why.clone(),
+            });
         }
         None
     }
@@ -227,15 +230,6 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 pub(super) fn is_async_path(full: &str) -> bool {
     let first = full.split("::").next().unwrap_or_default();
     ASYNC_CRATES.contains(&first)
-}
-
-pub(super) fn short_path(full: &str) -> String {
-    let segs: Vec<&str> = full.split("::").collect();
-    if segs.len() <= 2 {
-        full.to_string()
-    } else {
-        segs[segs.len() - 2..].join("::")
-    }
 }
 
 pub(super) fn expr_mentions_refcell(e: &syn::Expr) -> bool {

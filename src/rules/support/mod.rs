@@ -3,7 +3,7 @@
 //!
 //! Nothing here looks at syntax; it works on flows, the model and findings.
 
-use crate::flow::{Body, Guard, GuardKind};
+use crate::flow::{Blocking, Body, Guard, GuardKind};
 use crate::graph::{Hop, LockId};
 use crate::model::known;
 use crate::model::Model;
@@ -17,6 +17,11 @@ pub fn same_lock(a: &LockId, b: &LockId) -> bool {
 /// Whether a guard is a `RefCell` borrow rather than a lock guard.
 pub fn is_borrow(kind: GuardKind) -> bool {
     matches!(kind, GuardKind::Borrow | GuardKind::BorrowMut)
+}
+
+/// A blocking call as messages name it: "`fs::read` reads a file".
+pub fn blocking_text(b: &Blocking) -> String {
+    format!("`{}` {}", b.short_name(), b.why)
 }
 
 /// Labels for each call on a chain: "calls `helper`".
