@@ -328,7 +328,7 @@ impl Graph {
                         }
                     }
                 }
-                EventKind::Await if b.is_async && s.first_await.is_none() => {
+                EventKind::Await { .. } if b.is_async && s.first_await.is_none() => {
                     s.first_await = Some(e.span);
                 }
                 _ => {}
@@ -516,7 +516,7 @@ impl Graph {
                         .filter(|t| !t.is_try)
                         .map(|t| (t.lock, t.site, t.chain))
                         .collect(),
-                    EventKind::Await => Vec::new(),
+                    EventKind::Await { .. } => Vec::new(),
                 };
                 for (to, taken_site, chain) in taken {
                     for &h in &e.live {

@@ -94,7 +94,11 @@ pub struct Guard {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
     /// An `.await` (or an awaiting macro such as `select!`).
-    Await,
+    Await {
+        /// The call whose result is awaited (an index into [`Body::events`]), when
+        /// the awaited expression is a call the body records: `self.helper().await`.
+        awaited: Option<usize>,
+    },
     /// A call. `blocking` holds the blocking-table entry it matched, if any.
     Call(Box<Call>),
     /// A guard is acquired.

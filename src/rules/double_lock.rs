@@ -44,7 +44,7 @@ impl Rule for DoubleLock {
                         .filter(|t| !t.is_try && !t.is_recursive)
                         .map(|t| (t.lock, t.kind, t.site, t.chain))
                         .collect(),
-                    EventKind::Await => Vec::new(),
+                    EventKind::Await { .. } => Vec::new(),
                 };
                 'taken: for (lock, kind, site, chain) in taken {
                     for &h in &e.live {

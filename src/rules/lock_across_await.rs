@@ -22,24 +22,16 @@ impl Rule for LockAcrossAwait {
                 }
                 let mut awaits = Vec::new();
                 let mut inner = Vec::new();
-                for (ei, e) in body.events.iter().enumerate() {
-                    if e.kind != EventKind::Await || !e.live.contains(&g) {
+                for e in &body.events {
+                    let EventKind::Await { awaited } = e.kind else {
+                        continue;
+                    };
+                    if !e.live.contains(&g) {
                         continue;
                     }
                     awaits.push(e.span);
                     // `self.helper().await`: name where the helper itself waits.
-                    // The event just before is the awaited call when it ends where
-                    // the `.await` starts.
-                    let awaited = ei
-                        .checked_sub(1)
-                        .filter(|&p| {
-                            let prev = body.events[p].span;
-                            prev.end_line == e.span.line
-                                && prev.end <= e.span.start
-                                && e.span.start - prev.end <= 1
-                        })
-                        .and_then(|p| cx.graph.callees[i][p].map(|k| (p, k)));
-                    if let Some((_, k)) = awaited {
+                    if let Some(k) = awaited.and_then(|p| cx.graph.callees[i][p]) {
                         if let Some(site) = cx.graph.summaries[k].first_await {
                             let name = cx.graph.callee_name(cx.flows, k);
                             inner.push(label(

@@ -113,8 +113,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 root_origin: None,
             }
         });
-        self.event(
-            EventKind::Call(Box::new(Call {
+        self.call_event(
+            std::ptr::from_ref(mc).cast(),
+            Call {
                 callee: Callee::Method(name),
                 receiver,
                 on_elem_of,
@@ -129,7 +130,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 lock_args: self.lock_args(mc.args.iter()),
                 arg_borrows: self.arg_borrows(mc.args.iter()),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(mc).cast()),
-            })),
+            },
             span,
         );
         out
@@ -207,8 +208,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 name: b.path.clone(),
                 why: b.why.clone(),
             });
-        self.event(
-            EventKind::Call(Box::new(Call {
+        self.call_event(
+            std::ptr::from_ref(c).cast(),
+            Call {
                 callee,
                 receiver: None,
                 on_elem_of,
@@ -223,7 +225,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 lock_args: self.lock_args(c.args.iter()),
                 arg_borrows: self.arg_borrows(c.args.iter()),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(c).cast()),
-            })),
+            },
             // The callee and the closing parenthesis: `Spanned::span` of the
             // whole call would walk all of its arguments.
             first_span(&c.func)

@@ -307,13 +307,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if let Some((mc, method)) = self.acquisition(&a.base) {
             // `m.lock().await`: an async lock. The guard exists only after the await.
             let recv = self.expr(&mc.receiver, false);
-            self.event(EventKind::Await, span);
+            self.event(EventKind::Await { awaited: None }, span);
             let g = self.acquire(mc, method, true, true, None, true);
             return Flow::value(Some(g)).or_div(recv);
         }
         let f = self.expr(&a.base, true);
         self.note_future(&a.base);
-        self.event(EventKind::Await, span);
+        let awaited = self.recorded_call(&a.base);
+        self.event(EventKind::Await { awaited }, span);
         Flow::default().or_div(f)
     }
 
@@ -430,7 +431,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         if AWAITING_MACROS.contains(&name.as_str()) && self.is_async {
             self.scan_awaits(&mac.tokens);
-            self.event(EventKind::Await, mac.path.span());
+            self.event(EventKind::Await { awaited: None }, mac.path.span());
             return Flow::default();
         }
         if EXPR_MACROS.contains(&name.as_str()) {
@@ -463,7 +464,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     prev_dot = false;
                 }
                 TokenTree::Ident(i) if prev_dot && i == "await" => {
-                    self.event(EventKind::Await, i.span());
+                    self.event(EventKind::Await { awaited: None }, i.span());
                     prev_dot = false;
                 }
                 TokenTree::Punct(p) => prev_dot = p.as_char() == '.',

@@ -320,6 +320,9 @@ struct BodyWalker<'w, 'a, 'o> {
     /// The call (by address) whose result the statement being walked drops at once
     /// (see [`Call::result_dropped`]); null when there is none.
     dropped_call: *const (),
+    /// The last call recorded as an event: its address and its index in `events`,
+    /// so that an `.await` can name the call it awaits.
+    last_call: (*const (), usize),
 }
 
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
@@ -357,6 +360,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             extended: Vec::new(),
             slot: out.len(),
             dropped_call: std::ptr::null(),
+            last_call: (std::ptr::null(), 0),
             out,
             body: Body {
                 kind: spec.kind,

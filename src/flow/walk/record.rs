@@ -16,6 +16,29 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         self.push_event(kind, span);
     }
 
+    /// Records a call, at `at` (its address, see [`Self::result_call`]), as an event
+    /// when it is one (see [`Self::event`]), and remembers it for an `.await` of its
+    /// result.
+    pub(super) fn call_event(&mut self, at: *const (), call: Call, span: proc_macro2::Span) {
+        let n = self.events.len();
+        self.event(EventKind::Call(Box::new(call)), span);
+        if self.events.len() > n {
+            self.last_call = (at, n);
+        }
+    }
+
+    /// The call event the value of `e` is, when `e` (through parentheses) is a call
+    /// recorded as the last call: the call an `.await` of `e` awaits.
+    pub(super) fn recorded_call(&self, e: &syn::Expr) -> Option<usize> {
+        let at: *const () = match strip(e) {
+            syn::Expr::Call(c) => std::ptr::from_ref(c).cast(),
+            syn::Expr::MethodCall(mc) => std::ptr::from_ref(mc).cast(),
+            _ => return None,
+        };
+        let (last, ei) = self.last_call;
+        std::ptr::eq(last, at).then_some(ei)
+    }
+
     pub(super) fn push_event(&mut self, kind: EventKind, span: Span) {
         let live = self.live();
         let mut deps = self.deps.tested.clone();
