@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::flow::{Blocking, Body, BodyKind, Call, EventKind, FileFlows, GuardKind, LockPath};
+use crate::model::known::is_static_name;
 use crate::model::{type_name_of, CrateId, Model};
 use crate::report::finding::{FileId, Span};
 
@@ -288,7 +289,7 @@ impl Graph {
         let b = self.body(flows, i);
         let mut s = Summary::default();
         for (g, guard) in b.guards.iter().enumerate() {
-            if matches!(guard.kind, GuardKind::Borrow | GuardKind::BorrowMut) {
+            if guard.kind.is_borrow() {
                 continue;
             }
             let Some(lock) = &self.guard_ids[i][g] else {
@@ -521,7 +522,7 @@ impl Graph {
                 for (to, taken_site, chain) in taken {
                     for &h in &e.live {
                         let held = &b.guards[h];
-                        if matches!(held.kind, GuardKind::Borrow | GuardKind::BorrowMut) {
+                        if held.kind.is_borrow() {
                             continue;
                         }
                         let Some(from) = &self.guard_ids[i][h] else {
@@ -947,7 +948,7 @@ fn lock_id(
     }
     let is_param = body.params.iter().any(|(p, _)| p == root);
     let is_static =
-        |name: &str| model.statics.contains_key(&(krate, name.to_string())) || is_screaming(name);
+        |name: &str| model.statics.contains_key(&(krate, name.to_string())) || is_static_name(name);
     if !is_param && lock.root_ty.is_none() {
         // `STATE`, `STATE.inner`, `crate::cache::STATE`: a static.
         if is_static(root) {
@@ -1005,11 +1006,4 @@ fn chase(model: &Model, krate: CrateId, mut ty: String, fields: &[String]) -> St
         }
     }
     format!("{ty}.{}", fields[used..].join("."))
-}
-
-fn is_screaming(name: &str) -> bool {
-    name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }

@@ -99,10 +99,6 @@ pub const MUTATORS: &[&str] = &[
     "dedup",
 ];
 
-/// Lock types whose guards the rules know, by last path segment.
-pub const GUARD_LOCK_TYPES: &[&str] =
-    &["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"];
-
 /// Tests of whether a path is absolute.
 pub const PATH_KIND_TESTS: &[&str] = &["is_absolute", "is_relative"];
 

@@ -29,6 +29,23 @@ pub enum GuardKind {
     BorrowMut,
 }
 
+impl GuardKind {
+    /// Whether this is a `RefCell` borrow rather than a lock guard.
+    pub fn is_borrow(self) -> bool {
+        matches!(self, GuardKind::Borrow | GuardKind::BorrowMut)
+    }
+}
+
+/// Whether a name is written the way statics and constants are (`SCREAMING_CASE`:
+/// upper-case letters, digits and `_`, with at least one letter): a place rooted at
+/// such a name is taken to be a static when the crate declares none of that name.
+pub fn is_static_name(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// A lock type, by the last segment of its path, with the roles it plays. The roles
 /// are kept apart because callers asked different questions of different lists;
 /// [`LOCK_TYPES`] keeps each caller's answer as it was.
@@ -350,6 +367,35 @@ impl Known {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_guard_role_is_the_walkers_old_list() {
+        // `flow::methods::GUARD_LOCK_TYPES` was this list, in this order.
+        let guard: Vec<&str> = guard_lock_types().collect();
+        assert_eq!(
+            guard,
+            ["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"]
+        );
+        assert!(is_guard_lock("RefCell") && !is_guard_lock("SpinMutex"));
+    }
+
+    #[test]
+    fn static_names_are_screaming_case() {
+        for name in ["COUNTER", "MAX_LEN", "V2", "A_1"] {
+            assert!(is_static_name(name), "{name}");
+        }
+        for name in ["counter", "Counter", "MAX_len", "_", "123", ""] {
+            assert!(!is_static_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn borrows_are_the_refcell_kinds() {
+        assert!(GuardKind::Borrow.is_borrow() && GuardKind::BorrowMut.is_borrow());
+        assert!(![GuardKind::Mutex, GuardKind::Read, GuardKind::Write]
+            .iter()
+            .any(|k| k.is_borrow()));
+    }
 
     #[test]
     fn embedded_tables_parse() {

@@ -56,12 +56,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             && matches!(strip(&mc.receiver), syn::Expr::MethodCall(inner) if self.acquisition_method(inner, false).is_some());
         // A `RefCell` borrow is no lock future: `cell.borrow_mut().wait()` calls
         // the borrowed value's own `wait`.
-        let on_lock_future = recv.value.is_some_and(|g| {
-            !matches!(
-                self.scopes.guards[g].kind,
-                crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
-            )
-        });
+        let on_lock_future = recv
+            .value
+            .is_some_and(|g| !self.scopes.guards[g].kind.is_borrow());
         if on_acquisition && on_lock_future && self.fw.known.is_blocking_acquire(&name) {
             // `m.lock().wait()`: the wait is how the guard is acquired, not a call
             // made while it is held.

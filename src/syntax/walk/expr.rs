@@ -343,10 +343,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// a future.
     pub(super) fn mark_future(&mut self, g: GuardId) {
         let guard = &mut self.scopes.guards[g];
-        if matches!(
-            guard.kind,
-            crate::flow::GuardKind::Borrow | crate::flow::GuardKind::BorrowMut
-        ) {
+        if guard.kind.is_borrow() {
             return;
         }
         guard.is_async = true;

@@ -35,12 +35,11 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
-use crate::flow::methods::GUARD_LOCK_TYPES;
 use crate::flow::{
     Blocking, Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId, LockPath,
 };
 use crate::model::imports::Imports;
-use crate::model::known::Known;
+use crate::model::known::{is_guard_lock, is_static_name, Known};
 use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
 use crate::syntax::items::{compact, type_text};

@@ -254,7 +254,7 @@ pub(super) fn expr_mentions_refcell(e: &syn::Expr) -> bool {
 pub(super) fn lock_type_in(ty: &str) -> Option<String> {
     ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
         .filter_map(|w| w.rsplit("::").next())
-        .find(|last| GUARD_LOCK_TYPES.contains(last))
+        .find(|last| is_guard_lock(last))
         .map(str::to_string)
 }
 

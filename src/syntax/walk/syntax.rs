@@ -314,13 +314,6 @@ pub(super) fn place_segments(e: &syn::Expr) -> Option<Vec<String>> {
     }
 }
 
-pub(super) fn is_static_name(name: &str) -> bool {
-    name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-}
-
 pub(super) fn collect_idents(tokens: &TokenStream, out: &mut HashSet<String>) {
     for tt in tokens.clone() {
         match tt {
