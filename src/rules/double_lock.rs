@@ -3,6 +3,7 @@
 
 use crate::flow::{EventKind, GuardKind};
 use crate::graph::{Hop, LockId};
+use crate::model::known;
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label, same_lock};
 use crate::rules::{declare_rule, Rule, RuleCx};
@@ -80,14 +81,10 @@ impl Rule for DoubleLock {
 }
 
 /// A re-entrant lock (`ReentrantMutex`) may be taken again by the thread that
-/// holds it.
-///
-/// FIXME: this reads the type text for `Reentrant` or `ReMutex` anywhere in it (std's
-/// `ReentrantLock` too), while [`LOCK_TYPES`](crate::model::known::LOCK_TYPES) knows
-/// only `ReentrantMutex`; a re-entrant role in the table, read here, is a change of
-/// findings, to be made with a fixture.
+/// holds it: its receiver's type or its field's declared type names one
+/// ([`known::mentions_reentrant_lock`]).
 fn is_reentrant(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
-    let reentrant = |t: &str| t.contains("Reentrant") || t.contains("ReMutex");
+    let reentrant = known::mentions_reentrant_lock;
     if guard.receiver_ty.as_deref().is_some_and(reentrant) {
         return true;
     }
