@@ -66,12 +66,12 @@ pub struct LockType {
 
 /// Every lock type the analysis names, once.
 ///
-/// FIXME: the roles disagree on `SpinMutex`, `SpinRwLock`, `TicketMutex` and
-/// `ShardedLock` (data locks, but not known to hand out guards), on `RefCell` (hands
-/// out borrows, but is not a lock around shared data) and on std's `ReentrantLock`
-/// (re-entrant, but in neither of the other roles). Whether they hand out guards is a
-/// change of findings, to be made with a fixture; so is `Model::build`'s test of a
-/// field for a sync lock, which reads any name that ends in `Mutex` or `RwLock`.
+/// FIXME: the roles disagree on `SpinRwLock` (a data lock, but not known to hand out
+/// guards), on `RefCell` (hands out borrows, but is not a lock around shared data) and
+/// on std's `ReentrantLock` (re-entrant, but in neither of the other roles). Whether
+/// they hand out guards is a change of findings, to be made with a fixture; so is
+/// `Model::build`'s test of a field for a sync lock, which reads any name that ends in
+/// `Mutex` or `RwLock`.
 pub const LOCK_TYPES: &[LockType] = &[
     LockType {
         name: "Mutex",
@@ -105,7 +105,7 @@ pub const LOCK_TYPES: &[LockType] = &[
     },
     LockType {
         name: "SpinMutex",
-        guard: false,
+        guard: true,
         data: true,
         reentrant: false,
     },
@@ -117,13 +117,13 @@ pub const LOCK_TYPES: &[LockType] = &[
     },
     LockType {
         name: "TicketMutex",
-        guard: false,
+        guard: true,
         data: true,
         reentrant: false,
     },
     LockType {
         name: "ShardedLock",
-        guard: false,
+        guard: true,
         data: true,
         reentrant: false,
     },
@@ -403,14 +403,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_guard_role_is_the_walkers_old_list() {
-        // `flow::methods::GUARD_LOCK_TYPES` was this list, in this order.
+    fn the_guard_role_is_the_walkers_old_list_and_the_locks_that_hand_out_guards() {
+        // `flow::methods::GUARD_LOCK_TYPES` was the first five, in this order; spin's
+        // `SpinMutex` and `TicketMutex` and crossbeam's `ShardedLock` return guards
+        // from `lock`, `read` and `write` as std's locks do.
         let guard: Vec<&str> = guard_lock_types().collect();
         assert_eq!(
             guard,
-            ["Mutex", "RwLock", "RefCell", "ReentrantMutex", "FairMutex"]
+            [
+                "Mutex",
+                "RwLock",
+                "RefCell",
+                "ReentrantMutex",
+                "FairMutex",
+                "SpinMutex",
+                "TicketMutex",
+                "ShardedLock",
+            ]
         );
-        assert!(is_guard_lock("RefCell") && !is_guard_lock("SpinMutex"));
+        assert!(is_guard_lock("RefCell") && !is_guard_lock("SpinRwLock"));
     }
 
     #[test]

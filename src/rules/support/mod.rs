@@ -609,6 +609,6 @@ mod tests {
             ]
         );
         assert!(is_lock_head("ShardedLock") && !is_lock_head("RefCell"));
-        assert!(known::is_guard_lock("RefCell") && !known::is_guard_lock("SpinMutex"));
+        assert!(known::is_guard_lock("RefCell") && !known::is_guard_lock("SpinRwLock"));
     }
 }
