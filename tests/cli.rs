@@ -1120,6 +1120,21 @@ fn baseline_reports_only_new_findings_and_survives_edits() {
 }
 
 #[test]
+fn a_huge_baseline_is_refused_not_read() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD);
+    // Sparse: 64 MiB and one byte long, nothing on disk; refused from its size.
+    std::fs::File::create(dir.path().join("huge.json"))
+        .expect("create baseline")
+        .set_len((64 << 20) + 1)
+        .expect("grow baseline");
+    dir.synclint(&["--baseline", "huge.json"])
+        .code(2)
+        .stderr_has("cannot read baseline `huge.json`: larger than 64 MiB")
+        .stdout_is("");
+}
+
+#[test]
 fn exit_zero_keeps_0_for_findings_but_not_for_bad_files() {
     let dir = Dir::new();
     dir.create("src/lib.rs", HAZARD);
