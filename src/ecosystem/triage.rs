@@ -44,7 +44,7 @@ pub struct Entry {
     pub file: String,
     /// The 1-based line of the finding when it was last triaged or updated.
     pub line: u32,
-    /// See [`fingerprint`].
+    /// See [`fingerprint`](super::fingerprint()).
     pub fingerprint: String,
     /// The verdict.
     pub verdict: Verdict,
