@@ -13,9 +13,12 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::api::{ApiImpl, ApiTrait, ApiType, FileApi, Receiver, UseKind, Vis};
+use crate::model::known;
+use crate::model::types::{bound_names, is_atomic_name, mentions_word};
 use crate::model::CrateId;
+use crate::model::TypeTree;
 use crate::report::finding::{Finding, Label, Span};
-use crate::rules::support::{is_atomic_head, is_lock_head, label, TypeTree};
+use crate::rules::support::label;
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -323,7 +326,7 @@ impl<'a> Index<'a> {
                 )
             };
             for f in &at.decl.fields {
-                let tree = TypeTree::parse(&f.ty);
+                let tree = f.type_tree();
                 let mut nodes = Vec::new();
                 held_nodes(&tree, true, &skip, &mut nodes);
                 for (n, direct) in nodes {
@@ -363,9 +366,9 @@ impl<'a> Index<'a> {
     /// raw pointer or an `Rc` (also in a marker) for either trait, a cell outside
     /// a lock for `Sync`.
     fn blocks(&self, r: usize, trait_name: &str) -> bool {
-        let skip = |n: &TypeTree| is_lock_head(&n.head) || is_atomic_head(&n.head);
+        let skip = |n: &TypeTree| n.is_lock() || n.is_atomic();
         self.types[r].decl.fields.iter().any(|f| {
-            TypeTree::parse(&f.ty).any(&skip, &|n| match n.head.as_str() {
+            f.type_tree().any(&skip, &|n| match n.head.as_str() {
                 "*const" | "*mut" | "NonNull" | "Rc" => true,
                 "Cell" | "RefCell" | "UnsafeCell" => trait_name == "Sync",
                 _ => false,
@@ -536,12 +539,12 @@ impl<'a> Index<'a> {
         }
         memo.insert(t, false);
         let at = &self.types[t];
-        let mut found = is_primitive_name(&at.decl.name);
+        let mut found = known::is_primitive_name(&at.decl.name);
         for f in &at.decl.fields {
             if found {
                 break;
             }
-            let tree = TypeTree::parse(&f.ty);
+            let tree = f.type_tree();
             let skip = |n: &TypeTree| {
                 matches!(
                     n.head.as_str(),
@@ -552,7 +555,7 @@ impl<'a> Index<'a> {
             tree.nodes(&skip, &mut nodes);
             for n in nodes {
                 let h = n.head.as_str();
-                if is_atomic_head(h) || is_lock_head(h) || SYNC_PRIMITIVES.contains(&h) {
+                if n.is_atomic() || n.is_lock() || SYNC_PRIMITIVES.contains(&h) {
                     found = true;
                     break;
                 }
@@ -702,7 +705,7 @@ impl<'a> Index<'a> {
                 .map(|(i, g)| (g.as_str(), i))
                 .collect();
             for f in &at.decl.fields {
-                let tree = TypeTree::parse(&f.ty);
+                let tree = f.type_tree();
                 self.needs(t, &tree, want, &params, false, depth + 1, memo, &mut out);
             }
             let held = self.held_params(t);
@@ -785,7 +788,7 @@ impl<'a> Index<'a> {
             h if h.ends_with("Guard") || h == "Ref" || h == "RefMut" => {
                 each(Req::Either, in_phantom, memo, out)
             }
-            h if is_atomic_head(h) => {
+            h if is_atomic_name(h) => {
                 if h != "AtomicPtr" {
                     each(
                         if want == Req::Sync { Req::Send } else { want },
@@ -880,10 +883,10 @@ impl<'a> Index<'a> {
     fn concrete_problems(&self, t: usize, is_send: bool) -> Vec<Problem> {
         let decl = self.types[t].decl;
         let is_primitive = self.primitive.contains(&t) || self.param_lock(t);
-        let skip = |n: &TypeTree| SHIELDS.contains(&n.head.as_str()) || is_lock_head(&n.head);
+        let skip = |n: &TypeTree| SHIELDS.contains(&n.head.as_str()) || n.is_lock();
         let mut out = Vec::new();
         for f in &decl.fields {
-            let tree = TypeTree::parse(&f.ty);
+            let tree = f.type_tree();
             let mut nodes = Vec::new();
             tree.nodes(&skip, &mut nodes);
             let offending = nodes.iter().find_map(|n| match n.head.as_str() {
@@ -968,7 +971,7 @@ impl<'a> Index<'a> {
             // through values moved in and out, not through a `&T` of the type's.
             .filter(|n| is_send || n.req == Req::Send || self.outside_phantom(t, n.pos))
             .collect();
-        let self_args = TypeTree::parse(&imp.self_ty).args;
+        let self_args = imp.self_tree().args;
         let mut out = Vec::new();
         let mut seen: FxHashSet<(usize, Req)> = FxHashSet::default();
         for need in needs {
@@ -1027,7 +1030,7 @@ impl<'a> Index<'a> {
     fn held_params(&self, t: usize) -> Vec<bool> {
         let decl = self.types[t].decl;
         let raw = decl.fields.iter().any(|f| {
-            let tree = TypeTree::parse(&f.ty);
+            let tree = f.type_tree();
             let skip = |n: &TypeTree| n.head == "PhantomData";
             tree.any(&skip, &|n| {
                 matches!(n.head.as_str(), "*const" | "*mut" | "NonNull" | "AtomicPtr")
@@ -1065,7 +1068,7 @@ impl<'a> Index<'a> {
         let mut memo = FxHashMap::default();
         let mut found = Vec::new();
         for f in &decl.fields {
-            let tree = TypeTree::parse(&f.ty);
+            let tree = f.type_tree();
             if tree.head != "PhantomData" {
                 self.needs(
                     t,
@@ -1090,7 +1093,7 @@ impl<'a> Index<'a> {
         for pos in decl
             .fields
             .iter()
-            .flat_map(|f| dyn_params(&decl.generics, &f.ty, &sends))
+            .flat_map(|f| f.type_text().trait_object_params(&decl.generics, &sends))
         {
             if let Some(h) = held.get_mut(pos) {
                 *h = true;
@@ -1151,7 +1154,7 @@ impl<'a> Index<'a> {
         };
         let mut memo = FxHashMap::default();
         for f in &decl.fields {
-            let tree = TypeTree::parse(&f.ty);
+            let tree = f.type_tree();
             if tree.mentions(held_name, &|_: &TypeTree| false) {
                 continue;
             }
@@ -1210,7 +1213,7 @@ impl<'a> Index<'a> {
             let owns = decl
                 .fields
                 .iter()
-                .any(|f| TypeTree::parse(&f.ty).mentions(name, &pointer_like));
+                .any(|f| f.type_tree().mentions(name, &pointer_like));
             if !owns {
                 return false;
             }
@@ -1289,9 +1292,10 @@ impl<'a> Index<'a> {
         let Some(name) = decl.generics.get(pos) else {
             return false;
         };
-        decl.fields
-            .iter()
-            .any(|f| TypeTree::parse(&f.ty).mentions(name, &|n: &TypeTree| n.head == "PhantomData"))
+        decl.fields.iter().any(|f| {
+            f.type_tree()
+                .mentions(name, &|n: &TypeTree| n.head == "PhantomData")
+        })
     }
 
     /// A parameter kept only as a reference (`raw: &'a R`) and bounded by a trait
@@ -1303,7 +1307,7 @@ impl<'a> Index<'a> {
             return false;
         };
         let bare = decl.fields.iter().any(|f| {
-            let tree = TypeTree::parse(&f.ty);
+            let tree = f.type_tree();
             tree.head == "&"
                 && tree
                     .args
@@ -1334,7 +1338,7 @@ impl<'a> Index<'a> {
         let mut out = Vec::new();
         let unique = self.is_unique_owner(t);
         for f in &decl.fields {
-            let tree = TypeTree::parse(&f.ty);
+            let tree = f.type_tree();
             let mut found = Vec::new();
             self.needs(
                 t,
@@ -1348,7 +1352,7 @@ impl<'a> Index<'a> {
             );
             let krate = self.types[t].krate;
             let sends = |n: &str| self.sends(krate, n);
-            for pos in dyn_params(&decl.generics, &f.ty, &sends) {
+            for pos in f.type_text().trait_object_params(&decl.generics, &sends) {
                 out.push(Need {
                     pos,
                     req: Req::Send,
@@ -1578,114 +1582,10 @@ struct Need {
     label: String,
 }
 
-/// A type named as a synchronisation primitive (`AtomicCell`, `SpinMutex`,
-/// `RawRwLock`, `OnceLock`): its atomics may sit behind platform code or a global
-/// table that the declarations do not show.
-fn is_primitive_name(name: &str) -> bool {
-    name.starts_with("Atomic")
-        || [
-            "Mutex",
-            "Lock",
-            "Barrier",
-            "Once",
-            "OnceCell",
-            "Lazy",
-            "Semaphore",
-            "Condvar",
-        ]
-        .iter()
-        .any(|s| name.ends_with(s))
-}
-
 /// One reason the impl is wrong, at a field or method.
 struct Problem {
     at: Label,
     summary: String,
-}
-
-/// The parameters (by position) named inside a trait object of the type text
-/// that is not bounded by `Send` and is not a closure: the object is some value
-/// made of them (`Box<dyn Reader<R>>`), sendable only when they are. `sends`
-/// tells whether a trait of the object implies `Send`.
-fn dyn_params(generics: &[String], ty: &str, sends: &dyn Fn(&str) -> bool) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut rest = ty;
-    while let Some(i) = rest.find("dyn") {
-        let before = rest[..i].chars().next_back();
-        let after = &rest[i + 3..];
-        rest = after;
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-            || after
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        {
-            continue;
-        }
-        let mut depth = 0usize;
-        let mut end = after.len();
-        for (j, c) in after.char_indices() {
-            match c {
-                '<' | '(' | '[' => depth += 1,
-                '>' | ')' | ']' if depth == 0 => {
-                    end = j;
-                    break;
-                }
-                '>' | ')' | ']' => depth -= 1,
-                ',' if depth == 0 => {
-                    end = j;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        let object = &after[..end];
-        let names = bound_names(object);
-        let closure = names
-            .first()
-            .is_some_and(|n| matches!(n.as_str(), "Fn" | "FnMut" | "FnOnce"));
-        if closure || names.iter().any(|n| sends(n)) {
-            continue;
-        }
-        for (pos, g) in generics.iter().enumerate() {
-            if mentions_word(object, g) && !out.contains(&pos) {
-                out.push(pos);
-            }
-        }
-    }
-    out
-}
-
-/// Whether `text` has `word` as a whole word.
-fn mentions_word(text: &str, word: &str) -> bool {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| w == word)
-}
-
-/// The trait names in a bound list (`?Sized+Send+'static` gives `Sized`, `Send`).
-fn bound_names(bounds: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut cur = String::new();
-    for c in bounds.chars().chain(std::iter::once('+')) {
-        match c {
-            '<' | '(' | '[' => depth += 1,
-            '>' | ')' | ']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if c == '+' && depth == 0 {
-            let b = cur.trim().trim_start_matches('?');
-            if !b.is_empty() && !b.starts_with('\'') {
-                let path = b.split(['<', '(']).next().unwrap_or(b);
-                let name = path.rsplit("::").next().unwrap_or(path).trim();
-                out.push(name.to_string());
-            }
-            cur.clear();
-        } else {
-            cur.push(c);
-        }
-    }
-    out
 }
 
 fn finding(imp: &ApiImpl, problems: Vec<Problem>) -> Option<Finding> {
