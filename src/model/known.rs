@@ -51,8 +51,8 @@ pub struct LockType {
 /// out borrows, but is not a lock around shared data). Whether the spin and sharded
 /// locks hand out guards is a change of findings, to be made with a fixture; so is
 /// `ReentrantLock`, which `double-lock` counts as re-entrant by its name but which is
-/// in neither role here, and `Model::build`'s test of a field for a sync lock, which
-/// reads any name that ends in `Mutex` or `RwLock`.
+/// in neither role here, and the two name patterns below ([`SYNC_LOCK_ENDINGS`],
+/// [`PRIMITIVE_ENDINGS`]), which read wider sets than the table.
 pub const LOCK_TYPES: &[LockType] = &[
     LockType {
         name: "Mutex",

@@ -86,6 +86,13 @@ impl TypeTree {
         is_atomic_name(&self.head)
     }
 
+    /// Whether the head names a lock's guard: `MutexGuard`, `RwLockWriteGuard`,
+    /// `MappedMutexGuard`, `ArcRwLockReadGuard`...
+    pub fn is_lock_guard(&self) -> bool {
+        let head = self.head.as_str();
+        head.ends_with("Guard") && (head.contains("Mutex") || head.contains("RwLock"))
+    }
+
     /// Whether this is a reference, `&T` or `&mut T`.
     pub fn is_reference(&self) -> bool {
         matches!(self.head.as_str(), "&" | "&mut")
@@ -464,6 +471,11 @@ impl<'a> TypeText<'a> {
     /// look, that most types fail (`Mutex`, `Guard`).
     pub fn names_any(self, parts: &[&str]) -> bool {
         parts.iter().any(|p| self.0.contains(p))
+    }
+
+    /// Whether the type is the unit type, `()`.
+    pub fn is_unit(self) -> bool {
+        self.0 == "()"
     }
 
     /// Whether the type is a reference (`&T`, `&mut T`, `&'a T`).

@@ -212,7 +212,7 @@ fn declared_guard(body: &Body) -> Option<String> {
     let ret = ret_ty.tree();
     let mut nodes = Vec::new();
     ret.nodes(&|_| false, &mut nodes);
-    let guard = nodes.iter().find(|n| is_lock_guard_name(&n.head))?;
+    let guard = nodes.iter().find(|n| n.is_lock_guard())?;
     Some(guard.head.clone())
 }
 
@@ -223,12 +223,7 @@ fn mentions_lock(ty: TypeText<'_>) -> bool {
         return false;
     }
     ty.tree()
-        .any(&|_| false, &|n| n.is_lock() || is_lock_guard_name(&n.head))
-}
-
-/// `MutexGuard`, `RwLockWriteGuard`, `MappedMutexGuard`, `ArcRwLockReadGuard`...
-fn is_lock_guard_name(head: &str) -> bool {
-    head.ends_with("Guard") && (head.contains("Mutex") || head.contains("RwLock"))
+        .any(&|_| false, &|n| n.is_lock() || n.is_lock_guard())
 }
 
 fn finding(body: &Body, what: &str, labels: Vec<Label>) -> Finding {

@@ -305,8 +305,11 @@ fn served_traits(cx: &RuleCx<'_>) -> FxHashSet<(CrateId, String)> {
     let mut out = FxHashSet::default();
     for (i, body) in cx.indexed_bodies() {
         let Some(tr) = &body.trait_name else { continue };
-        let does_something =
-            !body.events.is_empty() || body.ret_ty.as_deref().is_some_and(|t| t != "()");
+        let does_something = !body.events.is_empty()
+            || body
+                .ret_ty
+                .as_deref()
+                .is_some_and(|t| !TypeText::new(t).is_unit());
         if body.in_test || !does_something || body.kind != BodyKind::Method {
             continue;
         }
