@@ -7,7 +7,9 @@
 //! a static's, a place's, an impl's self type) and gets the tree, or asks one of
 //! the questions below of a type text a flow recorded; it never reads type text
 //! itself. Types are read when asked, not when the model is built: most fields
-//! are never asked about, and a tree costs several times its text.
+//! are never asked about, and a tree costs several times its text (reading every
+//! field's type with the model raised the peak memory of a run on the shared
+//! corpus by 10 to 18 MB, for no time saved).
 //!
 //! Nothing here looks at syntax.
 
