@@ -3,7 +3,8 @@
 //! Code map (see `docs/architecture.md` for the whole picture):
 //!
 //! - [`discover`] turns paths into the list of `.rs` files, each with its edition.
-//! - [`source`] holds file text and turns positions into [`Span`]s.
+//! - [`source`] holds file text and turns positions into [`Span`]s, and measures and
+//!   blanks a text before it is parsed.
 //! - [`model`] collects what items declare; [`flow`] walks every body once and records
 //!   guard lifetimes and what happens while guards live.
 //! - [`rules`] reads flows and the model and produces [`Finding`]s.
@@ -30,6 +31,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod syntax;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -393,7 +395,7 @@ fn analyse_file(
         message,
     };
     let text = source::blank_literal_tables(&file.text);
-    let deep = nesting(&text);
+    let deep = source::nesting(&text);
     if let Some((what, depth, limit, at)) = deep.too_deep() {
         let span = file.span_of_bytes(id, at, at + 1);
         return Err(problem(
@@ -433,260 +435,9 @@ fn analyse_file(
             format!("internal error while analysing this file: {what}"),
         ))
     });
-    proc_macro2::extra::invalidate_current_thread_spans();
+    syntax::forget_spans();
     drop(permit);
     res
-}
-
-/// Deeper than this, a file is reported rather than parsed: the recursion of parsing
-/// and walking would outgrow even the workers' large stacks.
-const MAX_NESTING: usize = 50_000;
-
-/// The same for chains the parser or the walker also recurses on but that are not
-/// nested brackets: prefix operators, pointer types and keywords (`!!!x`, `&&&x`,
-/// `*const *const u8`, `break break x`), operator, assignment and postfix chains in
-/// one statement (`a + b + ..`, `a = a = ..`, `g()()`, `x[0][0]`, `x???`, `x.a.a`,
-/// `x as u8 as u8`), generic arguments (`Vec<Vec<..>>`) and function types
-/// (`fn() -> fn() -> ..`). Their frames are larger.
-const MAX_CHAIN: usize = 20_000;
-
-/// How deep a text nests, by kind, with where each maximum is reached.
-#[derive(Default)]
-struct Nesting {
-    brackets: (usize, usize),
-    prefix: (usize, usize),
-    operators: (usize, usize),
-    angles: (usize, usize),
-    arrows: (usize, usize),
-    /// Tokens the lexer will make, about: words, literals, punctuation, brackets.
-    tokens: usize,
-}
-
-impl Nesting {
-    /// The first kind that goes past its limit: (what, depth, limit, offset).
-    fn too_deep(&self) -> Option<(&'static str, usize, usize, usize)> {
-        [
-            ("brackets", self.brackets, MAX_NESTING),
-            ("prefix operators and keywords", self.prefix, MAX_CHAIN),
-            ("operators", self.operators, MAX_CHAIN),
-            ("generic arguments", self.angles, MAX_CHAIN),
-            ("function types", self.arrows, MAX_CHAIN),
-        ]
-        .into_iter()
-        .find(|(_, (depth, _), limit)| depth > limit)
-        .map(|(what, (depth, at), limit)| (what, depth, limit, at))
-    }
-}
-
-/// Measures nesting in one pass over the bytes, skipping comments and string and
-/// character literals. Generic and arrow chains reset at `;`, `{` and `}`, which
-/// no type crosses, so comparisons (`a < b`) cannot add up across statements.
-fn nesting(text: &str) -> Nesting {
-    fn bump(slot: &mut (usize, usize), depth: usize, at: usize) {
-        if depth > slot.0 {
-            *slot = (depth, at);
-        }
-    }
-    let bytes = text.as_bytes();
-    let mut n = Nesting::default();
-    let (mut brackets, mut prefix, mut angles, mut arrows) = (0usize, 0usize, 0usize, 0usize);
-    // Operators and postfix links since the last `;`, `{`, `}` or `,`.
-    let mut ops = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let next = bytes.get(i + 1).copied().unwrap_or(0);
-        match b {
-            // Comments are skipped with a fast search (`i` is at an ASCII byte, so on a
-            // character boundary).
-            b'/' if next == b'/' => {
-                i = text[i..].find('\n').map_or(bytes.len(), |at| i + at);
-                continue;
-            }
-            b'/' if next == b'*' => {
-                i = text[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |at| i + 2 + at + 2);
-                continue;
-            }
-            b'"' => {
-                n.tokens += 1;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                continue;
-            }
-            b'\'' if bytes.get(i + 2) == Some(&b'\'') || next == b'\\' => {
-                // A character literal (a lifetime has no closing quote).
-                n.tokens += 1;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'\'' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-                continue;
-            }
-            b'\'' => {
-                // A lifetime or label: part of the run it sits in (`&'a &'a T`,
-                // `break 'a break 'a`).
-                n.tokens += 1;
-                i += 1;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                continue;
-            }
-            b'{' | b'(' | b'[' => {
-                n.tokens += 1;
-                brackets += 1;
-                bump(&mut n.brackets, brackets, i);
-                if b == b'{' {
-                    angles = 0;
-                    arrows = 0;
-                    ops = 0;
-                } else {
-                    // A call or index link: `g()()..`, `x[0][0]..`.
-                    ops += 1;
-                    bump(&mut n.operators, ops, i);
-                }
-                prefix = 0;
-            }
-            b'}' | b')' | b']' => {
-                brackets = brackets.saturating_sub(1);
-                if b == b'}' {
-                    angles = 0;
-                    arrows = 0;
-                    ops = 0;
-                }
-                prefix = 0;
-            }
-            b';' => {
-                n.tokens += 1;
-                angles = 0;
-                arrows = 0;
-                prefix = 0;
-                ops = 0;
-            }
-            b',' => {
-                n.tokens += 1;
-                prefix = 0;
-                ops = 0;
-            }
-            b'-' if next == b'>' => {
-                n.tokens += 2;
-                arrows += 1;
-                bump(&mut n.arrows, arrows, i);
-                prefix = 0;
-                i += 2;
-                continue;
-            }
-            b'=' if next == b'>' => {
-                n.tokens += 2;
-                prefix = 0;
-                i += 2;
-                continue;
-            }
-            // Assignments chain to the right: `a = a = ..`.
-            b'=' => {
-                n.tokens += 1;
-                prefix = 0;
-                ops += 1;
-                bump(&mut n.operators, ops, i);
-            }
-            b'<' if next == b'<' || next == b'=' => {
-                n.tokens += 2;
-                prefix = 0;
-                i += 2;
-                continue;
-            }
-            b'<' => {
-                n.tokens += 1;
-                angles += 1;
-                bump(&mut n.angles, angles, i);
-                prefix = 0;
-            }
-            b'>' => {
-                n.tokens += 1;
-                angles = angles.saturating_sub(1);
-                prefix = 0;
-            }
-            b'!' | b'&' | b'*' | b'-' => {
-                n.tokens += 1;
-                prefix += 1;
-                bump(&mut n.prefix, prefix, i);
-                ops += 1;
-                bump(&mut n.operators, ops, i);
-            }
-            b'+' | b'/' | b'%' | b'^' | b'|' | b'?' | b'.' => {
-                n.tokens += 1;
-                prefix = 0;
-                ops += 1;
-                bump(&mut n.operators, ops, i);
-            }
-            b if b.is_ascii_alphabetic() || b == b'_' => {
-                n.tokens += 1;
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                let word = &bytes[start..i];
-                if matches!(word, b"r" | b"br" | b"cr")
-                    && matches!(bytes.get(i), Some(b'"') | Some(b'#'))
-                {
-                    // A raw string: no escapes, ends at `"` and as many `#` as it opened with.
-                    let hashes = bytes[i..].iter().take_while(|&&c| c == b'#').count();
-                    if bytes.get(i + hashes) == Some(&b'"') {
-                        let close = format!("\"{}", "#".repeat(hashes));
-                        let from = i + hashes + 1;
-                        i = text[from..]
-                            .find(&close)
-                            .map_or(bytes.len(), |at| from + at + close.len());
-                        continue;
-                    }
-                }
-                match word {
-                    // `*const T`, `&mut x`: the word belongs to the prefix run.
-                    b"const" | b"mut" | b"raw" if prefix > 0 => {}
-                    // Keywords whose operand `syn` parses by recursion, as it does
-                    // for prefix operators: `break break ... x`, `return return ...`.
-                    b"break" | b"return" | b"yield" | b"become" | b"box" => {
-                        prefix += 1;
-                        bump(&mut n.prefix, prefix, start);
-                    }
-                    b"as" => {
-                        prefix = 0;
-                        ops += 1;
-                        bump(&mut n.operators, ops, start);
-                    }
-                    _ => prefix = 0,
-                }
-                continue;
-            }
-            b if b.is_ascii_whitespace() => {
-                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                continue;
-            }
-            b if b.is_ascii_digit() => {
-                // A number is one token: `0x1F`, `1_000u32`.
-                n.tokens += 1;
-                prefix = 0;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                continue;
-            }
-            _ => {
-                n.tokens += 1;
-                prefix = 0;
-            }
-        }
-        i += 1;
-    }
-    n
 }
 
 /// A file whose analysis panics on purpose, for the test of panic isolation.
@@ -706,28 +457,14 @@ fn parse_and_walk(
     {
         panic!("deliberate panic for the test");
     }
-    let mut parsed = syn::parse_file(text);
-    if parsed.is_err() && file.edition == source::Edition::E2015 {
-        // Edition-2015 syntax that `syn` does not read is blanked in place and the
-        // file parsed again; the second error, if any, is the one reported.
-        if let Some(rewritten) = source::blank_2015_syntax(text) {
-            parsed = syn::parse_file(&rewritten);
-        }
-    }
-    match parsed {
-        Ok(ast) => {
-            let imports = model::imports::Imports::collect(&ast);
-            let items = FileItems::collect(&ast, &imports, known, file, id);
-            let flows = flow::walk::walk_file(&ast, &imports, known, file, id);
-            Ok(FileFacts { items, flows })
-        }
-        Err(e) => Err(FileProblem {
+    syntax::file_facts(file, text, id, known)
+        .map(|(items, flows)| FileFacts { items, flows })
+        .map_err(|e| FileProblem {
             kind: ProblemKind::Parse,
             path: file.path.clone(),
-            span: Some(file.span(id, e.span())),
-            message: format!("cannot parse file: {e}"),
-        }),
-    }
+            span: Some(e.span),
+            message: format!("cannot parse file: {}", e.message),
+        })
 }
 
 /// Stack for each worker thread. Parsing and walking recurse once per nesting level
@@ -782,38 +519,5 @@ mod tests {
         let rules: Vec<&str> = report.findings.iter().map(|f| f.rule).collect();
         assert_eq!(rules, ["discarded-guard"]);
         assert_eq!(report.files_checked, 1);
-    }
-
-    #[test]
-    fn nesting_skips_comments_and_literals() {
-        let deep = "(".repeat(100);
-        let texts = [
-            format!("// {deep}\nfn f() {{}}"),
-            format!("/* {deep} */ fn f() {{}}"),
-            format!("fn f() {{ let s = \"{deep}\\\"{deep}\"; }}"),
-            format!("fn f() {{ let s = r#\"{deep}\"{deep}\"#; }}"),
-            format!("fn f() {{ let c = '('; let s = br\"{deep}\"; }}"),
-        ];
-        for text in &texts {
-            let n = nesting(text);
-            assert!(n.brackets.0 <= 2, "{text}: {}", n.brackets.0);
-        }
-        // The same brackets in code count, and an unterminated comment ends the text.
-        assert_eq!(nesting(&format!("fn f() {{ {deep} }}")).brackets.0, 101);
-        assert_eq!(nesting(&format!("fn f() {{}} /* {deep}")).brackets.0, 1);
-    }
-
-    #[test]
-    fn nesting_counts_keyword_and_lifetime_runs() {
-        let breaks = format!("fn f() {{ loop {{ {} }} }}", "break ".repeat(30));
-        assert_eq!(nesting(&breaks).prefix.0, 30);
-        let labelled = format!("fn f() {{ 'a: loop {{ {} }} }}", "break 'a ".repeat(30));
-        assert_eq!(nesting(&labelled).prefix.0, 30);
-        let refs = format!("type T<'a> = {}u8;", "&'a ".repeat(30));
-        assert_eq!(nesting(&refs).prefix.0, 30);
-        let pointers = format!("type T = {}u8;", "*const ".repeat(30));
-        assert_eq!(nesting(&pointers).prefix.0, 30);
-        // Words that are not keywords end a run.
-        assert_eq!(nesting("fn f() { return x; return y; }").prefix.0, 1);
     }
 }
