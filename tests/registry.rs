@@ -1,6 +1,7 @@
 //! Checks the rule registry against the files on disk: every id in
 //! `synclint::rules::ALL` is unique and kebab-case and has its page, its fixtures and
-//! its source file, and nothing on disk belongs to a rule that is not registered.
+//! its source (a file `src/rules/<id>.rs`, or a folder `src/rules/<id>/mod.rs` for a
+//! big rule), and nothing on disk belongs to a rule that is not registered.
 //!
 //! The content of the pages is `tests/docs.rs`'s business; this test only asks that
 //! they exist, are what the binary embeds, and yield a usable summary.
