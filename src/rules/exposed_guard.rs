@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use crate::flow::{Body, BodyKind, Returned};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef};
 use crate::model::{type_name_of, CrateId};
 use crate::report::finding::{Finding, Label};
 use crate::rules::support::{
@@ -60,7 +60,7 @@ impl Rule for ExposedGuard {
                 private.insert((*k, t.name.as_str()));
             }
         }
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             // Only what code outside the crate can call: a plainly `pub` function or
             // inherent method. A trait impl's method has no visibility of its own and
             // its signature is the trait's.
@@ -71,7 +71,7 @@ impl Rule for ExposedGuard {
             {
                 continue;
             }
-            let krate = cx.graph.crate_of[i];
+            let krate = cx.crate_of(i);
             if let Some(ty) = body.self_ty.as_deref().and_then(type_name_of) {
                 let key = (krate, ty.as_str());
                 if private.contains(&key) && !exported.contains(&key) {
@@ -166,7 +166,7 @@ fn exposed(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, r: &Returned) -> Option<Str
     if segs.first().map(String::as_str) != Some("self") || segs.len() < 2 {
         return None;
     }
-    let krate = cx.graph.crate_of[i];
+    let krate = cx.crate_of(i);
     let ty = place_type(cx.model, krate, body.self_ty.as_deref(), place)?;
     let tree = TypeTree::parse(&ty);
     if r.is_clone {

@@ -2,7 +2,7 @@
 //! Page: rules/lock-across-blocking.md.
 
 use crate::flow::{Body, Call, GuardId, SelfKind};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef};
 use crate::model::type_name_of;
 use crate::report::finding::{Finding, Label};
 use crate::rules::support::{
@@ -22,7 +22,7 @@ impl Rule for LockAcrossBlocking {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Tests orchestrate threads under locks on purpose (barriers, joins, timed
         // sleeps); only non-test code is checked.
-        for (i, body) in cx.indexed_bodies().filter(|(_, b)| !b.in_test) {
+        for BodyRef { idx: i, body, .. } in cx.bodies().filter(|b| !b.body.in_test) {
             for (g, guard) in body.guards.iter().enumerate() {
                 // A `RefCell` borrow is single-threaded: no other thread waits on it.
                 if is_borrow(guard.kind)
@@ -57,7 +57,7 @@ impl Rule for LockAcrossBlocking {
                         continue;
                     }
                     // A helper of the crate that blocks, at any depth of calls.
-                    if let Some(bl) = cx.graph.blocks_through(cx.flows, i, ei).into_iter().next() {
+                    if let Some(bl) = cx.blocks_through(i, ei).into_iter().next() {
                         calls.push(label(
                             e.span,
                             format!("{}{} while the lock is held", bl.why, chain_text(&bl.chain)),
@@ -100,7 +100,7 @@ fn is_exclusive(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, g: GuardId) -> bool {
     let Some(mut owner) = body.self_ty.as_deref().and_then(type_name_of) else {
         return false;
     };
-    let krate = cx.graph.crate_of[i];
+    let krate = cx.crate_of(i);
     for (n, field) in fields.iter().enumerate() {
         let Some(ty) = cx.model.field_type(krate, &owner, field) else {
             return false;
