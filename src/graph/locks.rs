@@ -235,3 +235,85 @@ fn is_screaming(name: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes() -> Vec<LockClass> {
+        let s = |x: &str| x.to_string();
+        vec![
+            LockClass::Field {
+                owner: s("Cache"),
+                field: s("map"),
+            },
+            LockClass::Field {
+                owner: s("Cache"),
+                field: s("inner.map"),
+            },
+            LockClass::Field {
+                owner: s("Cach"),
+                field: s("e"),
+            },
+            LockClass::Receiver { owner: s("Cache") },
+            LockClass::Receiver { owner: s("Cachf") },
+            LockClass::Static { path: s("STATE") },
+            LockClass::Static {
+                path: s("STATE.inner"),
+            },
+            LockClass::Local {
+                origin: s("::run#0@3:9"),
+                name: s("m"),
+            },
+            LockClass::Local {
+                origin: s("a::b::run::{closure}#2@10:1"),
+                name: s("lock"),
+            },
+        ]
+    }
+
+    /// The text a class was written as before it was typed, and the short name that
+    /// text gave.
+    fn old_name(text: &str) -> &str {
+        if let Some(s) = text.strip_prefix("static ") {
+            return s;
+        }
+        if text.contains('#') {
+            return text.rsplit("::").next().unwrap_or(text);
+        }
+        text
+    }
+
+    #[test]
+    fn the_text_is_the_one_messages_and_fingerprints_show() {
+        let texts: Vec<String> = classes().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "Cache.map",
+                "Cache.inner.map",
+                "Cach.e",
+                "Cache",
+                "Cachf",
+                "static STATE",
+                "static STATE.inner",
+                "::run#0@3:9::m",
+                "a::b::run::{closure}#2@10:1::lock",
+            ]
+        );
+        for c in classes() {
+            assert_eq!(format!("{c:?}"), format!("{:?}", c.to_string()));
+            assert_eq!(c.name(), old_name(&c.to_string()));
+        }
+    }
+
+    #[test]
+    fn classes_are_ordered_as_their_texts() {
+        for a in classes() {
+            for b in classes() {
+                assert_eq!(a.cmp(&b), a.to_string().cmp(&b.to_string()), "{a} / {b}");
+                assert_eq!(a == b, a.to_string() == b.to_string(), "{a} / {b}");
+            }
+        }
+    }
+}
