@@ -30,6 +30,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod syntax;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -428,7 +429,7 @@ fn analyse_file(
             format!("internal error while analysing this file: {what}"),
         ))
     });
-    proc_macro2::extra::invalidate_current_thread_spans();
+    syntax::forget_spans();
     drop(permit);
     res
 }
@@ -701,28 +702,14 @@ fn parse_and_walk(
     {
         panic!("deliberate panic for the test");
     }
-    let mut parsed = syn::parse_file(text);
-    if parsed.is_err() && file.edition == source::Edition::E2015 {
-        // Edition-2015 syntax that `syn` does not read is blanked in place and the
-        // file parsed again; the second error, if any, is the one reported.
-        if let Some(rewritten) = source::blank_2015_syntax(text) {
-            parsed = syn::parse_file(&rewritten);
-        }
-    }
-    match parsed {
-        Ok(ast) => {
-            let imports = model::imports::Imports::collect(&ast);
-            let items = FileItems::collect(&ast, &imports, known, file, id);
-            let flows = flow::walk::walk_file(&ast, &imports, known, file, id);
-            Ok(FileFacts { items, flows })
-        }
-        Err(e) => Err(FileProblem {
+    syntax::file_facts(file, text, id, known)
+        .map(|(items, flows)| FileFacts { items, flows })
+        .map_err(|e| FileProblem {
             kind: ProblemKind::Parse,
             path: file.path.clone(),
-            span: Some(file.span(id, e.span())),
-            message: format!("cannot parse file: {e}"),
-        }),
-    }
+            span: Some(e.span),
+            message: format!("cannot parse file: {}", e.message),
+        })
 }
 
 /// Stack for each worker thread. Parsing and walking recurse once per nesting level

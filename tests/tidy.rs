@@ -104,6 +104,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("error", &["report::finding", "source", "report"]),
     ("model", &["report::finding", "source"]),
     ("flow", &["report::finding", "source", "model"]),
+    ("syntax", &["report::finding", "source", "model", "flow"]),
     ("graph", &["report::finding", "source", "model", "flow"]),
     ("config", &["report::finding", "source", "error", "model"]),
     (
@@ -152,6 +153,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "error",
             "model",
             "flow",
+            "syntax",
             "graph",
             "config",
             "rules",
@@ -192,15 +194,10 @@ const LAYERS: &[(&str, &[&str])] = &[
 ];
 
 /// The only modules that may name `syn`, `quote` or `proc_macro2`: the per-file pass
-/// (reading positions, collecting items, walking bodies, and the crate root that
-/// parses each file) and the benchmark's parse-only floor, which must parse as the
-/// analysis does.
-///
-/// FIXME: `model` holds both the syntax-facing collection of each file's items
-/// (`FileItems::collect`, `model::api`, `model::imports`) and the crate-wide
-/// `Model` built from them; the cut of the per-file pass into its own layer is to
-/// move the collection there, so that `model` (crate-wide) names no `syn`.
-const SYNTAX_FACING: &[&str] = &["source", "model", "flow", "root", "bench"];
+/// (`syntax`: parsing, collecting items, walking bodies), `source` (positions to
+/// spans, and the pre-parse text passes) and the benchmark's parse-only floor, which
+/// must parse as the analysis does.
+const SYNTAX_FACING: &[&str] = &["source", "syntax", "bench"];
 
 /// The longest a source file may be.
 const MAX_LINES: usize = 1000;

@@ -2,12 +2,11 @@
 //! body, where each guard is acquired (of which lock), where it dies, and what happens
 //! while it lives (`.await`s, calls, blocking calls).
 //!
-//! The walker in [`walk`] produces these facts from a syntax tree once; rules only read
-//! them. Lock identities here are syntactic (the receiver as written); resolving them
+//! The walker in [`crate::syntax::walk`] produces these facts from a syntax tree once;
+//! rules only read them; this module is plain data and names no syntax type. Lock identities here are syntactic (the receiver as written); resolving them
 //! to crate-wide locks is the model's job.
 
 pub mod methods;
-pub mod walk;
 
 use crate::report::finding::Span;
 

@@ -39,9 +39,9 @@ use crate::flow::methods::GUARD_LOCK_TYPES;
 use crate::flow::{Body, BodyKind, Call, Event, EventKind, FileFlows, Guard, GuardId, LockPath};
 use crate::model::imports::Imports;
 use crate::model::known::Known;
-use crate::model::{compact, type_text};
 use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
+use crate::syntax::items::{compact, type_text};
 
 mod calls;
 mod control;
