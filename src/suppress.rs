@@ -553,6 +553,9 @@ struct BaselineEntry {
     message: String,
 }
 
+/// The largest baseline file read: 64 MiB, some two hundred thousand findings.
+pub const MAX_BASELINE_SIZE: u64 = 64 << 20;
+
 /// Findings recorded by `--write-baseline`, matched by rule, file (relative to the
 /// baseline's folder) and [`fingerprint`].
 #[derive(Debug, Default)]
@@ -562,11 +565,26 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// Reads a baseline file.
+    /// Reads a baseline file: a regular file of at most [`MAX_BASELINE_SIZE`] bytes,
+    /// read through [`read_limited`](crate::source::read_limited), so that a huge
+    /// file, a FIFO or a device named as the baseline is refused, not read.
     pub fn load(path: &Path) -> Result<Baseline, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        let cannot_read = |source| Error::Io {
             context: format!("cannot read baseline `{}`", crate::error::shown_path(path)),
             source,
+        };
+        let bytes = crate::source::read_limited(path, MAX_BASELINE_SIZE).map_err(|e| {
+            cannot_read(match e {
+                crate::source::ReadError::Io(e) => e,
+                other => std::io::Error::other(other.to_string()),
+            })
+        })?;
+        // The message `read_to_string` gives.
+        let text = String::from_utf8(bytes).map_err(|_| {
+            cannot_read(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ))
         })?;
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| Error::Baseline {
             path: path.to_path_buf(),

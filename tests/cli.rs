@@ -7,22 +7,20 @@
 //! touch the network or the real home folder: the binaries run with an empty
 //! environment and `HOME` set to the temporary folder.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
+use support::bin::{self, Run, CARGO, CARGO_SYNCLINT, CLEAN, HAZARD, SYNCLINT};
 
-const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
-const CARGO_SYNCLINT: &str = env!("CARGO_BIN_EXE_cargo-synclint");
-/// The cargo that builds these tests, set as cargo sets it for `cargo synclint`.
-const CARGO: &str = env!("CARGO");
-
-/// A guard held across `.await`: one `lock-across-await` finding at 1:48.
-const HAZARD: &str =
-    "async fn f(m: &std::sync::Mutex<u8>) { let g = m.lock().unwrap(); x().await; }\n";
-const CLEAN: &str = "fn ok(m: &std::sync::Mutex<u8>) -> u8 { *m.lock().unwrap() }\n";
 /// Does not parse: the error is on line 2.
 const BROKEN: &str = "fn fine() {}\nfn broken() { let = 1; }\n";
+
+/// The longest one run may take: a hang fails the test rather than stalling it.
+const LIMIT: Duration = Duration::from_secs(600);
 
 /// A temporary folder to write files into and run the binaries in.
 struct Dir {
@@ -32,7 +30,7 @@ struct Dir {
 impl Dir {
     fn new() -> Dir {
         Dir {
-            tmp: tempfile::tempdir().expect("create a temporary folder"),
+            tmp: bin::tempdir(),
         }
     }
 
@@ -42,13 +40,7 @@ impl Dir {
 
     /// Writes `contents` to `rel`, creating folders as needed.
     fn create(&self, rel: &str, contents: impl AsRef<[u8]>) -> &Dir {
-        let path = self.path().join(rel);
-        std::fs::create_dir_all(
-            path.parent()
-                .expect("invariant: a joined path has a parent"),
-        )
-        .expect("create folders");
-        std::fs::write(&path, contents).expect("write file");
+        bin::write(self.path(), rel, contents);
         self
     }
 
@@ -59,87 +51,12 @@ impl Dir {
 
     /// `program ARGS` run in the subfolder `rel`.
     fn run_in(&self, program: &str, rel: &str, args: &[&str]) -> Run {
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .current_dir(self.path().join(rel))
-            .env_clear()
-            .env("HOME", self.path())
+        let mut cmd = bin::command(program, &self.path().join(rel), args);
+        cmd.env("HOME", self.path())
             // What cargo sets for its subcommands; synclint runs nothing with it
             // (tests/hostile_discovery.rs sets it to a trap).
-            .env("CARGO", CARGO)
-            .stdin(Stdio::null());
-        Run::from(cmd.output().expect("run the binary"))
-    }
-}
-
-/// What a run printed and returned.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl From<Output> for Run {
-    fn from(out: Output) -> Run {
-        Run {
-            code: out.status.code().expect("exited normally"),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-}
-
-impl Run {
-    #[track_caller]
-    fn code(&self, expected: i32) -> &Run {
-        assert_eq!(self.code, expected, "exit code; the run was {self:#?}");
-        self
-    }
-
-    #[track_caller]
-    fn stdout_is(&self, expected: &str) -> &Run {
-        assert_eq!(self.stdout, expected, "stdout; the run was {self:#?}");
-        self
-    }
-
-    #[track_caller]
-    fn stdout_has(&self, needle: &str) -> &Run {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout should contain {needle:?}; the run was {self:#?}"
-        );
-        self
-    }
-
-    #[track_caller]
-    fn stdout_lacks(&self, needle: &str) -> &Run {
-        assert!(
-            !self.stdout.contains(needle),
-            "stdout should not contain {needle:?}; the run was {self:#?}"
-        );
-        self
-    }
-
-    #[track_caller]
-    fn stderr_is(&self, expected: &str) -> &Run {
-        assert_eq!(self.stderr, expected, "stderr; the run was {self:#?}");
-        self
-    }
-
-    #[track_caller]
-    fn stderr_has(&self, needle: &str) -> &Run {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr should contain {needle:?}; the run was {self:#?}"
-        );
-        self
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); the run was {self:#?}"))
+            .env("CARGO", CARGO);
+        bin::run(cmd, LIMIT)
     }
 }
 
@@ -719,7 +636,7 @@ fn broken_pipe_exits_0_quietly() {
             .stderr(Stdio::piped())
             .output()
             .expect("run the binary");
-        let run = Run::from(out);
+        let run = Run::from_output(out);
         run.code(0).stderr_is("");
     }
 }
@@ -1117,6 +1034,21 @@ fn baseline_reports_only_new_findings_and_survives_edits() {
     dir.synclint(&["--baseline", "missing.json"])
         .code(2)
         .stderr_has("cannot read baseline `missing.json`");
+}
+
+#[test]
+fn a_huge_baseline_is_refused_not_read() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD);
+    // Sparse: 64 MiB and one byte long, nothing on disk; refused from its size.
+    std::fs::File::create(dir.path().join("huge.json"))
+        .expect("create baseline")
+        .set_len((64 << 20) + 1)
+        .expect("grow baseline");
+    dir.synclint(&["--baseline", "huge.json"])
+        .code(2)
+        .stderr_has("cannot read baseline `huge.json`: larger than 64 MiB")
+        .stdout_is("");
 }
 
 #[test]

@@ -6,106 +6,23 @@
 //! Each input is generated here, in a temporary folder. The runs have an empty
 //! environment and never touch the network or the real home folder.
 
-use std::io::Read;
+mod support;
+
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
-
-/// What a run printed and how it ended, and how long it took.
-#[derive(Debug)]
-struct Run {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
-impl Run {
-    /// The exit code; a signal (an abort, a kill for memory) fails the test.
-    #[track_caller]
-    fn code(&self) -> i32 {
-        match self.status.code() {
-            Some(code) => code,
-            None => panic!("killed by a signal, expected an exit code\n{self:#?}"),
-        }
-    }
-}
+use support::bin::{self, tempdir, write, Run, SYNCLINT};
 
 /// Runs `synclint ARGS` in `dir` under `ulimit -v` of `limit_kib` KiB, killing it
 /// and failing the test after `time`.
 #[track_caller]
 fn synclint_limited(dir: &Path, args: &[&str], limit_kib: u64, time: Duration) -> Run {
-    let script = format!("ulimit -v {limit_kib} && exec \"$@\"");
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg("sh")
-        .arg(SYNCLINT)
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("HOME", dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start synclint");
-    let mut stdout = child.stdout.take().expect("invariant: stdout is piped");
-    let mut stderr = child.stderr.take().expect("invariant: stderr is piped");
-    let out = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stdout.read_to_end(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for synclint") {
-            break status;
-        }
-        if start.elapsed() > time {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("synclint {args:?} did not finish within {time:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = start.elapsed();
-    let text = |h: std::thread::JoinHandle<Vec<u8>>| {
-        String::from_utf8_lossy(&h.join().expect("reader thread")).into_owned()
-    };
-    Run {
-        status,
-        stdout: text(out),
-        stderr: text(err),
-        took,
-    }
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary folder")
-}
-
-#[track_caller]
-fn write(dir: &Path, rel: &str, contents: impl AsRef<[u8]>) {
-    let path = dir.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("create folders");
-    }
-    std::fs::write(path, contents).expect("write a file");
+    bin::run(bin::command_limited(SYNCLINT, dir, args, limit_kib), time)
 }
 
 #[track_caller]
 fn findings(run: &Run) -> Vec<serde_json::Value> {
-    let json: serde_json::Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("output is not JSON ({e})\n{run:#?}"));
-    json["findings"]
+    run.json()["findings"]
         .as_array()
         .expect("a `findings` array")
         .clone()
@@ -169,7 +86,7 @@ fn dense_lock_graph_is_bounded_by_the_graph() {
         1 << 20,
         Duration::from_secs(10),
     );
-    assert_eq!(run.code(), 1, "{run:#?}");
+    assert_eq!(run.exit_code(), 1, "{run:#?}");
     let found = findings(&run);
     assert!(
         !found.is_empty() && found.len() <= 3_000,
@@ -201,7 +118,7 @@ fn dense_lock_graph_finding_is_stable() {
     let args = ["--format", "json", "--threads", "2", "dense.rs"];
     let first = synclint_limited(dir.path(), &args, 4 << 20, Duration::from_secs(10));
     let second = synclint_limited(dir.path(), &args, 4 << 20, Duration::from_secs(10));
-    assert_eq!(first.code(), 1, "{first:#?}");
+    assert_eq!(first.exit_code(), 1, "{first:#?}");
     assert_eq!(first.stdout, second.stdout);
     let found = findings(&first);
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -260,7 +177,7 @@ fn a_file_too_large_to_analyse_is_reported_and_the_others_checked() {
         4 << 20,
         Duration::from_secs(60),
     );
-    assert_eq!(run.code(), 2, "{run:#?}");
+    assert_eq!(run.exit_code(), 2, "{run:#?}");
     assert!(
         run.stdout
             .contains("src/small.rs:1:39: warning[discarded-guard]"),
@@ -289,7 +206,7 @@ fn the_analysis_memory_budget_is_configurable() {
     let expected = format!("src/generated.rs:{marker_line}:39: warning[discarded-guard]");
     let args = ["--format", "short", "--threads", "2", "src"];
     let run = synclint_limited(dir.path(), &args, 4 << 20, Duration::from_secs(60));
-    assert_eq!(run.code(), 1, "{run:#?}");
+    assert_eq!(run.exit_code(), 1, "{run:#?}");
     assert!(run.stdout.contains(&expected), "{run:#?}");
     write(
         dir.path(),
@@ -297,7 +214,7 @@ fn the_analysis_memory_budget_is_configurable() {
         "max_analysis_memory = \"16MiB\"\n",
     );
     let run = synclint_limited(dir.path(), &args, 4 << 20, Duration::from_secs(60));
-    assert_eq!(run.code(), 2, "{run:#?}");
+    assert_eq!(run.exit_code(), 2, "{run:#?}");
     assert!(!run.stdout.contains("discarded-guard"), "{run:#?}");
     assert!(
         run.stdout.contains("too large to analyse") && run.stdout.contains("the budget is 16 MiB"),
@@ -334,7 +251,7 @@ fn marker(m: &std::sync::Mutex<u8>) { let _ = m.lock(); }
     write(dir.path(), "src/lib.rs", lib);
     let args = ["--format", "short", "--threads", "1", "."];
     let run = synclint_limited(dir.path(), &args, 4 << 20, Duration::from_secs(30));
-    assert_eq!(run.code(), 1, "{run:#?}");
+    assert_eq!(run.exit_code(), 1, "{run:#?}");
     assert_eq!(
         run.stdout.trim_end(),
         "src/lib.rs:12:39: warning[discarded-guard]: `MutexGuard` on `m` is dropped at once: the critical section is empty",
@@ -346,7 +263,7 @@ fn marker(m: &std::sync::Mutex<u8>) { let _ = m.lock(); }
         "[package]\nname = \"old\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
     );
     let run = synclint_limited(dir.path(), &args, 4 << 20, Duration::from_secs(30));
-    assert_eq!(run.code(), 2, "{run:#?}");
+    assert_eq!(run.exit_code(), 2, "{run:#?}");
     assert!(
         run.stdout.contains("src/lib.rs:2:33: error[parse]"),
         "{run:#?}"

@@ -8,123 +8,30 @@
 
 #![cfg(unix)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
-const CARGO_SYNCLINT: &str = env!("CARGO_BIN_EXE_cargo-synclint");
-
-/// A guard held across `.await`: one `lock-across-await` finding at 1:48.
-const HAZARD: &str =
-    "async fn f(m: &std::sync::Mutex<u8>) { let g = m.lock().unwrap(); x().await; }\n";
-const CLEAN: &str = "fn ok(m: &std::sync::Mutex<u8>) -> u8 { *m.lock().unwrap() }\n";
+use support::bin::{self, write, Run, CARGO_SYNCLINT, CLEAN, HAZARD, SYNCLINT};
 
 /// The address space each run may use, in KiB: room for two worker stacks and
 /// the analysis, far less than a read without end reaches.
 const MEMORY_KIB: u64 = 3 << 20;
 const TIME_LIMIT: Duration = Duration::from_secs(60);
 
-fn write(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(
-        path.parent()
-            .expect("invariant: a joined path has a parent"),
-    )
-    .expect("create folders");
-    std::fs::write(path, text).expect("write file");
-}
-
-/// What a run printed and returned.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn code(&self, expected: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(expected),
-            "exit code; the run was {self:#?}"
-        );
-        self
-    }
-
-    #[track_caller]
-    fn stdout_has(&self, needle: &str) -> &Run {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout should contain {needle:?}; the run was {self:#?}"
-        );
-        self
-    }
-
-    #[track_caller]
-    fn stderr_has(&self, needle: &str) -> &Run {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr should contain {needle:?}; the run was {self:#?}"
-        );
-        self
-    }
-
-    #[track_caller]
-    fn never_shows(&self, needle: &str) -> &Run {
-        assert!(
-            !self.stdout.contains(needle) && !self.stderr.contains(needle),
-            "the output should not contain {needle:?}; the run was {self:#?}"
-        );
-        self
-    }
-}
-
 /// Runs `program args` in `dir` under the time and memory limits, with a clean
 /// environment plus `env`.
 fn run(program: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$@\""))
-        .arg("sh")
-        .arg(program)
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("HOME", dir)
-        // Two workers, whatever the machine: each reserves a deep stack.
-        .env("RAYON_NUM_THREADS", "2")
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = bin::command_limited(program, dir, args, MEMORY_KIB);
+    // Two workers, whatever the machine: each reserves a deep stack.
+    cmd.env("RAYON_NUM_THREADS", "2")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
     for (key, value) in env {
         cmd.env(key, value);
     }
-    let mut child = cmd.spawn().expect("run the binary");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("wait for the binary").is_some() {
-            break;
-        }
-        if start.elapsed() > TIME_LIMIT {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("collect the output");
-            panic!(
-                "`{program} {args:?}` ran past {TIME_LIMIT:?}; stderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out: Output = child.wait_with_output().expect("collect the output");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    bin::run(cmd, TIME_LIMIT)
 }
 
 fn synclint(dir: &Path, args: &[&str]) -> Run {

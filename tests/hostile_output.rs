@@ -7,78 +7,23 @@
 //! Every case runs the built binary under a time and memory limit. The fuzz at the end
 //! draws names and texts from a small seeded generator, so a failure replays exactly.
 
-use std::io::Read;
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
+use support::bin::{self, Run, SYNCLINT};
 
 /// Virtual memory a run may use, in KiB (`ulimit -v`).
 const MEMORY_KIB: u64 = 4 * 1024 * 1024;
 
-/// What one run gave.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs synclint in `dir` with `args` (paths relative to `dir`), under the memory
 /// limit, killing it past `limit`.
 fn run(dir: &Path, args: &[&str], limit: Duration) -> Run {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$0\" \"$@\""))
-        .arg(SYNCLINT)
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run synclint");
-    let mut stdout = child.stdout.take().expect("invariant: stdout is piped");
-    let reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        stdout.read_to_end(&mut bytes).map(|_| bytes)
-    });
-    let mut stderr = child.stderr.take().expect("invariant: stderr is piped");
-    let err_reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        stderr.read_to_end(&mut bytes).map(|_| bytes)
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            // Ending the child we started, by its own handle.
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("synclint {args:?} ran past {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let bytes = reader
-        .join()
-        .expect("the reader thread")
-        .expect("read stdout");
-    let err_bytes = err_reader
-        .join()
-        .expect("the reader thread")
-        .expect("read stderr");
-    Run {
-        code: status.code(),
-        stdout: String::from_utf8(bytes).expect("output is UTF-8"),
-        stderr: String::from_utf8(err_bytes).expect("stderr is UTF-8"),
-    }
+    let mut cmd = bin::command_limited(SYNCLINT, dir, args, MEMORY_KIB);
+    cmd.env("NO_COLOR", "1");
+    bin::run(cmd, limit).utf8()
 }
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -607,61 +552,13 @@ fn fuzz_of_names_and_texts_through_every_format() {
 // all with control or bidi characters, come out escaped on both streams.
 // `SYNCLINT_UNDER_TEST` names another build to run these cases against.
 
-/// What one run wrote on each stream.
-struct Streams {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs the binary under test in `dir` with `args` under the time and memory limits,
 /// keeping both streams.
-fn run_streams(dir: &Path, args: &[std::ffi::OsString]) -> Streams {
+fn run_streams(dir: &Path, args: &[std::ffi::OsString]) -> Run {
     let binary = std::env::var_os("SYNCLINT_UNDER_TEST").unwrap_or_else(|| SYNCLINT.into());
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {MEMORY_KIB} && exec \"$0\" \"$@\""))
-        .arg(binary)
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("HOME", dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run synclint");
-    let read = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            pipe.read_to_end(&mut bytes).map(|_| bytes)
-        })
-    };
-    let stdout = read(Box::new(child.stdout.take().expect("invariant: piped")));
-    let stderr = read(Box::new(child.stderr.take().expect("invariant: piped")));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > LIMIT {
-            // Ending the child we started, by its own handle.
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("synclint {args:?} ran past {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let text = |reader: std::thread::JoinHandle<std::io::Result<Vec<u8>>>| {
-        let bytes = reader.join().expect("the reader thread").expect("read");
-        String::from_utf8(bytes).expect("output is UTF-8")
-    };
-    Streams {
-        code: status.code(),
-        stdout: text(stdout),
-        stderr: text(stderr),
-    }
+    let mut cmd = bin::command_limited(binary, dir, args, MEMORY_KIB);
+    cmd.env("NO_COLOR", "1");
+    bin::run(cmd, LIMIT).utf8()
 }
 
 /// Writes `files` (names and contents as bytes, so a name may be anything) into a

@@ -8,17 +8,17 @@
 //! when it is installed; emacs's regexp is translated to Rust's syntax instead of
 //! running emacs. Nothing here touches the network or the real home folder.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
+use support::bin::{self, tempdir, write, CARGO, CARGO_SYNCLINT, HAZARD, SYNCLINT};
 
-const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
-const CARGO_SYNCLINT: &str = env!("CARGO_BIN_EXE_cargo-synclint");
-const CARGO: &str = env!("CARGO");
-
-const HAZARD: &str =
-    "async fn f(m: &std::sync::Mutex<u8>) { let g = m.lock().unwrap(); x().await; }\n";
+/// The longest one run may take.
+const LIMIT: Duration = Duration::from_secs(600);
 
 fn doc(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,29 +55,21 @@ fn code_blocks(markdown: &str, lang: &str) -> Vec<String> {
 /// A temporary folder with a hazard (at `deny`), a warning, a file that does not
 /// parse and one that is not UTF-8, and the `--format short` output for it.
 fn short_output() -> (tempfile::TempDir, String) {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let write = |rel: &str, text: &[u8]| {
-        let path = tmp.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("invariant: has a parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
-    write("src/a.rs", HAZARD.as_bytes());
+    let tmp = tempdir();
+    let dir = tmp.path();
+    write(dir, "src/a.rs", HAZARD);
     write(
+        dir,
         "src/b.rs",
-        b"fn g(m: &std::sync::Mutex<u8>) {\n    m.lock().unwrap();\n}\n",
+        "fn g(m: &std::sync::Mutex<u8>) {\n    m.lock().unwrap();\n}\n",
     );
-    write("src/broken.rs", b"fn f() {}\nfn b() { let = 1; }\n");
-    write("src/latin1.rs", b"fn f() {}\n// caf\xe9\n");
-    let out = Command::new(SYNCLINT)
-        .args(["--format", "short", "--deny", "lock-across-await"])
-        .current_dir(tmp.path())
-        .env_clear()
-        .env("HOME", tmp.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run synclint");
-    assert_eq!(out.status.code(), Some(2));
-    let text = String::from_utf8(out.stdout).expect("utf-8");
+    write(dir, "src/broken.rs", "fn f() {}\nfn b() { let = 1; }\n");
+    write(dir, "src/latin1.rs", b"fn f() {}\n// caf\xe9\n");
+    let args = ["--format", "short", "--deny", "lock-across-await"];
+    let run = bin::run(bin::command(SYNCLINT, dir, &args), LIMIT);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stdout_is_utf8(), "utf-8");
+    let text = run.stdout;
     (tmp, text)
 }
 
@@ -154,30 +146,31 @@ fn vscode_problem_matcher_reads_short_output() {
     }
 }
 
-#[test]
-fn vim_errorformat_reads_short_output() {
+/// The `errorformat` line of `docs/editors.md`, or `None` when vim is not installed.
+fn vim_errorformat() -> Option<String> {
     let block = code_blocks(&doc("editors.md"), "vim").remove(0);
     let efm = block
         .lines()
         .find(|l| l.starts_with("set errorformat="))
-        .expect("an errorformat line");
+        .expect("an errorformat line")
+        .to_string();
     let has_vim = Command::new("vim")
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if !has_vim {
-        eprintln!("skipped: vim is not installed");
-        return;
-    }
-    let (tmp, output) = short_output();
-    let dir = tmp.path();
-    std::fs::write(dir.join("out.txt"), &output).expect("write");
+    has_vim.then_some(efm)
+}
+
+/// The quickfix list vim reads from `output` (written into `dir`) with `efm`, one
+/// line per entry: `fields`, a vim expression of the entry `e`.
+fn vim_quickfix(efm: &str, dir: &Path, output: &str, fields: &str) -> String {
+    std::fs::write(dir.join("out.txt"), output).expect("write");
     std::fs::write(
         dir.join("efm.vim"),
         format!(
-            "{efm}\ncgetfile out.txt\ncall writefile(map(getqflist(), {{_, e -> bufname(e.bufnr) . '|' . e.lnum . '|' . e.col . '|' . e.type . '|' . e.module . '|' . e.valid}}), 'qf.txt')\nqa!\n"
+            "{efm}\ncgetfile out.txt\ncall writefile(map(getqflist(), {{_, e -> {fields}}}), 'qf.txt')\nqa!\n"
         ),
     )
     .expect("write");
@@ -189,7 +182,17 @@ fn vim_errorformat_reads_short_output() {
         .status()
         .expect("run vim");
     assert!(status.success());
-    let qf = std::fs::read_to_string(dir.join("qf.txt")).expect("vim wrote the list");
+    std::fs::read_to_string(dir.join("qf.txt")).expect("vim wrote the list")
+}
+
+#[test]
+fn vim_errorformat_reads_short_output() {
+    let Some(efm) = vim_errorformat() else {
+        eprintln!("skipped: vim is not installed");
+        return;
+    };
+    let (tmp, output) = short_output();
+    let qf = vim_quickfix(&efm, tmp.path(), &output, "bufname(e.bufnr) . '|' . e.lnum . '|' . e.col . '|' . e.type . '|' . e.module . '|' . e.valid");
     let expected: Vec<String> = expected_entries()
         .into_iter()
         .map(|(file, pos, severity, code)| {
@@ -352,7 +355,7 @@ fn documented_ci_workflows_run() {
 
     // A workspace with one hazard, and a `bin` folder with both binaries on `PATH`,
     // as `cargo install` leaves them.
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     let bin = tmp.path().join("bin");
     for (rel, text) in [
@@ -366,9 +369,7 @@ fn documented_ci_workflows_run() {
         ),
         ("app/src/lib.rs", HAZARD),
     ] {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().expect("invariant: has a parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
+        write(&root, rel, text);
     }
     std::fs::create_dir_all(&bin).expect("mkdir");
     for (name, target) in [("synclint", SYNCLINT), ("cargo-synclint", CARGO_SYNCLINT)] {
@@ -389,18 +390,10 @@ fn documented_ci_workflows_run() {
     let commands = ci_commands(&markdown);
     assert!(commands.len() >= 4, "{commands:?}");
     for command in &commands {
-        let out = Command::new("sh")
-            .args(["-c", command])
-            .current_dir(&root)
-            .env_clear()
-            .env("HOME", tmp.path())
-            .env("PATH", &path)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run sh");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let code = out.status.code();
+        let mut cmd = bin::command("sh", &root, &["-c", command]);
+        cmd.env("HOME", tmp.path()).env("PATH", &path);
+        let run = bin::run(cmd, LIMIT);
+        let (stdout, stderr, code) = (run.stdout, run.stderr, run.code);
         let context = format!("`{command}` gave {code:?}\n{stdout}\n{stderr}");
         if command.contains("--write-baseline") {
             assert_eq!(code, Some(0), "{context}");
@@ -525,24 +518,21 @@ const HOSTILE_NAMES: &[(&str, &str)] = &[
 
 /// The `--format short` output for a folder of [`HOSTILE_NAMES`].
 fn hostile_short_output() -> (tempfile::TempDir, String) {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = tempdir();
     for (name, _) in HOSTILE_NAMES {
-        std::fs::write(
-            tmp.path().join(name),
+        write(
+            tmp.path(),
+            name,
             "fn g(m: &std::sync::Mutex<u8>) {\n    m.lock().unwrap();\n}\n",
-        )
-        .expect("write");
+        );
     }
-    let out = Command::new(SYNCLINT)
-        .args(["--format", "short", "."])
-        .current_dir(tmp.path())
-        .env_clear()
-        .env("HOME", tmp.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run synclint");
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let run = bin::run(
+        bin::command(SYNCLINT, tmp.path(), &["--format", "short", "."]),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stdout_is_utf8(), "utf-8");
+    let text = run.stdout;
     assert_eq!(text.lines().count(), HOSTILE_NAMES.len(), "{text}");
     (tmp, text)
 }
@@ -603,40 +593,17 @@ fn vscode_and_emacs_patterns_are_not_spoofed_by_file_names() {
 
 #[test]
 fn vim_errorformat_is_not_spoofed_by_file_names() {
-    let block = code_blocks(&doc("editors.md"), "vim").remove(0);
-    let efm = block
-        .lines()
-        .find(|l| l.starts_with("set errorformat="))
-        .expect("an errorformat line");
-    let has_vim = Command::new("vim")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_vim {
+    let Some(efm) = vim_errorformat() else {
         eprintln!("skipped: vim is not installed");
         return;
-    }
+    };
     let (tmp, output) = hostile_short_output();
-    let dir = tmp.path();
-    std::fs::write(dir.join("out.txt"), &output).expect("write");
-    std::fs::write(
-        dir.join("efm.vim"),
-        format!(
-            "{efm}\ncgetfile out.txt\ncall writefile(map(getqflist(), {{_, e -> e.lnum . '|' . e.col . '|' . e.type . '|' . e.module . '|' . e.valid}}), 'qf.txt')\nqa!\n"
-        ),
-    )
-    .expect("write");
-    let status = Command::new("vim")
-        .args(["-es", "-N", "-u", "NONE", "-i", "NONE", "-S", "efm.vim"])
-        .current_dir(dir)
-        .env("HOME", dir)
-        .stdin(Stdio::null())
-        .status()
-        .expect("run vim");
-    assert!(status.success());
-    let qf = std::fs::read_to_string(dir.join("qf.txt")).expect("vim wrote the list");
+    let qf = vim_quickfix(
+        &efm,
+        tmp.path(),
+        &output,
+        "e.lnum . '|' . e.col . '|' . e.type . '|' . e.module . '|' . e.valid",
+    );
     let entries: Vec<&str> = qf.lines().collect();
     assert_eq!(
         entries,

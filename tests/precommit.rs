@@ -11,13 +11,13 @@
 //! `target/precommit-build` so that later runs are incremental. pre-commit's own
 //! cache and `HOME` are in the temporary folder.
 
+mod support;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const HAZARD: &str =
-    "async fn f(m: &std::sync::Mutex<u8>) { let g = m.lock().unwrap(); x().await; }\n";
-const CLEAN: &str = "fn ok(m: &std::sync::Mutex<u8>) -> u8 { *m.lock().unwrap() }\n";
+use support::bin::{tempdir, write, CLEAN, HAZARD};
 
 /// Fails when CI asked for the real run, else prints why the test is skipped.
 fn skip(why: &str) {
@@ -70,17 +70,11 @@ impl Demo {
         }
         let demo = Demo {
             pre_commit,
-            tmp: tempfile::tempdir().expect("tempdir"),
+            tmp: tempdir(),
         };
         let work = demo.work();
         for (rel, text) in files {
-            let path = work.join(rel);
-            std::fs::create_dir_all(
-                path.parent()
-                    .expect("invariant: a joined path has a parent"),
-            )
-            .expect("mkdir");
-            std::fs::write(path, text).expect("write");
+            write(&work, rel, text);
         }
         std::fs::create_dir_all(demo.tmp.path().join("home")).expect("mkdir");
         git(&work, &["init", "-q"]);

@@ -11,126 +11,29 @@
 //! They run in temporary folders with an empty environment and never touch the
 //! network or the real home folder.
 
-use std::io::Read;
-use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-const SYNCLINT: &str = env!("CARGO_BIN_EXE_synclint");
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::bin::{self, tempdir, write, Run, CLEAN, SYNCLINT};
 
 /// A guard dropped at once: one `discarded-guard` finding.
 const MARKER: &str = "fn marker(m: &std::sync::Mutex<u8>) { let _ = m.lock(); }\n";
-const CLEAN: &str = "fn ok(m: &std::sync::Mutex<u8>) -> u8 { *m.lock().unwrap() }\n";
-
-/// What a run printed and how it ended.
-#[derive(Debug)]
-struct Run {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The exit code, failing the test when the process died of a signal or exited
-    /// with anything but 0, 1 or 2.
-    #[track_caller]
-    fn code(&self) -> i32 {
-        match self.status.code() {
-            Some(code @ 0..=2) => code,
-            Some(code) => panic!("exit code {code}, expected 0, 1 or 2\n{self:#?}"),
-            None => panic!(
-                "killed by a signal ({}), expected an exit code\n{self:#?}",
-                signal_of(self.status)
-            ),
-        }
-    }
-
-    #[track_caller]
-    fn expect_code(&self, expected: i32) -> &Run {
-        assert_eq!(self.code(), expected, "{self:#?}");
-        self
-    }
-}
-
-#[cfg(unix)]
-fn signal_of(status: ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    status
-        .signal()
-        .map_or("unknown".to_string(), |s| s.to_string())
-}
-
-#[cfg(not(unix))]
-fn signal_of(_: ExitStatus) -> String {
-    "unknown".to_string()
-}
 
 /// Runs `synclint ARGS` in `dir` with an empty environment (plus `env`), killing it
 /// and failing the test after `limit`: a hang is a failure too.
 #[track_caller]
 fn synclint_with(dir: &Path, args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
-    let mut child = Command::new(SYNCLINT)
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("HOME", dir)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start synclint");
-    let mut stdout = child.stdout.take().expect("invariant: stdout is piped");
-    let mut stderr = child.stderr.take().expect("invariant: stderr is piped");
-    // Read both pipes while waiting, so that a full pipe cannot stall the child.
-    let out = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stdout.read_to_end(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for synclint") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("synclint {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let text = |h: std::thread::JoinHandle<Vec<u8>>| {
-        String::from_utf8_lossy(&h.join().expect("reader thread")).into_owned()
-    };
-    Run {
-        status,
-        stdout: text(out),
-        stderr: text(err),
-    }
+    let mut cmd = bin::command(SYNCLINT, dir, args);
+    cmd.envs(env.iter().copied());
+    bin::run(cmd, limit)
 }
 
 #[track_caller]
 fn synclint(dir: &Path, args: &[&str]) -> Run {
     synclint_with(dir, args, &[], Duration::from_secs(60))
-}
-
-fn tempdir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temporary folder")
-}
-
-#[track_caller]
-fn write(dir: &Path, rel: &str, contents: impl AsRef<[u8]>) {
-    let path = dir.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("create folders");
-    }
-    std::fs::write(path, contents).expect("write a file");
 }
 
 #[test]
@@ -145,7 +48,7 @@ fn ten_thousand_nested_blocks() {
         run.stdout.contains("discarded-guard") || run.stdout.contains("nest"),
         "{run:#?}"
     );
-    assert!(run.code() >= 1);
+    assert!(run.exit_code() >= 1);
 }
 
 #[test]
@@ -163,7 +66,7 @@ fn ten_thousand_nested_parentheses() {
         run.stdout.contains("discarded-guard") || run.stdout.contains("nest"),
         "{run:#?}"
     );
-    assert!(run.code() >= 1);
+    assert!(run.exit_code() >= 1);
 }
 
 /// `prefix`, `unit` `n` times, `middle`, `close` `n` times, `suffix`.
@@ -240,7 +143,7 @@ fn ten_thousand_deep_chains_without_brackets() {
         let file = format!("{name}.rs");
         write(dir.path(), &file, text);
         let run = synclint(dir.path(), &["--format", "short", &file]);
-        run.expect_code(1);
+        run.code(1);
         assert!(run.stdout.contains("discarded-guard"), "{name}: {run:#?}");
     }
 }
@@ -347,7 +250,7 @@ fn deep_chains_past_the_limits_are_reported() {
         let file = format!("{name}.rs");
         write(dir.path(), &file, text);
         let run = synclint(dir.path(), &["--format", "short", "good.rs", &file]);
-        run.expect_code(2);
+        run.code(2);
         assert!(
             run.stdout.contains(&format!("{file}:2:"))
                 && run.stdout.contains("nest too deep to analyse"),
@@ -406,7 +309,7 @@ fn twenty_megabyte_generated_file() {
         &[],
         Duration::from_secs(120),
     );
-    run.expect_code(1);
+    run.code(1);
     assert!(
         run.stdout.contains(&format!(
             "generated.rs:{n_lines}:39: warning[discarded-guard]"
@@ -421,7 +324,7 @@ fn non_utf8_file_is_reported_and_the_others_checked() {
     write(dir.path(), "latin1.rs", b"fn f() {}\n// caf\xe9 \xff\xfe\n");
     write(dir.path(), "good.rs", MARKER);
     let run = synclint(dir.path(), &["--format", "short", "."]);
-    run.expect_code(2);
+    run.code(2);
     assert!(run.stdout.contains("latin1.rs") && run.stdout.contains("UTF-8"));
     assert!(run.stdout.contains("good.rs:1:"), "{run:#?}");
 }
@@ -448,9 +351,9 @@ fn unreadable_file_is_reported_and_the_others_checked() {
     assert!(run.stdout.contains("good.rs:1:"), "{run:#?}");
     if root {
         // The file can be read after all: it is checked like any other.
-        run.expect_code(1);
+        run.code(1);
     } else {
-        run.expect_code(2);
+        run.code(2);
         assert!(run.stdout.contains("secret.rs"), "{run:#?}");
     }
 }
@@ -467,7 +370,7 @@ fn unreadable_folder_does_not_stop_the_run() {
     let run = synclint(dir.path(), &["--format", "short", "."]);
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755))
         .expect("chmod back, so the folder can be removed");
-    run.code();
+    run.exit_code();
     assert!(run.stdout.contains("good.rs:1:"), "{run:#?}");
 }
 
@@ -481,11 +384,11 @@ fn symlink_loops_end() {
     std::os::unix::fs::symlink("b.rs", dir.path().join("src/a.rs")).expect("symlink");
     std::os::unix::fs::symlink("a.rs", dir.path().join("src/b.rs")).expect("symlink");
     let run = synclint(dir.path(), &["--format", "short", "."]);
-    run.code();
+    run.exit_code();
     assert!(run.stdout.contains("good.rs:1:"), "{run:#?}");
     // Named explicitly, a looping file is a problem, not a hang.
     let run = synclint(dir.path(), &["--format", "short", "src/a.rs"]);
-    run.expect_code(2);
+    run.code(2);
 }
 
 #[test]
@@ -493,7 +396,7 @@ fn empty_file_is_clean() {
     let dir = tempdir();
     write(dir.path(), "empty.rs", "");
     let run = synclint(dir.path(), &["--format", "short", "empty.rs"]);
-    run.expect_code(0);
+    run.code(0);
     assert_eq!(run.stdout, "", "{run:#?}");
 }
 
@@ -502,12 +405,12 @@ fn byte_order_mark_only_is_clean() {
     let dir = tempdir();
     write(dir.path(), "bom.rs", "\u{feff}");
     let run = synclint(dir.path(), &["--format", "short", "bom.rs"]);
-    run.expect_code(0);
+    run.code(0);
     assert_eq!(run.stdout, "", "{run:#?}");
     // After a byte-order mark, positions are still right.
     write(dir.path(), "bom_marker.rs", format!("\u{feff}{MARKER}"));
     let run = synclint(dir.path(), &["--format", "short", "bom_marker.rs"]);
-    run.expect_code(1);
+    run.code(1);
     assert!(run.stdout.contains("bom_marker.rs:1:"), "{run:#?}");
 }
 
@@ -522,7 +425,7 @@ fn file_that_does_not_parse_among_good_ones() {
     );
     write(dir.path(), "c.rs", MARKER.replace("marker", "other"));
     let run = synclint(dir.path(), &["--format", "short", "."]);
-    run.expect_code(2);
+    run.code(2);
     assert!(run.stdout.contains("broken.rs:2:"), "{run:#?}");
     assert!(run.stdout.contains("a.rs:1:") && run.stdout.contains("c.rs:1:"));
 }
@@ -548,7 +451,7 @@ fn fuzzer_crash_inputs() {
                 dir.path(),
                 &["--format", "short", "--edition", edition, "input.rs"],
             );
-            run.code();
+            run.exit_code();
             assert!(
                 !run.stdout.contains("error[internal]"),
                 "{}: {run:#?}",
@@ -584,7 +487,7 @@ fn no_progress_on_a_pipe_and_quiet_is_accepted() {
         &["-q"],
     ] {
         let run = synclint_with(dir.path(), args, &now, Duration::from_secs(60));
-        run.expect_code(1);
+        run.code(1);
         assert_eq!(run.stderr, "", "{args:?}: {run:#?}");
     }
 }

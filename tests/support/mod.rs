@@ -8,8 +8,12 @@
 //! - `//~ rule-id "text"` — the finding's message contains `text`.
 //!
 //! Header lines: `//@ edition: 2024`, `//@ config: allow = ["rule-id"]`.
+//!
+//! The helpers of the tests that run the built binaries are in [`bin`].
 
 #![allow(dead_code)]
+
+pub mod bin;
 
 use std::fmt::Write as _;
 use std::path::Path;
