@@ -1,6 +1,7 @@
 //! Checks the rule registry against the files on disk: every id in
 //! `synclint::rules::ALL` is unique and kebab-case and has its page, its fixtures and
-//! its source file, and nothing on disk belongs to a rule that is not registered.
+//! its source (a file `src/rules/<id>.rs`, or a folder `src/rules/<id>/mod.rs` for a
+//! big rule), and nothing on disk belongs to a rule that is not registered.
 //!
 //! The content of the pages is `tests/docs.rs`'s business; this test only asks that
 //! they exist, are what the binary embeds, and yield a usable summary.
@@ -115,12 +116,20 @@ fn every_rule_has_its_page_fixtures_and_source() {
             problems.push(format!("{id}: fixtures/{id}/ has no .rs case"));
         }
 
-        let source = root()
-            .join("src")
-            .join("rules")
-            .join(format!("{}.rs", snake(id)));
-        if !source.is_file() {
-            problems.push(format!("{id}: no src/rules/{}.rs", snake(id)));
+        // A rule is a file, or, when it is big, a folder read from its `mod.rs`.
+        let rules = root().join("src").join("rules");
+        let file = rules.join(format!("{}.rs", snake(id)));
+        let folder = rules.join(snake(id)).join("mod.rs");
+        match (file.is_file(), folder.is_file()) {
+            (false, false) => problems.push(format!(
+                "{id}: no src/rules/{0}.rs nor src/rules/{0}/mod.rs",
+                snake(id)
+            )),
+            (true, true) => problems.push(format!(
+                "{id}: both src/rules/{0}.rs and src/rules/{0}/mod.rs",
+                snake(id)
+            )),
+            _ => {}
         }
     }
     assert_no_problems("rule files", &problems);
@@ -159,6 +168,10 @@ fn nothing_on_disk_belongs_to_an_unregistered_rule() {
             if !known_snake.contains(stem.as_ref()) {
                 problems.push(format!("src/rules/{name} has no rule in the registry"));
             }
+        }
+        // `support/` is what rules share; any other folder is a rule.
+        if path.is_dir() && name != "support" && !known_snake.contains(&name) {
+            problems.push(format!("src/rules/{name}/ has no rule in the registry"));
         }
     }
 
@@ -214,16 +227,22 @@ fn no_rule_writes_a_severity() {
     const STILL_WRITES: &[&str] = &[];
     let mut problems = Vec::new();
     let dir = root().join("src").join("rules");
-    for entry in fs::read_dir(&dir).expect("src/rules") {
-        let path = entry.expect("entry").path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if path.extension().is_none_or(|e| e != "rs") || STILL_WRITES.contains(&name) {
+    // A rule's folder is read file by file, like the rule files.
+    for entry in walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        let rel = path.strip_prefix(&dir).unwrap_or(path);
+        let name = rel.to_string_lossy().replace('\\', "/");
+        let name = name.as_str();
+        if !entry.file_type().is_file()
+            || path.extension().is_none_or(|e| e != "rs")
+            || STILL_WRITES.contains(&name)
+        {
             continue;
         }
-        let text = fs::read_to_string(&path).expect("rule source");
+        let text = fs::read_to_string(path).expect("rule source");
         for (n, line) in text.lines().enumerate() {
             let code = line.trim_start();
             if code.starts_with("//") {

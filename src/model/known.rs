@@ -51,8 +51,8 @@ pub struct LockType {
 /// out borrows, but is not a lock around shared data). Whether the spin and sharded
 /// locks hand out guards is a change of findings, to be made with a fixture; so is
 /// `ReentrantLock`, which `double-lock` counts as re-entrant by its name but which is
-/// in neither role here, and `Model::build`'s test of a field for a sync lock, which
-/// reads any name that ends in `Mutex` or `RwLock`.
+/// in neither role here, and the two name patterns below ([`SYNC_LOCK_ENDINGS`],
+/// [`PRIMITIVE_ENDINGS`]), which read wider sets than the table.
 pub const LOCK_TYPES: &[LockType] = &[
     LockType {
         name: "Mutex",
@@ -347,6 +347,45 @@ impl Known {
     }
 }
 
+/// The name endings of a sync lock in a field's declared type (`Mutex<`, `RwLock<`,
+/// anywhere in the type, behind any wrapper): a field named by an async lock
+/// somewhere and declared with one of these elsewhere is not counted as async
+/// ([`crate::model::Model::is_async_lock_field`]).
+///
+/// A pattern, not a list of [`LOCK_TYPES`]: it reads `SpinMutex`, `TicketMutex` and
+/// any crate's own `AsyncMutex` too, and not `ShardedLock`; reading the table here
+/// is a change of findings, to be made with a fixture.
+pub const SYNC_LOCK_ENDINGS: &[&str] = &["Mutex<", "RwLock<"];
+
+/// Whether a field's declared type names a sync lock by [`SYNC_LOCK_ENDINGS`].
+pub fn names_sync_lock(ty: &str) -> bool {
+    SYNC_LOCK_ENDINGS.iter().any(|e| ty.contains(e))
+}
+
+/// The name endings of a type declared as a synchronisation primitive (`SpinMutex`,
+/// `RawRwLock`, `OnceLock`, `Lazy`); an `Atomic` prefix counts too.
+///
+/// A pattern, not a list of [`LOCK_TYPES`]: it reads every type of the table but
+/// `RefCell`, and any crate's own `RawMutex` or `SeqLock`; `unsafe-send-sync` trusts
+/// such a type, whose atomics may sit behind platform code the declarations do not
+/// show.
+pub const PRIMITIVE_ENDINGS: &[&str] = &[
+    "Mutex",
+    "Lock",
+    "Barrier",
+    "Once",
+    "OnceCell",
+    "Lazy",
+    "Semaphore",
+    "Condvar",
+];
+
+/// Whether a declared type's name is a synchronisation primitive's by
+/// [`PRIMITIVE_ENDINGS`] (`AtomicCell`, `SpinMutex`, `RawRwLock`, `OnceLock`).
+pub fn is_primitive_name(name: &str) -> bool {
+    name.starts_with("Atomic") || PRIMITIVE_ENDINGS.iter().any(|s| name.ends_with(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,5 +404,78 @@ mod tests {
             known.constructor("std::sync::mpsc::sync_channel"),
             Some(&["SyncSender".to_string(), "Receiver".to_string()][..])
         );
+    }
+
+    /// The two name patterns keep the membership they had as inline tests: what
+    /// each reads of the lock table, and of names outside it.
+    #[test]
+    fn the_lock_name_patterns_keep_their_membership() {
+        let sync: Vec<&str> = LOCK_TYPES
+            .iter()
+            .map(|l| l.name)
+            .filter(|n| names_sync_lock(&format!("Arc<{n}<T>>")))
+            .collect();
+        assert_eq!(
+            sync,
+            [
+                "Mutex",
+                "RwLock",
+                "ReentrantMutex",
+                "FairMutex",
+                "SpinMutex",
+                "SpinRwLock",
+                "TicketMutex",
+            ]
+        );
+        let old = |t: &str| t.contains("Mutex<") || t.contains("RwLock<");
+        for t in [
+            "Mutex<u8>",
+            "tokio::sync::RwLock<u8>",
+            "AsyncMutex<u8>",
+            "ShardedLock<u8>",
+            "Mutex",
+            "RefCell<u8>",
+            "Option<Arc<parking_lot::Mutex<Vec<u8>>>>",
+        ] {
+            assert_eq!(names_sync_lock(t), old(t), "{t}");
+        }
+        let primitive: Vec<&str> = LOCK_TYPES
+            .iter()
+            .map(|l| l.name)
+            .filter(|n| !is_primitive_name(n))
+            .collect();
+        assert_eq!(primitive, ["RefCell"]);
+        let old = |name: &str| {
+            name.starts_with("Atomic")
+                || [
+                    "Mutex",
+                    "Lock",
+                    "Barrier",
+                    "Once",
+                    "OnceCell",
+                    "Lazy",
+                    "Semaphore",
+                    "Condvar",
+                ]
+                .iter()
+                .any(|s| name.ends_with(s))
+        };
+        for n in [
+            "AtomicCell",
+            "SpinMutex",
+            "RawRwLock",
+            "OnceLock",
+            "Lazy",
+            "SeqLock",
+            "Cache",
+            "Barrier",
+            "RefCell",
+            "Guard",
+            "Condvar",
+            "Semaphore",
+            "Atomic",
+        ] {
+            assert_eq!(is_primitive_name(n), old(n), "{n}");
+        }
     }
 }

@@ -9,10 +9,10 @@
 use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, BodyKind, Call, Guard};
 use crate::graph::{BodyIdx, BodyRef};
-use crate::model::{known, CrateId};
+use crate::model::{known, CrateId, PlaceType, TypeText};
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{
-    acquired_label, is_borrow, is_real_guard, label, place_type, same_lock,
+    acquired_label, is_borrow, is_real_guard, label, place_type, same_lock, self_name,
 };
 use crate::rules::{declare_rule, Rule, RuleCx};
 use rustc_hash::FxHashMap;
@@ -76,7 +76,10 @@ fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard
         .as_deref()
         .is_some_and(known::is_guard_lock)
         && lock.root_origin.is_some()
-        && lock.root_ty.as_deref().is_none_or(|t| !t.starts_with('&'))
+        && lock
+            .root_ty
+            .as_deref()
+            .is_none_or(|t| !TypeText::new(t).is_reference())
         && !body.params.iter().any(|(p, _)| p == name)
         && matches!(body.kind, BodyKind::Fn | BodyKind::Method);
     if !is_lock_local {
@@ -235,11 +238,7 @@ impl Rule for CondvarMisuse {
 fn is_wait_wrapper(body: &Body) -> bool {
     WAITS_ONCE.contains(&body.name.as_str())
         || WAITS_WHILE.contains(&body.name.as_str())
-        || body
-            .self_ty
-            .as_deref()
-            .and_then(crate::model::type_name_of)
-            .is_some_and(|t| t.ends_with("Condvar"))
+        || self_name(body).is_some_and(|t| t.ends_with("Condvar"))
 }
 
 /// A timed park: a wait with a timeout, not under a test of the data its guard
@@ -301,17 +300,17 @@ fn condvar_wait(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option
         return None;
     };
     match receiver_type(cx, i, body, call) {
-        Some(ty) => ty.contains("Condvar").then_some(once),
+        Some(ty) => ty.text().names_any(&["Condvar"]).then_some(once),
         // Unknown receiver: a `wait` handed a guard is a condvar's.
         None => (!call.arg_guards.is_empty()).then_some(once),
     }
 }
 
 /// The declared type of a method call's receiver, when the crate shows it.
-fn receiver_type(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<String> {
+fn receiver_type(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option<PlaceType> {
     let recv = call.receiver.as_ref()?;
     if recv.segments.as_deref() == Some(&["self".to_string()][..]) {
-        return body.self_ty.clone();
+        return body.self_ty.as_deref().map(|t| TypeText::new(t).into());
     }
     place_type(cx.model, cx.crate_of(i), body.self_ty.as_deref(), recv)
 }

@@ -3,10 +3,10 @@
 
 use crate::flow::{Body, BodyKind, Guard};
 use crate::graph::BodyRef;
-use crate::model::{CrateId, Model};
+use crate::model::{CrateId, Model, TypeText};
 use crate::report::finding::{FileId, Finding};
 use crate::rules::support::{
-    guard_noun, handed_to_wait, has_guard_lock_type, is_real_guard, label,
+    guard_noun, handed_to_wait, has_guard_lock_type, is_real_guard, label, self_name,
 };
 use crate::rules::{declare_rule, Rule, RuleCx};
 use rustc_hash::FxHashSet;
@@ -87,12 +87,10 @@ enum Declared {
 }
 
 /// Whether a declared type names a lock or cell (or a wrapper that may hold one).
-fn names_lock(ty: &str) -> bool {
-    [
+fn names_lock(ty: TypeText<'_>) -> bool {
+    ty.names_any(&[
         "Mutex", "RwLock", "Lock", "Cell", "Guard", "Arc", "Box", "Rc",
-    ]
-    .iter()
-    .any(|l| ty.contains(l))
+    ])
 }
 
 /// The receiver as the crate declares it: the type the body shows for a local or
@@ -108,12 +106,7 @@ fn declared(guard: &Guard, body: &Body, file: FileId, krate: CrateId, model: &Mo
     let Some([root, field]) = guard.lock.segments.as_deref() else {
         return Declared::Unknown;
     };
-    let Some(owner) = body
-        .self_ty
-        .as_deref()
-        .filter(|_| root == "self")
-        .and_then(crate::model::type_name_of)
-    else {
+    let Some(owner) = self_name(body).filter(|_| root == "self") else {
         return Declared::Unknown;
     };
     let Some(decls) = model.fields.get(&(krate, owner)) else {
@@ -130,7 +123,7 @@ fn declared(guard: &Guard, body: &Body, file: FileId, krate: CrateId, model: &Mo
         .filter(|f| f.span.file == file)
         .collect();
     let seen = if here.is_empty() { all } else { here };
-    let mut locks = seen.iter().map(|f| names_lock(&f.ty));
+    let mut locks = seen.iter().map(|f| names_lock(f.type_text()));
     match locks.next() {
         None => Declared::Unknown,
         Some(first) if locks.any(|l| l != first) => Declared::Ambiguous,
@@ -144,11 +137,7 @@ fn declared(guard: &Guard, body: &Body, file: FileId, krate: CrateId, model: &Mo
 /// with the acquisition's name and no such return type (`fn lock(&mut self) ->
 /// Result<(), E>`, a database's advisory lock) gives nothing to discard.
 fn may_return_guard(ret: Option<&str>) -> bool {
-    ret.is_some_and(|t| {
-        ["Guard", "Ref", "Lock", "impl", "Self"]
-            .iter()
-            .any(|w| t.contains(w))
-    })
+    ret.is_some_and(|t| TypeText::new(t).names_any(&["Guard", "Ref", "Lock", "impl", "Self"]))
 }
 
 /// The method names of `wanted` that the crate declares on some type with a return

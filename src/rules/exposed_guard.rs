@@ -10,11 +10,9 @@ use std::collections::HashSet;
 
 use crate::flow::{Body, BodyKind, Returned};
 use crate::graph::{BodyIdx, BodyRef};
-use crate::model::{type_name_of, CrateId};
+use crate::model::{CrateId, TypeText};
 use crate::report::finding::{Finding, Label};
-use crate::rules::support::{
-    guard_noun, is_borrow, is_lock_head, is_real_guard, label, place_type, TypeTree,
-};
+use crate::rules::support::{guard_noun, is_borrow, is_real_guard, label, place_type, self_name};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -72,7 +70,7 @@ impl Rule for ExposedGuard {
                 continue;
             }
             let krate = cx.crate_of(i);
-            if let Some(ty) = body.self_ty.as_deref().and_then(type_name_of) {
+            if let Some(ty) = self_name(body) {
                 let key = (krate, ty.as_str());
                 if private.contains(&key) && !exported.contains(&key) {
                     continue;
@@ -112,7 +110,11 @@ fn is_lock_api(body: &Body) -> bool {
         return true;
     }
     // A guard handed in comes back out: `Condvar::wait(guard) -> guard`.
-    if body.params.iter().any(|(_, ty)| mentions_lock(ty)) {
+    if body
+        .params
+        .iter()
+        .any(|(_, ty)| mentions_lock(TypeText::new(ty)))
+    {
         return true;
     }
     if body
@@ -122,14 +124,11 @@ fn is_lock_api(body: &Body) -> bool {
     {
         return true;
     }
-    body.self_ty
-        .as_deref()
-        .and_then(type_name_of)
-        .is_some_and(|t| {
-            ["Mutex", "Lock", "Cell", "Guard"]
-                .iter()
-                .any(|s| t.ends_with(s))
-        })
+    self_name(body).is_some_and(|t| {
+        ["Mutex", "Lock", "Cell", "Guard"]
+            .iter()
+            .any(|s| t.ends_with(s))
+    })
 }
 
 /// What a returned value exposes, for the message and label.
@@ -147,11 +146,10 @@ fn exposed(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, r: &Returned) -> Option<Str
     if let Some(g) = r.within {
         let guard = &body.guards[g];
         let returns_ref = body.ret_ty.as_deref().is_some_and(|t| {
-            let tree = TypeTree::parse(t);
-            matches!(
-                tree.strip(&["Option", "Result"]).head.as_str(),
-                "&" | "&mut"
-            )
+            TypeText::new(t)
+                .tree()
+                .strip(&["Option", "Result"])
+                .is_reference()
         });
         if returns_ref && !is_borrow(guard.kind) && is_internal(body, &guard.lock.segments) {
             return Some(format!(
@@ -167,15 +165,14 @@ fn exposed(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, r: &Returned) -> Option<Str
         return None;
     }
     let krate = cx.crate_of(i);
-    let ty = place_type(cx.model, krate, body.self_ty.as_deref(), place)?;
-    let tree = TypeTree::parse(&ty);
+    let tree = place_type(cx.model, krate, body.self_ty.as_deref(), place)?.tree();
     if r.is_clone {
         // `self.inner.clone()` of an `Arc<Mutex<..>>`: the caller shares the lock.
         if tree.head != "Arc" {
             return None;
         }
         let inner = tree.strip(&["Arc"]);
-        return is_lock_head(&inner.head).then(|| {
+        return inner.is_lock().then(|| {
             format!(
                 "a clone of the internal `Arc<{}<..>>` `{}`",
                 inner.head, place.text
@@ -184,7 +181,7 @@ fn exposed(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, r: &Returned) -> Option<Str
     }
     if r.is_ref {
         let inner = tree.strip(&["Arc", "Box"]);
-        return is_lock_head(&inner.head).then(|| {
+        return inner.is_lock().then(|| {
             format!(
                 "a reference to the internal `{}` `{}`",
                 inner.head, place.text
@@ -208,31 +205,25 @@ fn is_internal(body: &Body, segments: &Option<Vec<String>>) -> bool {
 /// are given a lock or a guard.
 fn declared_guard(body: &Body) -> Option<String> {
     body.self_ty.as_ref()?;
-    let ret_ty = body.ret_ty.as_deref()?;
-    if !ret_ty.contains("Guard") {
+    let ret_ty = TypeText::new(body.ret_ty.as_deref()?);
+    if !ret_ty.names_any(&["Guard"]) {
         return None;
     }
-    let ret = TypeTree::parse(ret_ty);
+    let ret = ret_ty.tree();
     let mut nodes = Vec::new();
     ret.nodes(&|_| false, &mut nodes);
-    let guard = nodes.iter().find(|n| is_lock_guard_name(&n.head))?;
+    let guard = nodes.iter().find(|n| n.is_lock_guard())?;
     Some(guard.head.clone())
 }
 
 /// Whether a type as written names a lock or a lock guard.
-fn mentions_lock(ty: &str) -> bool {
+fn mentions_lock(ty: TypeText<'_>) -> bool {
     // Every lock and guard name has one of these in it; most types have neither.
-    if !(ty.contains("Mutex") || ty.contains("Lock")) {
+    if !ty.names_any(&["Mutex", "Lock"]) {
         return false;
     }
-    TypeTree::parse(ty).any(&|_| false, &|n| {
-        is_lock_head(&n.head) || is_lock_guard_name(&n.head)
-    })
-}
-
-/// `MutexGuard`, `RwLockWriteGuard`, `MappedMutexGuard`, `ArcRwLockReadGuard`...
-fn is_lock_guard_name(head: &str) -> bool {
-    head.ends_with("Guard") && (head.contains("Mutex") || head.contains("RwLock"))
+    ty.tree()
+        .any(&|_| false, &|n| n.is_lock() || n.is_lock_guard())
 }
 
 fn finding(body: &Body, what: &str, labels: Vec<Label>) -> Finding {

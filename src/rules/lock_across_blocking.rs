@@ -3,11 +3,10 @@
 
 use crate::flow::{Body, Call, GuardId, SelfKind};
 use crate::graph::{BodyIdx, BodyRef};
-use crate::model::type_name_of;
 use crate::report::finding::{Finding, Label};
 use crate::rules::support::{
     acquired_label, chain_text, guard_noun, handed_to_wait, hop_labels, is_borrow, is_held_guard,
-    is_lock_head, label, TypeTree,
+    label, self_name,
 };
 use crate::rules::{declare_rule, Rule, RuleCx};
 
@@ -97,23 +96,20 @@ fn is_exclusive(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, g: GuardId) -> bool {
     let Some(("self", fields)) = segs.split_first().map(|(f, r)| (f.as_str(), r)) else {
         return false;
     };
-    let Some(mut owner) = body.self_ty.as_deref().and_then(type_name_of) else {
+    let Some(mut owner) = self_name(body) else {
         return false;
     };
     let krate = cx.crate_of(i);
     for (n, field) in fields.iter().enumerate() {
-        let Some(ty) = cx.model.field_type(krate, &owner, field) else {
+        let Some(tree) = cx.model.field_tree(krate, &owner, field) else {
             return false;
         };
-        let tree = TypeTree::parse(ty);
         if n + 1 == fields.len() {
-            return is_lock_head(&tree.head);
+            return tree.is_lock();
         }
         // An inline struct (or a `Box` of one) is still owned by `self`.
         let inner = tree.strip(&["Box"]);
-        if !inner.head.starts_with(|c: char| c.is_ascii_uppercase())
-            || ["Arc", "Rc", "Weak"].contains(&inner.head.as_str())
-        {
+        if !inner.is_named() || ["Arc", "Rc", "Weak"].contains(&inner.head.as_str()) {
             return false;
         }
         owner = inner.head.clone();

@@ -8,9 +8,9 @@ use rustc_hash::FxHashSet;
 
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::{BodyIdx, BodyRef, LockClass};
-use crate::model::CrateId;
+use crate::model::{CrateId, TypeText};
 use crate::report::finding::{Finding, Label};
-use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label};
+use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label, self_name};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -262,7 +262,7 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
     if !body.is_pub || body.is_pub_restricted {
         return false;
     }
-    let owner = body.self_ty.as_deref().and_then(crate::model::type_name_of);
+    let owner = self_name(body);
     if let Some(ty) = &owner {
         if cx.model.has_type(krate, ty) && !cx.model.api_types.contains(&(krate, ty.clone())) {
             return false;
@@ -305,29 +305,22 @@ fn served_traits(cx: &RuleCx<'_>) -> FxHashSet<(CrateId, String)> {
     let mut out = FxHashSet::default();
     for BodyRef { idx: i, body, .. } in cx.bodies() {
         let Some(tr) = &body.trait_name else { continue };
-        let does_something =
-            !body.events.is_empty() || body.ret_ty.as_deref().is_some_and(|t| t != "()");
+        let does_something = !body.events.is_empty()
+            || body
+                .ret_ty
+                .as_deref()
+                .is_some_and(|t| !TypeText::new(t).is_unit());
         if body.in_test || !does_something || body.kind != BodyKind::Method {
             continue;
         }
         let krate = cx.crate_of(i);
-        let declared = body
-            .self_ty
-            .as_deref()
-            .and_then(crate::model::type_name_of)
-            .is_some_and(|t| cx.model.has_type(krate, &t));
-        let name = trait_last_name(tr);
+        let declared = self_name(body).is_some_and(|t| cx.model.has_type(krate, &t));
+        let name = TypeText::new(tr).last_segment();
         if declared && !name.is_empty() {
             out.insert((krate, name.to_string()));
         }
     }
     out
-}
-
-/// The last path segment of a trait as written, without its generic arguments.
-fn trait_last_name(tr: &str) -> &str {
-    let head = tr.split('<').next().unwrap_or_default();
-    head.rsplit("::").next().unwrap_or_default().trim()
 }
 
 /// A one-value cell's initialiser: the only parameter, called with nothing and
@@ -341,21 +334,15 @@ fn is_initialiser(body: &Body, p: &str) -> bool {
     let Some(sig) = body.callback_sigs.get(idx) else {
         return false;
     };
-    let sig: String = sig.chars().filter(|c| !c.is_whitespace()).collect();
-    let Some(ret) = sig.split_once("FnOnce()->").map(|(_, r)| r) else {
+    let Some(ret) = TypeText::new(sig).fn_once_return() else {
         return false;
     };
-    let ret: String = ret
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect();
-    let params = body
-        .self_ty
-        .as_deref()
-        .and_then(|t| t.split_once('<'))
-        .map(|(_, g)| g.trim_end_matches('>'))
-        .unwrap_or_default();
-    body.params.len() == 1 && !ret.is_empty() && params.split(',').any(|g| g.trim() == ret)
+    body.params.len() == 1
+        && !ret.is_empty()
+        && body
+            .self_ty
+            .as_deref()
+            .is_some_and(|t| TypeText::new(t).has_generic_arg(&ret))
 }
 
 /// The function whose parameter `name` is, seen from body `b`: `b` itself, or the
@@ -402,7 +389,7 @@ fn callback(
             .lock_of(i, h)
             .and_then(|id| field_type_of_class(cx, krate, &id.class));
         if let Some(ty) = ty {
-            if is_user_object(cx, None, krate, &ty) {
+            if is_user_object(cx, None, krate, ty) {
                 return plain(format!(
                     "`{}`, an element of a locked collection of `{}`,",
                     call.callee, ty
@@ -424,12 +411,9 @@ fn callback(
         // `(self.on_change)(x)`: a field holding a closure.
         let inner = callee.strip_prefix('(')?.strip_suffix(')')?;
         let field = inner.strip_prefix("self.")?;
-        let owner = body
-            .self_ty
-            .as_deref()
-            .and_then(crate::model::type_name_of)?;
-        let ty = cx.model.field_type(krate, &owner, field)?;
-        return if is_fn_like(ty) {
+        let owner = self_name(body)?;
+        let ty = cx.model.field_type_text(krate, &owner, field)?;
+        return if ty.is_fn_like() {
             plain(format!("the callback field `{inner}`"))
         } else {
             None
@@ -450,20 +434,17 @@ fn callback(
             .params
             .iter()
             .find(|(n, _)| n == p)
-            .map(|(_, t)| t.clone())?,
+            .map(|(_, t)| TypeText::new(t))?,
         [s, field] if s == "self" => {
-            let owner = body
-                .self_ty
-                .as_deref()
-                .and_then(crate::model::type_name_of)?;
-            cx.model.field_type(krate, &owner, field)?.to_string()
+            let owner = self_name(body)?;
+            cx.model.field_type_text(krate, &owner, field)?
         }
         _ => return None,
     };
     // A field holds the one component the type was built with; a parameter holds
     // whatever the caller passes, which may be any implementation of the trait.
     let served = is_field.then_some(served);
-    if is_direct_object(&ty) && is_user_object(cx, served, krate, &ty) {
+    if ty.is_direct_object() && is_user_object(cx, served, krate, ty) {
         plain(format!(
             "`{}{}` on a trait object `{ty}`",
             recv.text, call.callee
@@ -489,23 +470,6 @@ const POINTER_METHODS: &[&str] = &[
     "strong_count",
 ];
 
-/// A type that is itself a pointer to a trait object: `&dyn T`, `&mut dyn T`,
-/// `Box<dyn T>`, `Arc<dyn T>`, `Rc<dyn T>`, not an `Option` or a collection of them.
-fn is_direct_object(ty: &str) -> bool {
-    let mut t = ty.trim_start_matches('&').trim_start();
-    if let Some(rest) = t.strip_prefix('\'') {
-        // A lifetime: `&'static dyn T`.
-        t = rest
-            .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
-            .trim_start();
-    }
-    let t = t.trim_start_matches("mut ");
-    t.starts_with("dyn ")
-        || ["Box<dyn ", "Arc<dyn ", "Rc<dyn "]
-            .iter()
-            .any(|p| t.starts_with(p) || t.contains(&format!("::{p}")))
-}
-
 /// The declared type of the field a `Type.field` lock class names: the last field of
 /// its path, looked up in the segment before it.
 ///
@@ -514,7 +478,7 @@ fn is_direct_object(ty: &str) -> bool {
 /// segment before the last is a field's name, not a type's, so the lookup finds
 /// nothing unless a type has that name; the type could be followed instead, which
 /// changes findings and comes with a fixture.
-fn field_type_of_class(cx: &RuleCx<'_>, krate: u32, class: &LockClass) -> Option<String> {
+fn field_type_of_class<'c>(cx: &RuleCx<'c>, krate: u32, class: &LockClass) -> Option<TypeText<'c>> {
     let (owner, field) = match class {
         LockClass::Field { owner, field } => match field.rsplit_once('.') {
             Some((path, last)) => (path.rsplit('.').next()?, last),
@@ -526,12 +490,7 @@ fn field_type_of_class(cx: &RuleCx<'_>, krate: u32, class: &LockClass) -> Option
         }
         LockClass::Receiver { .. } | LockClass::Local { .. } => return None,
     };
-    cx.model.field_type(krate, owner, field).map(str::to_string)
-}
-
-/// `Fn(..)`, `FnMut(..)`, `FnOnce(..)` anywhere in a type.
-fn is_fn_like(ty: &str) -> bool {
-    ["Fn(", "FnMut(", "FnOnce("].iter().any(|f| ty.contains(f))
+    cx.model.field_type_text(krate, owner, field)
 }
 
 /// A type holding user code: `dyn Trait` for a trait that is not a standard
@@ -544,31 +503,14 @@ fn is_user_object(
     cx: &RuleCx<'_>,
     served: Option<&FxHashSet<(CrateId, String)>>,
     krate: u32,
-    ty: &str,
+    ty: TypeText<'_>,
 ) -> bool {
-    if is_fn_like(ty) && ty.contains("dyn ") {
+    if ty.is_fn_like() && ty.has_trait_object() {
         return true;
     }
-    dyn_trait_names(ty).into_iter().any(|name| {
+    ty.trait_object_names().into_iter().any(|name| {
         !NOT_CALLBACKS.contains(&name.as_str())
             && served.is_none_or(|s| !s.contains(&(krate, name.clone())))
             && cx.model.traits.get(&(krate, name)) != Some(&false)
     })
-}
-
-/// The trait names of the `dyn` types in a type as written, last segment only.
-fn dyn_trait_names(ty: &str) -> Vec<String> {
-    ty.match_indices("dyn ")
-        .map(|(i, _)| {
-            ty[i + 4..]
-                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-                .next()
-                .unwrap_or_default()
-                .rsplit("::")
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        })
-        .filter(|n| !n.is_empty())
-        .collect()
 }

@@ -8,9 +8,7 @@ use std::borrow::Cow;
 use crate::graph::{BodyIdx, BodyRef, CycleClass, LockClass, LockId, OrderEdge};
 use crate::model::CrateId;
 use crate::report::finding::Finding;
-use crate::rules::support::{
-    acquired_label, chain_text, hop_labels, is_borrow, is_lock_head, label, TypeTree,
-};
+use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label, self_name};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -54,11 +52,7 @@ fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
     if !has_self_exclusively(cx, e.holder, 0) {
         return false;
     }
-    let Some(owner) = holder
-        .self_ty
-        .as_deref()
-        .and_then(crate::model::type_name_of)
-    else {
+    let Some(owner) = self_name(holder) else {
         return false;
     };
     let by_value_field = |id: &LockId| {
@@ -119,7 +113,7 @@ fn held_by_value(cx: &RuleCx<'_>, krate: CrateId, owner: &str, field: &str) -> b
         .map(|&i| &cx.model.field_decls[i as usize].1)
         .filter(|f| f.name == field)
         .peekable();
-    tys.peek().is_some() && tys.all(|f| is_lock_head(&TypeTree::parse(&f.ty).head))
+    tys.peek().is_some() && tys.all(|f| f.type_tree().is_lock())
 }
 
 /// Most labels on one finding: a dense set of locks is one finding, and its first

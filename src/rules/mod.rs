@@ -38,7 +38,8 @@ pub use crate::report::finding::RuleMeta;
 /// }
 /// ```
 ///
-/// The id names the page, `rules/<id>.md`, which is embedded; the level is the one the
+/// The id names the page, `rules/<id>.md`, which is embedded (from the package root,
+/// so that a rule may be a file `src/rules/<id>.rs` or a folder); the level is the one the
 /// rule runs at unless configured (`Allow` for a rule that is off by default). The
 /// rule then implements [`Rule`] with its `check`.
 macro_rules! declare_rule {
@@ -49,7 +50,7 @@ macro_rules! declare_rule {
         static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
             id: $id,
             default: $crate::report::finding::Level::$default,
-            doc: include_str!(concat!("../../rules/", $id, ".md")),
+            doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, ".md")),
             page: concat!("rules/", $id, ".md"),
         };
 

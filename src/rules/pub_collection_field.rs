@@ -7,9 +7,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{type_name_of, CrateId, FieldDecl, Model};
+use crate::model::{CrateId, FieldDecl, Model, TypeText, TypeTree};
 use crate::report::finding::{FileId, Finding};
-use crate::rules::support::{is_atomic_head, is_lock_head, label, TypeTree};
+use crate::rules::support::label;
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -59,7 +59,7 @@ impl Rule for PubCollectionField {
             .field_decls
             .iter()
             .filter(|(_, field)| field.vis == "pub")
-            .filter_map(|(krate, field)| Some((*krate, field, collection_kind(&field.ty)?)))
+            .filter_map(|(krate, field)| Some((*krate, field, collection_kind(field.type_text())?)))
             .collect();
         if candidates.is_empty() {
             return;
@@ -93,8 +93,8 @@ enum Exposed {
 }
 
 /// Whether a field type is a collection, a lock around one, or a concurrent one.
-fn collection_kind(ty: &str) -> Option<Exposed> {
-    let tree = TypeTree::parse(ty);
+fn collection_kind(ty: TypeText<'_>) -> Option<Exposed> {
+    let tree = ty.tree();
     let mut t = tree.strip(TRANSPARENT);
     let mut behind_pointer = false;
     while SHARED_POINTERS.contains(&t.head.as_str()) {
@@ -104,7 +104,7 @@ fn collection_kind(ty: &str) -> Option<Exposed> {
     if CONCURRENT_COLLECTIONS.contains(&t.head.as_str()) {
         return Some(Exposed::Concurrent(t.head.clone()));
     }
-    if is_lock_head(&t.head) {
+    if t.is_lock() {
         let inner = t.args.first()?.strip(TRANSPARENT);
         return is_collection(inner).map(Exposed::Locked);
     }
@@ -120,7 +120,7 @@ fn is_collection(t: &TypeTree) -> Option<String> {
     if COLLECTIONS.contains(&t.head.as_str()) {
         return Some(t.head.clone());
     }
-    if t.head == "[]" {
+    if t.is_slice() {
         return Some("slice".into());
     }
     None
@@ -143,13 +143,10 @@ impl SharedTypes {
     fn new(model: &Model, crates: &HashSet<CrateId>) -> SharedTypes {
         let mut with_sync = HashSet::new();
         for (krate, f) in model.field_decls.iter().filter(|(k, _)| crates.contains(k)) {
-            let tree = TypeTree::parse(&f.ty);
+            let tree = f.type_tree();
             let mut nodes = Vec::new();
             tree.nodes(&|n| n.head == "PhantomData", &mut nodes);
-            if nodes
-                .iter()
-                .any(|n| is_lock_head(&n.head) || is_atomic_head(&n.head))
-            {
+            if nodes.iter().any(|n| n.is_lock() || n.is_atomic()) {
                 with_sync.insert((*krate, f.owner.clone(), f.span.file));
             }
         }
@@ -160,7 +157,7 @@ impl SharedTypes {
             .collect();
         let mut unsafe_impl: HashMap<(CrateId, String), Vec<(FileId, bool)>> = HashMap::new();
         for (k, u) in &model.unsafe_impls {
-            if let Some(n) = type_name_of(&u.self_ty) {
+            if let Some(n) = u.self_name() {
                 let local = declared_in.contains(&(*k, n.as_str(), u.span.file));
                 unsafe_impl
                     .entry((*k, n))
@@ -243,7 +240,7 @@ mod tests {
     use super::*;
 
     fn kind(ty: &str) -> Option<String> {
-        collection_kind(ty).map(|e| match e {
+        collection_kind(TypeText::new(ty)).map(|e| match e {
             Exposed::Plain(c) => format!("plain {c}"),
             Exposed::Locked(c) => format!("locked {c}"),
             Exposed::Concurrent(c) => format!("concurrent {c}"),
@@ -273,34 +270,5 @@ mod tests {
             kind("Arc<DashMap<u32,u32>>").as_deref(),
             Some("concurrent DashMap")
         );
-    }
-
-    #[test]
-    fn type_trees() {
-        let t = TypeTree::parse("Arc<Mutex<HashMap<K,Vec<(u8,&'a mut [T])>>>>");
-        assert_eq!(t.head, "Arc");
-        let inner = t.strip(&["Arc"]);
-        assert_eq!(inner.head, "Mutex");
-        assert_eq!(inner.args[0].head, "HashMap");
-        assert_eq!(inner.args[0].args[1].args[0].head, "()");
-        assert_eq!(inner.args[0].args[1].args[0].args[1].head, "&mut");
-        let t = TypeTree::parse("Box<dyn Fn(u32)->u8+Send>");
-        assert_eq!((t.head.as_str(), t.args[0].head.as_str()), ("Box", "dyn"));
-        let t = TypeTree::parse("*mut ffi::sqlite3");
-        assert_eq!(
-            (t.head.as_str(), t.args[0].head.as_str()),
-            ("*mut", "sqlite3")
-        );
-        let t = TypeTree::parse("[Option<NonNull<Node<T>>>;N]");
-        assert_eq!(t.head, "[;]");
-        assert_eq!(t.args[0].args[0].head, "NonNull");
-        let t = TypeTree::parse("<T as Trait>::Assoc");
-        assert_eq!(t.head, "Assoc");
-        // Nonsense never panics or loops.
-        for s in [
-            "<", ">", "&&", "(", "[;", "a<b=", "a::<", "::", "*", "'", "{", "dyn",
-        ] {
-            let _ = TypeTree::parse(s);
-        }
     }
 }

@@ -16,9 +16,11 @@ use rustc_hash::FxHashSet as HashSet;
 use crate::flow::methods::RAW_UNLOCKS;
 use crate::flow::{Body, Call, EventKind, GuardKind, LockPath, SelfKind};
 use crate::graph::{BodyIdx, BodyRef};
-use crate::model::{type_name_of, CrateId, Model};
+use crate::model::{CrateId, Model};
 use crate::report::finding::Finding;
-use crate::rules::support::{has_guard_lock_type, is_borrow, label, place_type};
+use crate::rules::support::{
+    has_guard_lock_type, is_borrow, label, place_type, root_name, self_name,
+};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -112,12 +114,7 @@ fn is_load_of(call: &Call, target: &LockPath) -> bool {
 fn is_atomic_place(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, place: &LockPath) -> bool {
     let krate = cx.crate_of(i);
     let declared = place_type(cx.model, krate, body.self_ty.as_deref(), place);
-    declared.is_none_or(|ty| is_atomic_type_text(&ty))
-}
-
-/// `AtomicUsize`, `Arc<AtomicBool>`, `AtomicCell<T>`, `ArcSwap<T>`, `Atomic<T>`.
-fn is_atomic_type_text(ty: &str) -> bool {
-    ty.contains("Atomic") || ty.contains("ArcSwap")
+    declared.is_none_or(|ty| ty.text().names_any(&["Atomic", "ArcSwap"]))
 }
 
 /// Whether a raw lock (`lock_api::RawMutex`-style: a bare `x.lock();` whose type
@@ -176,12 +173,12 @@ impl Owners {
             .unsafe_impls
             .iter()
             .filter(|(_, imp)| imp.trait_name == "Sync")
-            .filter_map(|(k, imp)| Some((*k, type_name_of(&imp.self_ty)?)))
+            .filter_map(|(k, imp)| Some((*k, imp.self_name()?)))
             .collect();
         let not_sync = model
             .field_decls
             .iter()
-            .filter(|(_, f)| is_never_sync(&f.ty))
+            .filter(|(_, f)| f.type_text().is_never_sync())
             .map(|(k, f)| (*k, f.owner.clone()))
             .filter(|key| !sync_impls.contains(key))
             .collect();
@@ -190,7 +187,7 @@ impl Owners {
             .map(|b| (b.krate, b.body))
             .filter(|(_, b)| b.trait_name.as_deref() == Some("Drop") && b.name == "drop")
             .filter(|(_, b)| b.events.iter().any(releases_through_field))
-            .filter_map(|(krate, b)| Some((krate, type_name_of(b.self_ty.as_deref()?)?)))
+            .filter_map(|(krate, b)| Some((krate, self_name(b)?)))
             .collect();
         Owners { not_sync, guards }
     }
@@ -204,9 +201,9 @@ impl Owners {
             return true;
         };
         let owner = if root == "self" {
-            body.self_ty.as_deref().and_then(type_name_of)
+            self_name(body)
         } else {
-            place.root_ty.as_deref().and_then(type_name_of)
+            root_name(place)
         };
         let Some(owner) = owner else { return true };
         let key = (krate, owner);
@@ -228,30 +225,4 @@ fn releases_through_field(e: &crate::flow::Event) -> bool {
                 .and_then(|r| r.segments.as_ref())
                 .is_some_and(|s| s.len() >= 3 && s[0] == "self")
     })
-}
-
-/// A field type that makes its owner `!Sync` whatever its parameters are.
-fn is_never_sync(ty: &str) -> bool {
-    let ty = ty.trim();
-    if ty.starts_with('*') {
-        return true;
-    }
-    let (head, inner) = match ty.split_once('<') {
-        Some((h, rest)) => (h.trim(), rest.strip_suffix('>').unwrap_or(rest)),
-        None => (ty, ""),
-    };
-    let last = head.rsplit("::").next().unwrap_or(head);
-    match last {
-        "Cell" | "RefCell" | "UnsafeCell" | "Rc" => true,
-        "PhantomData" => {
-            let mut inner = inner.trim_start_matches('&').trim_start();
-            if let Some(rest) = inner.strip_prefix('\'') {
-                inner = rest
-                    .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_')
-                    .trim_start();
-            }
-            is_never_sync(inner)
-        }
-        _ => false,
-    }
 }

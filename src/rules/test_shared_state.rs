@@ -13,7 +13,7 @@ use crate::flow::methods::{ATOMIC_WRITES, MUTATORS, PATH_KIND_TESTS};
 use crate::flow::{Body, BodyKind, Event, Guard, GuardKind};
 use crate::graph::{BodyIdx, BodyRef, LockClass};
 use crate::report::finding::{Finding, Label, Span};
-use crate::rules::support::{env_mutation, is_atomic_head, label, static_of, TypeTree};
+use crate::rules::support::{env_mutation, label};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -318,7 +318,7 @@ impl Uses {
                     .receiver
                     .as_ref()
                     .and_then(|r| r.segments.as_ref())
-                    .and_then(|s| static_of(cx.model, krate, s))
+                    .and_then(|s| cx.model.static_of(krate, s))
                 {
                     out.push(static_state(cx, b, name));
                 }
@@ -420,10 +420,8 @@ fn changes_of(
                 .receiver
                 .as_ref()
                 .and_then(|r| r.segments.as_ref())
-                .and_then(|s| static_of(cx.model, krate, s))
-                .filter(|(_, ty)| {
-                    TypeTree::parse(ty).any(&|_| false, &|n| is_atomic_head(&n.head))
-                });
+                .and_then(|s| cx.model.static_of(krate, s))
+                .filter(|(_, ty)| ty.tree().any(&|_| false, &|n| n.is_atomic()));
             if let Some((name, _)) = stat {
                 out.push(Change {
                     site: e.span,
