@@ -272,12 +272,7 @@ fn finish(
         dump::model(out, &model);
         dump::graph(out, &graph);
     }
-    let cx = rules::RuleCx {
-        sources: &sources,
-        flows: &flows,
-        model: &model,
-        graph: &graph,
-    };
+    let cx = graph::Analysis::new(&sources, &flows, &model, &graph);
     // Rules are independent readers of the same facts: they run in parallel, and
     // their findings are joined in registry order before sorting.
     let per_rule: Vec<Vec<Finding>> = rules::ALL

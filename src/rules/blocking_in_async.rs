@@ -1,6 +1,7 @@
 //! `blocking-in-async`: a blocking call made directly inside an `async fn` or block.
 //! Page: rules/blocking-in-async.md.
 
+use crate::graph::BodyRef;
 use crate::report::finding::Finding;
 use crate::rules::support::{blocking_text, label};
 use crate::rules::{declare_rule, Rule, RuleCx};
@@ -15,7 +16,7 @@ declare_rule! {
 impl Rule for BlockingInAsync {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Tests drive servers on other threads with blocking clients by design.
-        for (_, body) in cx.bodies().filter(|(_, b)| b.is_async && !b.in_test) {
+        for BodyRef { body, .. } in cx.bodies().filter(|b| b.body.is_async && !b.body.in_test) {
             for event in &body.events {
                 let Some(blocking) = event.call().and_then(|c| c.blocking.as_ref()) else {
                     continue;

@@ -2,6 +2,7 @@
 //! later acquisition of the same lock. Page: rules/check-then-act.md.
 
 use crate::flow::{EventKind, Guard, GuardKind};
+use crate::graph::BodyRef;
 use crate::model::known::Known;
 use crate::report::finding::Finding;
 use crate::rules::support::{is_borrow, label, same_lock};
@@ -56,8 +57,7 @@ fn is_memoisation(checked: &Guard, act: &Guard) -> bool {
 
 impl Rule for CheckThenAct {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        for (i, body) in cx.indexed_bodies() {
-            let ids = &cx.graph.guard_ids[i];
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             for e in &body.events {
                 let EventKind::Acquire(act) = e.kind else {
                     continue;
@@ -77,7 +77,9 @@ impl Rule for CheckThenAct {
                 {
                     continue;
                 }
-                let Some(act_id) = &ids[act] else { continue };
+                let Some(act_id) = cx.lock_of(i, act) else {
+                    continue;
+                };
                 for &check in &e.deps {
                     let checked = &body.guards[check];
                     // Still held: that is a double lock, reported there. A `try_`
@@ -92,7 +94,7 @@ impl Rule for CheckThenAct {
                     {
                         continue;
                     }
-                    let Some(check_id) = &ids[check] else {
+                    let Some(check_id) = cx.lock_of(i, check) else {
                         continue;
                     };
                     if !same_lock(check_id, act_id) || is_memoisation(checked, guard) {

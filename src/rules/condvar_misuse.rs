@@ -8,7 +8,7 @@
 
 use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
 use crate::flow::{Body, BodyKind, Call, Guard};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef};
 use crate::model::{known, CrateId, PlaceType, TypeText};
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{
@@ -103,10 +103,10 @@ fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard
     }
     // Closures and async blocks of this function follow it in its file: a closure
     // that takes or names the lock shares it (a scoped thread, a callback).
-    let at = &cx.graph.bodies[i];
     let prefix = format!("{}::", body.name);
-    let nested = cx.flows[at.flow].1.bodies[at.body + 1..]
-        .iter()
+    let nested = cx
+        .later_in_file(i)
+        .map(|b| b.body)
         .take_while(|b| b.name.starts_with(&prefix));
     for b in nested {
         let names_it = b.guards.iter().any(|g| {
@@ -128,8 +128,7 @@ const MAX_DEPTH: usize = 4;
 
 impl Rule for CondvarMisuse {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        let n = cx.graph.bodies.len();
-        let callers = &cx.graph.callers;
+        let n = cx.body_count();
         // The first wait of each body, directly: (wait site, receiver text).
         let mut waits: Vec<Option<(Span, String)>> = vec![None; n];
         // Per crate and condition variable (the name its receiver ends in): how many
@@ -138,12 +137,12 @@ impl Rule for CondvarMisuse {
         // Waits under an `if` that cannot wake spuriously, decided once every wait
         // and `notify_all` of the crate is known: (body, event, other guards).
         let mut exact: Vec<(BodyIdx, usize, Vec<usize>)> = Vec::new();
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             for (ei, e) in body.events.iter().enumerate() {
                 let Some(call) = e.call() else { continue };
                 if call.callee.method() == Some("notify_all") {
                     if let Some(key) = condvar_key(call) {
-                        uses.entry((cx.graph.crate_of[i], key)).or_default().1 = true;
+                        uses.entry((cx.crate_of(i), key)).or_default().1 = true;
                     }
                     continue;
                 }
@@ -151,12 +150,12 @@ impl Rule for CondvarMisuse {
                     continue;
                 };
                 if let Some(key) = condvar_key(call) {
-                    uses.entry((cx.graph.crate_of[i], key)).or_default().0 += 1;
+                    uses.entry((cx.crate_of(i), key)).or_default().0 += 1;
                 }
                 // A method of the crate named `wait` is a wait only when it is a
                 // condition variable's own (a wrapper type's `wait`).
-                if let Some(k) = cx.graph.callees[i][ei] {
-                    if !is_wait_wrapper(cx.graph.body(cx.flows, k)) {
+                if let Some(k) = cx.callee(i, ei) {
+                    if !is_wait_wrapper(cx.body(k)) {
                         continue;
                     }
                 }
@@ -169,11 +168,12 @@ impl Rule for CondvarMisuse {
                     || waits_on_a_private_lock(cx, i, body, call)
                     || is_wait_wrapper(body)
                     || body.in_test
-                    || (!callers[i].is_empty()
+                    || (!cx.callers(i).is_empty()
                         && matches!(body.kind, BodyKind::Fn | BodyKind::Method)
-                        && callers[i]
+                        && cx
+                            .callers(i)
                             .iter()
-                            .all(|&(c, ce)| cx.graph.body(cx.flows, c).events[ce].in_loop));
+                            .all(|&(c, ce)| cx.body(c).events[ce].in_loop));
                 let others = other_guards(cx, i, body, &e.live, &call.arg_guards);
                 if !rechecked && wakes_only_when_notified(call) {
                     exact.push((i, ei, others));
@@ -186,14 +186,14 @@ impl Rule for CondvarMisuse {
             }
         }
         for (i, ei, others) in exact {
-            let body = cx.graph.body(cx.flows, i);
+            let body = cx.body(i);
             let Some(call) = body.events[ei].call() else {
                 continue;
             };
             // Another waiter, or a `notify_all` that wakes every waiter at once,
             // can consume the condition before this thread gets the lock back.
             let contended = condvar_key(call).is_none_or(|key| {
-                uses.get(&(cx.graph.crate_of[i], key))
+                uses.get(&(cx.crate_of(i), key))
                     .is_none_or(|&(n_waits, all)| n_waits > 1 || all)
             });
             if contended || !others.is_empty() {
@@ -201,12 +201,12 @@ impl Rule for CondvarMisuse {
             }
         }
         // Callers that hold a lock while calling a function that waits.
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             for (ei, e) in body.events.iter().enumerate() {
                 if e.live.is_empty() {
                     continue;
                 }
-                let (Some(k), Some(call)) = (cx.graph.callees[i][ei], e.call()) else {
+                let (Some(k), Some(call)) = (cx.callee(i, ei), e.call()) else {
                     continue;
                 };
                 if k == i {
@@ -217,16 +217,15 @@ impl Rule for CondvarMisuse {
                 };
                 let mut others = other_guards(cx, i, body, &e.live, &call.arg_guards);
                 // A lock the callee takes again is `double-lock`'s, not a wait's.
-                let taken = cx.graph.taken_through(cx.flows, i, ei);
+                let taken = cx.taken_through(i, ei);
                 others.retain(|&g| {
-                    cx.graph.guard_ids[i][g]
-                        .as_ref()
+                    cx.lock_of(i, g)
                         .is_none_or(|id| !taken.iter().any(|t| same_lock(&t.lock, id)))
                 });
                 if others.is_empty() {
                     continue;
                 }
-                let mut names = vec![cx.graph.callee_name(cx.flows, k)];
+                let mut names = vec![cx.callee_name(k)];
                 names.extend(chain);
                 out.push(caller_finding(body, e.span, &names, wait, &others));
             }
@@ -314,12 +313,7 @@ fn receiver_type(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Optio
     if recv.segments.as_deref() == Some(&["self".to_string()][..]) {
         return body.self_ty.as_deref().map(|t| TypeText::new(t).into());
     }
-    place_type(
-        cx.model,
-        cx.graph.crate_of[i],
-        body.self_ty.as_deref(),
-        recv,
-    )
+    place_type(cx.model, cx.crate_of(i), body.self_ty.as_deref(), recv)
 }
 
 /// Live lock guards other than those handed to the call (and other than guards of
@@ -331,7 +325,6 @@ fn other_guards(
     live: &[usize],
     handed: &[usize],
 ) -> Vec<usize> {
-    let ids = &cx.graph.guard_ids[i];
     live.iter()
         .copied()
         .filter(|g| !handed.contains(g))
@@ -346,7 +339,7 @@ fn other_guards(
             let text = &body.guards[g].lock.text;
             !handed.iter().any(|&h| {
                 body.guards[h].lock.text == *text
-                    || matches!((&ids[g], &ids[h]), (Some(a), Some(b)) if same_lock(a, b))
+                    || matches!((cx.lock_of(i, g), cx.lock_of(i, h)), (Some(a), Some(b)) if same_lock(a, b))
             })
         })
         .collect()
@@ -365,12 +358,12 @@ fn wait_through(
     if depth >= MAX_DEPTH {
         return None;
     }
-    for callee in cx.graph.callees[k].iter().flatten() {
-        if *callee == k {
+    for (_, callee) in cx.callees(k) {
+        if callee == k {
             continue;
         }
-        if let Some((site, mut chain)) = wait_through(cx, waits, *callee, depth + 1) {
-            chain.insert(0, cx.graph.callee_name(cx.flows, *callee));
+        if let Some((site, mut chain)) = wait_through(cx, waits, callee, depth + 1) {
+            chain.insert(0, cx.callee_name(callee));
             return Some((site, chain));
         }
     }

@@ -2,6 +2,7 @@
 //! Page: rules/discarded-guard.md.
 
 use crate::flow::{Body, BodyKind, Guard};
+use crate::graph::BodyRef;
 use crate::model::{CrateId, Model, TypeText};
 use crate::report::finding::{FileId, Finding};
 use crate::rules::support::{
@@ -21,7 +22,7 @@ impl Rule for DiscardedGuard {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Built the first time a discarded guard needs it.
         let mut shadowed: Option<FxHashSet<(CrateId, &str)>> = None;
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             for (g, guard) in body.guards.iter().enumerate() {
                 let Some(stmt) = guard.discarded else {
                     continue;
@@ -43,8 +44,8 @@ impl Rule for DiscardedGuard {
                 // A field declared with types that are none of the lock types
                 // (`file: File`, whose `lock()` is an OS file lock) gives no guard;
                 // nor can the syntax tell when its declarations disagree.
-                let krate = cx.graph.crate_of[i];
-                let file = cx.graph.bodies[i].file;
+                let krate = cx.crate_of(i);
+                let file = cx.file_of(i);
                 let decl = declared(guard, body, file, krate, cx.model);
                 if matches!(decl, Declared::NotLock | Declared::Ambiguous) {
                     continue;
@@ -143,12 +144,12 @@ fn may_return_guard(ret: Option<&str>) -> bool {
 /// type that cannot be a guard, by crate.
 fn shadowing_methods<'c>(cx: &'c RuleCx<'_>, wanted: &[&str]) -> FxHashSet<(CrateId, &'c str)> {
     let mut out = FxHashSet::default();
-    for (i, body) in cx.indexed_bodies() {
+    for BodyRef { idx: i, body, .. } in cx.bodies() {
         if body.kind == BodyKind::Method
             && wanted.contains(&body.name.as_str())
             && !may_return_guard(body.ret_ty.as_deref())
         {
-            out.insert((cx.graph.crate_of[i], body.name.as_str()));
+            out.insert((cx.crate_of(i), body.name.as_str()));
         }
     }
     out

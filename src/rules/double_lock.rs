@@ -2,7 +2,7 @@
 //! through in-crate calls. Page: rules/double-lock.md.
 
 use crate::flow::{EventKind, GuardKind};
-use crate::graph::{Hop, LockId};
+use crate::graph::{BodyRef, Hop, LockId};
 use crate::model::known;
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label, same_lock};
@@ -17,11 +17,10 @@ declare_rule! {
 
 impl Rule for DoubleLock {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             if body.guards.is_empty() {
                 continue;
             }
-            let ids = &cx.graph.guard_ids[i];
             for (ei, e) in body.events.iter().enumerate() {
                 if e.live.is_empty() {
                     continue;
@@ -31,7 +30,7 @@ impl Rule for DoubleLock {
                     EventKind::Acquire(g) => {
                         let guard = &body.guards[*g];
                         let never_waits = guard.is_try || guard.method == "read_recursive";
-                        match &ids[*g] {
+                        match cx.lock_of(i, *g) {
                             Some(id) if !never_waits && !is_borrow(guard.kind) => {
                                 vec![(id.clone(), guard.kind, guard.acquired, Vec::new())]
                             }
@@ -39,8 +38,7 @@ impl Rule for DoubleLock {
                         }
                     }
                     EventKind::Call(_) => cx
-                        .graph
-                        .taken_through(cx.flows, i, ei)
+                        .taken_through(i, ei)
                         .into_iter()
                         .filter(|t| !t.is_try && !t.is_recursive)
                         .map(|t| (t.lock, t.kind, t.site, t.chain))
@@ -53,7 +51,9 @@ impl Rule for DoubleLock {
                         if is_borrow(held.kind) {
                             continue;
                         }
-                        let Some(held_id) = &ids[h] else { continue };
+                        let Some(held_id) = cx.lock_of(i, h) else {
+                            continue;
+                        };
                         if is_reentrant(cx, held) {
                             continue;
                         }

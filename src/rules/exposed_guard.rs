@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use crate::flow::{Body, BodyKind, Returned};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef};
 use crate::model::{CrateId, TypeText};
 use crate::report::finding::{Finding, Label};
 use crate::rules::support::{guard_noun, is_borrow, is_real_guard, label, place_type, self_name};
@@ -58,7 +58,7 @@ impl Rule for ExposedGuard {
                 private.insert((*k, t.name.as_str()));
             }
         }
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             // Only what code outside the crate can call: a plainly `pub` function or
             // inherent method. A trait impl's method has no visibility of its own and
             // its signature is the trait's.
@@ -69,7 +69,7 @@ impl Rule for ExposedGuard {
             {
                 continue;
             }
-            let krate = cx.graph.crate_of[i];
+            let krate = cx.crate_of(i);
             if let Some(ty) = self_name(body) {
                 let key = (krate, ty.as_str());
                 if private.contains(&key) && !exported.contains(&key) {
@@ -164,7 +164,7 @@ fn exposed(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, r: &Returned) -> Option<Str
     if segs.first().map(String::as_str) != Some("self") || segs.len() < 2 {
         return None;
     }
-    let krate = cx.graph.crate_of[i];
+    let krate = cx.crate_of(i);
     let tree = place_type(cx.model, krate, body.self_ty.as_deref(), place)?.tree();
     if r.is_clone {
         // `self.inner.clone()` of an `Arc<Mutex<..>>`: the caller shares the lock.

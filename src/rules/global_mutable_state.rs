@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::flow::methods::THREAD_STARTERS;
 use crate::flow::{Body, BodyKind, Call};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef};
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{env_mutation, label};
 use crate::rules::{declare_rule, Rule, RuleCx};
@@ -29,7 +29,7 @@ impl Rule for GlobalMutableState {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         static_muts(cx, out);
         let mut pre = PreThread::new(cx);
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             if body.in_test {
                 continue;
             }
@@ -50,7 +50,7 @@ impl Rule for GlobalMutableState {
 /// One finding per `static mut` item, labelled at its uses in the same file.
 fn static_muts(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
     let mut uses: HashMap<(u32, &str), Vec<(Span, bool)>> = HashMap::new();
-    for (file, body) in cx.bodies() {
+    for BodyRef { file, body, .. } in cx.bodies() {
         for r in &body.static_refs {
             uses.entry((file.0, r.name.as_str()))
                 .or_default()
@@ -124,7 +124,7 @@ fn is_thread_start(call: &Call) -> bool {
 
 impl PreThread {
     fn new(cx: &RuleCx<'_>) -> PreThread {
-        let n = cx.graph.bodies.len();
+        let n = cx.body_count();
         PreThread {
             spawn_at: vec![None; n],
             limit: vec![None; n],
@@ -136,7 +136,7 @@ impl PreThread {
         let Some(limit) = self.limit(cx, i, 0) else {
             return false;
         };
-        let body = cx.graph.body(cx.flows, i);
+        let body = cx.body(i);
         // In a loop, a later iteration runs after a thread started in an earlier one.
         let spawns = self.spawn_at(cx, i, 0).is_some();
         ei < limit && !(body.events[ei].in_loop && spawns)
@@ -153,11 +153,12 @@ impl PreThread {
         }
         // Recursion assumes no spawn; the memo is written after.
         self.spawn_at[i] = Some(None);
-        let body = cx.graph.body(cx.flows, i);
+        let body = cx.body(i);
         let mut found = None;
         for (ei, e) in body.events.iter().enumerate() {
             let Some(call) = e.call() else { continue };
-            let through = cx.graph.callees[i][ei]
+            let through = cx
+                .callee(i, ei)
                 .is_some_and(|k| k != i && self.spawn_at(cx, k, depth + 1).is_some());
             if is_thread_start(call) || through {
                 found = Some(ei);
@@ -178,18 +179,18 @@ impl PreThread {
             return None;
         }
         self.limit[i] = Some(None);
-        let body = cx.graph.body(cx.flows, i);
+        let body = cx.body(i);
         let end = |s: &mut Self| s.spawn_at(cx, i, 0).unwrap_or(body.events.len());
         let res = if is_root_main(cx, i, body) {
             Some(end(self))
         } else if matches!(body.kind, BodyKind::Fn | BodyKind::Method)
             && !body.is_pub
             && !body.in_test
-            && !cx.graph.callers[i].is_empty()
+            && !cx.callers(i).is_empty()
         {
-            let all_early = cx.graph.callers[i].iter().all(|&(c, ce)| {
+            let all_early = cx.callers(i).iter().all(|&(c, ce)| {
                 self.limit(cx, c, depth + 1).is_some_and(|l| {
-                    let caller = cx.graph.body(cx.flows, c);
+                    let caller = cx.body(c);
                     ce < l && !(caller.events[ce].in_loop && self.spawn_at(cx, c, 0).is_some())
                 })
             });
@@ -206,7 +207,7 @@ impl PreThread {
 /// program has run yet. An `async fn main` (`#[tokio::main]`) runs on a runtime
 /// whose worker threads already exist.
 fn is_root_main(cx: &RuleCx<'_>, i: BodyIdx, body: &Body) -> bool {
-    let file = cx.graph.bodies[i].file;
+    let file = cx.file_of(i);
     body.kind == BodyKind::Fn
         && body.name == "main"
         && !body.is_async

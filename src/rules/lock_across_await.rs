@@ -2,6 +2,7 @@
 //! Page: rules/lock-across-await.md.
 
 use crate::flow::{Body, EventKind, GuardId};
+use crate::graph::BodyRef;
 use crate::report::finding::Finding;
 use crate::rules::support::{acquired_label, guard_noun, is_async_guard, is_held_guard, label};
 use crate::rules::{declare_rule, Rule, RuleCx};
@@ -15,7 +16,7 @@ declare_rule! {
 
 impl Rule for LockAcrossAwait {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        for (i, body) in cx.indexed_bodies().filter(|(_, b)| b.is_async) {
+        for BodyRef { idx: i, body, .. } in cx.bodies().filter(|b| b.body.is_async) {
             for (g, guard) in body.guards.iter().enumerate() {
                 if is_async_guard(guard, cx.model) || !is_held_guard(guard, cx.model) {
                     continue;
@@ -31,9 +32,9 @@ impl Rule for LockAcrossAwait {
                     }
                     awaits.push(e.span);
                     // `self.helper().await`: name where the helper itself waits.
-                    if let Some(k) = awaited.and_then(|p| cx.graph.callees[i][p]) {
-                        if let Some(site) = cx.graph.summaries[k].first_await {
-                            let name = cx.graph.callee_name(cx.flows, k);
+                    if let Some(k) = awaited.and_then(|p| cx.callee(i, p)) {
+                        if let Some(site) = cx.summary(k).first_await {
+                            let name = cx.callee_name(k);
                             inner.push(label(
                                 site,
                                 format!("`{name}` awaits here while the caller holds the lock"),

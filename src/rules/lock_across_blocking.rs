@@ -2,7 +2,7 @@
 //! Page: rules/lock-across-blocking.md.
 
 use crate::flow::{Body, Call, GuardId, SelfKind};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef};
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{
     acquired_label, blocking_text, chain_text, guard_noun, handed_to_wait, hop_labels, is_borrow,
@@ -21,7 +21,7 @@ impl Rule for LockAcrossBlocking {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Tests orchestrate threads under locks on purpose (barriers, joins, timed
         // sleeps); only non-test code is checked.
-        for (i, body) in cx.indexed_bodies().filter(|(_, b)| !b.in_test) {
+        for BodyRef { idx: i, body, .. } in cx.bodies().filter(|b| !b.body.in_test) {
             for (g, guard) in body.guards.iter().enumerate() {
                 // A `RefCell` borrow is single-threaded: no other thread waits on it.
                 if is_borrow(guard.kind)
@@ -57,7 +57,7 @@ impl Rule for LockAcrossBlocking {
                         continue;
                     }
                     // A helper of the crate that blocks, at any depth of calls.
-                    if let Some(bl) = cx.graph.blocks_through(cx.flows, i, ei).into_iter().next() {
+                    if let Some(bl) = cx.blocks_through(i, ei).into_iter().next() {
                         let what = blocking_text(&bl.call);
                         calls.call(e.span, format!("{what}{}", chain_text(&bl.chain)));
                         calls.labels.extend(hop_labels(&bl.chain[1..]));
@@ -121,7 +121,7 @@ fn is_exclusive(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, g: GuardId) -> bool {
     let Some(mut owner) = self_name(body) else {
         return false;
     };
-    let krate = cx.graph.crate_of[i];
+    let krate = cx.crate_of(i);
     for (n, field) in fields.iter().enumerate() {
         let Some(tree) = cx.model.field_tree(krate, &owner, field) else {
             return false;

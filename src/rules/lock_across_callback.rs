@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rustc_hash::FxHashSet;
 
 use crate::flow::{Body, BodyKind, Call};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef, LockClass};
 use crate::model::{CrateId, TypeText};
 use crate::report::finding::{Finding, Label};
 use crate::rules::support::{acquired_label, guard_noun, is_held_guard, label, self_name};
@@ -44,7 +44,7 @@ const NOT_CALLBACKS: &[&str] = &[
 impl Rule for LockAcrossCallback {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let mut judge = Judge::new(cx);
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             for (g, guard) in body.guards.iter().enumerate() {
                 if !is_held_guard(guard, cx.model) {
                     continue;
@@ -152,7 +152,7 @@ impl<'c, 'a> Judge<'c, 'a> {
 
     fn user_param_uncached(&mut self, h: BodyIdx, p: &str, depth: usize) -> Option<Vec<Label>> {
         let cx = self.cx;
-        let body = cx.graph.body(cx.flows, h);
+        let body = cx.body(h);
         if is_entry(cx, h, body) {
             return (!is_initialiser(body, p)).then(Vec::new);
         }
@@ -160,8 +160,8 @@ impl<'c, 'a> Judge<'c, 'a> {
             return None;
         }
         let pos = body.params.iter().position(|(n, _)| n == p)? as u32;
-        for &(c, ei) in &cx.graph.callers[h] {
-            let caller = cx.graph.body(cx.flows, c);
+        for &(c, ei) in cx.callers(h) {
+            let caller = cx.body(c);
             let Some(ev) = caller.events.get(ei) else {
                 continue;
             };
@@ -173,7 +173,7 @@ impl<'c, 'a> Judge<'c, 'a> {
                 pos
             };
             if let Some(&(_, cb)) = call.closure_args.iter().find(|(q, _)| *q == at) {
-                let Some(k) = body_in_flow(cx, c, cb as usize) else {
+                let Some(k) = cx.body_in_file_of(c, cb as usize) else {
                     continue;
                 };
                 if let Some(mut why) = self.runs_user_code(k, depth + 1) {
@@ -216,7 +216,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             return None;
         }
         let cx = self.cx;
-        let body = cx.graph.body(cx.flows, b);
+        let body = cx.body(b);
         for (ei, e) in body.events.iter().enumerate() {
             let Some(call) = e.call() else { continue };
             if let Some(cb) = callback(cx, &self.served, b, body, call) {
@@ -230,7 +230,7 @@ impl<'c, 'a> Judge<'c, 'a> {
                 }
                 continue;
             }
-            let Some(k) = cx.graph.callees[b].get(ei).copied().flatten() else {
+            let Some(k) = cx.callee(b, ei) else {
                 continue;
             };
             if k == b {
@@ -249,7 +249,7 @@ impl<'c, 'a> Judge<'c, 'a> {
 /// not declare), not inside a private module unless re-exported, or a method of a
 /// trait that is not private to the crate.
 fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
-    let krate = cx.graph.crate_of[b];
+    let krate = cx.crate_of(b);
     if !matches!(body.kind, BodyKind::Fn | BodyKind::Method) {
         return false;
     }
@@ -269,7 +269,7 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
         }
     }
     // A `pub` item of a private module that nothing re-exports is the crate's own.
-    let file = cx.graph.bodies[b].file.0 as usize;
+    let file = cx.file_of(b).0 as usize;
     let mut module = cx.model.file_module.get(file).cloned().unwrap_or_default();
     module.extend(body.module.iter().cloned());
     !cx.model
@@ -281,7 +281,7 @@ fn is_entry(cx: &RuleCx<'_>, b: BodyIdx, body: &Body) -> bool {
 /// script, whose functions no other crate can call. A file given on its own, with
 /// no package, is taken as library code.
 fn is_library_file(cx: &RuleCx<'_>, b: BodyIdx) -> bool {
-    let file = cx.sources.get(cx.graph.bodies[b].file);
+    let file = cx.sources.get(cx.file_of(b));
     let Some(rel) = file.path_in_package() else {
         return true;
     };
@@ -303,7 +303,7 @@ fn is_library_file(cx: &RuleCx<'_>, b: BodyIdx) -> bool {
 /// whose methods are all empty (a no-op listener) does not make it one.
 fn served_traits(cx: &RuleCx<'_>) -> FxHashSet<(CrateId, String)> {
     let mut out = FxHashSet::default();
-    for (i, body) in cx.indexed_bodies() {
+    for BodyRef { idx: i, body, .. } in cx.bodies() {
         let Some(tr) = &body.trait_name else { continue };
         let does_something = !body.events.is_empty()
             || body
@@ -313,7 +313,7 @@ fn served_traits(cx: &RuleCx<'_>) -> FxHashSet<(CrateId, String)> {
         if body.in_test || !does_something || body.kind != BodyKind::Method {
             continue;
         }
-        let krate = cx.graph.crate_of[i];
+        let krate = cx.crate_of(i);
         let declared = self_name(body).is_some_and(|t| cx.model.has_type(krate, &t));
         let name = TypeText::new(tr).last_segment();
         if declared && !name.is_empty() {
@@ -345,49 +345,28 @@ fn is_initialiser(body: &Body, p: &str) -> bool {
             .is_some_and(|t| TypeText::new(t).has_generic_arg(&ret))
 }
 
-/// The graph index of body `bi` of the file that body `c` is in.
-fn body_in_flow(cx: &RuleCx<'_>, c: BodyIdx, bi: usize) -> Option<BodyIdx> {
-    let flow = cx.graph.bodies[c].flow;
-    let start = cx.graph.bodies.partition_point(|b| b.flow < flow);
-    let k = start + bi;
-    (cx.graph
-        .bodies
-        .get(k)
-        .is_some_and(|b| b.flow == flow && b.body == bi))
-    .then_some(k)
-}
-
 /// The function whose parameter `name` is, seen from body `b`: `b` itself, or the
 /// function a closure or async block is nested in.
 fn param_owner(cx: &RuleCx<'_>, b: BodyIdx, name: &str) -> Option<BodyIdx> {
-    let body = cx.graph.body(cx.flows, b);
+    let body = cx.body(b);
     if body.callback_params.iter().any(|p| p == name) {
         return Some(b);
     }
-    enclosing_fn(cx, b).filter(|&o| {
-        cx.graph
-            .body(cx.flows, o)
-            .callback_params
-            .iter()
-            .any(|p| p == name)
-    })
+    enclosing_fn(cx, b).filter(|&o| cx.body(o).callback_params.iter().any(|p| p == name))
 }
 
 /// The function or method a closure or async block is nested in.
 fn enclosing_fn(cx: &RuleCx<'_>, b: BodyIdx) -> Option<BodyIdx> {
-    let body = cx.graph.body(cx.flows, b);
+    let body = cx.body(b);
     if !matches!(body.kind, BodyKind::Closure | BodyKind::AsyncBlock) {
         return None;
     }
     let root = body.name.split("::{").next()?;
-    let flow = cx.graph.bodies[b].flow;
-    (0..b)
-        .rev()
-        .take_while(|&j| cx.graph.bodies[j].flow == flow)
-        .find(|&j| {
-            let parent = cx.graph.body(cx.flows, j);
-            matches!(parent.kind, BodyKind::Fn | BodyKind::Method) && parent.name == root
+    cx.earlier_in_file(b)
+        .find(|parent| {
+            matches!(parent.body.kind, BodyKind::Fn | BodyKind::Method) && parent.body.name == root
         })
+        .map(|parent| parent.idx)
 }
 
 /// What makes a call a callback; `None` when it is not one.
@@ -402,13 +381,12 @@ fn callback(
     if call.on_guard.is_some() {
         return None;
     }
-    let krate = cx.graph.crate_of[i];
+    let krate = cx.crate_of(i);
     let plain = |what: String| Some(Callback { what, param: None });
     // A listener or callback taken out of a locked collection.
     if let Some(h) = call.on_elem_of {
-        let ty = cx.graph.guard_ids[i]
-            .get(h)
-            .and_then(|id| id.as_ref())
+        let ty = cx
+            .lock_of(i, h)
             .and_then(|id| field_type_of_class(cx, krate, &id.class));
         if let Some(ty) = ty {
             if is_user_object(cx, None, krate, ty) {
@@ -495,10 +473,26 @@ const POINTER_METHODS: &[&str] = &[
     "strong_count",
 ];
 
-/// The declared type of the field a `Type.field` lock class names.
-fn field_type_of_class<'c>(cx: &RuleCx<'c>, krate: u32, class: &str) -> Option<TypeText<'c>> {
-    let (owner, field) = class.rsplit_once('.')?;
-    let owner = owner.rsplit('.').next()?;
+/// The declared type of the field a `Type.field` lock class names: the last field of
+/// its path, looked up in the segment before it.
+///
+/// FIXME(lock-across-callback): for a longer path (`Outer.cfg.state`, where the
+/// graph's chase through field types stopped, or a static's `STATE.inner.map`) the
+/// segment before the last is a field's name, not a type's, so the lookup finds
+/// nothing unless a type has that name; the type could be followed instead, which
+/// changes findings and comes with a fixture.
+fn field_type_of_class<'c>(cx: &RuleCx<'c>, krate: u32, class: &LockClass) -> Option<TypeText<'c>> {
+    let (owner, field) = match class {
+        LockClass::Field { owner, field } => match field.rsplit_once('.') {
+            Some((path, last)) => (path.rsplit('.').next()?, last),
+            None => (owner.as_str(), field.as_str()),
+        },
+        LockClass::Static { path } => {
+            let (path, last) = path.rsplit_once('.')?;
+            (path.rsplit_once('.')?.1, last)
+        }
+        LockClass::Receiver { .. } | LockClass::Local { .. } => return None,
+    };
     cx.model.field_type_text(krate, owner, field)
 }
 

@@ -3,7 +3,9 @@
 //! Page: rules/lock-order-inversion.md.
 
 use crate::flow::{EventKind, GuardKind, SelfKind};
-use crate::graph::{BodyIdx, CycleClass, LockId, OrderEdge};
+use std::borrow::Cow;
+
+use crate::graph::{BodyIdx, BodyRef, CycleClass, LockClass, LockId, OrderEdge};
 use crate::model::CrateId;
 use crate::report::finding::Finding;
 use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label, self_name};
@@ -21,7 +23,7 @@ impl Rule for LockOrderInversion {
         // Orders that happen only while a thread has `&mut` access to the value
         // owning both locks cannot interleave with any other order on them.
         let keep = |e: &OrderEdge| !is_exclusive(cx, e);
-        for class in cx.graph.cycle_classes(&keep) {
+        for class in cx.cycle_classes(&keep) {
             if let Some(f) = class_finding(cx, &class) {
                 out.push(f);
             }
@@ -46,7 +48,7 @@ fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
     if !on_self(&e.from) || !on_self(&e.to) {
         return false;
     }
-    let holder = cx.graph.body(cx.flows, e.holder);
+    let holder = cx.body(e.holder);
     if !has_self_exclusively(cx, e.holder, 0) {
         return false;
     }
@@ -54,10 +56,14 @@ fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
         return false;
     };
     let by_value_field = |id: &LockId| {
-        let Some((class_owner, field)) = id.class.split_once('.') else {
+        let LockClass::Field {
+            owner: class_owner,
+            field,
+        } = &id.class
+        else {
             return false;
         };
-        class_owner == owner && !field.contains('.') && held_by_value(cx, id.krate, &owner, field)
+        *class_owner == owner && !field.contains('.') && held_by_value(cx, id.krate, &owner, field)
     };
     by_value_field(&e.from) && by_value_field(&e.to)
 }
@@ -70,7 +76,7 @@ const MAX_EXCLUSIVE_DEPTH: usize = 4;
 /// a trait method, so every call to it is in view) that is called, and only called,
 /// as `self.method()` from methods that have `self` to themselves.
 fn has_self_exclusively(cx: &RuleCx<'_>, b: BodyIdx, depth: usize) -> bool {
-    let body = cx.graph.body(cx.flows, b);
+    let body = cx.body(b);
     match body.self_kind {
         Some(SelfKind::RefMut | SelfKind::Value) => return true,
         Some(SelfKind::Ref) => {}
@@ -78,12 +84,12 @@ fn has_self_exclusively(cx: &RuleCx<'_>, b: BodyIdx, depth: usize) -> bool {
     }
     let private =
         (!body.is_pub || body.is_pub_restricted) && !body.is_exported && body.trait_name.is_none();
-    let callers = &cx.graph.callers[b];
+    let callers = cx.callers(b);
     if !private || callers.is_empty() || depth >= MAX_EXCLUSIVE_DEPTH {
         return false;
     }
     callers.iter().all(|&(c, ei)| {
-        let caller = cx.graph.body(cx.flows, c);
+        let caller = cx.body(c);
         let on_self = caller.events[ei].call().is_some_and(|call| {
             call.callee.is_method()
                 && call
@@ -133,7 +139,7 @@ fn class_finding(cx: &RuleCx<'_>, class: &CycleClass<'_>) -> Option<Finding> {
             continue;
         }
         shown.push(e);
-        let holder = cx.graph.callee_name(cx.flows, e.holder);
+        let holder = cx.callee_name(e.holder);
         if labels.len() < MAX_LABELS {
             labels.push(label(
                 e.held_site,
@@ -163,7 +169,7 @@ fn class_finding(cx: &RuleCx<'_>, class: &CycleClass<'_>) -> Option<Finding> {
         class.cycles.len() == 1 && class.locks.len() == shown.len() && class.orders == shown.len();
     let message = if simple {
         let cycle = &class.cycles[0];
-        let names: Vec<&str> = cycle.iter().map(|e| e.from.name()).collect();
+        let names: Vec<Cow<str>> = cycle.iter().map(|e| e.from.name()).collect();
         if cycle.len() == 2 {
             format!(
                 "lock order inversion between `{}` and `{}`: {}",
@@ -208,8 +214,7 @@ fn class_finding(cx: &RuleCx<'_>, class: &CycleClass<'_>) -> Option<Finding> {
 /// `a.m` then `b.m`: the same lock of two instances, nested. Two threads doing it
 /// with the instances swapped deadlock.
 fn unordered_instances(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-    for (i, body) in cx.indexed_bodies() {
-        let ids = &cx.graph.guard_ids[i];
+    for BodyRef { idx: i, body, .. } in cx.bodies() {
         for e in &body.events {
             let EventKind::Acquire(g) = e.kind else {
                 continue;
@@ -218,10 +223,12 @@ fn unordered_instances(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
             if guard.is_try || is_borrow(guard.kind) {
                 continue;
             }
-            let Some(Some(id)) = ids.get(g) else { continue };
+            let Some(id) = cx.lock_of(i, g) else { continue };
             for &h in &e.live {
                 let held = &body.guards[h];
-                let Some(held_id) = &ids[h] else { continue };
+                let Some(held_id) = cx.lock_of(i, h) else {
+                    continue;
+                };
                 let both_read = held.kind == GuardKind::Read && guard.kind == GuardKind::Read;
                 let distinct_roots = match (&held_id.obj, &id.obj) {
                     (Some(a), Some(b)) => {

@@ -2,7 +2,8 @@
 //! [`Rule`] trait, and [`ALL`], the one hand-kept list of rules in the order of the
 //! README's rule table.
 //!
-//! Rules read the flows and the model; they never parse or walk syntax themselves.
+//! Rules read the model and the bodies' flows and graph through [`Analysis`]; they
+//! never parse or walk syntax themselves, nor index the graph's tables.
 
 pub mod support;
 
@@ -22,11 +23,8 @@ mod split_atomic_update;
 mod test_shared_state;
 mod unsafe_send_sync;
 
-use crate::flow::{Body, FileFlows};
-use crate::graph::{BodyIdx, Graph};
-use crate::model::Model;
-use crate::report::finding::{FileId, Finding};
-use crate::source::SourceMap;
+use crate::graph::Analysis;
+use crate::report::finding::Finding;
 
 pub use crate::report::finding::RuleMeta;
 
@@ -65,31 +63,9 @@ macro_rules! declare_rule {
 }
 pub(crate) use declare_rule;
 
-/// What a rule gets to look at.
-pub struct RuleCx<'a> {
-    /// Every file's text.
-    pub sources: &'a SourceMap,
-    /// Every analysed file's flows.
-    pub flows: &'a [(FileId, FileFlows)],
-    /// The crate-wide model.
-    pub model: &'a Model,
-    /// Lock identities, call resolution, summaries and the lock-order graph.
-    pub graph: &'a Graph,
-}
-
-impl RuleCx<'_> {
-    /// Every body in the run, with its file.
-    pub fn bodies(&self) -> impl Iterator<Item = (FileId, &Body)> {
-        self.flows
-            .iter()
-            .flat_map(|(f, flows)| flows.bodies.iter().map(move |b| (*f, b)))
-    }
-
-    /// Every body in the run with its index in the graph.
-    pub fn indexed_bodies(&self) -> impl Iterator<Item = (BodyIdx, &Body)> {
-        (0..self.graph.bodies.len()).map(move |i| (i, self.graph.body(self.flows, i)))
-    }
-}
+/// What a rule gets to look at: the analysis of the run ([`Analysis`]), whose
+/// queries are the only way to the graph (its bodies, locks, calls and summaries).
+pub type RuleCx<'a> = Analysis<'a>;
 
 /// What `declare_rule!` implements for a rule: its metadata.
 pub trait Declared {

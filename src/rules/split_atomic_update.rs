@@ -15,7 +15,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use crate::flow::methods::RAW_UNLOCKS;
 use crate::flow::{Body, Call, EventKind, GuardKind, LockPath, SelfKind};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef};
 use crate::model::{CrateId, Model};
 use crate::report::finding::Finding;
 use crate::rules::support::{
@@ -35,7 +35,7 @@ declare_rule! {
 impl Rule for SplitAtomicUpdate {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let owners = Owners::build(cx);
-        for (i, body) in cx.indexed_bodies() {
+        for BodyRef { idx: i, body, .. } in cx.bodies() {
             // `&mut self` is exclusive: no other thread can touch `self`'s atomics
             // between the load and the store. An `unsafe fn` puts a contract on its
             // caller that the syntax cannot read; being the only writer is the one a
@@ -43,7 +43,7 @@ impl Rule for SplitAtomicUpdate {
             if body.self_kind == Some(SelfKind::RefMut) || body.is_unsafe {
                 continue;
             }
-            let krate = cx.graph.crate_of[i];
+            let krate = cx.crate_of(i);
             for (si, store) in body.events.iter().enumerate() {
                 let Some(call) = store.call() else { continue };
                 if call.callee.method() != Some("store") || call.arg_calls.is_empty() {
@@ -112,7 +112,7 @@ fn is_load_of(call: &Call, target: &LockPath) -> bool {
 /// type that is not atomic (a key-value store with `load`/`store` methods) keeps
 /// the pair out.
 fn is_atomic_place(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, place: &LockPath) -> bool {
-    let krate = cx.graph.crate_of[i];
+    let krate = cx.crate_of(i);
     let declared = place_type(cx.model, krate, body.self_ty.as_deref(), place);
     declared.is_none_or(|ty| ty.text().names_any(&["Atomic", "ArcSwap"]))
 }
@@ -183,10 +183,11 @@ impl Owners {
             .filter(|key| !sync_impls.contains(key))
             .collect();
         let guards = cx
-            .indexed_bodies()
+            .bodies()
+            .map(|b| (b.krate, b.body))
             .filter(|(_, b)| b.trait_name.as_deref() == Some("Drop") && b.name == "drop")
             .filter(|(_, b)| b.events.iter().any(releases_through_field))
-            .filter_map(|(i, b)| Some((cx.graph.crate_of[i], self_name(b)?)))
+            .filter_map(|(krate, b)| Some((krate, self_name(b)?)))
             .collect();
         Owners { not_sync, guards }
     }

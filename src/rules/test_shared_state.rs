@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::flow::methods::{ATOMIC_WRITES, MUTATORS, PATH_KIND_TESTS};
 use crate::flow::{Body, BodyKind, Event, Guard, GuardKind};
-use crate::graph::BodyIdx;
+use crate::graph::{BodyIdx, BodyRef, LockClass};
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{env_mutation, label};
 use crate::rules::{declare_rule, Rule, RuleCx};
@@ -68,7 +68,7 @@ struct Serial {
     /// `#[serial]` / `#[file_serial]`.
     attr: bool,
     /// Classes of the static locks whose guard it holds for its body.
-    locks: Vec<String>,
+    locks: Vec<LockClass>,
 }
 
 impl Serial {
@@ -80,10 +80,8 @@ impl Serial {
 
 impl Rule for TestSharedState {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-        let n = cx.graph.bodies.len();
-        let tests: Vec<BodyIdx> = (0..n)
-            .filter(|&i| cx.graph.body(cx.flows, i).is_test)
-            .collect();
+        let n = cx.body_count();
+        let tests: Vec<BodyIdx> = (0..n).filter(|&i| cx.body(i).is_test).collect();
         if tests.is_empty() {
             return;
         }
@@ -122,7 +120,7 @@ impl Rule for TestSharedState {
             reach.insert(u, states);
         }
         for (t, own, changes) in changing {
-            let body = cx.graph.body(cx.flows, t);
+            let body = cx.body(t);
             let serial = serial_of(cx, t, body);
             let bin = &binary[&t];
             let mut shared: Vec<Change> = Vec::new();
@@ -136,7 +134,7 @@ impl Rule for TestSharedState {
                             && !own.contains(u)
                             && binary[*u] == *bin
                             && states.contains(state)
-                            && !serial.excludes(&serial_of(cx, **u, cx.graph.body(cx.flows, **u)))
+                            && !serial.excludes(&serial_of(cx, **u, cx.body(**u)))
                     })
                     .map(|(u, _)| *u)
                     .collect();
@@ -155,22 +153,19 @@ impl Rule for TestSharedState {
 
 /// The test body and the closures and async blocks nested in it.
 fn with_nested(cx: &RuleCx<'_>, t: BodyIdx) -> Vec<BodyIdx> {
-    let at = cx.graph.bodies[t];
-    let body = cx.graph.body(cx.flows, t);
+    let body = cx.body(t);
     let prefix = format!("{}::", body.name);
     let mut out = vec![t];
-    let mut j = t + 1;
-    while j < cx.graph.bodies.len() {
-        let next = cx.graph.bodies[j];
-        let b = cx.graph.body(cx.flows, j);
-        if next.flow != at.flow
-            || !matches!(b.kind, BodyKind::Closure | BodyKind::AsyncBlock)
+    for BodyRef {
+        idx: j, body: b, ..
+    } in cx.later_in_file(t)
+    {
+        if !matches!(b.kind, BodyKind::Closure | BodyKind::AsyncBlock)
             || !b.name.starts_with(&prefix)
         {
             break;
         }
         out.push(j);
-        j += 1;
     }
     out
 }
@@ -180,10 +175,8 @@ fn with_nested(cx: &RuleCx<'_>, t: BodyIdx) -> Vec<BodyIdx> {
 /// call to an in-crate helper that returns such a guard.
 fn serial_of(cx: &RuleCx<'_>, t: BodyIdx, body: &Body) -> Serial {
     let static_class = |i: BodyIdx, g: usize| {
-        cx.graph.guard_ids[i]
-            .get(g)
-            .and_then(|id| id.as_ref())
-            .filter(|id| id.class.starts_with("static "))
+        cx.lock_of(i, g)
+            .filter(|id| matches!(id.class, LockClass::Static { .. }))
             .map(|id| id.class.clone())
     };
     let mut locks = Vec::new();
@@ -198,12 +191,11 @@ fn serial_of(cx: &RuleCx<'_>, t: BodyIdx, body: &Body) -> Serial {
     // A helper's guard serialises the test while the test keeps what the helper
     // returns: the guard itself or a value holding it (`let _g = cwd_lock();`), not
     // a result dropped at once (`let _ = cwd_lock();`, `cwd_lock();`).
-    for (ei, k) in cx.graph.callees[t].iter().enumerate() {
-        let Some(k) = *k else { continue };
+    for (ei, k) in cx.callees(t) {
         if body.events[ei].call().is_some_and(|c| c.result_dropped) {
             continue;
         }
-        let callee = cx.graph.body(cx.flows, k);
+        let callee = cx.body(k);
         locks.extend(
             callee
                 .returns
@@ -222,9 +214,8 @@ fn serial_of(cx: &RuleCx<'_>, t: BodyIdx, body: &Body) -> Serial {
 /// own; the rest of `src/` is the library's (or the main binary's) unit-test binary.
 /// A file outside any package is a binary of its own.
 fn binary_of(cx: &RuleCx<'_>, b: BodyIdx) -> (u32, String) {
-    let at = cx.graph.bodies[b];
-    let krate = cx.graph.crate_of[b];
-    let src = cx.sources.get(at.file);
+    let krate = cx.crate_of(b);
+    let src = cx.sources.get(cx.file_of(b));
     if src.krate.is_none() {
         return (krate, src.path.to_string_lossy().into_owned());
     }
@@ -253,7 +244,7 @@ fn allocator_states(
     wanted: &HashSet<&(u32, String)>,
 ) -> HashMap<(u32, String), Vec<State>> {
     let mut out: HashMap<(u32, String), Vec<State>> = HashMap::new();
-    for (b, body) in cx.indexed_bodies() {
+    for BodyRef { idx: b, body, .. } in cx.bodies() {
         if body.trait_name.as_deref() != Some("GlobalAlloc") {
             continue;
         }
@@ -303,8 +294,8 @@ impl Uses {
     /// reads or changes by literal name, the current directory.
     fn direct(&mut self, cx: &RuleCx<'_>, b: BodyIdx) -> &[State] {
         self.direct.entry(b).or_insert_with(|| {
-            let body = cx.graph.body(cx.flows, b);
-            let krate = cx.graph.crate_of[b];
+            let body = cx.body(b);
+            let krate = cx.crate_of(b);
             let mut out = Vec::new();
             for r in &body.static_refs {
                 out.push(static_state(cx, b, &r.name));
@@ -333,8 +324,8 @@ impl Uses {
                     out.push(static_state(cx, b, name));
                 }
             }
-            for id in cx.graph.guard_ids[b].iter().flatten() {
-                if let Some(name) = id.class.strip_prefix("static ") {
+            for id in cx.locks_in(b) {
+                if let LockClass::Static { path: name } = &id.class {
                     if cx.model.statics.contains_key(&(krate, name.to_string())) {
                         out.push(static_state(cx, b, name));
                     }
@@ -359,7 +350,7 @@ impl Uses {
                 if depth == MAX_DEPTH {
                     continue;
                 }
-                for &k in cx.graph.callees[b].iter().flatten() {
+                for (_, k) in cx.callees(b) {
                     if seen.insert(k) {
                         next.push(k);
                     }
@@ -376,13 +367,13 @@ impl Uses {
 
 /// The state a static of this name is, seen from body `b`.
 fn static_state(cx: &RuleCx<'_>, b: BodyIdx, name: &str) -> State {
-    let krate = cx.graph.crate_of[b];
+    let krate = cx.crate_of(b);
     let ambiguous = cx
         .model
         .statics
         .get(&(krate, name.to_string()))
         .is_some_and(|d| d.len() > 1);
-    let file = ambiguous.then(|| cx.graph.bodies[b].file.0);
+    let file = ambiguous.then(|| cx.file_of(b).0);
     State::Static(name.to_string(), file)
 }
 
@@ -398,15 +389,13 @@ fn changes_of(
     }
     // A call cycle sees no changes while its head is being worked out.
     memo.insert(i, Vec::new());
-    let body = cx.graph.body(cx.flows, i);
-    let krate = cx.graph.crate_of[i];
+    let body = cx.body(i);
+    let krate = cx.crate_of(i);
     let mut out = Vec::new();
     let static_locked = |live: &[usize]| {
         live.iter().any(|&g| {
-            cx.graph.guard_ids[i]
-                .get(g)
-                .and_then(|id| id.as_ref())
-                .is_some_and(|id| id.class.starts_with("static "))
+            cx.lock_of(i, g)
+                .is_some_and(|id| matches!(id.class, LockClass::Static { .. }))
         })
     };
     for (ei, e) in body.events.iter().enumerate() {
@@ -447,19 +436,19 @@ fn changes_of(
             continue;
         }
         if depth < MAX_DEPTH {
-            if let Some(k) = cx.graph.callees[i][ei] {
+            if let Some(k) = cx.callee(i, ei) {
                 if k != i {
                     let inner = changes_of(cx, k, depth + 1, memo);
                     // A library's own statics (an id counter, a registry) are its
                     // business; through library code only the environment and the
                     // current directory count. Test helpers count in full.
-                    let is_helper = cx.graph.body(cx.flows, k).in_test;
+                    let is_helper = cx.body(k).in_test;
                     let first = inner.iter().find(|c| {
                         c.state.is_some()
                             && (is_helper || !matches!(c.state, Some(State::Static(..))))
                     });
                     if let Some(first) = first {
-                        let name = cx.graph.callee_name(cx.flows, k);
+                        let name = cx.callee_name(k);
                         out.push(Change {
                             site: e.span,
                             what: format!("calls `{name}`, which {}", first.what),
@@ -492,10 +481,7 @@ fn changes_of(
         }
     }
     for (g, guard) in body.guards.iter().enumerate() {
-        let Some(id) = cx.graph.guard_ids[i].get(g).and_then(|id| id.as_ref()) else {
-            continue;
-        };
-        let Some(name) = id.class.strip_prefix("static ") else {
+        let Some(LockClass::Static { path: name }) = cx.lock_of(i, g).map(|id| &id.class) else {
             continue;
         };
         // A static declared inside the test's own body is the test's alone.
@@ -534,7 +520,7 @@ fn finding(
     labels.extend(changes.iter().map(|c| label(c.site, c.what.clone())));
     let mut names: Vec<String> = Vec::new();
     for &u in others {
-        let other = cx.graph.body(cx.flows, u);
+        let other = cx.body(u);
         // Tests of the same name in different modules are told apart by module.
         let name = match other.module.last() {
             Some(m) if m != "tests" => format!("{m}::{}", other.name),

@@ -1,0 +1,188 @@
+//! The crate-wide layer over the per-body flows: lock identities, call resolution,
+//! function summaries computed to a fixpoint, and the lock-order graph with its
+//! cycles; and [`Analysis`], the one interface through which rules read them.
+//!
+//! Lock identity is a class and an object. The class names the lock across the
+//! crate: `Cache.state` for `self.state` in `impl Cache` (following field types, so
+//! `self.inner.state` with `inner: Arc<Inner>` is `Inner.state`), `static NAME` for a
+//! static, or a name local to one function for a lock held in a local. The object is
+//! the place the lock belongs to as the function sees it (`self`, `self.inner`,
+//! `other`); two guards are the same lock when both match.
+//!
+//! Calls resolve through `self.method()`, `x.method()` with a declared type,
+//! `Self::f()`, `Type::f()` and in-crate paths; a call with several candidates, or on
+//! a receiver whose type is not known, resolves to nothing rather than to a guess.
+//! Nothing here reads syntax.
+//!
+//! The concerns are modules: `locks.rs` (lock identities), `resolve.rs` (call
+//! resolution), `summary.rs` (summaries to the fixpoint, and what a call takes or
+//! blocks on through its callee), `order.rs` (the lock-order graph and its cycles)
+//! and `analysis.rs` (the interface rules read). The tables of [`Graph`] are private
+//! to this module: outside it, they are read through [`Analysis`] (and printed whole
+//! by the golden dump, through `Debug`).
+
+mod analysis;
+mod locks;
+mod order;
+mod resolve;
+mod summary;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::flow::{Body, BodyKind, EventKind, FileFlows};
+use crate::model::{type_name_of, CrateId, Model};
+use crate::report::finding::FileId;
+
+pub use analysis::{Analysis, BodyRef};
+pub use locks::{LockClass, LockId};
+pub use order::{CycleClass, OrderEdge, MAX_CYCLES};
+pub use summary::{BlockingSite, Hop, Summary, Taken};
+
+use locks::lock_id;
+use resolve::{FnInfo, Resolver};
+
+/// Index of a body in the run: bodies are numbered file by file, in the order of the
+/// run's flows, and in each file in the walker's order.
+pub type BodyIdx = usize;
+
+/// Where a body is: its file's index in the run's flows and its index there.
+#[derive(Clone, Copy, Debug)]
+struct BodyAt {
+    /// Index into the flows slice.
+    flow: usize,
+    /// Index into that file's bodies.
+    body: usize,
+    /// The file.
+    file: FileId,
+}
+
+/// The crate-wide graph. Its tables are indexed by [`BodyIdx`] (and then by guard or
+/// event index); they are private to this module, and rules read them through
+/// [`Analysis`].
+#[derive(Debug)]
+pub struct Graph {
+    /// Every body of the run.
+    bodies: Vec<BodyAt>,
+    /// The crate of each body.
+    crate_of: Vec<CrateId>,
+    /// Each body's guards, resolved.
+    guard_ids: Vec<Vec<Option<LockId>>>,
+    /// Each body's events' resolved callees (`None` when not a call or unresolved).
+    callees: Vec<Vec<Option<BodyIdx>>>,
+    /// The other way: the calls into each body, as (caller, event index); a body's
+    /// calls to itself are left out.
+    callers: Vec<Vec<(BodyIdx, usize)>>,
+    /// Each body's summary.
+    summaries: Vec<Summary>,
+    /// Lock-order edges, by (from class, to class).
+    edges: Vec<OrderEdge>,
+}
+
+impl Graph {
+    /// Builds the graph over every body of the run.
+    pub fn build(flows: &[(FileId, FileFlows)], model: &Model) -> Graph {
+        let mut bodies = Vec::new();
+        for (fi, (file, ff)) in flows.iter().enumerate() {
+            for bi in 0..ff.bodies.len() {
+                bodies.push(BodyAt {
+                    flow: fi,
+                    body: bi,
+                    file: *file,
+                });
+            }
+        }
+        let body_of = |at: &BodyAt| &flows[at.flow].1.bodies[at.body];
+        let infos: Vec<FnInfo> = bodies
+            .par_iter()
+            .map(|at| {
+                let b = body_of(at);
+                let krate = model
+                    .file_crate
+                    .get(at.file.0 as usize)
+                    .copied()
+                    .unwrap_or(0);
+                let file_module = model
+                    .file_module
+                    .get(at.file.0 as usize)
+                    .map_or(&[][..], Vec::as_slice);
+                FnInfo {
+                    name: b.name.as_str(),
+                    self_ty: b.self_ty.as_deref().and_then(type_name_of),
+                    file_module,
+                    inner_module: &b.module,
+                    krate,
+                    callable: matches!(b.kind, BodyKind::Fn | BodyKind::Method),
+                }
+            })
+            .collect();
+        // Calls resolve within their own crate only: keyed by crate, a common name
+        // (`new`, `get`) is not searched across every crate of a run.
+        let mut by_name: FxHashMap<(CrateId, &str), Vec<BodyIdx>> = FxHashMap::default();
+        for (i, info) in infos.iter().enumerate() {
+            if info.callable {
+                by_name.entry((info.krate, info.name)).or_default().push(i);
+            }
+        }
+        let resolver = Resolver {
+            infos: &infos,
+            by_name: &by_name,
+        };
+
+        let crate_of: Vec<CrateId> = infos.iter().map(|i| i.krate).collect();
+        let guard_ids: Vec<Vec<Option<LockId>>> = bodies
+            .par_iter()
+            .enumerate()
+            .map(|(i, at)| {
+                let b = body_of(at);
+                b.guards
+                    .iter()
+                    .map(|g| lock_id(model, &infos[i], i, b, &g.lock))
+                    .collect()
+            })
+            .collect();
+        let callees: Vec<Vec<Option<BodyIdx>>> = bodies
+            .par_iter()
+            .enumerate()
+            .map(|(i, at)| {
+                body_of(at)
+                    .events
+                    .iter()
+                    .map(|e| match &e.kind {
+                        EventKind::Call(call) => resolver.resolve(i, call, body_of(at)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+
+        let mut callers: Vec<Vec<(BodyIdx, usize)>> = vec![Vec::new(); callees.len()];
+        for (i, cs) in callees.iter().enumerate() {
+            for (ei, k) in cs.iter().enumerate() {
+                if let Some(k) = *k {
+                    if k != i {
+                        callers[k].push((i, ei));
+                    }
+                }
+            }
+        }
+        let mut graph = Graph {
+            bodies,
+            crate_of,
+            guard_ids,
+            callees,
+            callers,
+            summaries: Vec::new(),
+            edges: Vec::new(),
+        };
+        graph.summaries = graph.fixpoint(flows);
+        graph.edges = graph.order_edges(flows);
+        graph
+    }
+
+    /// The body at an index.
+    fn body<'f>(&self, flows: &'f [(FileId, FileFlows)], i: BodyIdx) -> &'f Body {
+        let at = self.bodies[i];
+        &flows[at.flow].1.bodies[at.body]
+    }
+}
