@@ -33,7 +33,7 @@
 //! changes the one-second delay, for the tests.)
 //!
 //! This module does not analyse anything and does not know how findings look: that
-//! is [`report`](crate::report)'s job.
+//! is [`report`]'s job.
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, IsTerminal, Write};

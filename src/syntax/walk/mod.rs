@@ -19,13 +19,13 @@
 //! other. The walker never resolves locks across functions or files; it records the
 //! syntactic lock and the callee of every call, and leaves the rest to the model.
 //!
-//! The walker is one [`BodyWalker`] per body, its methods cut by concern into the
+//! The walker is one `BodyWalker` per body, its methods cut by concern into the
 //! modules below (`docs/architecture.md`, "The walker's modules", says what each
 //! holds and may touch). This file holds what they share: the entry point, the name
 //! lists, the walker's types, and the creation and end of a body. The state that
 //! belongs to one concern is a sub-struct owned by its module: the guard table and
-//! the drop scopes ([`scopes::Scopes`]), the collectors and the tests of the
-//! enclosing conditions ([`deps::Deps`]). Each module imports this one whole
+//! the drop scopes (`scopes::Scopes`), the collectors and the tests of the
+//! enclosing conditions (`deps::Deps`). Each module imports this one whole
 //! (`use super::*`), and this one imports the free helpers of `items`, `recognise`
 //! and `syntax`, so that every module sees the same names.
 
