@@ -136,6 +136,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 // `for l in guard.iter()`: the loop variable is an element of the
                 // collection the guard protects.
                 let elem_of = it.value.or_else(|| used.first().copied());
+                // `for c in conns.iter_mut()` over a guard of `Mutex<Vec<Conn>>`: `c` is
+                // a `Conn`, as the lock field's declaration says.
+                let elem_ty = match &*fl.pat {
+                    syn::Pat::Ident(_) => self
+                        .iterated_guard(&fl.expr)
+                        .and_then(|g| self.guarded_elem_type(g)),
+                    _ => None,
+                };
                 let before = self.save();
                 self.push_scope();
                 let mut names = Vec::new();
@@ -144,6 +152,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     self.declare(Var {
                         name,
                         elem_of,
+                        ty: elem_ty.clone(),
                         derived: used.clone(),
                         ..Var::default()
                     });

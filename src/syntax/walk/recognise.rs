@@ -226,13 +226,58 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .get(&owner)?
             .iter()
             .find(|(n, _)| *n == field)?;
-        let mut ty = ty.as_str();
-        for wrapper in ["Arc<", "Box<", "Rc<", "std::sync::Arc<"] {
-            if let Some(inner) = ty.strip_prefix(wrapper).and_then(|t| t.strip_suffix('>')) {
-                ty = inner;
+        self.fw.type_name(strip_pointer(ty))
+    }
+
+    /// The guard a `for` loop iterates over as a whole: `g`, `&g`, `&mut g`,
+    /// `g.iter()` or `g.iter_mut()` with `g` a variable holding a guard.
+    pub(super) fn iterated_guard(&self, e: &syn::Expr) -> Option<GuardId> {
+        let e = match strip(e) {
+            syn::Expr::Reference(r) => &r.expr,
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty() && (m.method == "iter" || m.method == "iter_mut") =>
+            {
+                &m.receiver
             }
+            e => e,
+        };
+        self.lookup(&path_var(e)?)?.guard
+    }
+
+    /// The element type of the sequence a guard protects, when its lock is a field
+    /// path from `self` through structs of this file and the lock's declared type
+    /// is a `Mutex` or `RwLock` of a `Vec` or `VecDeque` (`idle: Mutex<Vec<Conn>>`
+    /// gives `Conn`).
+    pub(super) fn guarded_elem_type(&self, g: GuardId) -> Option<String> {
+        let segs = self.scopes.guards.get(g)?.lock.segments.as_deref()?;
+        let (root, fields) = segs.split_first()?;
+        if root != "self" || fields.is_empty() {
+            return None;
         }
-        self.fw.type_name(ty)
+        let mut owner = self.body.self_ty.as_deref()?;
+        owner = owner.split('<').next().unwrap_or(owner);
+        let mut ty = None;
+        for field in fields {
+            let (_, t) = self
+                .fw
+                .fields
+                .get(owner)?
+                .iter()
+                .find(|(n, _)| n == field)?;
+            let t = strip_pointer(t);
+            owner = t.split('<').next().unwrap_or(t);
+            ty = Some(t);
+        }
+        let lock = ty?;
+        let inner = ["Mutex<", "RwLock<"]
+            .iter()
+            .find_map(|l| lock.strip_prefix(l))?
+            .strip_suffix('>')?;
+        let elem = ["Vec<", "VecDeque<"]
+            .iter()
+            .find_map(|c| inner.strip_prefix(c))?
+            .strip_suffix('>')?;
+        self.fw.type_name(strip_pointer(elem))
     }
 
     /// What the declarations in view say about a lock receiver: whether it is an
@@ -262,6 +307,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             None => false,
         }
     }
+}
+
+/// A type as written without the `Arc`, `Box` or `Rc` around it.
+fn strip_pointer(ty: &str) -> &str {
+    let mut ty = ty;
+    for wrapper in ["Arc<", "Box<", "Rc<", "std::sync::Arc<"] {
+        if let Some(inner) = ty.strip_prefix(wrapper).and_then(|t| t.strip_suffix('>')) {
+            ty = inner;
+        }
+    }
+    ty
 }
 
 /// The named fields of the structs among `items` (and their inline modules), with
