@@ -63,6 +63,7 @@ pub(crate) fn model(out: &mut String, model: &Model) {
         static_decls,
         unsafe_impls,
         in_arc,
+        callback_aliases,
         async_lock_fields,
         traits,
         api_types,
@@ -86,6 +87,7 @@ pub(crate) fn model(out: &mut String, model: &Model) {
     named(out, "static_decls", static_decls);
     named(out, "unsafe_impls", unsafe_impls);
     named(out, "in_arc", &set(in_arc));
+    named(out, "callback_aliases", &set(callback_aliases));
     named(out, "async_lock_fields", async_lock_fields);
     named(out, "traits", &map(traits));
     named(out, "api_types", &set(api_types));

@@ -258,11 +258,36 @@ pub struct Constructor {
     pub types: Vec<String>,
 }
 
+/// A type the walker names by its full path, since its last segment is ambiguous
+/// (`reqwest::blocking::Client` is not the async `reqwest::Client`).
+#[derive(Clone, Debug, Deserialize)]
+struct TypeName {
+    /// Full path after imports are resolved.
+    path: String,
+    /// The name the walker gives it.
+    name: String,
+}
+
+/// Methods whose result has a known type on a receiver of a known type.
+#[derive(Clone, Debug, Deserialize)]
+struct MethodType {
+    /// Receiver type names.
+    receivers: Vec<String>,
+    /// Method names.
+    methods: Vec<String>,
+    /// The result's type name.
+    gives: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct BlockingFile {
     function: Vec<BlockingFn>,
     method: Vec<BlockingMethod>,
     constructor: Vec<Constructor>,
+    #[serde(default, rename = "type")]
+    types: Vec<TypeName>,
+    #[serde(default)]
+    method_type: Vec<MethodType>,
 }
 
 /// Entries a user adds to the built-in tables (from configuration).
@@ -291,6 +316,8 @@ pub struct Known {
     blocking_fns: HashMap<String, BlockingFn>,
     blocking_methods: HashMap<String, Vec<BlockingMethod>>,
     constructors: HashMap<String, Vec<String>>,
+    type_names: HashMap<String, String>,
+    method_types: Vec<MethodType>,
 }
 
 impl Known {
@@ -333,6 +360,12 @@ impl Known {
                 .into_iter()
                 .map(|c| (c.path, c.types))
                 .collect(),
+            type_names: blocking
+                .types
+                .into_iter()
+                .map(|t| (t.path, t.name))
+                .collect(),
+            method_types: blocking.method_type,
         })
     }
 
@@ -395,6 +428,22 @@ impl Known {
     /// The types a function's result is known to have.
     pub fn constructor(&self, path: &str) -> Option<&[String]> {
         self.constructors.get(path).map(Vec::as_slice)
+    }
+
+    /// The name the walker gives the type of this full path, when its last segment
+    /// alone is ambiguous (`reqwest::blocking::Client` is `BlockingClient`).
+    pub fn type_name(&self, path: &str) -> Option<&str> {
+        self.type_names.get(path).map(String::as_str)
+    }
+
+    /// The type name of `recv.method(..)`'s result on a receiver of type `recv`.
+    pub fn method_type(&self, recv: &str, method: &str) -> Option<&str> {
+        self.method_types
+            .iter()
+            .find(|t| {
+                t.receivers.iter().any(|r| r == recv) && t.methods.iter().any(|m| m == method)
+            })
+            .map(|t| t.gives.as_str())
     }
 }
 
@@ -525,6 +574,16 @@ mod tests {
             known.constructor("std::sync::mpsc::sync_channel"),
             Some(&["SyncSender".to_string(), "Receiver".to_string()][..])
         );
+        assert_eq!(
+            known.type_name("reqwest::blocking::Client"),
+            Some("BlockingClient")
+        );
+        assert_eq!(known.type_name("reqwest::Client"), None);
+        assert_eq!(
+            known.method_type("BlockingClient", "get"),
+            Some("BlockingRequest")
+        );
+        assert_eq!(known.method_type("Client", "get"), None);
     }
 
     /// The two name patterns keep the membership they had as inline tests: what

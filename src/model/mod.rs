@@ -111,6 +111,9 @@ pub struct FileItems {
     pub reexport_globs: Vec<(Vec<String>, Vec<String>)>,
     /// What the file's types offer through their methods (see [`api`]).
     pub api: api::FileApi,
+    /// Names of the file's `type` aliases for a closure trait object
+    /// (`type Listener = Box<dyn Fn(&Event) + Send>;`).
+    pub callback_aliases: Vec<String>,
 }
 
 /// The positions of the fields in `decls`, grouped by `key`.
@@ -157,6 +160,8 @@ pub struct Model {
     pub unsafe_impls: Vec<(CrateId, UnsafeImpl)>,
     /// Types that appear inside `Arc<..>` in a declared type, by crate.
     pub in_arc: FxHashSet<(CrateId, String)>,
+    /// `type` aliases for a closure trait object, by crate.
+    pub callback_aliases: FxHashSet<(CrateId, String)>,
     /// Field names declared with an async lock type somewhere, and with a sync lock
     /// type nowhere.
     pub async_lock_fields: BTreeSet<String>,
@@ -226,6 +231,9 @@ impl Model {
             model
                 .in_arc
                 .extend(items.in_arc.into_iter().map(|t| (krate, t)));
+            model
+                .callback_aliases
+                .extend(items.callback_aliases.into_iter().map(|t| (krate, t)));
             let mut api_mods = Vec::new();
             for (inner, is_api) in items.mods {
                 let mut path = model.file_module[id.0 as usize].clone();
@@ -335,6 +343,25 @@ impl Model {
             .map(|&i| &self.field_decls[i as usize].1)
             .find(|f| f.name == field)
             .map(|f| f.ty.as_str())
+    }
+
+    /// Whether a type as written holds a closure trait object: `Box<dyn Fn(..)>`,
+    /// `&dyn FnMut(..)`, or a `type` alias of the crate for one, anywhere in it
+    /// (`Vec<Listener>`).
+    pub fn holds_closure_object(&self, krate: CrateId, ty: TypeText<'_>) -> bool {
+        ty.is_closure_object()
+            || ty
+                .words()
+                .any(|w| self.callback_aliases.contains(&(krate, w.to_string())))
+    }
+
+    /// The declared types of every field of `owner` in a crate.
+    pub fn fields_of(&self, krate: CrateId, owner: &str) -> impl Iterator<Item = TypeText<'_>> {
+        self.fields
+            .get(&(krate, owner.to_string()))
+            .into_iter()
+            .flatten()
+            .map(|&i| TypeText::new(&self.field_decls[i as usize].1.ty))
     }
 
     /// Whether a type of this name is declared in the crate.

@@ -539,6 +539,21 @@ impl<'a> TypeText<'a> {
             .any(|f| self.0.contains(f))
     }
 
+    /// A closure trait object anywhere in the type (`Box<dyn Fn(u8)>`,
+    /// `Arc<dyn FnMut() + Send>`, `&dyn Fn()`).
+    pub fn is_closure_object(self) -> bool {
+        self.is_fn_like() && self.has_trait_object()
+    }
+
+    /// The identifiers of the type, last path segments only (`Vec<a::Listener>`
+    /// gives `Vec`, `Listener`).
+    pub fn words(self) -> impl Iterator<Item = &'a str> {
+        self.0
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .filter_map(|w| w.rsplit("::").next())
+            .filter(|w| !w.is_empty())
+    }
+
     /// Whether the type names a trait object anywhere (`dyn ` in it).
     pub fn has_trait_object(self) -> bool {
         self.0.contains("dyn ")

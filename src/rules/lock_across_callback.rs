@@ -60,17 +60,23 @@ impl Rule for LockAcrossCallback {
                     if call.arg_guards.contains(&g) || call.arg_borrows.contains(&g) {
                         continue;
                     }
-                    let Some(cb) = callback(cx, &judge.served, i, body, call) else {
-                        continue;
-                    };
-                    let why = match &cb.param {
-                        Some(p) => {
-                            match param_owner(cx, i, p).and_then(|o| judge.user_param(o, p, 0)) {
-                                Some(why) => why,
-                                None => continue,
-                            }
+                    let (cb, why) = match callback(cx, &judge.served, i, body, call) {
+                        Some(cb) => {
+                            let why = match &cb.param {
+                                Some(p) => match param_owner(cx, i, p)
+                                    .and_then(|o| judge.user_param(o, p, 0))
+                                {
+                                    Some(why) => why,
+                                    None => continue,
+                                },
+                                None => Vec::new(),
+                            };
+                            (cb, why)
                         }
-                        None => Vec::new(),
+                        None => match judge.closure_run_now(i, call) {
+                            Some(found) => found,
+                            None => continue,
+                        },
                     };
                     if first.is_none() {
                         let via = why
@@ -193,6 +199,26 @@ impl<'c, 'a> Judge<'c, 'a> {
                     why.insert(0, label(ev.span, format!("given `{name}` here")));
                     return Some(why);
                 }
+            }
+        }
+        None
+    }
+
+    /// A closure written at a call that runs it before returning (`retain`,
+    /// `for_each`), when the closure runs user code: `guard.retain(|x| keep(x))`
+    /// with `keep` a callback parameter of the public API.
+    fn closure_run_now(&mut self, i: BodyIdx, call: &Call) -> Option<(Callback, Vec<Label>)> {
+        let method = call.callee.method()?;
+        if !RUNS_CLOSURE_NOW.contains(&method) {
+            return None;
+        }
+        for &(_, cb) in &call.closure_args {
+            let Some(k) = self.cx.body_in_file_of(i, cb as usize) else {
+                continue;
+            };
+            if let Some(why) = self.runs_user_code(k, 1) {
+                let what = format!("the closure given to `{method}`, which calls user code,");
+                return Some((Callback { what, param: None }, why));
             }
         }
         None
@@ -395,6 +421,16 @@ fn callback(
                     call.callee, ty
                 ));
             }
+            // `for l in state.listeners.iter() { l(&ev) }`: an element called as a
+            // function, out of a locked struct of the crate that stores closures.
+            if call.callee.plain().is_some() {
+                if let Some(owner) = state_with_closures(cx, krate, ty) {
+                    return plain(format!(
+                        "`{}`, a callback stored in the locked `{owner}`,",
+                        call.callee
+                    ));
+                }
+            }
         }
     }
     if let Some(callee) = call.callee.plain() {
@@ -412,7 +448,7 @@ fn callback(
         let field = inner.strip_prefix("self.")?;
         let owner = self_name(body)?;
         let ty = cx.model.field_type_text(krate, &owner, field)?;
-        return if ty.is_fn_like() {
+        return if ty.is_fn_like() || cx.model.holds_closure_object(krate, ty) {
             plain(format!("the callback field `{inner}`"))
         } else {
             None
@@ -456,6 +492,42 @@ fn callback(
         None
     }
 }
+
+/// The struct of the crate a lock's type guards (`RwLock<State>`, `Arc<Mutex<State>>`)
+/// when one of its fields holds closure trait objects (`Vec<Box<dyn Fn(..)>>`, a
+/// `type` alias of one).
+fn state_with_closures(cx: &RuleCx<'_>, krate: CrateId, ty: TypeText<'_>) -> Option<String> {
+    let tree = ty.tree();
+    let lock = tree.strip(&["Arc", "Rc", "Box"]);
+    if !lock.is_lock() {
+        return None;
+    }
+    let state = lock.args.first()?.strip(&["Arc", "Rc", "Box"]);
+    let owner = state.head.rsplit("::").next()?.to_string();
+    cx.model
+        .fields_of(krate, &owner)
+        .any(|t| cx.model.holds_closure_object(krate, t))
+        .then_some(owner)
+}
+
+/// Methods that run the closure they are given before they return, under whatever
+/// guard is alive at the call.
+const RUNS_CLOSURE_NOW: &[&str] = &[
+    "retain",
+    "retain_mut",
+    "for_each",
+    "try_for_each",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "dedup_by",
+    "dedup_by_key",
+    "any",
+    "all",
+    "find",
+    "position",
+];
 
 /// Methods of `Arc`, `Box`, `Option` and references, not of the object inside.
 const POINTER_METHODS: &[&str] = &[
@@ -508,7 +580,7 @@ fn is_user_object(
     krate: u32,
     ty: TypeText<'_>,
 ) -> bool {
-    if ty.is_fn_like() && ty.has_trait_object() {
+    if cx.model.holds_closure_object(krate, ty) {
         return true;
     }
     ty.trait_object_names().into_iter().any(|name| {

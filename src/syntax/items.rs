@@ -88,6 +88,14 @@ impl Collector<'_> {
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item_type(&mut self, it: &'ast syn::ItemType) {
+        let target = type_text(&it.ty);
+        if crate::model::TypeText::new(&target).is_closure_object() {
+            self.items.callback_aliases.push(it.ident.to_string());
+        }
+        syn::visit::visit_item_type(self, it);
+    }
+
     fn visit_item_struct(&mut self, it: &'ast syn::ItemStruct) {
         self.type_decl(&it.ident, &it.generics, &it.vis);
         self.fields(&it.ident.to_string(), &it.fields);

@@ -136,6 +136,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 // `for l in guard.iter()`: the loop variable is an element of the
                 // collection the guard protects.
                 let elem_of = it.value.or_else(|| used.first().copied());
+                // `for c in conns.iter_mut()` over a guard of `Mutex<Vec<Conn>>`: `c` is
+                // a `Conn`, as the lock field's declaration says.
+                let elem_ty = match &*fl.pat {
+                    syn::Pat::Ident(_) => self
+                        .iterated_guard(&fl.expr)
+                        .and_then(|g| self.guarded_elem_type(g)),
+                    _ => None,
+                };
                 let before = self.save();
                 self.push_scope();
                 let mut names = Vec::new();
@@ -144,6 +152,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     self.declare(Var {
                         name,
                         elem_of,
+                        ty: elem_ty.clone(),
                         derived: used.clone(),
                         ..Var::default()
                     });
@@ -427,6 +436,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             self.note_macro_futures(&name, &mac.tokens);
         }
         if AWAITING_MACROS.contains(&name.as_str()) && self.is_async {
+            if let Some(f) = self.awaiting_macro(&name, mac) {
+                return f;
+            }
             self.scan_awaits(&mac.tokens);
             self.event(EventKind::Await { awaited: None }, mac.path.span());
             return Flow::default();
@@ -451,6 +463,72 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
+    /// `join!(a, b)`, `try_join!(..)` and `select! { p = fut => handler, .. }` read as
+    /// the code they expand to: the futures are evaluated in order (with their
+    /// calls and acquisitions, under the guards alive) and bound by one `let`, whose
+    /// temporaries die there, then awaited together (one await at the macro), then
+    /// one `select!` handler runs, each walked from the
+    /// same state like the arms of a `match` and joined. `None` when the tokens do
+    /// not read as such a macro; the caller then scans them for awaits.
+    fn awaiting_macro(&mut self, name: &str, mac: &syn::Macro) -> Option<Flow> {
+        let at = mac.path.span();
+        match name {
+            "join" | "try_join" => {
+                let args = mac.parse_body_with(parse_join).ok()?;
+                // The futures are bound together by one `let` of the expansion:
+                // their temporaries die before the await.
+                self.scopes.temps.push(Vec::new());
+                let f = self.exprs(&args, true);
+                self.end_temps();
+                self.event(EventKind::Await { awaited: None }, at);
+                Some(Flow::default().or_div(f))
+            }
+            "select" | "select_biased" => {
+                let arms = mac.parse_body_with(parse_select).ok()?;
+                self.scopes.temps.push(Vec::new());
+                let mut diverges = false;
+                for arm in &arms {
+                    if let Some(cond) = &arm.cond {
+                        diverges |= self.expr(cond, false).diverges;
+                    }
+                    if let Some(fut) = &arm.fut {
+                        diverges |= self.expr(fut, true).diverges;
+                    }
+                }
+                self.end_temps();
+                self.event(EventKind::Await { awaited: None }, at);
+                let before = self.save();
+                let mut branches = Vec::new();
+                for arm in &arms {
+                    self.restore(before.clone());
+                    self.push_scope();
+                    if let Some(pat) = &arm.pat {
+                        self.bind_pattern(pat, None, None);
+                    }
+                    self.scopes.temps.push(Vec::new());
+                    let f = self.expr(&arm.handler, false);
+                    self.end_temps();
+                    self.pop_scope(None);
+                    if !f.diverges {
+                        branches.push(self.save());
+                    }
+                }
+                // Every handler diverging (`return`, `break`) makes the macro diverge.
+                diverges |= branches.is_empty() && !arms.is_empty();
+                if branches.is_empty() {
+                    self.restore(before);
+                } else {
+                    self.join(branches);
+                }
+                Some(Flow {
+                    diverges,
+                    ..Flow::default()
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// In a macro syn cannot parse, a visible `.await` still counts.
     pub(super) fn scan_awaits(&mut self, tokens: &TokenStream) {
         let mut prev_dot = false;
@@ -469,4 +547,81 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         }
     }
+}
+
+/// One branch of `select!`: `pat = fut if cond => handler`, or `else => handler`
+/// (`complete =>`, `default =>` in `futures::select!`) with no future.
+struct SelectArm {
+    pat: Option<syn::Pat>,
+    fut: Option<syn::Expr>,
+    cond: Option<syn::Expr>,
+    handler: syn::Expr,
+}
+
+/// `join!`'s arguments: futures separated by commas, after an optional `biased;`.
+fn parse_join(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<syn::Expr>> {
+    skip_biased(input)?;
+    let args = Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated(input)?;
+    Ok(args.into_iter().collect())
+}
+
+/// `select!`'s branches.
+fn parse_select(input: syn::parse::ParseStream<'_>) -> syn::Result<Vec<SelectArm>> {
+    skip_biased(input)?;
+    let mut arms = Vec::new();
+    while !input.is_empty() {
+        let (pat, fut, cond) = if input.peek(syn::Token![else]) {
+            input.parse::<syn::Token![else]>()?;
+            (None, None, None)
+        } else if input.peek(syn::Ident) && input.peek2(syn::Token![=>]) {
+            input.parse::<syn::Ident>()?;
+            (None, None, None)
+        } else {
+            let pat = syn::Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<syn::Token![=]>()?;
+            let fut: syn::Expr = input.parse()?;
+            // `pat = fut, if cond =>` in `tokio::select!`.
+            if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
+                input.parse::<syn::Token![,]>()?;
+            }
+            let cond = if input.peek(syn::Token![if]) {
+                input.parse::<syn::Token![if]>()?;
+                Some(input.parse::<syn::Expr>()?)
+            } else {
+                None
+            };
+            (Some(pat), Some(fut), cond)
+        };
+        input.parse::<syn::Token![=>]>()?;
+        // A block handler ends at its brace: `{ .. } (a, b) = fut => ..` is two
+        // branches, not a call.
+        let handler = if input.peek(syn::token::Brace) {
+            syn::Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: input.parse()?,
+            })
+        } else {
+            input.parse()?
+        };
+        if input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
+        }
+        arms.push(SelectArm {
+            pat,
+            fut,
+            cond,
+            handler,
+        });
+    }
+    Ok(arms)
+}
+
+/// `biased;` at the start of `select!` or `join!`.
+fn skip_biased(input: syn::parse::ParseStream<'_>) -> syn::Result<()> {
+    if input.peek(syn::Ident) && input.peek2(syn::Token![;]) {
+        input.parse::<syn::Ident>()?;
+        input.parse::<syn::Token![;]>()?;
+    }
+    Ok(())
 }

@@ -27,6 +27,9 @@ impl<'a> FileWalker<'a> {
             .map(str::to_string)
             .collect();
         let full = self.imports.resolve(&segs);
+        if let Some(name) = self.known.type_name(&full) {
+            return Some(name.to_string());
+        }
         if is_async_path(&full) {
             return None;
         }

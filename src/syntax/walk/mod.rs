@@ -144,8 +144,10 @@ pub fn walk_file(
         known,
         statics: HashMap::default(),
         str_consts: HashMap::default(),
+        fields: HashMap::default(),
     };
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
+    collect_fields(&ast.items, &mut fw.fields);
     let mut bodies = Vec::new();
     // Cargo's integration tests and benchmarks are test code throughout.
     let in_test_file = file
@@ -169,6 +171,10 @@ struct FileWalker<'a> {
     statics: HashMap<String, String>,
     /// String constants of the file (`const NAME: &str = "..";`), by name.
     str_consts: HashMap<String, String>,
+    /// The named fields of the file's structs, by struct name: each field's name and
+    /// its type as written, so that a receiver `self.tx` has the type its
+    /// declaration gives.
+    fields: HashMap<String, Vec<(String, String)>>,
 }
 
 /// A function-like body to walk.

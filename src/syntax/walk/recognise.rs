@@ -144,6 +144,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Path(_) => self.lookup_ident(path_ident(e)?).and_then(|v| v.ty.clone()),
             syn::Expr::Reference(r) => self.expr_types(&r.expr),
             syn::Expr::Try(t) => self.expr_types(&t.expr),
+            syn::Expr::Field(f) => self.field_type(f),
             syn::Expr::Call(c) => {
                 let syn::Expr::Path(p) = strip(&c.func) else {
                     return None;
@@ -191,11 +192,92 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         inner
                     }
                     "open" if inner.as_deref() == Some("OpenOptions") => Some("File".into()),
-                    _ => None,
+                    "clone" => inner,
+                    _ => self
+                        .fw
+                        .known
+                        .method_type(inner.as_deref()?, &name)
+                        .map(str::to_string),
                 }
             }
             _ => None,
         }
+    }
+
+    /// The type name of `base.field`, from the declaration of the field in a struct
+    /// of this file: the struct is `self`'s type or the type the body shows for
+    /// `base`; an `Arc`, `Box` or `Rc` around the field's type is seen through.
+    fn field_type(&self, f: &syn::ExprField) -> Option<String> {
+        let syn::Member::Named(field) = &f.member else {
+            return None;
+        };
+        let owner = match path_var(&f.base).as_deref() {
+            Some("self") => self
+                .body
+                .self_ty
+                .as_deref()
+                .map(|t| t.split('<').next().unwrap_or(t).to_string()),
+            _ => self.receiver_type(&f.base),
+        }?;
+        let field = field.to_string();
+        let (_, ty) = self
+            .fw
+            .fields
+            .get(&owner)?
+            .iter()
+            .find(|(n, _)| *n == field)?;
+        self.fw.type_name(strip_pointer(ty))
+    }
+
+    /// The guard a `for` loop iterates over as a whole: `g`, `&g`, `&mut g`,
+    /// `g.iter()` or `g.iter_mut()` with `g` a variable holding a guard.
+    pub(super) fn iterated_guard(&self, e: &syn::Expr) -> Option<GuardId> {
+        let e = match strip(e) {
+            syn::Expr::Reference(r) => &r.expr,
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty() && (m.method == "iter" || m.method == "iter_mut") =>
+            {
+                &m.receiver
+            }
+            e => e,
+        };
+        self.lookup(&path_var(e)?)?.guard
+    }
+
+    /// The element type of the sequence a guard protects, when its lock is a field
+    /// path from `self` through structs of this file and the lock's declared type
+    /// is a `Mutex` or `RwLock` of a `Vec` or `VecDeque` (`idle: Mutex<Vec<Conn>>`
+    /// gives `Conn`).
+    pub(super) fn guarded_elem_type(&self, g: GuardId) -> Option<String> {
+        let segs = self.scopes.guards.get(g)?.lock.segments.as_deref()?;
+        let (root, fields) = segs.split_first()?;
+        if root != "self" || fields.is_empty() {
+            return None;
+        }
+        let mut owner = self.body.self_ty.as_deref()?;
+        owner = owner.split('<').next().unwrap_or(owner);
+        let mut ty = None;
+        for field in fields {
+            let (_, t) = self
+                .fw
+                .fields
+                .get(owner)?
+                .iter()
+                .find(|(n, _)| n == field)?;
+            let t = strip_pointer(t);
+            owner = t.split('<').next().unwrap_or(t);
+            ty = Some(t);
+        }
+        let lock = ty?;
+        let inner = ["Mutex<", "RwLock<"]
+            .iter()
+            .find_map(|l| lock.strip_prefix(l))?
+            .strip_suffix('>')?;
+        let elem = ["Vec<", "VecDeque<"]
+            .iter()
+            .find_map(|c| inner.strip_prefix(c))?
+            .strip_suffix('>')?;
+        self.fw.type_name(strip_pointer(elem))
     }
 
     /// What the declarations in view say about a lock receiver: whether it is an
@@ -223,6 +305,47 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         match path_var(recv) {
             Some(name) => self.lookup(&name).is_some_and(|v| v.is_refcell),
             None => false,
+        }
+    }
+}
+
+/// A type as written without the `Arc`, `Box` or `Rc` around it.
+fn strip_pointer(ty: &str) -> &str {
+    let mut ty = ty;
+    for wrapper in ["Arc<", "Box<", "Rc<", "std::sync::Arc<"] {
+        if let Some(inner) = ty.strip_prefix(wrapper).and_then(|t| t.strip_suffix('>')) {
+            ty = inner;
+        }
+    }
+    ty
+}
+
+/// The named fields of the structs among `items` (and their inline modules), with
+/// their types as written, by struct name.
+pub(super) fn collect_fields(
+    items: &[syn::Item],
+    out: &mut HashMap<String, Vec<(String, String)>>,
+) {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) => {
+                let fields = s
+                    .fields
+                    .iter()
+                    .filter_map(|f| Some((f.ident.as_ref()?.to_string(), type_text(&f.ty))))
+                    .collect();
+                // Two structs of one name in a file (in two modules): neither is known.
+                let name = s.ident.to_string();
+                out.entry(name)
+                    .and_modify(|known| known.clear())
+                    .or_insert(fields);
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_fields(items, out);
+                }
+            }
+            _ => {}
         }
     }
 }
