@@ -57,9 +57,7 @@ impl Rule for DoubleLock {
                         if is_reentrant(cx, held) {
                             continue;
                         }
-                        if !same_lock(held_id, &lock)
-                            || (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
-                        {
+                        if !same_lock(held_id, &lock) {
                             continue;
                         }
                         let mut labels = vec![acquired_label(body, held)];
@@ -67,6 +65,9 @@ impl Rule for DoubleLock {
                         let again = match (held.kind, kind) {
                             (GuardKind::Read, GuardKind::Write) => {
                                 "write lock requested while this thread holds a read guard"
+                            }
+                            (GuardKind::Read, GuardKind::Read) => {
+                                "read lock taken again while this thread holds a read guard"
                             }
                             _ => "locked again while still held",
                         };
@@ -108,6 +109,10 @@ fn finding(
     let message = match (held, again) {
         (GuardKind::Read, GuardKind::Write) => format!(
             "`{}` is write-locked{how} while this thread holds a read guard on it: this deadlocks",
+            lock.name()
+        ),
+        (GuardKind::Read, GuardKind::Read) => format!(
+            "`{}` is read-locked again{how} while this thread holds a read guard on it: a writer queued between the two deadlocks both",
             lock.name()
         ),
         _ => format!(
