@@ -161,8 +161,10 @@ impl Rule for CondvarMisuse {
                 }
                 let recv = call.receiver.as_ref().map_or("", |r| r.text.as_str());
                 waits[i].get_or_insert((e.span, format!("{recv}{}", call.callee)));
+                // A `for` loop that never leaves early retries the wait a number of
+                // times without testing what it woke to.
                 let rechecked = !once
-                    || e.in_loop
+                    || (e.in_loop && !e.in_fixed_for)
                     || is_timed_park(body, ei, call)
                     || waits_on_a_fresh_lock(body, call)
                     || waits_on_a_private_lock(cx, i, body, call)
@@ -384,7 +386,11 @@ fn direct_finding(body: &Body, ei: usize, call: &Call, no_loop: bool, others: &[
     if no_loop {
         labels.push(label(
             e.span,
-            "waits once: nothing re-checks the condition after a wake-up",
+            if e.in_fixed_for {
+                "waits again without testing the condition or `timed_out()`"
+            } else {
+                "waits once: nothing re-checks the condition after a wake-up"
+            },
         ));
         if let Some(cond) = e.under_if {
             labels.push(label(cond, "the condition is checked only once, here"));
@@ -397,9 +403,15 @@ fn direct_finding(body: &Body, ei: usize, call: &Call, no_loop: bool, others: &[
                 other_names.join(", ")
             )
         };
-        message = format!(
-            "`{wait}` is not in a loop that re-checks its condition: a spurious or stolen wake-up goes on as if the condition held{held}"
-        );
+        message = if e.in_fixed_for {
+            format!(
+                "`{wait}` is retried by a `for` loop that never re-checks its condition: a spurious wake-up, a timeout and a notification look the same, and the loop runs on{held}"
+            )
+        } else {
+            format!(
+                "`{wait}` is not in a loop that re-checks its condition: a spurious or stolen wake-up goes on as if the condition held{held}"
+            )
+        };
         help = if other_names.is_empty() {
             "use `wait_while` (or `wait_timeout_while`), or call `wait` inside `while !condition { .. }`"
         } else {
