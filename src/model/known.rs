@@ -137,8 +137,9 @@ pub const LOCK_TYPES: &[LockType] = &[
 
 /// What a lock type's name says of it when the table does not list it: a name with
 /// one of these in it is a re-entrant lock (`IrqReMutex`, a crate's own
-/// `ReentrantRwLock`), as re-entrant wrappers come under many names.
-pub const REENTRANT_MARKS: &[&str] = &["Reentrant", "ReMutex"];
+/// `ReentrantRwLock`, a `RecursiveRwLock` whose readers may read again), as
+/// re-entrant wrappers come under many names.
+pub const REENTRANT_MARKS: &[&str] = &["Reentrant", "ReMutex", "Recursive"];
 
 /// Whether a type as written names a re-entrant lock anywhere in it
 /// (`Arc<ReentrantMutex<RefCell<T>>>`): a lock of the table's re-entrant role, or a

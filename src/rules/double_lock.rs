@@ -5,7 +5,9 @@ use crate::flow::{EventKind, GuardKind};
 use crate::graph::{BodyRef, Hop, LockId};
 use crate::model::known;
 use crate::report::finding::{Finding, Label, Span};
-use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label, same_lock};
+use crate::rules::support::{
+    acquired_label, chain_text, hop_labels, is_borrow, is_private_local_lock, label, same_lock,
+};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -58,6 +60,14 @@ impl Rule for DoubleLock {
                             continue;
                         }
                         if !same_lock(held_id, &lock) {
+                            continue;
+                        }
+                        // Two reads block each other only behind a writer that queued
+                        // between them, on another thread: a lock no other thread can
+                        // reach has none.
+                        if (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
+                            && is_private_local_lock(cx, i, body, held)
+                        {
                             continue;
                         }
                         let mut labels = vec![acquired_label(body, held)];

@@ -4,11 +4,12 @@
 //! Nothing here looks at syntax or reads type text; it works on flows, the model
 //! (whose queries answer for types, `model::types`) and findings.
 
-use crate::flow::{Blocking, Body, Guard, GuardKind};
-use crate::graph::{Hop, LockId};
+use crate::flow::{Blocking, Body, BodyKind, Guard, GuardKind};
+use crate::graph::{BodyIdx, Hop, LockId};
 use crate::model::known;
 use crate::model::{Model, PlaceType, TypeText};
 use crate::report::finding::{Label, Span};
+use crate::rules::RuleCx;
 
 /// Whether two resolved locks are the same lock: same class, same known object.
 pub fn same_lock(a: &LockId, b: &LockId) -> bool {
@@ -195,6 +196,71 @@ pub fn handed_to_wait(events: &[crate::flow::Event], g: crate::flow::GuardId) ->
                 && c.arg_guards.contains(&g)
         })
     })
+}
+
+/// Whether a guard is of a lock that only this function can reach: a local it built
+/// itself (`let lock = Mutex::new(());`), not a parameter, that it never hands on (no
+/// call is given the lock or a reference to it, no method other than taking it is
+/// called on it, which leaves out `clone`) and that none of its closures names. No
+/// other thread can take such a lock: nobody can change a condition under it, or
+/// queue for it.
+pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard) -> bool {
+    let lock = &guard.lock;
+    let Some([name]) = lock.segments.as_deref() else {
+        return false;
+    };
+    // Built in place or annotated as a lock type (not a reference to one), and
+    // declared in this function rather than received from its caller.
+    let is_lock_local = guard
+        .receiver_ty
+        .as_deref()
+        .is_some_and(known::is_guard_lock)
+        && lock.root_origin.is_some()
+        && lock
+            .root_ty
+            .as_deref()
+            .is_none_or(|t| !TypeText::new(t).is_reference())
+        && !body.params.iter().any(|(p, _)| p == name)
+        && matches!(body.kind, BodyKind::Fn | BodyKind::Method);
+    if !is_lock_local {
+        return false;
+    }
+    let handed_on = |b: &Body| {
+        b.events.iter().any(|e| {
+            e.call().is_some_and(|c| {
+                c.lock_args.iter().any(|a| a == name)
+                    || c.name_args.iter().any(|(_, a)| a == name)
+                    || c.receiver.as_ref().is_some_and(|r| {
+                        r.segments
+                            .as_deref()
+                            .is_some_and(|s| s.first() == Some(name))
+                    })
+            })
+        })
+    };
+    if handed_on(body) {
+        return false;
+    }
+    // Closures and async blocks of this function follow it in its file: a closure
+    // that takes or names the lock shares it (a scoped thread, a callback).
+    let prefix = format!("{}::", body.name);
+    let nested = cx
+        .later_in_file(i)
+        .map(|b| b.body)
+        .take_while(|b| b.name.starts_with(&prefix));
+    for b in nested {
+        let names_it = b.guards.iter().any(|g| {
+            g.lock.root_origin == lock.root_origin
+                || g.lock
+                    .segments
+                    .as_deref()
+                    .is_some_and(|s| s.first() == Some(name))
+        });
+        if names_it || handed_on(b) {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
