@@ -128,6 +128,13 @@ pub const LOCK_TYPES: &[LockType] = &[
         reentrant: false,
     },
     LockType {
+        // parking_lot's reader-recursive lock: `read` may be taken again by a reader.
+        name: "RecursiveRwLock",
+        guard: true,
+        data: true,
+        reentrant: true,
+    },
+    LockType {
         name: "ReentrantLock",
         guard: false,
         data: false,
@@ -446,7 +453,8 @@ mod tests {
     fn the_guard_role_is_the_walkers_old_list_and_the_locks_that_hand_out_guards() {
         // `flow::methods::GUARD_LOCK_TYPES` was the first five, in this order; spin's
         // `SpinMutex` and `TicketMutex` and crossbeam's `ShardedLock` return guards
-        // from `lock`, `read` and `write` as std's locks do.
+        // from `lock`, `read` and `write` as std's locks do, and so does parking_lot's
+        // `RecursiveRwLock`.
         let guard: Vec<&str> = guard_lock_types().collect();
         assert_eq!(
             guard,
@@ -459,6 +467,7 @@ mod tests {
                 "SpinMutex",
                 "TicketMutex",
                 "ShardedLock",
+                "RecursiveRwLock",
             ]
         );
         assert!(is_guard_lock("RefCell") && !is_guard_lock("SpinRwLock"));
@@ -468,7 +477,9 @@ mod tests {
     fn the_reentrant_role_answers_as_double_locks_old_test() {
         // `double-lock` asked `t.contains("Reentrant") || t.contains("ReMutex")` of
         // the type text; the marks are not split by what splits a type into names.
-        let old = |t: &str| t.contains("Reentrant") || t.contains("ReMutex");
+        // A recursive-read lock (`RecursiveRwLock`) was added to the marks since.
+        let old =
+            |t: &str| t.contains("Reentrant") || t.contains("ReMutex") || t.contains("Recursive");
         for ty in [
             "ReentrantMutex<()>",
             "parking_lot::ReentrantMutex<RefCell<u32>>",
@@ -547,6 +558,7 @@ mod tests {
                 "SpinMutex",
                 "SpinRwLock",
                 "TicketMutex",
+                "RecursiveRwLock",
             ]
         );
         let old = |t: &str| t.contains("Mutex<") || t.contains("RwLock<");

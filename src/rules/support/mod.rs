@@ -210,7 +210,8 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
         return false;
     };
     // Built in place or annotated as a lock type (not a reference to one), and
-    // declared in this function rather than received from its caller.
+    // declared in this body rather than received from its caller (a closure or an
+    // `async` block counts when the local is its own, not one it captured).
     let is_lock_local = guard
         .receiver_ty
         .as_deref()
@@ -221,7 +222,12 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
             .as_deref()
             .is_none_or(|t| !TypeText::new(t).is_reference())
         && !body.params.iter().any(|(p, _)| p == name)
-        && matches!(body.kind, BodyKind::Fn | BodyKind::Method);
+        && (matches!(body.kind, BodyKind::Fn | BodyKind::Method)
+            || lock
+                .root_origin
+                .as_deref()
+                .and_then(|o| o.strip_prefix(body.name.as_str()))
+                .is_some_and(|rest| rest.starts_with('#')));
     if !is_lock_local {
         return false;
     }
@@ -285,6 +291,7 @@ mod tests {
                 "SpinRwLock",
                 "TicketMutex",
                 "ShardedLock",
+                "RecursiveRwLock",
             ]
         );
         assert!(known::is_data_lock("ShardedLock") && !known::is_data_lock("RefCell"));
