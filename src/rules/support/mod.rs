@@ -211,11 +211,14 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
     };
     // Built in place or annotated as a lock type (not a reference to one), and
     // declared in this body rather than received from its caller (a closure or an
-    // `async` block counts when the local is its own, not one it captured).
-    let is_lock_local = guard
-        .receiver_ty
-        .as_deref()
-        .is_some_and(known::is_guard_lock)
+    // `async` block counts when the local is its own, not one it captured). The
+    // walker gives an async lock's guard no receiver type: its local is taken at its
+    // word, so a local cloned from a shared handle (`let l = self.l.clone()`) counts.
+    let is_lock_local = (guard.is_async
+        || guard
+            .receiver_ty
+            .as_deref()
+            .is_some_and(known::is_guard_lock))
         && lock.root_origin.is_some()
         && lock
             .root_ty
@@ -231,16 +234,26 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
     if !is_lock_local {
         return false;
     }
+    let known = known::Known::builtin();
     let handed_on = |b: &Body| {
         b.events.iter().any(|e| {
             e.call().is_some_and(|c| {
+                // Taking the lock (`lock.read().await` is also the call it awaits)
+                // does not hand it on.
+                let takes_it = c
+                    .callee
+                    .method()
+                    .is_some_and(|m| known.guard_method(m).is_some())
+                    && c.receiver.as_ref().and_then(|r| r.segments.as_deref())
+                        == Some(std::slice::from_ref(name));
                 c.lock_args.iter().any(|a| a == name)
                     || c.name_args.iter().any(|(_, a)| a == name)
-                    || c.receiver.as_ref().is_some_and(|r| {
-                        r.segments
-                            .as_deref()
-                            .is_some_and(|s| s.first() == Some(name))
-                    })
+                    || (!takes_it
+                        && c.receiver.as_ref().is_some_and(|r| {
+                            r.segments
+                                .as_deref()
+                                .is_some_and(|s| s.first() == Some(name))
+                        }))
             })
         })
     };
