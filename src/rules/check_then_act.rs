@@ -200,6 +200,12 @@ fn acts_on_state(cx: &RuleCx<'_>, act_fn: BodyIdx, t: &Taken) -> bool {
         .iter()
         .find(|g| g.acquired == t.site)
         .is_some_and(|g| {
-            !g.methods.is_empty() && !g.methods.iter().any(|m| RECHECKS.contains(&m.as_str()))
+            // A guard handed back (`fn lock_m(&self) -> Wrapper { mg: m.lock() }`)
+            // acts on nothing in the helper.
+            let known = Known::builtin();
+            !g.in_value
+                && !g.returned
+                && g.methods.iter().any(|m| !known.is_passthrough(m))
+                && !g.methods.iter().any(|m| RECHECKS.contains(&m.as_str()))
         })
 }

@@ -3,7 +3,7 @@
 
 use crate::flow::{EventKind, GuardKind};
 use crate::graph::{BodyRef, Hop, LockId};
-use crate::model::known;
+use crate::model::{known, TypeText};
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{
     acquired_label, chain_text, hop_labels, is_borrow, is_private_local_lock, label, same_lock,
@@ -66,7 +66,8 @@ impl Rule for DoubleLock {
                         // between them, on another thread: a lock no other thread can
                         // reach has none.
                         if (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
-                            && is_private_local_lock(cx, i, body, held)
+                            && (is_private_local_lock(cx, i, body, held)
+                                || !is_named_rwlock(cx, held))
                         {
                             continue;
                         }
@@ -105,6 +106,24 @@ fn is_reentrant(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
         .as_ref()
         .and_then(|s| s.last())
         .is_some_and(|f| cx.model.field_types(f).any(reentrant))
+}
+
+/// Whether the guard's lock is known to be an `RwLock` (std's, parking_lot's,
+/// tokio's and their like, which make a new reader wait for a queued writer): its
+/// receiver's type, its root's declared type or its field's declared type names one.
+/// A read lock of another name (a spin lock that lets readers in past a waiting
+/// writer) or of a type not shown is not known to queue readers.
+fn is_named_rwlock(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
+    let names = |t: &str| TypeText::new(t).names_any(&["RwLock"]);
+    guard.receiver_ty.as_deref().is_some_and(names)
+        || guard.lock.root_ty.as_deref().is_some_and(names)
+        || guard
+            .lock
+            .segments
+            .as_ref()
+            .filter(|s| s.len() > 1)
+            .and_then(|s| s.last())
+            .is_some_and(|f| cx.model.field_types(f).any(names))
 }
 
 fn finding(
