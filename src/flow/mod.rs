@@ -256,6 +256,10 @@ pub struct Event {
     pub tested_writes: Vec<usize>,
     /// Inside a `loop`, `while` or `for` of this body.
     pub in_loop: bool,
+    /// The innermost loop around it is a `for` loop whose body never leaves it
+    /// early (no `break`, `return` or `?`): it runs its count of iterations whatever
+    /// the event's result was (`for _ in 0..n { g = cv.wait_timeout(g, d).unwrap().0 }`).
+    pub in_fixed_for: bool,
     /// The condition of the innermost `if` (or `match` scrutinee) the event is in,
     /// within the innermost loop.
     pub under_if: Option<Span>,

@@ -128,6 +128,13 @@ pub const LOCK_TYPES: &[LockType] = &[
         reentrant: false,
     },
     LockType {
+        // parking_lot's reader-recursive lock: `read` may be taken again by a reader.
+        name: "RecursiveRwLock",
+        guard: true,
+        data: true,
+        reentrant: true,
+    },
+    LockType {
         name: "ReentrantLock",
         guard: false,
         data: false,
@@ -137,8 +144,9 @@ pub const LOCK_TYPES: &[LockType] = &[
 
 /// What a lock type's name says of it when the table does not list it: a name with
 /// one of these in it is a re-entrant lock (`IrqReMutex`, a crate's own
-/// `ReentrantRwLock`), as re-entrant wrappers come under many names.
-pub const REENTRANT_MARKS: &[&str] = &["Reentrant", "ReMutex"];
+/// `ReentrantRwLock`, a `RecursiveRwLock` whose readers may read again), as
+/// re-entrant wrappers come under many names.
+pub const REENTRANT_MARKS: &[&str] = &["Reentrant", "ReMutex", "Recursive"];
 
 /// Whether a type as written names a re-entrant lock anywhere in it
 /// (`Arc<ReentrantMutex<RefCell<T>>>`): a lock of the table's re-entrant role, or a
@@ -494,7 +502,8 @@ mod tests {
     fn the_guard_role_is_the_walkers_old_list_and_the_locks_that_hand_out_guards() {
         // `flow::methods::GUARD_LOCK_TYPES` was the first five, in this order; spin's
         // `SpinMutex` and `TicketMutex` and crossbeam's `ShardedLock` return guards
-        // from `lock`, `read` and `write` as std's locks do.
+        // from `lock`, `read` and `write` as std's locks do, and so does parking_lot's
+        // `RecursiveRwLock`.
         let guard: Vec<&str> = guard_lock_types().collect();
         assert_eq!(
             guard,
@@ -507,6 +516,7 @@ mod tests {
                 "SpinMutex",
                 "TicketMutex",
                 "ShardedLock",
+                "RecursiveRwLock",
             ]
         );
         assert!(is_guard_lock("RefCell") && !is_guard_lock("SpinRwLock"));
@@ -516,7 +526,9 @@ mod tests {
     fn the_reentrant_role_answers_as_double_locks_old_test() {
         // `double-lock` asked `t.contains("Reentrant") || t.contains("ReMutex")` of
         // the type text; the marks are not split by what splits a type into names.
-        let old = |t: &str| t.contains("Reentrant") || t.contains("ReMutex");
+        // A recursive-read lock (`RecursiveRwLock`) was added to the marks since.
+        let old =
+            |t: &str| t.contains("Reentrant") || t.contains("ReMutex") || t.contains("Recursive");
         for ty in [
             "ReentrantMutex<()>",
             "parking_lot::ReentrantMutex<RefCell<u32>>",
@@ -605,6 +617,7 @@ mod tests {
                 "SpinMutex",
                 "SpinRwLock",
                 "TicketMutex",
+                "RecursiveRwLock",
             ]
         );
         let old = |t: &str| t.contains("Mutex<") || t.contains("RwLock<");

@@ -7,12 +7,13 @@
 //! enclosing `if`s come from the walker's events; callers from the call graph.
 
 use crate::flow::methods::{WAITS_ONCE, WAITS_WHILE};
-use crate::flow::{Body, BodyKind, Call, Guard};
+use crate::flow::{Body, BodyKind, Call};
 use crate::graph::{BodyIdx, BodyRef};
-use crate::model::{known, CrateId, PlaceType, TypeText};
+use crate::model::{CrateId, PlaceType, TypeText};
 use crate::report::finding::{Finding, Label, Span};
 use crate::rules::support::{
-    acquired_label, is_borrow, is_real_guard, label, place_type, same_lock, self_name,
+    acquired_label, is_borrow, is_private_local_lock, is_real_guard, label, place_type, same_lock,
+    self_name,
 };
 use crate::rules::{declare_rule, Rule, RuleCx};
 use rustc_hash::FxHashMap;
@@ -64,65 +65,6 @@ fn waits_on_a_private_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call
             .all(|&g| is_private_local_lock(cx, i, body, &body.guards[g]))
 }
 
-fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard) -> bool {
-    let lock = &guard.lock;
-    let Some([name]) = lock.segments.as_deref() else {
-        return false;
-    };
-    // Built in place or annotated as a lock type (not a reference to one), and
-    // declared in this function rather than received from its caller.
-    let is_lock_local = guard
-        .receiver_ty
-        .as_deref()
-        .is_some_and(known::is_guard_lock)
-        && lock.root_origin.is_some()
-        && lock
-            .root_ty
-            .as_deref()
-            .is_none_or(|t| !TypeText::new(t).is_reference())
-        && !body.params.iter().any(|(p, _)| p == name)
-        && matches!(body.kind, BodyKind::Fn | BodyKind::Method);
-    if !is_lock_local {
-        return false;
-    }
-    let handed_on = |b: &Body| {
-        b.events.iter().any(|e| {
-            e.call().is_some_and(|c| {
-                c.lock_args.iter().any(|a| a == name)
-                    || c.name_args.iter().any(|(_, a)| a == name)
-                    || c.receiver.as_ref().is_some_and(|r| {
-                        r.segments
-                            .as_deref()
-                            .is_some_and(|s| s.first() == Some(name))
-                    })
-            })
-        })
-    };
-    if handed_on(body) {
-        return false;
-    }
-    // Closures and async blocks of this function follow it in its file: a closure
-    // that takes or names the lock shares it (a scoped thread, a callback).
-    let prefix = format!("{}::", body.name);
-    let nested = cx
-        .later_in_file(i)
-        .map(|b| b.body)
-        .take_while(|b| b.name.starts_with(&prefix));
-    for b in nested {
-        let names_it = b.guards.iter().any(|g| {
-            g.lock.root_origin == lock.root_origin
-                || g.lock
-                    .segments
-                    .as_deref()
-                    .is_some_and(|s| s.first() == Some(name))
-        });
-        if names_it || handed_on(b) {
-            return false;
-        }
-    }
-    true
-}
-
 /// Deepest chain of calls followed from a caller holding a lock to a wait.
 const MAX_DEPTH: usize = 4;
 
@@ -161,8 +103,10 @@ impl Rule for CondvarMisuse {
                 }
                 let recv = call.receiver.as_ref().map_or("", |r| r.text.as_str());
                 waits[i].get_or_insert((e.span, format!("{recv}{}", call.callee)));
+                // A `for` loop that never leaves early retries the wait a number of
+                // times without testing what it woke to.
                 let rechecked = !once
-                    || e.in_loop
+                    || (e.in_loop && !e.in_fixed_for)
                     || is_timed_park(body, ei, call)
                     || waits_on_a_fresh_lock(body, call)
                     || waits_on_a_private_lock(cx, i, body, call)
@@ -384,7 +328,11 @@ fn direct_finding(body: &Body, ei: usize, call: &Call, no_loop: bool, others: &[
     if no_loop {
         labels.push(label(
             e.span,
-            "waits once: nothing re-checks the condition after a wake-up",
+            if e.in_fixed_for {
+                "waits again without testing the condition or `timed_out()`"
+            } else {
+                "waits once: nothing re-checks the condition after a wake-up"
+            },
         ));
         if let Some(cond) = e.under_if {
             labels.push(label(cond, "the condition is checked only once, here"));
@@ -397,9 +345,15 @@ fn direct_finding(body: &Body, ei: usize, call: &Call, no_loop: bool, others: &[
                 other_names.join(", ")
             )
         };
-        message = format!(
-            "`{wait}` is not in a loop that re-checks its condition: a spurious or stolen wake-up goes on as if the condition held{held}"
-        );
+        message = if e.in_fixed_for {
+            format!(
+                "`{wait}` is retried by a `for` loop that never re-checks its condition: a spurious wake-up, a timeout and a notification look the same, and the loop runs on{held}"
+            )
+        } else {
+            format!(
+                "`{wait}` is not in a loop that re-checks its condition: a spurious or stolen wake-up goes on as if the condition held{held}"
+            )
+        };
         help = if other_names.is_empty() {
             "use `wait_while` (or `wait_timeout_while`), or call `wait` inside `while !condition { .. }`"
         } else {

@@ -3,9 +3,11 @@
 
 use crate::flow::{EventKind, GuardKind};
 use crate::graph::{BodyRef, Hop, LockId};
-use crate::model::known;
+use crate::model::{known, TypeText};
 use crate::report::finding::{Finding, Label, Span};
-use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label, same_lock};
+use crate::rules::support::{
+    acquired_label, chain_text, hop_labels, is_borrow, is_private_local_lock, label, same_lock,
+};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -57,8 +59,15 @@ impl Rule for DoubleLock {
                         if is_reentrant(cx, held) {
                             continue;
                         }
-                        if !same_lock(held_id, &lock)
-                            || (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
+                        if !same_lock(held_id, &lock) {
+                            continue;
+                        }
+                        // Two reads block each other only behind a writer that queued
+                        // between them, on another thread: a lock no other thread can
+                        // reach has none.
+                        if (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
+                            && (is_private_local_lock(cx, i, body, held)
+                                || !is_named_rwlock(cx, held))
                         {
                             continue;
                         }
@@ -67,6 +76,9 @@ impl Rule for DoubleLock {
                         let again = match (held.kind, kind) {
                             (GuardKind::Read, GuardKind::Write) => {
                                 "write lock requested while this thread holds a read guard"
+                            }
+                            (GuardKind::Read, GuardKind::Read) => {
+                                "read lock taken again while this thread holds a read guard"
                             }
                             _ => "locked again while still held",
                         };
@@ -96,6 +108,24 @@ fn is_reentrant(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
         .is_some_and(|f| cx.model.field_types(f).any(reentrant))
 }
 
+/// Whether the guard's lock is known to be an `RwLock` (std's, parking_lot's,
+/// tokio's and their like, which make a new reader wait for a queued writer): its
+/// receiver's type, its root's declared type or its field's declared type names one.
+/// A read lock of another name (a spin lock that lets readers in past a waiting
+/// writer) or of a type not shown is not known to queue readers.
+fn is_named_rwlock(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
+    let names = |t: &str| TypeText::new(t).names_any(&["RwLock"]);
+    guard.receiver_ty.as_deref().is_some_and(names)
+        || guard.lock.root_ty.as_deref().is_some_and(names)
+        || guard
+            .lock
+            .segments
+            .as_ref()
+            .filter(|s| s.len() > 1)
+            .and_then(|s| s.last())
+            .is_some_and(|f| cx.model.field_types(f).any(names))
+}
+
 fn finding(
     lock: &LockId,
     held: GuardKind,
@@ -108,6 +138,10 @@ fn finding(
     let message = match (held, again) {
         (GuardKind::Read, GuardKind::Write) => format!(
             "`{}` is write-locked{how} while this thread holds a read guard on it: this deadlocks",
+            lock.name()
+        ),
+        (GuardKind::Read, GuardKind::Read) => format!(
+            "`{}` is read-locked again{how} while this thread holds a read guard on it: a writer queued between the two deadlocks both",
             lock.name()
         ),
         _ => format!(

@@ -4,11 +4,12 @@
 //! Nothing here looks at syntax or reads type text; it works on flows, the model
 //! (whose queries answer for types, `model::types`) and findings.
 
-use crate::flow::{Blocking, Body, Guard, GuardKind};
-use crate::graph::{Hop, LockId};
+use crate::flow::{Blocking, Body, BodyKind, Guard, GuardKind};
+use crate::graph::{BodyIdx, Hop, LockId};
 use crate::model::known;
 use crate::model::{Model, PlaceType, TypeText};
 use crate::report::finding::{Label, Span};
+use crate::rules::RuleCx;
 
 /// Whether two resolved locks are the same lock: same class, same known object.
 pub fn same_lock(a: &LockId, b: &LockId) -> bool {
@@ -197,6 +198,90 @@ pub fn handed_to_wait(events: &[crate::flow::Event], g: crate::flow::GuardId) ->
     })
 }
 
+/// Whether a guard is of a lock that only this function can reach: a local it built
+/// itself (`let lock = Mutex::new(());`), not a parameter, that it never hands on (no
+/// call is given the lock or a reference to it, no method other than taking it is
+/// called on it, which leaves out `clone`) and that none of its closures names. No
+/// other thread can take such a lock: nobody can change a condition under it, or
+/// queue for it.
+pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &Guard) -> bool {
+    let lock = &guard.lock;
+    let Some([name]) = lock.segments.as_deref() else {
+        return false;
+    };
+    // Built in place or annotated as a lock type (not a reference to one), and
+    // declared in this body rather than received from its caller (a closure or an
+    // `async` block counts when the local is its own, not one it captured). The
+    // walker gives an async lock's guard no receiver type: its local is taken at its
+    // word, so a local cloned from a shared handle (`let l = self.l.clone()`) counts.
+    let is_lock_local = (guard.is_async
+        || guard
+            .receiver_ty
+            .as_deref()
+            .is_some_and(known::is_guard_lock))
+        && lock.root_origin.is_some()
+        && lock
+            .root_ty
+            .as_deref()
+            .is_none_or(|t| !TypeText::new(t).is_reference())
+        && !body.params.iter().any(|(p, _)| p == name)
+        && (matches!(body.kind, BodyKind::Fn | BodyKind::Method)
+            || lock
+                .root_origin
+                .as_deref()
+                .and_then(|o| o.strip_prefix(body.name.as_str()))
+                .is_some_and(|rest| rest.starts_with('#')));
+    if !is_lock_local {
+        return false;
+    }
+    let known = known::Known::builtin();
+    let handed_on = |b: &Body| {
+        b.events.iter().any(|e| {
+            e.call().is_some_and(|c| {
+                // Taking the lock (`lock.read().await` is also the call it awaits)
+                // does not hand it on.
+                let takes_it = c
+                    .callee
+                    .method()
+                    .is_some_and(|m| known.guard_method(m).is_some())
+                    && c.receiver.as_ref().and_then(|r| r.segments.as_deref())
+                        == Some(std::slice::from_ref(name));
+                c.lock_args.iter().any(|a| a == name)
+                    || c.name_args.iter().any(|(_, a)| a == name)
+                    || (!takes_it
+                        && c.receiver.as_ref().is_some_and(|r| {
+                            r.segments
+                                .as_deref()
+                                .is_some_and(|s| s.first() == Some(name))
+                        }))
+            })
+        })
+    };
+    if handed_on(body) {
+        return false;
+    }
+    // Closures and async blocks of this function follow it in its file: a closure
+    // that takes or names the lock shares it (a scoped thread, a callback).
+    let prefix = format!("{}::", body.name);
+    let nested = cx
+        .later_in_file(i)
+        .map(|b| b.body)
+        .take_while(|b| b.name.starts_with(&prefix));
+    for b in nested {
+        let names_it = b.guards.iter().any(|g| {
+            g.lock.root_origin == lock.root_origin
+                || g.lock
+                    .segments
+                    .as_deref()
+                    .is_some_and(|s| s.first() == Some(name))
+        });
+        if names_it || handed_on(b) {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +304,7 @@ mod tests {
                 "SpinRwLock",
                 "TicketMutex",
                 "ShardedLock",
+                "RecursiveRwLock",
             ]
         );
         assert!(known::is_data_lock("ShardedLock") && !known::is_data_lock("RefCell"));

@@ -119,11 +119,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if !is_let {
             self.drop_temps_now(|_, _| true);
         }
-        self.loop_depth += 1;
+        self.loops.push(false);
         self.deps.cond_spans.push(None);
         self.depending(&tested, |w| w.block(&wh.body, Tail::Expr));
         self.deps.cond_spans.pop();
-        self.loop_depth -= 1;
+        self.loops.pop();
         self.pop_scope(None);
         self.end_temps();
         let after = self.save();

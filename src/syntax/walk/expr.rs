@@ -157,11 +157,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         ..Var::default()
                     });
                 }
-                self.loop_depth += 1;
+                self.loops.push(!leaves_early(&fl.body));
                 self.deps.cond_spans.push(None);
                 self.block(&fl.body, Tail::Expr);
                 self.deps.cond_spans.pop();
-                self.loop_depth -= 1;
+                self.loops.pop();
                 self.pop_scope(None);
                 let after = self.save();
                 self.join(vec![before, after]);
@@ -182,11 +182,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
             syn::Expr::Loop(l) => {
                 let before = self.save();
-                self.loop_depth += 1;
+                self.loops.push(false);
                 self.deps.cond_spans.push(None);
                 self.block(&l.body, Tail::Expr);
                 self.deps.cond_spans.pop();
-                self.loop_depth -= 1;
+                self.loops.pop();
                 let after = self.save();
                 self.join(vec![before, after]);
                 Flow::default()

@@ -307,7 +307,9 @@ struct BodyWalker<'w, 'a, 'o> {
     scopes: Scopes,
     events: Vec<Event>,
     unsafe_depth: usize,
-    loop_depth: usize,
+    /// The enclosing loops of this body, innermost last: `true` for a `for` loop
+    /// whose body never leaves it early (no `break`, `return` or `?`).
+    loops: Vec<bool>,
     /// This body's name and position, naming the variables it declares.
     origin: String,
     /// The collectors and the tests of the enclosing conditions (`deps.rs`).
@@ -358,7 +360,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             },
             events: Vec::new(),
             unsafe_depth: 0,
-            loop_depth: 0,
+            loops: Vec::new(),
             origin,
             deps: Deps::default(),
             extend_at: Vec::new(),

@@ -54,7 +54,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             live,
             deps,
             tested_writes: self.deps.cond_writes.clone(),
-            in_loop: self.loop_depth > 0,
+            in_loop: !self.loops.is_empty(),
+            in_fixed_for: self.loops.last() == Some(&true),
             under_if: self.deps.cond_spans.last().copied().flatten(),
         });
         if is_call {

@@ -400,3 +400,57 @@ pub(super) fn string_literal(e: &syn::Expr) -> Option<String> {
         _ => None,
     }
 }
+
+/// Whether a loop body can leave its loop before the loop's own test ends it: a
+/// `break` of this loop (unlabelled outside nested loops, or labelled), a `return`,
+/// a `?`, or a macro that may leave (`bail!`, `ensure!`, `panic!`, `assert!` and the
+/// like, or one whose tokens hold `break`, `return` or `?`). Closures and nested
+/// items are other bodies: what leaves them does not leave the loop.
+pub(super) fn leaves_early(body: &syn::Block) -> bool {
+    struct Leaves {
+        nested: usize,
+        found: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Leaves {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            if self.found {
+                return;
+            }
+            match e {
+                syn::Expr::Return(_) | syn::Expr::Try(_) => self.found = true,
+                syn::Expr::Break(b) if b.label.is_some() || self.nested == 0 => {
+                    self.found = true;
+                }
+                syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+                syn::Expr::ForLoop(_) | syn::Expr::While(_) | syn::Expr::Loop(_) => {
+                    self.nested += 1;
+                    syn::visit::visit_expr(self, e);
+                    self.nested -= 1;
+                }
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let name = m.path.segments.last().map(|s| s.ident.to_string());
+            let leaving = name.as_deref().is_some_and(|n| {
+                matches!(n, "bail" | "ensure" | "panic" | "unreachable" | "todo")
+                    || n.starts_with("assert")
+            });
+            let tokens = m.tokens.to_string();
+            if leaving
+                || tokens.contains("break")
+                || tokens.contains("return")
+                || tokens.contains('?')
+            {
+                self.found = true;
+            }
+        }
+    }
+    let mut v = Leaves {
+        nested: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut v, body);
+    v.found
+}
