@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 use crate::model::api::*;
 use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
-use crate::syntax::items::{compact, type_text};
+use crate::syntax::items::{compact, param_bounds, type_text};
 
 /// Collects the facts of a parsed file.
 pub fn collect(file: &syn::File, src: &SourceFile, id: FileId) -> FileApi {
@@ -286,16 +286,7 @@ impl ApiCollector<'_> {
             .filter_map(|(i, a)| a.clone().map(|a| (a, i)))
             .collect();
         // Bounds by impl parameter, from the parameter list and the `where` clause.
-        let mut params: Vec<(String, String)> = it
-            .generics
-            .type_params()
-            .map(|p| {
-                (
-                    p.ident.to_string(),
-                    compact(&quote::ToTokens::to_token_stream(&p.bounds).to_string()),
-                )
-            })
-            .collect();
+        let params = param_bounds(&it.generics);
         let trait_name = it
             .trait_
             .as_ref()
@@ -321,14 +312,6 @@ impl ApiCollector<'_> {
                 if let syn::WherePredicate::Type(pt) = pred {
                     let name = type_text(&pt.bounded_ty);
                     note_bounds(&name, bound_names(&pt.bounds).collect(), &mut bounded);
-                    let bounds = compact(&quote::ToTokens::to_token_stream(&pt.bounds).to_string());
-                    match params.iter_mut().find(|(n, _)| *n == name) {
-                        Some(p) => {
-                            p.1.push('+');
-                            p.1.push_str(&bounds);
-                        }
-                        None => params.push((name, bounds)),
-                    }
                 }
             }
         }

@@ -140,32 +140,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             .map(|s| s.ident.to_string());
         if let (Some(_), Some(t)) = (&it.unsafety, trait_name) {
             if t == "Send" || t == "Sync" {
-                let mut params: Vec<(String, String)> = it
-                    .generics
-                    .type_params()
-                    .map(|p| {
-                        (
-                            p.ident.to_string(),
-                            compact(&quote::ToTokens::to_token_stream(&p.bounds).to_string()),
-                        )
-                    })
-                    .collect();
-                if let Some(wc) = &it.generics.where_clause {
-                    for pred in &wc.predicates {
-                        if let syn::WherePredicate::Type(pt) = pred {
-                            let name = type_text(&pt.bounded_ty);
-                            let bounds =
-                                compact(&quote::ToTokens::to_token_stream(&pt.bounds).to_string());
-                            match params.iter_mut().find(|(n, _)| *n == name) {
-                                Some(p) => {
-                                    p.1.push('+');
-                                    p.1.push_str(&bounds);
-                                }
-                                None => params.push((name, bounds)),
-                            }
-                        }
-                    }
-                }
+                let params = param_bounds(&it.generics);
                 let header = it.impl_token.span;
                 let end = syn::spanned::Spanned::span(&it.self_ty);
                 self.items.unsafe_impls.push(UnsafeImpl {
@@ -253,6 +228,37 @@ fn use_names(
             .iter()
             .for_each(|t| use_names(t, prefix, out, globs)),
     }
+}
+
+/// Each type parameter with its bounds as compact text, from the parameter list and
+/// the `where` clause joined by `+` (`T: Send` and `where T: Sync` give `Send+Sync`);
+/// a `where` bound on another type (`Vec<T>: Debug`) is its own entry.
+pub(super) fn param_bounds(generics: &syn::Generics) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = generics
+        .type_params()
+        .map(|p| {
+            (
+                p.ident.to_string(),
+                compact(&quote::ToTokens::to_token_stream(&p.bounds).to_string()),
+            )
+        })
+        .collect();
+    if let Some(wc) = &generics.where_clause {
+        for pred in &wc.predicates {
+            if let syn::WherePredicate::Type(pt) = pred {
+                let name = type_text(&pt.bounded_ty);
+                let bounds = compact(&quote::ToTokens::to_token_stream(&pt.bounds).to_string());
+                match params.iter_mut().find(|(n, _)| *n == name) {
+                    Some(p) => {
+                        p.1.push('+');
+                        p.1.push_str(&bounds);
+                    }
+                    None => params.push((name, bounds)),
+                }
+            }
+        }
+    }
+    params
 }
 
 /// A type as written, without whitespace (`Arc<Mutex<HashMap<K,V>>>`).
