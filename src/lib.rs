@@ -453,7 +453,11 @@ fn parse_and_walk(
         panic!("deliberate panic for the test");
     }
     syntax::file_facts(file, text, id, known)
-        .map(|(items, flows)| FileFacts { items, flows })
+        .map(|(mut items, mut flows)| {
+            items.shrink_to_fit();
+            flows.shrink_to_fit();
+            FileFacts { items, flows }
+        })
         .map_err(|e| FileProblem {
             kind: ProblemKind::Parse,
             path: file.path.clone(),

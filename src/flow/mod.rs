@@ -390,6 +390,55 @@ pub struct FileFlows {
     pub bodies: Vec<Body>,
 }
 
+impl Call {
+    fn shrink_to_fit(&mut self) {
+        self.arg_guards.shrink_to_fit();
+        self.arg_calls.shrink_to_fit();
+        self.closure_args.shrink_to_fit();
+        self.name_args.shrink_to_fit();
+        self.lock_args.shrink_to_fit();
+        self.arg_borrows.shrink_to_fit();
+    }
+}
+
+impl Body {
+    /// Gives back the room the vectors grew into while the body was walked: a
+    /// vector grows to at least four elements, and most bodies have fewer events,
+    /// guards and returns than that.
+    fn shrink_to_fit(&mut self) {
+        self.module.shrink_to_fit();
+        self.params.shrink_to_fit();
+        self.callback_params.shrink_to_fit();
+        self.callback_sigs.shrink_to_fit();
+        self.guards.shrink_to_fit();
+        for g in &mut self.guards {
+            g.methods.shrink_to_fit();
+        }
+        self.events.shrink_to_fit();
+        for e in &mut self.events {
+            e.live.shrink_to_fit();
+            e.deps.shrink_to_fit();
+            e.tested_writes.shrink_to_fit();
+            if let EventKind::Call(c) = &mut e.kind {
+                c.shrink_to_fit();
+            }
+        }
+        self.static_refs.shrink_to_fit();
+        self.returns.shrink_to_fit();
+    }
+}
+
+impl FileFlows {
+    /// Shrinks every vector of the file's facts to its length, once the walk is
+    /// done: the facts are kept for the whole run, the walk's growth room is not.
+    pub fn shrink_to_fit(&mut self) {
+        self.bodies.shrink_to_fit();
+        for b in &mut self.bodies {
+            b.shrink_to_fit();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

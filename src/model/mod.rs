@@ -116,6 +116,25 @@ pub struct FileItems {
     pub callback_aliases: Vec<String>,
 }
 
+impl FileItems {
+    /// Shrinks the file's vectors to their lengths once they are collected: they
+    /// are kept for the whole run.
+    pub fn shrink_to_fit(&mut self) {
+        self.fields.shrink_to_fit();
+        self.types.shrink_to_fit();
+        self.type_decls.shrink_to_fit();
+        self.statics.shrink_to_fit();
+        self.unsafe_impls.shrink_to_fit();
+        self.in_arc.shrink_to_fit();
+        self.traits.shrink_to_fit();
+        self.api_types.shrink_to_fit();
+        self.mods.shrink_to_fit();
+        self.reexports.shrink_to_fit();
+        self.reexport_globs.shrink_to_fit();
+        self.callback_aliases.shrink_to_fit();
+    }
+}
+
 /// The positions of the fields in `decls`, grouped by `key`.
 fn index_fields<K: std::hash::Hash + Eq>(
     decls: &[(CrateId, FieldDecl)],
