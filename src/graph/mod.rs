@@ -109,6 +109,7 @@ impl Graph {
                 FnInfo {
                     name: b.name.as_str(),
                     self_ty: b.self_ty.as_deref().and_then(type_name_of),
+                    trait_name: b.trait_name.as_deref(),
                     file_module,
                     inner_module: &b.module,
                     krate,
@@ -127,6 +128,7 @@ impl Graph {
         let resolver = Resolver {
             infos: &infos,
             by_name: &by_name,
+            model,
         };
 
         let crate_of: Vec<CrateId> = infos.iter().map(|i| i.krate).collect();

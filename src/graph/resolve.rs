@@ -6,12 +6,14 @@ use rustc_hash::FxHashMap;
 
 use super::BodyIdx;
 use crate::flow::{Body, Call};
-use crate::model::{type_name_of, CrateId};
+use crate::model::{object_trait_of, type_name_of, CrateId, Model};
 
 /// A function's resolution key.
 pub(super) struct FnInfo<'a> {
     pub(super) name: &'a str,
     pub(super) self_ty: Option<String>,
+    /// The trait of the `impl` (or the trait itself, for a default method).
+    pub(super) trait_name: Option<&'a str>,
     /// The file's module, then the inline `mod`s around the body.
     pub(super) file_module: &'a [String],
     pub(super) inner_module: &'a [String],
@@ -33,6 +35,15 @@ impl FnInfo<'_> {
 pub(super) struct Resolver<'a> {
     pub(super) infos: &'a [FnInfo<'a>],
     pub(super) by_name: &'a FxHashMap<(CrateId, &'a str), Vec<BodyIdx>>,
+    pub(super) model: &'a Model,
+}
+
+/// What a method call's receiver is, as far as declared types show it.
+enum RecvTy {
+    /// A type of the crate (by name).
+    Type(String),
+    /// A trait object or opaque value of a trait (`Box<dyn Store>`, `impl Store`).
+    Trait(String),
 }
 
 impl Resolver<'_> {
@@ -41,17 +52,18 @@ impl Resolver<'_> {
         if let Some(name) = call.callee.method() {
             let recv = call.receiver.as_ref()?;
             let segs = recv.segments.as_ref()?;
-            // `self.m()` resolves in the impl's type; `x.m()` in `x`'s declared type.
-            let ty = if segs.len() == 1 && segs[0] == "self" {
-                me.self_ty.clone()?
-            } else if segs.len() == 1 {
-                type_name_of(recv.root_ty.as_deref()?)?
-            } else {
-                return None;
+            // `self.m()` resolves in the impl's type; `x.m()` in `x`'s declared type;
+            // `self.a.b.m()` and `x.a.m()` in the declared type of the field.
+            return match self.receiver_ty(me, recv.root_ty.as_deref(), segs, name)? {
+                RecvTy::Type(ty) => self.unique(name, me.krate, |f| {
+                    f.self_ty.as_deref() == Some(ty.as_str())
+                }),
+                // A trait's method: the one body of that name among the trait's
+                // default and its impls in the crate; two impls are ambiguous.
+                RecvTy::Trait(tr) => self.unique(name, me.krate, |f| {
+                    f.self_ty.is_some() && f.trait_name == Some(tr.as_str())
+                }),
             };
-            return self.unique(name, me.krate, |f| {
-                f.self_ty.as_deref() == Some(ty.as_str())
-            });
         }
         let segs: Vec<&str> = call.callee.name().split("::").collect();
         let (&name, quals) = segs.split_last()?;
@@ -99,6 +111,59 @@ impl Resolver<'_> {
                 })
             }
         }
+    }
+
+    /// The type a method call's receiver has: the impl's type for `self`, the
+    /// declared type of a parameter or local, then the declared types of the fields
+    /// along the path while they are types of the crate. `None` when any step is
+    /// unknown, or when a smart pointer's own method may be the one called.
+    fn receiver_ty(
+        &self,
+        me: &FnInfo<'_>,
+        root_ty: Option<&str>,
+        segs: &[String],
+        method: &str,
+    ) -> Option<RecvTy> {
+        let (root, fields) = segs.split_first()?;
+        let krate = me.krate;
+        let mut ty = if root == "self" {
+            me.self_ty.clone()?
+        } else {
+            let written = root_ty?;
+            if fields.is_empty() {
+                if let Some(tr) = object_trait_of(written) {
+                    return Some(RecvTy::Trait(tr));
+                }
+            }
+            if is_pointer_method(written, method) && fields.is_empty() {
+                return None;
+            }
+            match type_name_of(written)? {
+                t if t == "Self" => me.self_ty.clone()?,
+                t => t,
+            }
+        };
+        if fields.is_empty() {
+            return Some(RecvTy::Type(ty));
+        }
+        for (i, f) in fields.iter().enumerate() {
+            let written = self.model.field_type(krate, &ty, f)?;
+            let last = i + 1 == fields.len();
+            if last {
+                if let Some(tr) = object_trait_of(written) {
+                    return Some(RecvTy::Trait(tr));
+                }
+                if is_pointer_method(written, method) {
+                    return None;
+                }
+            }
+            let next = type_name_of(written)?;
+            if !self.model.has_type(krate, &next) {
+                return None;
+            }
+            ty = next;
+        }
+        Some(RecvTy::Type(ty))
     }
 
     fn unique(&self, name: &str, krate: CrateId, ok: impl Fn(&FnInfo) -> bool) -> Option<BodyIdx> {
@@ -161,4 +226,17 @@ fn module_matches(module: &[String], t: &Target) -> bool {
         return true;
     }
     !t.absolute && !t.tail.is_empty() && module.ends_with(&t.tail)
+}
+
+/// Whether `method` on a value of this declared type may be the smart pointer's or
+/// reference's own (`Arc::clone`, `Rc::downgrade`), not the pointee's.
+fn is_pointer_method(written: &str, method: &str) -> bool {
+    let pointer = ["Arc<", "Rc<", "Box<", "Weak<", "Pin<"]
+        .iter()
+        .any(|p| written.contains(p));
+    pointer
+        && matches!(
+            method,
+            "clone" | "downgrade" | "upgrade" | "as_ref" | "as_mut" | "borrow" | "into"
+        )
 }

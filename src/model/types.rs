@@ -409,6 +409,37 @@ impl TypeReader<'_> {
 /// smart pointers and locks' contents are not it; generics are dropped
 /// (`&Arc<Inner<T>>` gives `Inner`, `Self` stays `Self`).
 pub fn type_name_of(ty: &str) -> Option<String> {
+    let t = pointee(ty);
+    let head = t.split('<').next().unwrap_or(t);
+    let name = head.rsplit("::").next().unwrap_or(head).trim();
+    let is_path = !name.is_empty()
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !matches!(name, "dyn" | "impl");
+    is_path.then(|| name.to_string())
+}
+
+/// The trait a type as written is an object or an opaque value of, through
+/// references and smart pointers: `Box<dyn Store + Send>`, `&dyn Store`,
+/// `impl Store` give `Store` (last path segment, without its arguments).
+pub fn object_trait_of(ty: &str) -> Option<String> {
+    let t = pointee(ty);
+    let rest = t
+        .strip_prefix("dyn ")
+        .or_else(|| t.strip_prefix("impl "))?
+        .trim_start();
+    let first = rest.split('+').next().unwrap_or(rest).trim();
+    let head = first.split('<').next().unwrap_or(first);
+    let name = head.rsplit("::").next().unwrap_or(head).trim();
+    let ok = !name.is_empty()
+        && name.starts_with(|c: char| c.is_alphabetic())
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !matches!(name, "Fn" | "FnMut" | "FnOnce");
+    ok.then(|| name.to_string())
+}
+
+/// The type a type as written points to, through references, lifetimes and smart
+/// pointers (`&'a Arc<Inner<T>>` gives `Inner<T>`).
+fn pointee(ty: &str) -> &str {
     let mut t = ty.trim();
     loop {
         t = t.trim_start_matches('&').trim_start();
@@ -428,14 +459,10 @@ pub fn type_name_of(ty: &str) -> Option<String> {
         if matches!(last, "Arc" | "Rc" | "Box" | "Weak" | "Pin" | "CachePadded") && t.contains('<')
         {
             let inner = &t[head.len() + 1..];
-            t = inner.strip_suffix('>').unwrap_or(inner);
+            t = inner.strip_suffix('>').unwrap_or(inner).trim();
             continue;
         }
-        let name = last.trim();
-        let is_path = !name.is_empty()
-            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-            && !matches!(name, "dyn" | "impl");
-        return is_path.then(|| name.to_string());
+        return t;
     }
 }
 

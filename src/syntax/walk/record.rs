@@ -228,7 +228,7 @@ pub(super) fn is_call_of_interest(call: &Call) -> bool {
             return true;
         }
         // Otherwise only a receiver a call can resolve through (`self`, a variable
-        // of declared type) or a static.
+        // of declared type, a field path from either) or a static.
         let Some(recv) = &call.receiver else {
             return false;
         };
@@ -237,7 +237,7 @@ pub(super) fn is_call_of_interest(call: &Call) -> bool {
         };
         return match segs.as_slice() {
             [root] => root == "self" || recv.root_ty.is_some() || is_static_name(root),
-            [root, ..] => is_static_name(root),
+            [root, ..] => root == "self" || recv.root_ty.is_some() || is_static_name(root),
             [] => false,
         };
     }
