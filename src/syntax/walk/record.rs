@@ -8,7 +8,10 @@ use super::*;
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn event(&mut self, kind: EventKind, span: proc_macro2::Span) {
         if let EventKind::Call(call) = &kind {
-            if self.scopes.n_alive == 0 && !is_call_of_interest(call) {
+            // A closure or async block is never a callee of a resolved call, so a
+            // call through a field there matters only while one of its guards lives.
+            let callee_body = matches!(self.body.kind, BodyKind::Fn | BodyKind::Method);
+            if self.scopes.n_alive == 0 && !is_call_of_interest(call, callee_body) {
                 return;
             }
         }
@@ -213,8 +216,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 /// it may resolve to a function of the crate, it is a method on a place (an atomic
 /// `load`, a condvar `wait`), or it is one of the process-global calls the shared-state
 /// rules look for. Calls that are none of these (`Some(x)`, `iter().map(..)`,
-/// `Vec::new()`) are not recorded, to keep the facts small.
-pub(super) fn is_call_of_interest(call: &Call) -> bool {
+/// `Vec::new()`) are not recorded, to keep the facts small. A call through a field
+/// path (`self.a.m()`, `x.a.m()`) counts only in a body that calls can resolve to
+/// (`callee_body`): there it may be a step of a chain of calls.
+pub(super) fn is_call_of_interest(call: &Call, callee_body: bool) -> bool {
     if call.blocking.is_some()
         || !call.arg_guards.is_empty()
         || !call.arg_calls.is_empty()
@@ -237,7 +242,9 @@ pub(super) fn is_call_of_interest(call: &Call) -> bool {
         };
         return match segs.as_slice() {
             [root] => root == "self" || recv.root_ty.is_some() || is_static_name(root),
-            [root, ..] => root == "self" || recv.root_ty.is_some() || is_static_name(root),
+            [root, ..] => {
+                is_static_name(root) || (callee_body && (root == "self" || recv.root_ty.is_some()))
+            }
             [] => false,
         };
     }
