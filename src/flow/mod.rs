@@ -44,6 +44,22 @@ pub struct LockPath {
     /// Where the root variable was declared (a body and position), when it is a
     /// local or parameter: a closure's captured variable names its parent's.
     pub root_origin: Option<String>,
+    /// The associated function whose result the root variable holds, when it has
+    /// no declared type (`let c = Cache::new();`): set on call receivers only.
+    pub root_built: Option<Box<BuiltBy>>,
+}
+
+/// A local bound to the result of an associated function of a type
+/// (`Cache::new()`, `Self::default()`, `Arc::new(Cache::new())`): what the call
+/// resolver needs to type it, once it knows what the function returns.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BuiltBy {
+    /// The type the function is called on, as written (last segment: `Cache`, `Self`).
+    pub ty: String,
+    /// The function (`new`, `default`, `open`).
+    pub func: String,
+    /// The value was put in an `Arc`, `Rc` or `Box` (`Arc::new(Cache::new())`).
+    pub in_pointer: bool,
 }
 
 /// One guard: a value that keeps a lock held (or a `RefCell` borrowed) while it lives.

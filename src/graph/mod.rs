@@ -110,6 +110,7 @@ impl Graph {
                     name: b.name.as_str(),
                     self_ty: b.self_ty.as_deref().and_then(type_name_of),
                     trait_name: b.trait_name.as_deref(),
+                    ret_ty: b.ret_ty.as_deref(),
                     file_module,
                     inner_module: &b.module,
                     krate,

@@ -5,7 +5,7 @@
 use rustc_hash::FxHashMap;
 
 use super::BodyIdx;
-use crate::flow::{Body, Call};
+use crate::flow::{Body, BuiltBy, Call};
 use crate::model::{object_trait_of, type_name_of, CrateId, Model};
 
 /// A function's resolution key.
@@ -14,6 +14,8 @@ pub(super) struct FnInfo<'a> {
     pub(super) self_ty: Option<String>,
     /// The trait of the `impl` (or the trait itself, for a default method).
     pub(super) trait_name: Option<&'a str>,
+    /// The return type as written.
+    pub(super) ret_ty: Option<&'a str>,
     /// The file's module, then the inline `mod`s around the body.
     pub(super) file_module: &'a [String],
     pub(super) inner_module: &'a [String],
@@ -38,6 +40,16 @@ pub(super) struct Resolver<'a> {
     pub(super) model: &'a Model,
 }
 
+/// What the walker knows of a receiver's root variable.
+#[derive(Clone, Copy)]
+enum Root<'a> {
+    /// Its declared type, as written.
+    Written(&'a str),
+    /// The associated function whose result it holds.
+    Built(&'a BuiltBy),
+    Unknown,
+}
+
 /// What a method call's receiver is, as far as declared types show it.
 enum RecvTy {
     /// A type of the crate (by name).
@@ -54,7 +66,12 @@ impl Resolver<'_> {
             let segs = recv.segments.as_ref()?;
             // `self.m()` resolves in the impl's type; `x.m()` in `x`'s declared type;
             // `self.a.b.m()` and `x.a.m()` in the declared type of the field.
-            return match self.receiver_ty(me, recv.root_ty.as_deref(), segs, name)? {
+            let root = match (&recv.root_ty, &recv.root_built) {
+                (Some(written), _) => Root::Written(written),
+                (None, Some(built)) => Root::Built(built),
+                (None, None) => Root::Unknown,
+            };
+            return match self.receiver_ty(me, root, segs, name)? {
                 RecvTy::Type(ty) => self.unique(name, me.krate, |f| {
                     f.self_ty.as_deref() == Some(ty.as_str())
                 }),
@@ -120,7 +137,7 @@ impl Resolver<'_> {
     fn receiver_ty(
         &self,
         me: &FnInfo<'_>,
-        root_ty: Option<&str>,
+        root_ty: Root<'_>,
         segs: &[String],
         method: &str,
     ) -> Option<RecvTy> {
@@ -128,8 +145,15 @@ impl Resolver<'_> {
         let krate = me.krate;
         let mut ty = if root == "self" {
             me.self_ty.clone()?
+        } else if let Root::Built(built) = root_ty {
+            if built.in_pointer && fields.is_empty() && is_pointer_method("Arc<", method) {
+                return None;
+            }
+            self.built_type(me, built)?
         } else {
-            let written = root_ty?;
+            let Root::Written(written) = root_ty else {
+                return None;
+            };
             if fields.is_empty() {
                 if let Some(tr) = object_trait_of(written) {
                     return Some(RecvTy::Trait(tr));
@@ -164,6 +188,34 @@ impl Resolver<'_> {
             ty = next;
         }
         Some(RecvTy::Type(ty))
+    }
+
+    /// The type a local built by an associated function holds: the function's
+    /// type, when the crate declares it and the function returns it (`-> Self`,
+    /// `-> Cache`, `-> Cache<T>`), or when it is `default` with no body of the
+    /// crate (a derived `Default`). Another return type (`Result<Self>`,
+    /// `Arc<Self>`, a builder) and a type the crate does not declare give `None`.
+    fn built_type(&self, me: &FnInfo<'_>, built: &BuiltBy) -> Option<String> {
+        let ty = match built.ty.as_str() {
+            "Self" => me.self_ty.clone()?,
+            t => t.to_string(),
+        };
+        if !self.model.has_type(me.krate, &ty) {
+            return None;
+        }
+        let of_ty = |f: &FnInfo| f.self_ty.as_deref() == Some(ty.as_str());
+        let bodies = self
+            .by_name
+            .get(&(me.krate, built.func.as_str()))
+            .map_or(&[][..], Vec::as_slice);
+        if built.func == "default" && !bodies.iter().any(|&i| of_ty(&self.infos[i])) {
+            return Some(ty);
+        }
+        let f = &self.infos[self.unique(&built.func, me.krate, of_ty)?];
+        let ret = f.ret_ty?.trim();
+        let head = ret.split('<').next().unwrap_or(ret).trim();
+        let name = head.rsplit("::").next().unwrap_or(head);
+        (ret == "Self" || name == ty).then_some(ty)
     }
 
     fn unique(&self, name: &str, krate: CrateId, ok: impl Fn(&FnInfo) -> bool) -> Option<BodyIdx> {

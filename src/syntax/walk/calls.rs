@@ -103,11 +103,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         // text is its path: no tokens are printed for it.
         let receiver = place.map(|segs| {
             let (segments, root_ty) = self.resolve_place(segs);
+            let root_built = if root_ty.is_none() {
+                self.built_root(&segments)
+            } else {
+                None
+            };
             LockPath {
                 text: segments.join("."),
                 segments: Some(segments),
                 root_ty,
                 root_origin: None,
+                root_built,
             }
         });
         self.call_event(

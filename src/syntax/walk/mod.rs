@@ -36,7 +36,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use crate::flow::{
-    Blocking, Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId, LockPath,
+    Blocking, Body, BodyKind, BuiltBy, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId,
+    LockPath,
 };
 use crate::model::imports::Imports;
 use crate::model::known::{is_guard_lock, is_static_name, Known};
@@ -276,6 +277,9 @@ struct Var {
     lock_ty: Option<String>,
     /// The declared type as written (parameter, annotation, struct literal).
     ty_text: Option<String>,
+    /// The associated function whose result it holds, when it has no declared
+    /// type (`let c = Cache::new();`).
+    built: Option<crate::flow::BuiltBy>,
     /// The place this variable aliases (`let m = &self.state;`), as segments.
     alias: Option<Vec<String>>,
     /// Guards the value was computed from (`let found = m.read().contains_key(k);`).

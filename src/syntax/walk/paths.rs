@@ -22,7 +22,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             segments,
             root_ty,
             root_origin,
+            root_built: None,
         }
+    }
+
+    /// The associated function whose result the root of a resolved place holds,
+    /// when the root is a local with no declared type (see `Var::built`).
+    pub(super) fn built_root(&self, segs: &[String]) -> Option<Box<BuiltBy>> {
+        let v = self.lookup(segs.first()?)?;
+        if v.ty_text.is_some() {
+            return None;
+        }
+        v.built.clone().map(Box::new)
     }
 
     /// Follows a `let` alias of the place's root variable, and finds the declared

@@ -405,6 +405,36 @@ pub(super) fn constructed_type(e: &syn::Expr) -> String {
     }
 }
 
+/// The associated function of a type whose result an initializer is, seen through
+/// `Arc::new`, `Rc::new` and `Box::new`: `Cache::new(..)`, `Self::default()`,
+/// `Arc::new(Cache::new())`. Whether the function returns that type is the call
+/// resolver's to check.
+pub(super) fn built_by(e: &syn::Expr) -> Option<BuiltBy> {
+    let syn::Expr::Call(c) = strip(e) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = strip(&c.func) else {
+        return None;
+    };
+    let segs = path_segments(&p.path);
+    let [.., ty, func] = segs.as_slice() else {
+        return None;
+    };
+    if matches!(ty.as_str(), "Arc" | "Rc" | "Box") && func == "new" && c.args.len() == 1 {
+        let inner = built_by(c.args.first()?)?;
+        return Some(BuiltBy {
+            in_pointer: true,
+            ..inner
+        });
+    }
+    ty.starts_with(|c: char| c.is_ascii_uppercase())
+        .then(|| BuiltBy {
+            ty: ty.clone(),
+            func: func.clone(),
+            in_pointer: false,
+        })
+}
+
 /// The struct a `let` initializer builds with a literal (`Foo { .. }`).
 pub(super) fn struct_literal_type(e: &syn::Expr) -> Option<String> {
     match strip(e) {

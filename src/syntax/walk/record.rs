@@ -241,9 +241,16 @@ pub(super) fn is_call_of_interest(call: &Call, callee_body: bool) -> bool {
             return false;
         };
         return match segs.as_slice() {
-            [root] => root == "self" || recv.root_ty.is_some() || is_static_name(root),
+            [root] => {
+                root == "self"
+                    || recv.root_ty.is_some()
+                    || recv.root_built.is_some()
+                    || is_static_name(root)
+            }
             [root, ..] => {
-                is_static_name(root) || (callee_body && (root == "self" || recv.root_ty.is_some()))
+                is_static_name(root)
+                    || (callee_body
+                        && (root == "self" || recv.root_ty.is_some() || recv.root_built.is_some()))
             }
             [] => false,
         };

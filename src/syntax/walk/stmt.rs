@@ -145,6 +145,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut from_calls = Vec::new();
         let mut alias = None;
         let mut ty_text = None;
+        let mut built = None;
         let mut extended = Vec::new();
         if let Some(init) = &local.init {
             let mut targets = Vec::new();
@@ -167,6 +168,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             from_calls = calls;
             alias = self.alias_of(&init.expr);
             ty_text = struct_literal_type(&init.expr);
+            built = built_by(&init.expr);
             let tys = self.expr_types(&init.expr);
             is_refcell = expr_mentions_refcell(&init.expr);
             ty = tys;
@@ -256,6 +258,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         is_async_lock,
                         lock_ty: lock_ty.clone(),
                         ty_text: ty_text.clone().filter(|_| is_whole),
+                        built: built.clone().filter(|_| is_whole),
                         alias: alias.clone().filter(|_| is_whole),
                         derived: derived.clone(),
                         elem_of: None,
