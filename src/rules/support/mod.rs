@@ -246,9 +246,18 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
                     .is_some_and(|m| known.guard_method(m).is_some())
                     && c.receiver.as_ref().and_then(|r| r.segments.as_deref())
                         == Some(std::slice::from_ref(name));
+                // Nor does asking it a question with nothing to hand it to
+                // (`lock.is_locked()`, `lock.is_poisoned()`).
+                let asks_it = c.callee.method().is_some_and(|m| m.starts_with("is_"))
+                    && c.arg_calls.is_empty()
+                    && c.name_args.is_empty()
+                    && c.closure_args.is_empty()
+                    && c.receiver.as_ref().and_then(|r| r.segments.as_deref())
+                        == Some(std::slice::from_ref(name));
                 c.lock_args.iter().any(|a| a == name)
                     || c.name_args.iter().any(|(_, a)| a == name)
                     || (!takes_it
+                        && !asks_it
                         && c.receiver.as_ref().is_some_and(|r| {
                             r.segments
                                 .as_deref()

@@ -204,6 +204,63 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
+    /// The associated function of a type whose result an initializer is, seen
+    /// through `Arc::new`, `Rc::new` and `Box::new`: `Cache::new(..)`,
+    /// `Self::default()`, `Arc::new(Cache::new())`, when the type may be one the
+    /// crate declares (see [`Self::may_be_crate_type`]). Whether the function
+    /// returns that type is the call resolver's to check.
+    pub(super) fn built_by(&self, e: &syn::Expr) -> Option<BuiltBy> {
+        let syn::Expr::Call(c) = strip(e) else {
+            return None;
+        };
+        let syn::Expr::Path(p) = strip(&c.func) else {
+            return None;
+        };
+        let segs = path_segments(&p.path);
+        let (func, ty_path) = segs.split_last()?;
+        let ty = ty_path.last()?;
+        if matches!(ty.as_str(), "Arc" | "Rc" | "Box") && func == "new" && c.args.len() == 1 {
+            let inner = self.built_by(c.args.first()?)?;
+            return Some(BuiltBy {
+                in_pointer: true,
+                ..inner
+            });
+        }
+        let is_type = ty.starts_with(|c: char| c.is_ascii_uppercase());
+        (is_type && self.may_be_crate_type(ty_path)).then(|| BuiltBy {
+            ty: ty.clone(),
+            func: func.clone(),
+            in_pointer: false,
+        })
+    }
+
+    /// Whether a type path as written may name a type of the crate: `Self`, a path
+    /// from `crate`, `self` or `super`, a name imported from anywhere but the
+    /// standard library, or a name the file does not import that a struct of the
+    /// file declares or a glob import outside the standard library may bring.
+    /// The prelude's types (`Vec`, `String`, `Box`) are not.
+    fn may_be_crate_type(&self, ty_path: &[String]) -> bool {
+        let is_std = |p: &str| matches!(p.split("::").next(), Some("std" | "core" | "alloc"));
+        let Some(first) = ty_path.first() else {
+            return false;
+        };
+        match first.as_str() {
+            "Self" | "crate" | "self" | "super" => return true,
+            "Vec" | "String" | "Box" | "Option" | "Result" if ty_path.len() == 1 => return false,
+            _ => {}
+        }
+        let full = self.fw.imports.resolve(ty_path);
+        if full != ty_path.join("::") {
+            return !is_std(&full);
+        }
+        if is_std(&full) {
+            return false;
+        }
+        ty_path.len() > 1
+            || self.fw.fields.contains_key(first)
+            || self.fw.imports.globs().iter().any(|g| !is_std(g))
+    }
+
     /// The type name of `base.field`, from the declaration of the field in a struct
     /// of this file: the struct is `self`'s type or the type the body shows for
     /// `base`; an `Arc`, `Box` or `Rc` around the field's type is seen through.
@@ -403,36 +460,6 @@ pub(super) fn constructed_type(e: &syn::Expr) -> String {
         }
         _ => String::new(),
     }
-}
-
-/// The associated function of a type whose result an initializer is, seen through
-/// `Arc::new`, `Rc::new` and `Box::new`: `Cache::new(..)`, `Self::default()`,
-/// `Arc::new(Cache::new())`. Whether the function returns that type is the call
-/// resolver's to check.
-pub(super) fn built_by(e: &syn::Expr) -> Option<BuiltBy> {
-    let syn::Expr::Call(c) = strip(e) else {
-        return None;
-    };
-    let syn::Expr::Path(p) = strip(&c.func) else {
-        return None;
-    };
-    let segs = path_segments(&p.path);
-    let [.., ty, func] = segs.as_slice() else {
-        return None;
-    };
-    if matches!(ty.as_str(), "Arc" | "Rc" | "Box") && func == "new" && c.args.len() == 1 {
-        let inner = built_by(c.args.first()?)?;
-        return Some(BuiltBy {
-            in_pointer: true,
-            ..inner
-        });
-    }
-    ty.starts_with(|c: char| c.is_ascii_uppercase())
-        .then(|| BuiltBy {
-            ty: ty.clone(),
-            func: func.clone(),
-            in_pointer: false,
-        })
 }
 
 /// The struct a `let` initializer builds with a literal (`Foo { .. }`).

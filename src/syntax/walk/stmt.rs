@@ -168,7 +168,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             from_calls = calls;
             alias = self.alias_of(&init.expr);
             ty_text = struct_literal_type(&init.expr);
-            built = built_by(&init.expr);
+            built = self.built_by(&init.expr);
             let tys = self.expr_types(&init.expr);
             is_refcell = expr_mentions_refcell(&init.expr);
             ty = tys;
