@@ -207,7 +207,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// The associated function of a type whose result an initializer is, seen
     /// through `Arc::new`, `Rc::new` and `Box::new`: `Cache::new(..)`,
     /// `Self::default()`, `Arc::new(Cache::new())`, when the type may be one the
-    /// crate declares (see [`Self::may_be_crate_type`]). Whether the function
+    /// crate declares (see [`Self::may_be_crate_type`]) and is not a lock type. Whether the function
     /// returns that type is the call resolver's to check.
     pub(super) fn built_by(&self, e: &syn::Expr) -> Option<BuiltBy> {
         let syn::Expr::Call(c) = strip(e) else {
@@ -226,7 +226,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 ..inner
             });
         }
-        let is_type = ty.starts_with(|c: char| c.is_ascii_uppercase());
+        // A lock is used through its own API (acquisitions, `is_locked`), which
+        // the walker reads as lock calls, not as calls into the crate.
+        let is_type = ty.starts_with(|c: char| c.is_ascii_uppercase()) && !is_guard_lock(ty);
         (is_type && self.may_be_crate_type(ty_path)).then(|| BuiltBy {
             ty: ty.clone(),
             func: func.clone(),
