@@ -20,6 +20,8 @@ declare_rule! {
 const RECHECKS: &[&str] = &[
     "get",
     "get_mut",
+    "raw_entry",
+    "raw_entry_mut",
     "contains_key",
     "contains",
     "entry",

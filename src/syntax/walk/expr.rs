@@ -443,6 +443,23 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             self.event(EventKind::Await { awaited: None }, mac.path.span());
             return Flow::default();
         }
+        // `matches!(scrutinee, pattern if guard)`: the scrutinee is evaluated here;
+        // the pattern binds nothing outside the macro.
+        if name == "matches" {
+            let parsed = mac.parse_body_with(|input: syn::parse::ParseStream<'_>| {
+                let scrutinee: syn::Expr = input.parse()?;
+                input.parse::<proc_macro2::TokenStream>()?;
+                Ok(scrutinee)
+            });
+            if let Ok(scrutinee) = parsed {
+                let f = self.expr(&scrutinee, awaited);
+                return Flow {
+                    value: None,
+                    within: None,
+                    diverges: f.diverges,
+                };
+            }
+        }
         if EXPR_MACROS.contains(&name.as_str()) {
             let parsed =
                 mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated);

@@ -108,6 +108,9 @@ const EXPR_MACROS: &[&str] = &[
 /// Most data-source calls kept per call argument list or variable.
 const MAX_CALL_SOURCES: usize = 8;
 
+/// Methods of `FutureExt` (and `IntoFuture`) that wrap a future without running it.
+const FUTURE_ADAPTERS: &[&str] = &["fuse", "boxed", "boxed_local", "into_future"];
+
 /// Macros that never return.
 const DIVERGING_MACROS: &[&str] = &["panic", "todo", "unimplemented", "unreachable"];
 
