@@ -8,7 +8,7 @@
 
 pub mod methods;
 
-use crate::report::finding::Span;
+use crate::report::finding::{FileId, Span};
 
 /// Index of a guard in [`Body::guards`].
 pub type GuardId = usize;
@@ -381,6 +381,20 @@ impl Body {
     pub fn events_while_held(&self, g: GuardId) -> impl Iterator<Item = &Event> {
         self.events.iter().filter(move |e| e.live.contains(&g))
     }
+
+    /// Whether a variable of this origin was declared in this body (a parameter or
+    /// a local of its own), not captured from an enclosing one: nested closures share
+    /// their parent's name, and only the start of the body tells them apart.
+    pub fn declared_here(&self, origin: &str) -> bool {
+        let column = self.span.column.saturating_sub(1) as usize;
+        origin == local_origin(&self.name, self.span.file, self.span.line as usize, column)
+    }
+}
+
+/// The origin the walker gives the variables a body declares: the body's name, its
+/// file and where it starts (line, 0-based column), as `name#file@line:column`.
+pub fn local_origin(name: &str, file: FileId, line: usize, column: usize) -> String {
+    format!("{name}#{}@{line}:{column}", file.0)
 }
 
 /// All bodies of one file.

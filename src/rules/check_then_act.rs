@@ -5,7 +5,7 @@ use crate::flow::{EventKind, Guard, GuardKind};
 use crate::graph::{BodyIdx, BodyRef, Taken};
 use crate::model::known::Known;
 use crate::report::finding::Finding;
-use crate::rules::support::{is_borrow, label, same_lock};
+use crate::rules::support::{is_borrow, is_private_local_lock, label, same_lock};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -100,7 +100,12 @@ impl Rule for CheckThenAct {
                     let Some(check_id) = cx.lock_of(i, check) else {
                         continue;
                     };
-                    if !same_lock(check_id, act_id) || is_memoisation(checked, guard) {
+                    // A lock private to this call (a local never handed on): no other
+                    // thread can change it between the check and the act.
+                    if !same_lock(check_id, act_id)
+                        || is_memoisation(checked, guard)
+                        || is_private_local_lock(cx, i, body, guard)
+                    {
                         continue;
                     }
                     out.push(META.finding(guard.acquired, format!(

@@ -229,8 +229,7 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
             || lock
                 .root_origin
                 .as_deref()
-                .and_then(|o| o.strip_prefix(body.name.as_str()))
-                .is_some_and(|rest| rest.starts_with('#')));
+                .is_some_and(|o| body.declared_here(o)));
     if !is_lock_local {
         return false;
     }

@@ -25,7 +25,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         // A future adapter hands its receiver's future on: `rx.recv().fuse()` awaited
         // (in `select!`, say) awaits `rx.recv()`, which is then a future, not a wait.
-        let keeps_future = awaited && mc.args.is_empty() && FUTURE_ADAPTERS.contains(&name.as_str());
+        let keeps_future =
+            awaited && mc.args.is_empty() && FUTURE_ADAPTERS.contains(&name.as_str());
         let recv = self.expr(&mc.receiver, keeps_future);
         let on_guard = self.receiver_guard(&mc.receiver, recv);
         if let Some(g) = on_guard {

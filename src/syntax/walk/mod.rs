@@ -340,7 +340,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut top = Scope::default();
         top.vars.extend(spec.captured.iter().cloned());
         let at = spec.span.start();
-        let origin = format!("{}#{}@{}:{}", spec.name, fw.id.0, at.line, at.column);
+        let origin = crate::flow::local_origin(&spec.name, fw.id, at.line, at.column);
         for (name, ty) in &spec.params {
             top.vars.push(Var {
                 name: name.clone(),
