@@ -51,9 +51,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         self.events.push(Event {
             kind,
             span,
-            live,
-            deps,
-            tested_writes: self.deps.cond_writes.clone(),
+            context: EventContext {
+                live: live.into(),
+                deps: deps.into(),
+                tested_writes: self.deps.cond_writes.as_slice().into(),
+            }
+            .boxed(),
             in_loop: !self.loops.is_empty(),
             in_fixed_for: self.loops.last() == Some(&true),
             under_if: self.deps.cond_spans.last().copied().flatten(),
@@ -216,8 +219,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 /// `Vec::new()`) are not recorded, to keep the facts small.
 pub(super) fn is_call_of_interest(call: &Call) -> bool {
     if call.blocking.is_some()
-        || !call.arg_guards.is_empty()
-        || !call.arg_calls.is_empty()
+        || !call.arg_guards().is_empty()
+        || !call.arg_calls().is_empty()
         || call.on_guard.is_some()
         || call.on_elem_of.is_some()
     {
