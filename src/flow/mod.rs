@@ -482,7 +482,7 @@ pub struct Body {
     /// The trait of the `impl` the method is in, if any.
     pub trait_name: Option<String>,
     /// Inline `mod` blocks enclosing the body within its file.
-    pub module: Vec<String>,
+    pub module: Box<[String]>,
     /// `pub` (any `pub(..)` counts).
     pub is_pub: bool,
     /// Visible outside the crate as written: plain `pub`, not `pub(crate)`,
@@ -493,13 +493,13 @@ pub struct Body {
     /// only.
     pub is_pub_restricted: bool,
     /// Parameters other than `self`: name and type as written.
-    pub params: Vec<(String, String)>,
+    pub params: Box<[(String, String)]>,
     /// Parameters that hold user code: typed `Fn`/`FnMut`/`FnOnce`, `impl Fn..`,
     /// `dyn Fn..`, or a type parameter bounded by one of those.
-    pub callback_params: Vec<String>,
+    pub callback_params: Box<[String]>,
     /// The `Fn..` type or bound of each callback parameter, compacted
     /// (`FnOnce()->T`), in the order of [`callback_params`](Self::callback_params).
-    pub callback_sigs: Vec<String>,
+    pub callback_sigs: Box<[String]>,
     /// The return type as written, if any.
     pub ret_ty: Option<String>,
     /// How a method takes `self`; `None` for functions without a `self` parameter.
@@ -507,13 +507,13 @@ pub struct Body {
     /// The name or header.
     pub span: Span,
     /// Guards, indexed by [`GuardId`].
-    pub guards: Vec<Guard>,
+    pub guards: Box<[Guard]>,
     /// Events in evaluation order.
-    pub events: Vec<Event>,
+    pub events: Box<[Event]>,
     /// Uses of the file's statics.
-    pub static_refs: Vec<StaticRef>,
+    pub static_refs: Box<[StaticRef]>,
     /// What a function returns (not recorded for closures and async blocks).
-    pub returns: Vec<Returned>,
+    pub returns: Box<[Returned]>,
     /// Marked `#[serial]` (serial_test) or `#[file_serial]`.
     pub is_serial: bool,
 }
@@ -533,21 +533,12 @@ pub struct FileFlows {
 }
 
 impl Body {
-    /// Gives back the room the vectors grew into while the body was walked: a
-    /// vector grows to at least four elements, and most bodies have fewer events,
-    /// guards and returns than that.
+    /// Gives back the room the guards' method lists grew into while the body was
+    /// walked; the body's own lists are exact already.
     fn shrink_to_fit(&mut self) {
-        self.module.shrink_to_fit();
-        self.params.shrink_to_fit();
-        self.callback_params.shrink_to_fit();
-        self.callback_sigs.shrink_to_fit();
-        self.guards.shrink_to_fit();
         for g in &mut self.guards {
             g.methods.shrink_to_fit();
         }
-        self.events.shrink_to_fit();
-        self.static_refs.shrink_to_fit();
-        self.returns.shrink_to_fit();
     }
 }
 

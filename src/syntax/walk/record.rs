@@ -119,7 +119,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let span = self.fw.span(e.span());
         let holds = f.value.filter(|&g| self.scopes.guards[g].in_value);
-        self.body.returns.push(crate::flow::Returned {
+        self.returns.push(crate::flow::Returned {
             span,
             guard: f.value.filter(|_| holds.is_none()),
             holds,
@@ -141,14 +141,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let span = self.fw.span(e.span());
         if self
-            .body
             .static_refs
             .iter()
             .any(|r| r.span == span && r.name == name)
         {
             return;
         }
-        self.body.static_refs.push(crate::flow::StaticRef {
+        self.static_refs.push(crate::flow::StaticRef {
             name: name.to_string(),
             span,
             write: false,
@@ -165,7 +164,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             return;
         }
         let span = self.fw.span(target.span());
-        self.body.static_refs.push(crate::flow::StaticRef {
+        self.static_refs.push(crate::flow::StaticRef {
             name: name.clone(),
             span,
             write: true,
