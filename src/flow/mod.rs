@@ -292,23 +292,35 @@ impl Call {
 
 /// The argument facts print as fields of the call, empty lists included, whether
 /// or not the call keeps a [`CallArgs`]: the dump shows facts, not their storage.
+/// The call is taken apart whole, so that a new field cannot be left out.
 impl std::fmt::Debug for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Call {
+            callee,
+            receiver,
+            on_elem_of,
+            on_guard,
+            on_guard_value,
+            args: _,
+            blocking,
+            lit_arg,
+            result_dropped,
+        } = self;
         f.debug_struct("Call")
-            .field("callee", &self.callee)
-            .field("receiver", &self.receiver)
-            .field("on_elem_of", &self.on_elem_of)
-            .field("on_guard", &self.on_guard)
-            .field("on_guard_value", &self.on_guard_value)
+            .field("callee", callee)
+            .field("receiver", receiver)
+            .field("on_elem_of", on_elem_of)
+            .field("on_guard", on_guard)
+            .field("on_guard_value", on_guard_value)
             .field("arg_guards", &self.arg_guards())
             .field("arg_calls", &self.arg_calls())
-            .field("blocking", &self.blocking)
-            .field("lit_arg", &self.lit_arg)
+            .field("blocking", blocking)
+            .field("lit_arg", lit_arg)
             .field("closure_args", &self.closure_args())
             .field("name_args", &self.name_args())
             .field("lock_args", &self.lock_args())
             .field("arg_borrows", &self.arg_borrows())
-            .field("result_dropped", &self.result_dropped)
+            .field("result_dropped", result_dropped)
             .finish()
     }
 }
@@ -336,18 +348,27 @@ pub struct Event {
 }
 
 /// The context prints as fields of the event, empty lists included, whether or not
-/// the event keeps an [`EventContext`].
+/// the event keeps an [`EventContext`]. The event is taken apart whole, so that a
+/// new field cannot be left out.
 impl std::fmt::Debug for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Event {
+            kind,
+            span,
+            context: _,
+            in_loop,
+            in_fixed_for,
+            under_if,
+        } = self;
         f.debug_struct("Event")
-            .field("kind", &self.kind)
-            .field("span", &self.span)
+            .field("kind", kind)
+            .field("span", span)
             .field("live", &self.live())
             .field("deps", &self.deps())
             .field("tested_writes", &self.tested_writes())
-            .field("in_loop", &self.in_loop)
-            .field("in_fixed_for", &self.in_fixed_for)
-            .field("under_if", &self.under_if)
+            .field("in_loop", in_loop)
+            .field("in_fixed_for", in_fixed_for)
+            .field("under_if", under_if)
             .finish()
     }
 }
