@@ -36,7 +36,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use crate::flow::{
-    Blocking, Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId, LockPath,
+    Blocking, Body, BodyKind, Call, CallArgs, Callee, Event, EventContext, EventKind, FileFlows,
+    Guard, GuardId, LockPath,
 };
 use crate::model::imports::Imports;
 use crate::model::known::{is_guard_lock, is_static_name, Known};
@@ -309,6 +310,10 @@ struct BodyWalker<'w, 'a, 'o> {
     /// The guard table and the drop scopes (`scopes.rs`).
     scopes: Scopes,
     events: Vec<Event>,
+    /// Uses of the file's statics and returned values so far, moved into the body
+    /// when it is done.
+    static_refs: Vec<crate::flow::StaticRef>,
+    returns: Vec<crate::flow::Returned>,
     unsafe_depth: usize,
     /// The enclosing loops of this body, innermost last: `true` for a `for` loop
     /// whose body never leaves it early (no `break`, `return` or `?`).
@@ -362,6 +367,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 ..Scopes::default()
             },
             events: Vec::new(),
+            static_refs: Vec::new(),
+            returns: Vec::new(),
             unsafe_depth: 0,
             loops: Vec::new(),
             origin,
@@ -381,20 +388,20 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 in_test: spec.cx.in_test,
                 self_ty: spec.cx.self_ty.clone(),
                 trait_name: spec.cx.trait_name.clone(),
-                module: spec.cx.module.clone(),
+                module: spec.cx.module.as_slice().into(),
                 is_pub: spec.is_pub,
                 is_exported: spec.is_exported,
                 is_pub_restricted: spec.is_pub_restricted,
-                params: spec.params.clone(),
-                callback_params: spec.callback_params.clone(),
-                callback_sigs: spec.callback_sigs.clone(),
+                params: spec.params.as_slice().into(),
+                callback_params: spec.callback_params.as_slice().into(),
+                callback_sigs: spec.callback_sigs.as_slice().into(),
                 ret_ty: spec.ret_ty.clone(),
                 self_kind: spec.self_kind,
                 span: fw.span(spec.span),
-                guards: Vec::new(),
-                events: Vec::new(),
-                static_refs: Vec::new(),
-                returns: Vec::new(),
+                guards: Box::default(),
+                events: Box::default(),
+                static_refs: Box::default(),
+                returns: Box::default(),
                 is_serial: spec.is_serial,
             },
         };
@@ -403,10 +410,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     fn finish(mut self) {
-        self.scopes.guards.shrink_to_fit();
-        self.events.shrink_to_fit();
-        self.body.guards = std::mem::take(&mut self.scopes.guards);
-        self.body.events = std::mem::take(&mut self.events);
+        self.body.guards = std::mem::take(&mut self.scopes.guards).into();
+        self.body.events = std::mem::take(&mut self.events).into();
+        self.body.static_refs = std::mem::take(&mut self.static_refs).into();
+        self.body.returns = std::mem::take(&mut self.returns).into();
         self.out[self.slot] = self.body;
     }
 }
