@@ -23,6 +23,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire(mc, method, is_async, confirmed, receiver_ty, false);
             return Flow::value(Some(g)).or_div(recv);
         }
+        if let Some((lock, method, wrapped)) = self.guard_fn_method(mc, &name, awaited) {
+            let recv = self.expr(&mc.receiver, false);
+            let g = self.acquire_via(&lock, method, wrapped, mc.span());
+            return Flow::value(Some(g)).or_div(recv);
+        }
         let recv = self.expr(&mc.receiver, false);
         let on_guard = self.receiver_guard(&mc.receiver, recv);
         if let Some(g) = on_guard {
@@ -134,6 +139,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn call(&mut self, c: &syn::ExprCall, awaited: bool) -> Flow {
+        if let Some((lock, method, wrapped)) = self.guard_fn_call(c, awaited) {
+            let g = self.acquire_via(&lock, method, wrapped, c.span());
+            return Flow::value(Some(g));
+        }
         let func = strip(&c.func);
         let callee = match func {
             syn::Expr::Path(p) if p.qself.is_none() => Some(Callee::Path(
