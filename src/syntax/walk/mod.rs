@@ -16,8 +16,10 @@
 //! - `for` iterator temporaries live for the whole loop.
 //!
 //! Closures and `async` blocks are separate bodies: nothing held in one is held in the
-//! other. The walker never resolves locks across functions or files; it records the
-//! syntactic lock and the callee of every call, and leaves the rest to the model.
+//! other. The walker never resolves locks across files; it records the syntactic
+//! lock and the callee of every call, and leaves the rest to the model. The one call
+//! it reads through is a call of a function of the same file whose body is one
+//! acquisition handed back (`GuardFn`): that call is the acquisition.
 //!
 //! The walker is one `BodyWalker` per body, its methods cut by concern into the
 //! modules below (`docs/architecture.md`, "The walker's modules", says what each
