@@ -305,6 +305,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     || v.is_refcell
                     || v.is_async_lock
                     || v.str_value.is_some()
+                    || v.lock_fn.is_some()
             })
             .map(|v| Var {
                 guard: None,

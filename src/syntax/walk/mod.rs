@@ -16,8 +16,10 @@
 //! - `for` iterator temporaries live for the whole loop.
 //!
 //! Closures and `async` blocks are separate bodies: nothing held in one is held in the
-//! other. The walker never resolves locks across functions or files; it records the
-//! syntactic lock and the callee of every call, and leaves the rest to the model.
+//! other. The walker never resolves locks across files; it records the syntactic
+//! lock and the callee of every call, and leaves the rest to the model. The one call
+//! it reads through is a call of a function of the same file whose body is one
+//! acquisition handed back (`GuardFn`): that call is the acquisition.
 //!
 //! The walker is one `BodyWalker` per body, its methods cut by concern into the
 //! modules below (`docs/architecture.md`, "The walker's modules", says what each
@@ -149,9 +151,11 @@ pub fn walk_file(
         statics: HashMap::default(),
         str_consts: HashMap::default(),
         fields: HashMap::default(),
+        guard_fns: HashMap::default(),
     };
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
     collect_fields(&ast.items, &mut fw.fields);
+    fw.guard_fns = collect_guard_fns(&ast.items, &fw);
     let mut bodies = Vec::new();
     // Cargo's integration tests and benchmarks are test code throughout.
     let in_test_file = file
@@ -179,6 +183,51 @@ struct FileWalker<'a> {
     /// its type as written, so that a receiver `self.tx` has the type its
     /// declaration gives.
     fields: HashMap<String, Vec<(String, String)>>,
+    /// The functions and methods of the file, by name, with the lock each hands its
+    /// caller a guard of when its body is just that acquisition.
+    guard_fns: HashMap<String, Vec<FnDecl>>,
+}
+
+/// A function or method the file declares, for the calls of its name.
+#[derive(Clone)]
+struct FnDecl {
+    /// The head of its `impl`'s type (`Shared` for `impl<T> Shared<T>`), or of its
+    /// trait for a default method; `None` for a free function.
+    owner: Option<String>,
+    /// The inline module of the file it is declared in.
+    module: Vec<String>,
+    /// The acquisition its body is, if it is one.
+    guard: Option<GuardFn>,
+}
+
+/// A function whose body is one acquisition handed to its caller
+/// (`fn state(&self) -> MutexGuard<'_, State> { self.state.lock().unwrap() }`), or a
+/// local closure that is one (`let lock = || self.m.lock().unwrap();`): a call of it
+/// takes that lock, named in the caller's frame.
+#[derive(Clone)]
+struct GuardFn {
+    /// The lock's place as the callee names it: rooted at `self` for a method
+    /// (`self.state`, or `self` for a method of the lock type itself), a static for a
+    /// free function, any place of the enclosing body for a closure.
+    lock: syn::Expr,
+    /// How the caller names that place.
+    root: GuardRoot,
+    /// The lock method the body calls (`lock`, `read`, `write`, `borrow_mut`...).
+    method: String,
+    /// The body passes the guard through `unwrap`-like calls.
+    wrapped: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GuardRoot {
+    /// A field of `self`: the caller's receiver replaces `self`.
+    SelfField,
+    /// `self` itself, in a method of a lock type (`impl HandyRwLock for RwLock<T>`):
+    /// the lock is the caller's receiver.
+    SelfLock,
+    /// A place the caller names the same way: a static, or what a closure of the
+    /// same body captures.
+    Fixed,
 }
 
 /// A function-like body to walk.
@@ -302,6 +351,9 @@ struct Var {
     /// `let (k, v) = elem.as_mut();` over the guard's collection, a `ref mut` binding
     /// of `match *guard { .. }`).
     borrows: Option<GuardId>,
+    /// A closure whose body is one acquisition (`let lock = || self.m.lock().unwrap();`):
+    /// calling the variable takes that lock.
+    lock_fn: Option<std::rc::Rc<GuardFn>>,
 }
 
 struct BodyWalker<'w, 'a, 'o> {
