@@ -141,7 +141,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 let decls = self.fw.guard_fns.get(&id.to_string())?;
                 let mut free = decls
                     .iter()
-                    .filter(|d| d.owner.is_none() && d.module == self.body.module);
+                    .filter(|d| d.owner.is_none() && d.module[..] == self.body.module[..]);
                 let d = free.next()?;
                 if free.next().is_some() {
                     return None;
