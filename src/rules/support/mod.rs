@@ -193,7 +193,7 @@ pub fn handed_to_wait(events: &[crate::flow::Event], g: crate::flow::GuardId) ->
             c.callee
                 .method()
                 .is_some_and(|name| WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
-                && c.arg_guards.contains(&g)
+                && c.arg_guards().contains(&g)
         })
     })
 }
@@ -229,8 +229,7 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
             || lock
                 .root_origin
                 .as_deref()
-                .and_then(|o| o.strip_prefix(body.name.as_str()))
-                .is_some_and(|rest| rest.starts_with('#')));
+                .is_some_and(|o| body.declared_here(o)));
     if !is_lock_local {
         return false;
     }
@@ -249,13 +248,13 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
                 // Nor does asking it a question with nothing to hand it to
                 // (`lock.is_locked()`, `lock.is_poisoned()`).
                 let asks_it = c.callee.method().is_some_and(|m| m.starts_with("is_"))
-                    && c.arg_calls.is_empty()
-                    && c.name_args.is_empty()
-                    && c.closure_args.is_empty()
+                    && c.arg_calls().is_empty()
+                    && c.name_args().is_empty()
+                    && c.closure_args().is_empty()
                     && c.receiver.as_ref().and_then(|r| r.segments.as_deref())
                         == Some(std::slice::from_ref(name));
-                c.lock_args.iter().any(|a| a == name)
-                    || c.name_args.iter().any(|(_, a)| a == name)
+                c.lock_args().iter().any(|a| a == name)
+                    || c.name_args().iter().any(|(_, a)| a == name)
                     || (!takes_it
                         && !asks_it
                         && c.receiver.as_ref().is_some_and(|r| {
