@@ -43,6 +43,7 @@ use crate::flow::{
 };
 use crate::model::imports::Imports;
 use crate::model::known::{is_guard_lock, is_static_name, Known};
+use crate::model::{object_trait_of, type_name_of};
 use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
 use crate::syntax::items::{compact, type_text};

@@ -350,6 +350,66 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         })
     }
 
+    /// Whether a call through a field path (`self.items.push(x)`) may resolve to a
+    /// method of the crate, as far as the structs of this file show: not when a
+    /// field on the path is declared here with a type of the standard library
+    /// (`items: Vec<T>`, `count: AtomicUsize` with `AtomicUsize` imported from
+    /// `std`). A field of a struct declared elsewhere may resolve.
+    pub(super) fn field_path_may_resolve(&self, recv: &LockPath) -> bool {
+        let Some((root, fields)) = recv.segments.as_deref().and_then(<[String]>::split_first)
+        else {
+            return true;
+        };
+        if fields.is_empty() {
+            return true;
+        }
+        let owner = if root == "self" {
+            self.body.self_ty.as_deref().and_then(type_name_of)
+        } else if let Some(ty) = &recv.root_ty {
+            type_name_of(ty)
+        } else {
+            recv.root_built.as_ref().map(|b| b.ty.clone())
+        };
+        let Some(mut owner) = owner else {
+            return true;
+        };
+        for field in fields {
+            let Some((_, ty)) = self
+                .fw
+                .fields
+                .get(&owner)
+                .and_then(|decl| decl.iter().find(|(n, _)| n == field))
+            else {
+                return true;
+            };
+            if object_trait_of(ty).is_some() {
+                return true;
+            }
+            let inner = strip_pointer(ty);
+            let Some(name) = type_name_of(ty) else {
+                return true;
+            };
+            let std_path = matches!(inner.split("::").next(), Some("std" | "core" | "alloc"));
+            let std_name = !inner.contains("::") && self.is_std_type(&name);
+            if std_path || std_name {
+                return false;
+            }
+            owner = name;
+        }
+        true
+    }
+
+    /// Whether a type name as written, with no path, is the standard library's: a
+    /// type of the prelude (`Vec`, `String`, `Box`, `Option`, `Result`) or a name
+    /// imported from `std`, `core` or `alloc`.
+    fn is_std_type(&self, name: &str) -> bool {
+        if matches!(name, "Vec" | "String" | "Box" | "Option" | "Result") {
+            return true;
+        }
+        let full = self.fw.imports.resolve(&[name.to_string()]);
+        full != name && matches!(full.split("::").next(), Some("std" | "core" | "alloc"))
+    }
+
     /// Whether a type path as written may name a type of the crate: `Self`, a path
     /// from `crate`, `self` or `super`, a name imported from anywhere but the
     /// standard library, or a name the file does not import that a struct of the

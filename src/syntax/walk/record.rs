@@ -9,10 +9,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn event(&mut self, kind: EventKind, span: proc_macro2::Span) {
         if let EventKind::Call(call) = &kind {
             // A closure or async block is never a callee of a resolved call, so a
-            // call through a field there matters only while one of its guards lives.
-            let callee_body = matches!(self.body.kind, BodyKind::Fn | BodyKind::Method);
-            if self.scopes.n_alive == 0 && !is_call_of_interest(call, callee_body) {
-                return;
+            // call through a field there matters only while one of its guards lives;
+            // nor does one through a field whose type this file shows is not the
+            // crate's.
+            if self.scopes.n_alive == 0 {
+                let through_fields = matches!(self.body.kind, BodyKind::Fn | BodyKind::Method)
+                    && call
+                        .receiver
+                        .as_deref()
+                        .is_none_or(|r| self.field_path_may_resolve(r));
+                if !is_call_of_interest(call, through_fields) {
+                    return;
+                }
             }
         }
         let span = self.fw.span(span);
@@ -219,9 +227,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 /// `load`, a condvar `wait`), or it is one of the process-global calls the shared-state
 /// rules look for. Calls that are none of these (`Some(x)`, `iter().map(..)`,
 /// `Vec::new()`) are not recorded, to keep the facts small. A call through a field
-/// path (`self.a.m()`, `x.a.m()`) counts only in a body that calls can resolve to
-/// (`callee_body`): there it may be a step of a chain of calls.
-pub(super) fn is_call_of_interest(call: &Call, callee_body: bool) -> bool {
+/// path (`self.a.m()`, `x.a.m()`) counts only when `through_fields` says it may
+/// resolve, in a body that calls can resolve to: there it may be a step of a chain
+/// of calls.
+pub(super) fn is_call_of_interest(call: &Call, through_fields: bool) -> bool {
     if call.blocking.is_some()
         || !call.arg_guards().is_empty()
         || !call.arg_calls().is_empty()
@@ -251,7 +260,7 @@ pub(super) fn is_call_of_interest(call: &Call, callee_body: bool) -> bool {
             }
             [root, ..] => {
                 is_static_name(root)
-                    || (callee_body
+                    || (through_fields
                         && (root == "self" || recv.root_ty.is_some() || recv.root_built.is_some()))
             }
             [] => false,
