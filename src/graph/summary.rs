@@ -160,18 +160,46 @@ impl Graph {
                 if k == i || (summaries[k].takes.is_empty() && summaries[k].blocks.is_empty()) {
                     continue;
                 }
-                let hop = Hop {
-                    site: e.span,
-                    callee: self.callee_name(flows, k),
+                // The hop is named once, when something is added through it; an
+                // entry already in the summary is not copied.
+                let mut hop: Option<Hop> = None;
+                let hop_of = |hop: &mut Option<Hop>| {
+                    hop.get_or_insert_with(|| Hop {
+                        site: e.span,
+                        callee: self.callee_name(flows, k),
+                    })
+                    .clone()
                 };
                 for t in &summaries[k].takes {
+                    if s.takes.len() >= MAX_SUMMARY {
+                        break;
+                    }
                     if t.chain.len() + 1 > MAX_CHAIN {
                         continue;
                     }
-                    let mut t = t.clone();
-                    t.lock.obj = map_obj(t.lock.obj.as_deref(), call);
-                    t.chain.insert(0, hop.clone());
-                    push_taken(&mut s.takes, t);
+                    let obj = map_obj(t.lock.obj.as_deref(), call);
+                    let dup = s.takes.iter().any(|x| {
+                        x.lock.krate == t.lock.krate
+                            && x.lock.class == t.lock.class
+                            && x.lock.obj == obj
+                            && x.kind == t.kind
+                            && x.is_try == t.is_try
+                    });
+                    if dup {
+                        continue;
+                    }
+                    let mut chain = Vec::with_capacity(t.chain.len() + 1);
+                    chain.push(hop_of(&mut hop));
+                    chain.extend(t.chain.iter().cloned());
+                    s.takes.push(Taken {
+                        lock: LockId {
+                            krate: t.lock.krate,
+                            class: t.lock.class.clone(),
+                            obj,
+                        },
+                        chain,
+                        ..*t
+                    });
                 }
                 for bl in &summaries[k].blocks {
                     if bl.chain.len() + 1 > MAX_CHAIN || s.blocks.len() >= MAX_SUMMARY {
@@ -180,9 +208,14 @@ impl Graph {
                     if s.blocks.iter().any(|x| x.site == bl.site) {
                         continue;
                     }
-                    let mut bl = bl.clone();
-                    bl.chain.insert(0, hop.clone());
-                    s.blocks.push(bl);
+                    let mut chain = Vec::with_capacity(bl.chain.len() + 1);
+                    chain.push(hop_of(&mut hop));
+                    chain.extend(bl.chain.iter().cloned());
+                    s.blocks.push(BlockingSite {
+                        call: bl.call.clone(),
+                        site: bl.site,
+                        chain,
+                    });
                 }
             }
             if s != summaries[i] {
