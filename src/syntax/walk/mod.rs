@@ -198,6 +198,11 @@ struct FnDecl {
     module: Vec<String>,
     /// The acquisition its body is, if it is one.
     guard: Option<GuardFn>,
+    /// A method whose value is a call of another method of `self` with no arguments
+    /// (`WrapperWrapper { w: self.lock_m() }`): that method's name, and whether the
+    /// value holds its result inside; resolved into `guard` once the file's
+    /// functions are all known.
+    via: Option<(String, bool)>,
 }
 
 /// A function whose body is one acquisition handed to its caller
@@ -216,6 +221,10 @@ struct GuardFn {
     method: String,
     /// The body passes the guard through `unwrap`-like calls.
     wrapped: bool,
+    /// The body hands the guard back inside a value that holds it (`MutexWrapper {
+    /// mg: self.m.lock().unwrap() }`, `(guard, n)`, `Box::new(guard)`): the caller's
+    /// value holds a guard of the lock, as long as it lives.
+    in_value: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
