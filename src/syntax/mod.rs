@@ -37,6 +37,7 @@ pub fn file_facts(
     text: &str,
     id: FileId,
     known: &Known,
+    crate_fns: Option<&crate::flow::guard_fns::CrateGuardFns>,
 ) -> Result<(FileItems, FileFlows), ParseError> {
     let mut parsed = syn::parse_file(text);
     if parsed.is_err() && file.edition == source::Edition::E2015 {
@@ -48,7 +49,7 @@ pub fn file_facts(
         Ok(ast) => {
             let imports = imports::collect(&ast);
             let items = items::collect(&ast, &imports, known, file, id);
-            let flows = walk::walk_file(&ast, &imports, known, file, id);
+            let flows = walk::walk_file(&ast, &imports, known, file, id, crate_fns);
             Ok((items, flows))
         }
         Err(e) => Err(ParseError {

@@ -37,6 +37,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
+use crate::flow::guard_fns::CrateGuardFns;
 use crate::flow::{
     Blocking, Body, BodyKind, Call, CallArgs, Callee, Event, EventContext, EventKind, FileFlows,
     Guard, GuardId, LockPath,
@@ -136,12 +137,16 @@ const FUTURE_MACROS: &[&str] = &[
 const DIVERGING_FNS: &[&str] = &["std::process::exit", "process::exit", "std::process::abort"];
 
 /// Walks every body of a parsed file.
+///
+/// `crate_fns` holds the guard methods of the other files of the crate, when the
+/// file is walked again for its calls of them.
 pub fn walk_file(
     ast: &syn::File,
     imports: &Imports,
     known: &Known,
     file: &SourceFile,
     id: FileId,
+    crate_fns: Option<&CrateGuardFns>,
 ) -> FileFlows {
     let mut fw = FileWalker {
         file,
@@ -156,6 +161,10 @@ pub fn walk_file(
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
     collect_fields(&ast.items, &mut fw.fields);
     fw.guard_fns = collect_guard_fns(&ast.items, &fw);
+    let guard_fns = export_guard_fns(&fw.guard_fns);
+    if let Some(crate_fns) = crate_fns {
+        import_guard_fns(&mut fw.guard_fns, crate_fns, id);
+    }
     let mut bodies = Vec::new();
     // Cargo's integration tests and benchmarks are test code throughout.
     let in_test_file = file
@@ -167,7 +176,7 @@ pub fn walk_file(
         ..ItemCx::default()
     };
     fw.items(&ast.items, &cx, &mut bodies);
-    FileFlows { bodies }
+    FileFlows { bodies, guard_fns }
 }
 
 struct FileWalker<'a> {

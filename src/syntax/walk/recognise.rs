@@ -444,6 +444,77 @@ pub(super) fn collect_guard_fns(
     out
 }
 
+/// The file's methods that hand back a guard of a lock of `self`, as facts for the
+/// other files of the crate.
+pub(super) fn export_guard_fns(
+    fns: &HashMap<String, Vec<FnDecl>>,
+) -> Box<[crate::flow::guard_fns::GuardFnFact]> {
+    let mut out = Vec::new();
+    for (name, decls) in fns {
+        for d in decls {
+            let (Some(owner), Some(g)) = (&d.owner, &d.guard) else {
+                continue;
+            };
+            let lock: Box<[String]> = match g.root {
+                GuardRoot::SelfField => match place_segments(&g.lock) {
+                    Some(segs) => segs.into_iter().skip(1).collect(),
+                    None => continue,
+                },
+                GuardRoot::SelfLock => Box::default(),
+                GuardRoot::Fixed => continue,
+            };
+            out.push(crate::flow::guard_fns::GuardFnFact {
+                name: name.clone(),
+                owner: owner.clone(),
+                lock,
+                method: g.method.clone(),
+                wrapped: g.wrapped,
+                in_value: g.in_value,
+            });
+        }
+    }
+    // The table is a hash map: the facts are sorted so that the dump is stable.
+    out.sort_by(|a, b| (&a.owner, &a.name).cmp(&(&b.owner, &b.name)));
+    out.into()
+}
+
+/// Adds the methods of the other files of the crate to the file's table, for the
+/// names the crate has guard methods of: the file's own methods of those names and
+/// the others are then weighed together, and a name two types share resolves only
+/// where the receiver's type picks one.
+pub(super) fn import_guard_fns(
+    fns: &mut HashMap<String, Vec<FnDecl>>,
+    crate_fns: &CrateGuardFns,
+    file: FileId,
+) {
+    for (name, f) in crate_fns.others(file) {
+        let guard = f.guard.as_ref().and_then(|g| {
+            let text = std::iter::once("self")
+                .chain(g.lock.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(".");
+            let lock: syn::Expr = syn::parse_str(&text).ok()?;
+            Some(GuardFn {
+                lock,
+                root: if g.lock.is_empty() {
+                    GuardRoot::SelfLock
+                } else {
+                    GuardRoot::SelfField
+                },
+                method: g.method.clone(),
+                wrapped: g.wrapped,
+                in_value: g.in_value,
+            })
+        });
+        fns.entry(name.to_string()).or_default().push(FnDecl {
+            owner: f.owner.clone(),
+            module: Vec::new(),
+            guard,
+            via: None,
+        });
+    }
+}
+
 /// Gives each method whose value is a call of another method of `self` the guard
 /// that method hands back, through chains of such calls; a chain longer than a few
 /// links, or a loop, resolves to nothing.
