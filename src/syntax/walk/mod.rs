@@ -18,8 +18,10 @@
 //! Closures and `async` blocks are separate bodies: nothing held in one is held in the
 //! other. The walker never resolves locks across files; it records the syntactic
 //! lock and the callee of every call, and leaves the rest to the model. The one call
-//! it reads through is a call of a function of the same file whose body is one
-//! acquisition handed back (`GuardFn`): that call is the acquisition.
+//! it reads through is a call of a function whose body is one acquisition handed
+//! back, or a value holding one (`GuardFn`): that call is the acquisition. Those
+//! functions are the file's own, and on a second walk of the file the methods of the
+//! other files of its crate (`flow::guard_fns`).
 //!
 //! The walker is one `BodyWalker` per body, its methods cut by concern into the
 //! modules below (`docs/architecture.md`, "The walker's modules", says what each
