@@ -233,6 +233,14 @@ pub struct Call {
     /// statement or of a `let _ = ..` initializer (through `?`, `unwrap()`-like
     /// methods and `.await`), so whatever guard it returns dies with the statement.
     pub result_dropped: bool,
+    /// Arguments that are places a lock may be (`&self.stats`, `m`, `&mut x.inner`,
+    /// `Arc::clone(&self.a)`, `self.a.clone()`): (argument position, the place, with
+    /// `let` aliases followed; its `text` is left empty). Recorded only for calls an
+    /// in-crate function may answer (a method on `self` or on a variable of declared
+    /// type, a path outside `std`), and only for places rooted at `self`, a static or
+    /// a variable the body types or aliases: a callee's lock reached through its
+    /// parameter is then this place's lock.
+    pub arg_places: Box<[(u32, LockPath)]>,
 }
 
 /// Something that happens in a body, with the guards alive at that moment.

@@ -27,10 +27,12 @@ mod order;
 mod resolve;
 mod summary;
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::flow::{Body, BodyKind, EventKind, FileFlows};
+use crate::flow::{Body, BodyKind, EventKind, FileFlows, LockPath};
 use crate::model::{type_name_of, CrateId, Model};
 use crate::report::finding::FileId;
 
@@ -57,6 +59,19 @@ struct BodyAt {
     file: FileId,
 }
 
+/// A place argument of a resolved call ([`Call::arg_places`](crate::flow::Call)),
+/// in the caller's frame.
+#[derive(Clone, Debug)]
+struct ArgLock {
+    /// The argument's position (the receiver of a method call is not counted).
+    pos: u32,
+    /// The place's lock identity in the caller, as a guard on it would have.
+    lock: Option<LockId>,
+    /// The caller's parameter (its position among the parameters other than `self`)
+    /// the place is reached through.
+    param: Option<u32>,
+}
+
 /// The crate-wide graph. Its tables are indexed by [`BodyIdx`] (and then by guard or
 /// event index); they are private to this module, and rules read them through
 /// [`Analysis`].
@@ -73,6 +88,9 @@ pub struct Graph {
     /// The other way: the calls into each body, as (caller, event index); a body's
     /// calls to itself are left out.
     callers: Vec<Vec<(BodyIdx, usize)>>,
+    /// The place arguments of each resolved call that has some, by (caller, event
+    /// index), in the caller's frame.
+    arg_locks: BTreeMap<(BodyIdx, usize), Box<[ArgLock]>>,
     /// Each body's summary.
     summaries: Vec<Summary>,
     /// Lock-order edges, by (from class, to class).
@@ -156,6 +174,33 @@ impl Graph {
             })
             .collect();
 
+        let arg_locks: BTreeMap<(BodyIdx, usize), Box<[ArgLock]>> = bodies
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, at)| {
+                let b = body_of(at);
+                let cs = &callees[i];
+                let info = &infos[i];
+                b.events.iter().enumerate().filter_map(move |(ei, e)| {
+                    let call = e.call()?;
+                    if call.arg_places.is_empty() || cs[ei].is_none() {
+                        return None;
+                    }
+                    let args = call
+                        .arg_places
+                        .iter()
+                        .map(|(pos, path)| ArgLock {
+                            pos: *pos,
+                            lock: lock_id(model, info, i, b, path),
+                            param: param_of(b, path),
+                        })
+                        .collect();
+                    Some(((i, ei), args))
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
         let mut callers: Vec<Vec<(BodyIdx, usize)>> = vec![Vec::new(); callees.len()];
         for (i, cs) in callees.iter().enumerate() {
             for (ei, k) in cs.iter().enumerate() {
@@ -172,6 +217,7 @@ impl Graph {
             guard_ids,
             callees,
             callers,
+            arg_locks,
             summaries: Vec::new(),
             edges: Vec::new(),
         };
@@ -180,9 +226,24 @@ impl Graph {
         graph
     }
 
+    /// The place arguments of the call at event `ei` of body `i`, in `i`'s frame.
+    fn arg_locks(&self, i: BodyIdx, ei: usize) -> &[ArgLock] {
+        self.arg_locks.get(&(i, ei)).map_or(&[], |a| a)
+    }
+
     /// The body at an index.
     fn body<'f>(&self, flows: &'f [(FileId, FileFlows)], i: BodyIdx) -> &'f Body {
         let at = self.bodies[i];
         &flows[at.flow].1.bodies[at.body]
     }
+}
+
+/// The parameter of `body` (its position among the parameters other than `self`) a
+/// place is rooted at: the root is named as the parameter and has its declared type,
+/// so that a local shadowing the parameter is not taken for it.
+fn param_of(body: &Body, path: &LockPath) -> Option<u32> {
+    let root = path.segments.as_ref()?.first()?;
+    let ty = path.root_ty.as_deref()?;
+    let p = body.params.iter().position(|(n, t)| n == root && t == ty)?;
+    u32::try_from(p).ok()
 }

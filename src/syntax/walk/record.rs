@@ -256,7 +256,33 @@ pub(super) fn is_call_of_interest(call: &Call) -> bool {
         .iter()
         .any(|p| callee.starts_with(p));
     }
-    !matches!(
+    !is_foreign_root(first)
+}
+
+/// Whether a call may be answered by a function of the crate, as call resolution
+/// sees it: a method on `self` or on a variable of declared type, or a path that
+/// is neither `std`'s nor one of the standard types' (`Vec::new`, `Arc::clone`).
+pub(super) fn may_resolve_in_crate(callee: &Callee, receiver: Option<&LockPath>) -> bool {
+    match callee {
+        Callee::Method(_) => receiver.is_some_and(|r| match r.segments.as_deref() {
+            Some([root]) => root == "self" || r.root_ty.is_some(),
+            _ => false,
+        }),
+        Callee::Path(path) => {
+            let first = path.split("::").next().unwrap_or_default();
+            !matches!(
+                first,
+                "std" | "core" | "alloc" | "Some" | "Ok" | "Err" | "None"
+            ) && !is_foreign_root(first)
+        }
+        Callee::Expr(_) => false,
+    }
+}
+
+/// The first segment of a path that names a standard type, whose functions are
+/// never the crate's.
+fn is_foreign_root(first: &str) -> bool {
+    matches!(
         first,
         "Box"
             | "Vec"
