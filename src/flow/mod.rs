@@ -239,8 +239,20 @@ pub struct Call {
     /// in-crate function may answer (a method on `self` or on a variable of declared
     /// type, a path outside `std`), and only for places rooted at `self`, a static or
     /// a variable the body types or aliases: a callee's lock reached through its
-    /// parameter is then this place's lock.
-    pub arg_places: Box<[(u32, LockPath)]>,
+    /// parameter is then this place's lock. Most calls have none, and pay one
+    /// pointer for it: read it through [`Call::arg_places`].
+    pub arg_places: Option<Box<ArgPlaces>>,
+}
+
+/// The place arguments of a call ([`Call::arg_places`]): (argument position, place).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArgPlaces(pub Box<[(u32, LockPath)]>);
+
+impl Call {
+    /// The arguments that are places a lock may be, as (argument position, place).
+    pub fn arg_places(&self) -> &[(u32, LockPath)] {
+        self.arg_places.as_deref().map_or(&[], |a| &a.0)
+    }
 }
 
 /// Something that happens in a body, with the guards alive at that moment.

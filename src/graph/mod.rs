@@ -183,11 +183,11 @@ impl Graph {
                 let info = &infos[i];
                 b.events.iter().enumerate().filter_map(move |(ei, e)| {
                     let call = e.call()?;
-                    if call.arg_places.is_empty() || cs[ei].is_none() {
+                    if call.arg_places().is_empty() || cs[ei].is_none() {
                         return None;
                     }
                     let args = call
-                        .arg_places
+                        .arg_places()
                         .iter()
                         .map(|(pos, path)| ArgLock {
                             pos: *pos,

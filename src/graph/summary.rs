@@ -187,7 +187,7 @@ impl Graph {
                     // A lock inside the parameter: its class is known; its object is
                     // the argument's place.
                     let place = call
-                        .arg_places
+                        .arg_places()
                         .iter()
                         .find(|(q, _)| *q == pos)
                         .and_then(|(_, path)| path.segments.as_ref());

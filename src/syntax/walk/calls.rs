@@ -115,7 +115,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let arg_places = if may_resolve_in_crate(&callee, receiver.as_ref()) {
             self.arg_places(mc.args.iter())
         } else {
-            Box::default()
+            None
         };
         self.call_event(
             std::ptr::from_ref(mc).cast(),
@@ -216,7 +216,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let arg_places = if may_resolve_in_crate(&callee, None) {
             self.arg_places(c.args.iter())
         } else {
-            Box::default()
+            None
         };
         self.call_event(
             std::ptr::from_ref(c).cast(),
@@ -291,7 +291,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn arg_places<'e>(
         &self,
         args: impl Iterator<Item = &'e syn::Expr>,
-    ) -> Box<[(u32, LockPath)]> {
+    ) -> Option<Box<ArgPlaces>> {
         let mut out = Vec::new();
         for (pos, arg) in args.enumerate() {
             let Some(segments) = self.alias_of(arg) else {
@@ -322,7 +322,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 },
             ));
         }
-        out.into_boxed_slice()
+        (!out.is_empty()).then(|| Box::new(ArgPlaces(out.into_boxed_slice())))
     }
 
     /// Arguments that name a variable holding a lock, perhaps borrowed (`&lock`).

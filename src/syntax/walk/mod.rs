@@ -36,7 +36,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use crate::flow::{
-    Blocking, Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId, LockPath,
+    ArgPlaces, Blocking, Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId,
+    LockPath,
 };
 use crate::model::imports::Imports;
 use crate::model::known::{is_guard_lock, is_static_name, Known};
