@@ -91,6 +91,13 @@ pub struct Graph {
     /// The place arguments of each resolved call that has some, by (caller, event
     /// index), in the caller's frame.
     arg_locks: BTreeMap<(BodyIdx, usize), Box<[ArgLock]>>,
+    /// The closures each call runs before it returns, by (caller, event index): a
+    /// closure written at a call of an iterator adapter or combinator
+    /// ([`RUNS_CLOSURE_NOW`](crate::flow::methods::RUNS_CLOSURE_NOW)), or at a call
+    /// of a function of the crate that calls the parameter it is given.
+    closure_callees: BTreeMap<(BodyIdx, usize), Box<[BodyIdx]>>,
+    /// The other way: the calls that run each such closure, as (caller, event index).
+    closure_callers: BTreeMap<BodyIdx, Vec<(BodyIdx, usize)>>,
     /// Each body's summary.
     summaries: Vec<Summary>,
     /// Lock-order edges, by (from class, to class).
@@ -201,6 +208,44 @@ impl Graph {
             .collect::<Vec<_>>()
             .into_iter()
             .collect();
+        let closure_callees: BTreeMap<(BodyIdx, usize), Box<[BodyIdx]>> = bodies
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, at)| {
+                let b = body_of(at);
+                let cs = &callees[i];
+                let bodies = &bodies;
+                b.events.iter().enumerate().filter_map(move |(ei, e)| {
+                    let call = e.call()?;
+                    if call.closure_args.is_empty() {
+                        return None;
+                    }
+                    let first = i - at.body;
+                    let run: Box<[BodyIdx]> = call
+                        .closure_args
+                        .iter()
+                        .filter(|&&(pos, _)| {
+                            runs_at_once(call, cs[ei].map(|k| (k, body_of(&bodies[k]))), pos)
+                        })
+                        .filter_map(|&(_, cb)| {
+                            let k = first + cb as usize;
+                            let to = bodies.get(k).filter(|c| c.flow == at.flow)?;
+                            let c = body_of(to);
+                            (c.kind == BodyKind::Closure && !c.is_async).then_some(k)
+                        })
+                        .collect();
+                    (!run.is_empty()).then_some(((i, ei), run))
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
+        let mut closure_callers: BTreeMap<BodyIdx, Vec<(BodyIdx, usize)>> = BTreeMap::new();
+        for (&(i, ei), run) in &closure_callees {
+            for &k in run.iter() {
+                closure_callers.entry(k).or_default().push((i, ei));
+            }
+        }
         let mut callers: Vec<Vec<(BodyIdx, usize)>> = vec![Vec::new(); callees.len()];
         for (i, cs) in callees.iter().enumerate() {
             for (ei, k) in cs.iter().enumerate() {
@@ -218,6 +263,8 @@ impl Graph {
             callees,
             callers,
             arg_locks,
+            closure_callees,
+            closure_callers,
             summaries: Vec::new(),
             edges: Vec::new(),
         };
@@ -229,6 +276,16 @@ impl Graph {
     /// The place arguments of the call at event `ei` of body `i`, in `i`'s frame.
     fn arg_locks(&self, i: BodyIdx, ei: usize) -> &[ArgLock] {
         self.arg_locks.get(&(i, ei)).map_or(&[], |a| a)
+    }
+
+    /// The closures the call at event `ei` of body `i` runs before it returns.
+    fn closure_callees(&self, i: BodyIdx, ei: usize) -> &[BodyIdx] {
+        self.closure_callees.get(&(i, ei)).map_or(&[], |a| a)
+    }
+
+    /// The calls that run closure `k` before they return.
+    fn closure_callers(&self, k: BodyIdx) -> &[(BodyIdx, usize)] {
+        self.closure_callers.get(&k).map_or(&[], Vec::as_slice)
     }
 
     /// The body at an index.
@@ -246,4 +303,32 @@ fn param_of(body: &Body, path: &LockPath) -> Option<u32> {
     let ty = path.root_ty.as_deref()?;
     let p = body.params.iter().position(|(n, t)| n == root && t == ty)?;
     u32::try_from(p).ok()
+}
+
+/// Whether a call runs the closure written as its argument `pos` before it returns:
+/// the method is one that does ([`RUNS_CLOSURE_NOW`](crate::flow::methods::RUNS_CLOSURE_NOW)),
+/// or the call resolves to a function of the crate that calls the callback
+/// parameter the closure is given (`fn with<F: FnOnce(&T)>(&self, f: F) { f(&t) }`).
+fn runs_at_once(call: &crate::flow::Call, callee: Option<(BodyIdx, &Body)>, pos: u32) -> bool {
+    if let Some(m) = call.callee.method() {
+        if crate::flow::methods::RUNS_CLOSURE_NOW.contains(&m) {
+            return true;
+        }
+    }
+    let Some((_, k)) = callee else {
+        return false;
+    };
+    // `Type::method(&x, f)` passes the receiver first.
+    let shift = u32::from(!call.callee.is_method() && k.self_kind.is_some());
+    let Some(p) = pos.checked_sub(shift) else {
+        return false;
+    };
+    let Some((name, _)) = k.params.get(p as usize) else {
+        return false;
+    };
+    k.callback_params.iter().any(|c| c == name)
+        && k.events.iter().any(|e| {
+            e.call()
+                .is_some_and(|c| !c.callee.is_method() && c.callee.plain() == Some(name.as_str()))
+        })
 }

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use rayon::prelude::*;
 
 use super::{param_of, ArgLock, BodyIdx, Graph, LockClass, LockId};
-use crate::flow::{Blocking, Body, Call, EventKind, FileFlows, Guard, GuardKind};
+use crate::flow::{Blocking, Body, BodyKind, Call, EventKind, FileFlows, Guard, GuardKind};
 use crate::model::type_name_of;
 use crate::report::finding::{FileId, Span};
 
@@ -144,6 +144,13 @@ impl Graph {
         let root = lock.obj.as_ref()?.first()?;
         let param = if root == "self" || root == "static" {
             None
+        } else if b.kind == BodyKind::Closure {
+            // A closure run at a call takes its captured locks in its parent's
+            // frame; its own parameters no caller names.
+            if param_of(b, &guard.lock).is_some() {
+                return None;
+            }
+            None
         } else {
             Some(param_of(b, &guard.lock)?)
         };
@@ -247,6 +254,46 @@ impl Graph {
         (takes, nested)
     }
 
+    /// What the closures the call at event `ei` of body `i` runs before it returns
+    /// take and block on: in `i`'s frame as they are (a closure names its parent's
+    /// `self` and variables), with the call as the first hop.
+    fn closures_through(
+        &self,
+        flows: &[(FileId, FileFlows)],
+        summaries: &[Summary],
+        i: BodyIdx,
+        ei: usize,
+    ) -> (Vec<Taken>, Vec<BlockingSite>) {
+        let mut takes = Vec::new();
+        let mut blocks = Vec::new();
+        for &c in self.closure_callees(i, ei) {
+            let hop = Hop {
+                site: self.body(flows, i).events[ei].span,
+                callee: self.callee_name(flows, c),
+            };
+            for t in summaries[c]
+                .takes
+                .iter()
+                .filter(|t| t.chain.len() < MAX_CHAIN)
+            {
+                let mut t = t.clone();
+                t.param = None;
+                t.chain.insert(0, hop.clone());
+                takes.push(t);
+            }
+            for bl in summaries[c]
+                .blocks
+                .iter()
+                .filter(|b| b.chain.len() < MAX_CHAIN)
+            {
+                let mut bl = bl.clone();
+                bl.chain.insert(0, hop.clone());
+                blocks.push(bl);
+            }
+        }
+        (takes, blocks)
+    }
+
     /// Summaries to a fixpoint: each function's own locks and blocking calls plus
     /// those of every function it calls, with the call chain kept. Recursion ends
     /// because summaries only grow and are capped.
@@ -270,6 +317,16 @@ impl Graph {
                 }
             }
         }
+        for (k, s) in summaries.iter().enumerate() {
+            if !s.takes.is_empty() || !s.blocks.is_empty() {
+                for &(c, _) in self.closure_callers(k) {
+                    if !queued[c] {
+                        queued[c] = true;
+                        queue.push_back(c);
+                    }
+                }
+            }
+        }
         let mut budget = n.saturating_mul(16).max(1024);
         while let Some(i) = queue.pop_front() {
             queued[i] = false;
@@ -280,6 +337,26 @@ impl Graph {
             let mut s = self.direct_summary(flows, i);
             let b = self.body(flows, i);
             for (ei, e) in b.events.iter().enumerate() {
+                if !self.closure_callees(i, ei).is_empty() {
+                    let (takes, blocks) = self.closures_through(flows, &summaries, i, ei);
+                    for t in takes {
+                        if !t.is_try && is_lock_kind(t.kind) {
+                            for &h in &e.live {
+                                if let Some(held) = self.visible_taken(b, i, h) {
+                                    push_nested(&mut s.nested, &held, &t);
+                                }
+                            }
+                        }
+                        push_taken(&mut s.takes, t);
+                    }
+                    for bl in blocks {
+                        if s.blocks.len() < MAX_SUMMARY
+                            && !s.blocks.iter().any(|x| x.site == bl.site)
+                        {
+                            s.blocks.push(bl);
+                        }
+                    }
+                }
                 let (Some(k), Some(call)) = (self.callees[i][ei], e.call()) else {
                     continue;
                 };
@@ -322,7 +399,7 @@ impl Graph {
             }
             if s != summaries[i] {
                 summaries[i] = s;
-                for &(c, _) in &self.callers[i] {
+                for &(c, _) in self.callers[i].iter().chain(self.closure_callers(i)) {
                     if !queued[c] {
                         queued[c] = true;
                         queue.push_back(c);
@@ -350,23 +427,30 @@ impl Graph {
         i: BodyIdx,
         ei: usize,
     ) -> Vec<Taken> {
+        let mut out = if self.closure_callees(i, ei).is_empty() {
+            Vec::new()
+        } else {
+            self.closures_through(flows, &self.summaries, i, ei).0
+        };
         let Some(k) = self.callees[i][ei] else {
-            return Vec::new();
+            return out;
         };
         let b = self.body(flows, i);
         let e = &b.events[ei];
         let Some(call) = e.call() else {
-            return Vec::new();
+            return out;
         };
         let hop = Hop {
             site: e.span,
             callee: self.callee_name(flows, k),
         };
-        self.summaries[k]
-            .takes
-            .iter()
-            .filter_map(|t| self.map_taken(flows, (i, ei), k, call, &hop, t))
-            .collect()
+        out.extend(
+            self.summaries[k]
+                .takes
+                .iter()
+                .filter_map(|t| self.map_taken(flows, (i, ei), k, call, &hop, t)),
+        );
+        out
     }
 
     /// The locks a call at event `ei` of body `i` takes nested through its callee,
@@ -398,23 +482,25 @@ impl Graph {
         i: BodyIdx,
         ei: usize,
     ) -> Vec<BlockingSite> {
+        let mut out = if self.closure_callees(i, ei).is_empty() {
+            Vec::new()
+        } else {
+            self.closures_through(flows, &self.summaries, i, ei).1
+        };
         let Some(k) = self.callees[i][ei] else {
-            return Vec::new();
+            return out;
         };
         let e = &self.body(flows, i).events[ei];
         let hop = Hop {
             site: e.span,
             callee: self.callee_name(flows, k),
         };
-        self.summaries[k]
-            .blocks
-            .iter()
-            .map(|bl| {
-                let mut bl = bl.clone();
-                bl.chain.insert(0, hop.clone());
-                bl
-            })
-            .collect()
+        out.extend(self.summaries[k].blocks.iter().map(|bl| {
+            let mut bl = bl.clone();
+            bl.chain.insert(0, hop.clone());
+            bl
+        }));
+        out
     }
 }
 

@@ -8,12 +8,30 @@ use super::*;
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn event(&mut self, kind: EventKind, span: proc_macro2::Span) {
         if let EventKind::Call(call) = &kind {
-            if self.scopes.n_alive == 0 && !is_call_of_interest(call) {
+            if self.scopes.n_alive == 0
+                && !is_call_of_interest(call)
+                && !self.runs_closure_of_interest(call)
+            {
                 return;
             }
         }
         let span = self.fw.span(span);
         self.push_event(kind, span);
+    }
+
+    /// Whether a call runs a closure written at it before it returns
+    /// ([`RUNS_CLOSURE_NOW`](crate::flow::methods::RUNS_CLOSURE_NOW)) and the
+    /// closure takes a lock or records a call: what the closure does happens at the
+    /// call, and the function's summary must see it.
+    fn runs_closure_of_interest(&self, call: &Call) -> bool {
+        call.callee
+            .method()
+            .is_some_and(|m| crate::flow::methods::RUNS_CLOSURE_NOW.contains(&m))
+            && call.closure_args.iter().any(|&(_, cb)| {
+                self.out
+                    .get(cb as usize)
+                    .is_some_and(|b| !b.guards.is_empty() || !b.events.is_empty())
+            })
     }
 
     /// Records a call, at `at` (its address, see [`Self::result_call`]), as an event
