@@ -217,12 +217,12 @@ impl Graph {
                 let bodies = &bodies;
                 b.events.iter().enumerate().filter_map(move |(ei, e)| {
                     let call = e.call()?;
-                    if call.closure_args.is_empty() {
+                    if call.closure_args().is_empty() {
                         return None;
                     }
                     let first = i - at.body;
                     let run: Box<[BodyIdx]> = call
-                        .closure_args
+                        .closure_args()
                         .iter()
                         .filter(|&&(pos, _)| {
                             runs_at_once(call, cs[ei].map(|k| (k, body_of(&bodies[k]))), pos)

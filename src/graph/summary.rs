@@ -100,14 +100,14 @@ impl Graph {
         }
         for e in &b.events {
             match &e.kind {
-                EventKind::Acquire(g) if !e.live.is_empty() => {
+                EventKind::Acquire(g) if !e.live().is_empty() => {
                     let Some(taken) = self.visible_taken(b, i, *g) else {
                         continue;
                     };
                     if taken.is_try || !is_lock_kind(taken.kind) {
                         continue;
                     }
-                    for &h in &e.live {
+                    for &h in e.live() {
                         if let Some(held) = self.visible_taken(b, i, h) {
                             push_nested(&mut s.nested, &held, &taken);
                         }
@@ -117,7 +117,7 @@ impl Graph {
                     if let Some(blocking) = &c.blocking {
                         if s.blocks.len() < MAX_SUMMARY {
                             s.blocks.push(BlockingSite {
-                                call: blocking.clone(),
+                                call: (**blocking).clone(),
                                 site: e.span,
                                 chain: Vec::new(),
                             });
@@ -341,7 +341,7 @@ impl Graph {
                     let (takes, blocks) = self.closures_through(flows, &summaries, i, ei);
                     for t in takes {
                         if !t.is_try && is_lock_kind(t.kind) {
-                            for &h in &e.live {
+                            for &h in e.live() {
                                 if let Some(held) = self.visible_taken(b, i, h) {
                                     push_nested(&mut s.nested, &held, &t);
                                 }
@@ -377,7 +377,7 @@ impl Graph {
                 }
                 for t in takes {
                     if !t.is_try && is_lock_kind(t.kind) {
-                        for &h in &e.live {
+                        for &h in e.live() {
                             if let Some(held) = self.visible_taken(b, i, h) {
                                 push_nested(&mut s.nested, &held, &t);
                             }

@@ -5,7 +5,7 @@ use crate::flow::{EventKind, Guard, GuardKind};
 use crate::graph::{BodyIdx, BodyRef, Taken};
 use crate::model::known::Known;
 use crate::report::finding::Finding;
-use crate::rules::support::{is_borrow, label, same_lock};
+use crate::rules::support::{is_borrow, is_private_local_lock, label, same_lock};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -20,6 +20,8 @@ declare_rule! {
 const RECHECKS: &[&str] = &[
     "get",
     "get_mut",
+    "raw_entry",
+    "raw_entry_mut",
     "contains_key",
     "contains",
     "entry",
@@ -63,7 +65,7 @@ impl Rule for CheckThenAct {
                 let EventKind::Acquire(act) = e.kind else {
                     continue;
                 };
-                if e.deps.is_empty() {
+                if e.deps().is_empty() {
                     continue;
                 }
                 let guard = &body.guards[act];
@@ -81,14 +83,14 @@ impl Rule for CheckThenAct {
                 let Some(act_id) = cx.lock_of(i, act) else {
                     continue;
                 };
-                for &check in &e.deps {
+                for &check in e.deps() {
                     let checked = &body.guards[check];
                     // Still held: that is a double lock, reported there. A `try_`
                     // guard tests whether the lock was free, not the state. A guard
                     // re-taken into the same variable is a loop re-locking.
                     let relock = checked.name.is_some() && checked.name == guard.name;
                     if check == act
-                        || e.live.contains(&check)
+                        || e.live().contains(&check)
                         || is_borrow(checked.kind)
                         || checked.is_try
                         || relock
@@ -98,7 +100,12 @@ impl Rule for CheckThenAct {
                     let Some(check_id) = cx.lock_of(i, check) else {
                         continue;
                     };
-                    if !same_lock(check_id, act_id) || is_memoisation(checked, guard) {
+                    // A lock private to this call (a local never handed on): no other
+                    // thread can change it between the check and the act.
+                    if !same_lock(check_id, act_id)
+                        || is_memoisation(checked, guard)
+                        || is_private_local_lock(cx, i, body, guard)
+                    {
                         continue;
                     }
                     out.push(META.finding(guard.acquired, format!(
@@ -158,7 +165,7 @@ fn split_helpers(cx: &RuleCx<'_>, i: BodyIdx, out: &mut Vec<Finding>) {
                 let Some(act) = acts.iter().find(|t| same_lock(&t.lock, &checked.lock)) else {
                     continue;
                 };
-                let held = a.live.iter().chain(&c.live).any(|&g| {
+                let held = a.live().iter().chain(c.live()).any(|&g| {
                     cx.lock_of(i, g)
                         .is_some_and(|id| same_lock(id, &checked.lock))
                 });

@@ -24,7 +24,7 @@ impl Rule for DoubleLock {
                 continue;
             }
             for (ei, e) in body.events.iter().enumerate() {
-                if e.live.is_empty() {
+                if e.live().is_empty() {
                     continue;
                 }
                 // What this event takes: (lock, kind, site, chain).
@@ -48,7 +48,7 @@ impl Rule for DoubleLock {
                     EventKind::Await { .. } => Vec::new(),
                 };
                 'taken: for (lock, kind, site, chain) in taken {
-                    for &h in &e.live {
+                    for &h in e.live() {
                         let held = &body.guards[h];
                         if is_borrow(held.kind) {
                             continue;

@@ -8,7 +8,10 @@ use std::borrow::Cow;
 use crate::graph::{BodyIdx, BodyRef, CycleClass, LockClass, LockId, OrderEdge};
 use crate::model::CrateId;
 use crate::report::finding::Finding;
-use crate::rules::support::{acquired_label, chain_text, hop_labels, is_borrow, label, self_name};
+use crate::report::finding::Span;
+use crate::rules::support::{
+    acquired_label, chain_text, hop_labels, is_borrow, is_private_local_lock, label, self_name,
+};
 use crate::rules::{declare_rule, Rule, RuleCx};
 
 declare_rule! {
@@ -22,7 +25,9 @@ impl Rule for LockOrderInversion {
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // Orders that happen only while a thread has `&mut` access to the value
         // owning both locks cannot interleave with any other order on them.
-        let keep = |e: &OrderEdge| !is_exclusive(cx, e);
+        // A lock private to one call of its function (a local built there and never
+        // handed on) is reached by no other thread: no order on it can meet another.
+        let keep = |e: &OrderEdge| !is_exclusive(cx, e) && !on_private_local(cx, e);
         for class in cx.cycle_classes(&keep) {
             if let Some(f) = class_finding(cx, &class) {
                 out.push(f);
@@ -66,6 +71,25 @@ fn is_exclusive(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
         *class_owner == owner && !field.contains('.') && held_by_value(cx, id.krate, &owner, field)
     };
     by_value_field(&e.from) && by_value_field(&e.to)
+}
+
+/// Whether either lock of an order is a private local of the function holding the
+/// first (`let m = Mutex::new(..)` that the function never hands on): each call has
+/// its own, so no other thread can hold it.
+fn on_private_local(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
+    let is_local = |id: &LockId| matches!(id.class, LockClass::Local { .. });
+    if !is_local(&e.from) && !is_local(&e.to) {
+        return false;
+    }
+    let body = cx.body(e.holder);
+    let private_at = |site: Span| {
+        body.guards
+            .iter()
+            .filter(|g| g.acquired == site)
+            .any(|g| is_private_local_lock(cx, e.holder, body, g))
+    };
+    (is_local(&e.from) && private_at(e.held_site))
+        || (is_local(&e.to) && e.chain.is_empty() && private_at(e.taken_site))
 }
 
 /// Deepest chain of `&self` callers followed up to a `&mut self` method.
@@ -224,7 +248,7 @@ fn unordered_instances(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let Some(id) = cx.lock_of(i, g) else { continue };
-            for &h in &e.live {
+            for &h in e.live() {
                 let held = &body.guards[h];
                 let Some(held_id) = cx.lock_of(i, h) else {
                     continue;

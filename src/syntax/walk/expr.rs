@@ -362,7 +362,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         guard.is_async = true;
         for e in &mut self.events {
-            e.live.retain(|&x| x != g);
+            e.forget_live(g);
         }
         self.kill(g);
     }
@@ -447,6 +447,23 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             self.scan_awaits(&mac.tokens);
             self.event(EventKind::Await { awaited: None }, mac.path.span());
             return Flow::default();
+        }
+        // `matches!(scrutinee, pattern if guard)`: the scrutinee is evaluated here;
+        // the pattern binds nothing outside the macro.
+        if name == "matches" {
+            let parsed = mac.parse_body_with(|input: syn::parse::ParseStream<'_>| {
+                let scrutinee: syn::Expr = input.parse()?;
+                input.parse::<proc_macro2::TokenStream>()?;
+                Ok(scrutinee)
+            });
+            if let Ok(scrutinee) = parsed {
+                let f = self.expr(&scrutinee, awaited);
+                return Flow {
+                    value: None,
+                    within: None,
+                    diverges: f.diverges,
+                };
+            }
         }
         if EXPR_MACROS.contains(&name.as_str()) {
             let parsed =
