@@ -216,26 +216,6 @@ pub struct Call {
     /// statement or of a `let _ = ..` initializer (through `?`, `unwrap()`-like
     /// methods and `.await`), so whatever guard it returns dies with the statement.
     pub result_dropped: bool,
-    /// Arguments that are places a lock may be (`&self.stats`, `m`, `&mut x.inner`,
-    /// `Arc::clone(&self.a)`, `self.a.clone()`): (argument position, the place, with
-    /// `let` aliases followed; its `text` is left empty). Recorded only for calls an
-    /// in-crate function may answer (a method on `self` or on a variable of declared
-    /// type, a path outside `std`), and only for places rooted at `self`, a static or
-    /// a variable the body types or aliases: a callee's lock reached through its
-    /// parameter is then this place's lock. Most calls have none, and pay one
-    /// pointer for it: read it through [`Call::arg_places`].
-    pub arg_places: Option<Box<ArgPlaces>>,
-}
-
-/// The place arguments of a call ([`Call::arg_places`]): (argument position, place).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ArgPlaces(pub Box<[(u32, LockPath)]>);
-
-impl Call {
-    /// The arguments that are places a lock may be, as (argument position, place).
-    pub fn arg_places(&self) -> &[(u32, LockPath)] {
-        self.arg_places.as_deref().map_or(&[], |a| &a.0)
-    }
 }
 
 /// What a call's arguments carry that rules read. [`Call`] keeps it boxed and only
@@ -263,6 +243,14 @@ pub struct CallArgs {
     /// after `let obj = &mut guard.items[i];`, a `match *guard` binding, an element
     /// of the guard's collection).
     pub arg_borrows: Box<[GuardId]>,
+    /// Arguments that are places a lock may be (`&self.stats`, `m`, `&mut x.inner`,
+    /// `Arc::clone(&self.a)`, `self.a.clone()`): (argument position, the place, with
+    /// `let` aliases followed; its `text` is left empty). Recorded only for calls an
+    /// in-crate function may answer (a method on `self` or on a variable of declared
+    /// type, a path outside `std`), and only for places rooted at `self`, a static or
+    /// a variable whose type may hold a lock: a callee's lock reached through its
+    /// parameter is then this place's lock.
+    pub arg_places: Box<[(u32, LockPath)]>,
 }
 
 impl CallArgs {
@@ -273,7 +261,8 @@ impl CallArgs {
             && self.closure_args.is_empty()
             && self.name_args.is_empty()
             && self.lock_args.is_empty()
-            && self.arg_borrows.is_empty();
+            && self.arg_borrows.is_empty()
+            && self.arg_places.is_empty();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -308,6 +297,11 @@ impl Call {
     pub fn arg_borrows(&self) -> &[GuardId] {
         self.args.as_ref().map_or(&[], |a| &a.arg_borrows)
     }
+
+    /// Arguments that are places a lock may be ([`CallArgs::arg_places`]).
+    pub fn arg_places(&self) -> &[(u32, LockPath)] {
+        self.args.as_ref().map_or(&[], |a| &a.arg_places)
+    }
 }
 
 /// The argument facts print as fields of the call, empty lists included, whether
@@ -325,7 +319,6 @@ impl std::fmt::Debug for Call {
             blocking,
             lit_arg,
             result_dropped,
-            arg_places: _,
         } = self;
         f.debug_struct("Call")
             .field("callee", callee)

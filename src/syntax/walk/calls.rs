@@ -124,7 +124,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let arg_places = if may_resolve_in_crate(&callee, receiver.as_deref()) {
             self.arg_places(mc.args.iter())
         } else {
-            None
+            Box::default()
         };
         self.call_event(
             std::ptr::from_ref(mc).cast(),
@@ -141,6 +141,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     name_args: self.name_args(mc.args.iter()).into(),
                     lock_args: self.lock_args(mc.args.iter()).into(),
                     arg_borrows: self.arg_borrows(mc.args.iter()).into(),
+                    arg_places,
                 }
                 .boxed(),
                 blocking: blocking.map(Box::new),
@@ -150,7 +151,6 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     .and_then(|a| self.str_arg(a))
                     .map(Into::into),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(mc).cast()),
-                arg_places,
             },
             span,
         );
@@ -236,7 +236,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let arg_places = if may_resolve_in_crate(&callee, None) {
             self.arg_places(c.args.iter())
         } else {
-            None
+            Box::default()
         };
         self.call_event(
             std::ptr::from_ref(c).cast(),
@@ -253,12 +253,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     name_args: self.name_args(c.args.iter()).into(),
                     lock_args: self.lock_args(c.args.iter()).into(),
                     arg_borrows: self.arg_borrows(c.args.iter()).into(),
+                    arg_places,
                 }
                 .boxed(),
                 blocking: blocking.map(Box::new),
                 lit_arg: c.args.first().and_then(|a| self.str_arg(a)).map(Into::into),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(c).cast()),
-                arg_places,
             },
             // The callee and the closing parenthesis: `Spanned::span` of the
             // whole call would walk all of its arguments.
@@ -314,7 +314,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     pub(super) fn arg_places<'e>(
         &self,
         args: impl Iterator<Item = &'e syn::Expr>,
-    ) -> Option<Box<ArgPlaces>> {
+    ) -> Box<[(u32, LockPath)]> {
         let mut out = Vec::new();
         for (pos, arg) in args.enumerate() {
             let Some(segments) = self.alias_of(arg) else {
@@ -345,7 +345,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 },
             ));
         }
-        (!out.is_empty()).then(|| Box::new(ArgPlaces(out.into_boxed_slice())))
+        out.into_boxed_slice()
     }
 
     /// Arguments that name a variable holding a lock, perhaps borrowed (`&lock`).

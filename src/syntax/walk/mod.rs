@@ -40,8 +40,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use crate::flow::{
-    ArgPlaces, Blocking, Body, BodyKind, Call, CallArgs, Callee, Event, EventContext, EventKind,
-    FileFlows, Guard, GuardId, LockPath,
+    Blocking, Body, BodyKind, Call, CallArgs, Callee, Event, EventContext, EventKind, FileFlows,
+    Guard, GuardId, LockPath,
 };
 use crate::model::imports::Imports;
 use crate::model::known::{is_guard_lock, is_static_name, Known};
