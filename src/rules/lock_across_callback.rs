@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashSet;
 
+use crate::flow::methods::RUNS_CLOSURE_NOW;
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::{BodyIdx, BodyRef, LockClass};
 use crate::model::{CrateId, TypeText};
@@ -525,32 +526,6 @@ fn state_with_closures(cx: &RuleCx<'_>, krate: CrateId, ty: TypeText<'_>) -> Opt
         .any(|t| cx.model.holds_closure_object(krate, t))
         .then_some(owner)
 }
-
-/// Methods that run the closure they are given before they return, under whatever
-/// guard is alive at the call.
-const RUNS_CLOSURE_NOW: &[&str] = &[
-    "retain",
-    "retain_mut",
-    "for_each",
-    "try_for_each",
-    "sort_by",
-    "sort_by_key",
-    "sort_unstable_by",
-    "sort_unstable_by_key",
-    "dedup_by",
-    "dedup_by_key",
-    "any",
-    "all",
-    "find",
-    "position",
-    // `Entry`'s and `Option`'s methods that run their argument before returning.
-    "or_insert_with",
-    "or_insert_with_key",
-    "and_modify",
-    "get_or_insert_with",
-    "unwrap_or_else",
-    "map_or_else",
-];
 
 /// Methods of `Arc`, `Box`, `Option` and references, not of the object inside.
 const POINTER_METHODS: &[&str] = &[

@@ -13,7 +13,9 @@
 //!   through the `else` block too;
 //! - a block's tail-expression temporaries outlive the block before 2024 (they belong
 //!   to the enclosing statement) and die with it from 2024;
-//! - `for` iterator temporaries live for the whole loop.
+//! - `for` iterator temporaries live for the whole loop;
+//! - a guard a `loop` breaks with (`break m.lock()`, `break slot.expect(..)`) is the
+//!   loop's value, which `let` binds; the guards of its other `break`s die with it.
 //!
 //! Closures and `async` blocks are separate bodies: nothing held in one is held in the
 //! other. The walker never resolves locks across files; it records the syntactic
