@@ -99,6 +99,48 @@ pub const MUTATORS: &[&str] = &[
     "dedup",
 ];
 
+/// Methods that run the closure they are given before they return, under whatever
+/// guard is alive at the call: iterator adapters and consumers (an adapter's closure
+/// runs as the chain is consumed, in the same expression as a rule), `Option` and
+/// `Result` combinators, and the entry and slot initialisers.
+pub const RUNS_CLOSURE_NOW: &[&str] = &[
+    "retain",
+    "retain_mut",
+    "for_each",
+    "try_for_each",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "dedup_by",
+    "dedup_by_key",
+    "any",
+    "all",
+    "find",
+    "position",
+    "map",
+    "filter",
+    "filter_map",
+    "flat_map",
+    "find_map",
+    "fold",
+    "try_fold",
+    "max_by_key",
+    "min_by_key",
+    "max_by",
+    "min_by",
+    "partition",
+    "map_or",
+    "map_or_else",
+    "and_then",
+    "or_else",
+    "unwrap_or_else",
+    "or_insert_with",
+    "or_insert_with_key",
+    "get_or_insert_with",
+    "and_modify",
+];
+
 /// Tests of whether a path is absolute.
 pub const PATH_KIND_TESTS: &[&str] = &["is_absolute", "is_relative"];
 

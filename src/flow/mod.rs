@@ -6,6 +6,7 @@
 //! rules only read them; this module is plain data and names no syntax type. Lock identities here are syntactic (the receiver as written); resolving them
 //! to crate-wide locks is the model's job.
 
+pub mod guard_fns;
 pub mod methods;
 
 use crate::report::finding::{FileId, Span};
@@ -259,6 +260,14 @@ pub struct CallArgs {
     /// after `let obj = &mut guard.items[i];`, a `match *guard` binding, an element
     /// of the guard's collection).
     pub arg_borrows: Box<[GuardId]>,
+    /// Arguments that are places a lock may be (`&self.stats`, `m`, `&mut x.inner`,
+    /// `Arc::clone(&self.a)`, `self.a.clone()`): (argument position, the place, with
+    /// `let` aliases followed; its `text` is left empty). Recorded only for calls an
+    /// in-crate function may answer (a method on `self` or on a variable of declared
+    /// type, a path outside `std`), and only for places rooted at `self`, a static or
+    /// a variable whose type may hold a lock: a callee's lock reached through its
+    /// parameter is then this place's lock.
+    pub arg_places: Box<[(u32, LockPath)]>,
 }
 
 impl CallArgs {
@@ -269,7 +278,8 @@ impl CallArgs {
             && self.closure_args.is_empty()
             && self.name_args.is_empty()
             && self.lock_args.is_empty()
-            && self.arg_borrows.is_empty();
+            && self.arg_borrows.is_empty()
+            && self.arg_places.is_empty();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -304,6 +314,11 @@ impl Call {
     pub fn arg_borrows(&self) -> &[GuardId] {
         self.args.as_ref().map_or(&[], |a| &a.arg_borrows)
     }
+
+    /// Arguments that are places a lock may be ([`CallArgs::arg_places`]).
+    pub fn arg_places(&self) -> &[(u32, LockPath)] {
+        self.args.as_ref().map_or(&[], |a| &a.arg_places)
+    }
 }
 
 /// The argument facts print as fields of the call, empty lists included, whether
@@ -337,6 +352,7 @@ impl std::fmt::Debug for Call {
             .field("lock_args", &self.lock_args())
             .field("arg_borrows", &self.arg_borrows())
             .field("result_dropped", result_dropped)
+            .field("arg_places", &self.arg_places())
             .finish()
     }
 }
@@ -581,6 +597,9 @@ pub fn local_origin(name: &str, file: FileId, line: usize, column: usize) -> Str
 pub struct FileFlows {
     /// Every body, outer ones before the closures they contain.
     pub bodies: Vec<Body>,
+    /// The file's methods that hand their caller a guard of a lock of `self`, for
+    /// the calls of other files of the crate ([`guard_fns`]).
+    pub guard_fns: Box<[guard_fns::GuardFnFact]>,
 }
 
 impl Body {

@@ -35,6 +35,7 @@ impl Graph {
     pub(super) fn order_edges(&self, flows: &[(FileId, FileFlows)]) -> Vec<OrderEdge> {
         let mut edges = Vec::new();
         for i in 0..self.bodies.len() {
+            self.nested_edges(flows, i, &mut edges);
             let b = self.body(flows, i);
             if b.guards.is_empty() {
                 continue;
@@ -90,6 +91,30 @@ impl Graph {
             }
         }
         edges
+    }
+
+    /// The orders body `i`'s calls take through callees that nest a lock they were
+    /// handed (`g(&self.p, &self.q)` with `fn g(a: &Mutex<_>, b: &Mutex<_>)` taking
+    /// `a` then `b`), in `i`'s frame, whatever `i` holds.
+    fn nested_edges(&self, flows: &[(FileId, FileFlows)], i: BodyIdx, edges: &mut Vec<OrderEdge>) {
+        for (ei, k) in self.callees[i].iter().enumerate() {
+            if k.is_none_or(|k| self.summaries[k].nested.is_empty()) {
+                continue;
+            }
+            for (from, to) in self.nested_through(flows, i, ei) {
+                if from.lock.class == to.lock.class || from.lock.krate != to.lock.krate {
+                    continue;
+                }
+                edges.push(OrderEdge {
+                    from: from.lock,
+                    to: to.lock,
+                    held_site: from.site,
+                    taken_site: to.site,
+                    chain: to.chain,
+                    holder: i,
+                });
+            }
+        }
     }
 
     /// The cycle classes of the lock-order graph: one per strongly connected set of

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashSet;
 
+use crate::flow::methods::RUNS_CLOSURE_NOW;
 use crate::flow::{Body, BodyKind, Call};
 use crate::graph::{BodyIdx, BodyRef, LockClass};
 use crate::model::{CrateId, TypeText};
@@ -403,6 +404,22 @@ fn callback(
     body: &Body,
     call: &Call,
 ) -> Option<Callback> {
+    // A callback parameter handed by name to a method that runs it before returning
+    // (`map.entry(k).or_insert_with(render)`) is called here, under the guards alive.
+    if let Some(method) = call.callee.method() {
+        if RUNS_CLOSURE_NOW.contains(&method) {
+            let handed = call
+                .name_args()
+                .iter()
+                .find(|(_, n)| body.callback_params.iter().any(|p| p == n));
+            if let Some((_, name)) = handed {
+                return Some(Callback {
+                    what: format!("the callback parameter `{name}`, run by `{method}`"),
+                    param: Some(name.clone()),
+                });
+            }
+        }
+    }
     // Methods of the protected data (`guard.retain(|x| ..)`) are not callbacks.
     if call.on_guard.is_some() {
         return None;
@@ -509,25 +526,6 @@ fn state_with_closures(cx: &RuleCx<'_>, krate: CrateId, ty: TypeText<'_>) -> Opt
         .any(|t| cx.model.holds_closure_object(krate, t))
         .then_some(owner)
 }
-
-/// Methods that run the closure they are given before they return, under whatever
-/// guard is alive at the call.
-const RUNS_CLOSURE_NOW: &[&str] = &[
-    "retain",
-    "retain_mut",
-    "for_each",
-    "try_for_each",
-    "sort_by",
-    "sort_by_key",
-    "sort_unstable_by",
-    "sort_unstable_by_key",
-    "dedup_by",
-    "dedup_by_key",
-    "any",
-    "all",
-    "find",
-    "position",
-];
 
 /// Methods of `Arc`, `Box`, `Option` and references, not of the object inside.
 const POINTER_METHODS: &[&str] = &[

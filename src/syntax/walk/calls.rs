@@ -2,6 +2,7 @@
 //! arguments, then the call), with acquisitions, drops, moves of guards into
 //! by-value calls and the call facts rules read.
 
+use super::record::may_resolve_in_crate;
 use super::*;
 
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
@@ -23,9 +24,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire(mc, method, is_async, confirmed, receiver_ty, false);
             return Flow::value(Some(g)).or_div(recv);
         }
-        if let Some((lock, method, wrapped)) = self.guard_fn_method(mc, &name, awaited) {
+        if let Some((lock, method, g)) = self.guard_fn_method(mc, &name, awaited) {
             let recv = self.expr(&mc.receiver, false);
-            let g = self.acquire_via(&lock, method, wrapped, mc.span());
+            let g = self.acquire_via(&lock, method, &g, mc.span());
             return Flow::value(Some(g)).or_div(recv);
         }
         // A future adapter hands its receiver's future on: `rx.recv().fuse()` awaited
@@ -125,10 +126,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 root_built,
             })
         });
+        let callee = Callee::Method(name);
+        let arg_places = if may_resolve_in_crate(&callee, receiver.as_deref()) {
+            self.arg_places(mc.args.iter())
+        } else {
+            Box::default()
+        };
         self.call_event(
             std::ptr::from_ref(mc).cast(),
             Call {
-                callee: Callee::Method(name),
+                callee,
                 receiver,
                 on_elem_of,
                 on_guard,
@@ -140,6 +147,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     name_args: self.name_args(mc.args.iter()).into(),
                     lock_args: self.lock_args(mc.args.iter()).into(),
                     arg_borrows: self.arg_borrows(mc.args.iter()).into(),
+                    arg_places,
                 }
                 .boxed(),
                 blocking: blocking.map(Box::new),
@@ -156,8 +164,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn call(&mut self, c: &syn::ExprCall, awaited: bool) -> Flow {
-        if let Some((lock, method, wrapped)) = self.guard_fn_call(c, awaited) {
-            let g = self.acquire_via(&lock, method, wrapped, c.span());
+        if let Some((lock, method, g)) = self.guard_fn_call(c, awaited) {
+            let g = self.acquire_via(&lock, method, &g, c.span());
             return Flow::value(Some(g));
         }
         let func = strip(&c.func);
@@ -231,6 +239,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 name: b.path.clone(),
                 why: b.why.clone(),
             });
+        let arg_places = if may_resolve_in_crate(&callee, None) {
+            self.arg_places(c.args.iter())
+        } else {
+            Box::default()
+        };
         self.call_event(
             std::ptr::from_ref(c).cast(),
             Call {
@@ -246,6 +259,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     name_args: self.name_args(c.args.iter()).into(),
                     lock_args: self.lock_args(c.args.iter()).into(),
                     arg_borrows: self.arg_borrows(c.args.iter()).into(),
+                    arg_places,
                 }
                 .boxed(),
                 blocking: blocking.map(Box::new),
@@ -300,6 +314,47 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         out
     }
 
+    /// Arguments that are places a lock may be ([`Call::arg_places`]): a place, a
+    /// reference to one or its clone, rooted at `self`, a static, or a variable
+    /// whose type may hold a lock (not a guard).
+    pub(super) fn arg_places<'e>(
+        &self,
+        args: impl Iterator<Item = &'e syn::Expr>,
+    ) -> Box<[(u32, LockPath)]> {
+        let mut out = Vec::new();
+        for (pos, arg) in args.enumerate() {
+            let Some(segments) = self.alias_of(arg) else {
+                continue;
+            };
+            let Some(root) = segments.first() else {
+                continue;
+            };
+            let (root_ty, root_origin) = if root == "self" {
+                (None, None)
+            } else {
+                match self.lookup(root) {
+                    Some(v) if v.guard.is_none() && may_hold_lock(v) => {
+                        (v.ty_text.clone(), v.origin.clone())
+                    }
+                    Some(_) => continue,
+                    None if is_static_name(root) => (None, None),
+                    None => continue,
+                }
+            };
+            out.push((
+                pos as u32,
+                LockPath {
+                    text: String::new(),
+                    segments: Some(segments),
+                    root_ty,
+                    root_origin,
+                    root_built: None,
+                },
+            ));
+        }
+        out.into_boxed_slice()
+    }
+
     /// Arguments that name a variable holding a lock, perhaps borrowed (`&lock`).
     pub(super) fn lock_args<'e>(&self, args: impl Iterator<Item = &'e syn::Expr>) -> Vec<String> {
         let mut out = Vec::new();
@@ -315,4 +370,46 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         out
     }
+}
+
+/// Types a variable of which holds no lock of its own: primitives (lower-case, so
+/// never listed) and the standard library's plain types.
+const PLAIN_TYPES: &[&str] = &[
+    "String",
+    "Vec",
+    "Option",
+    "Result",
+    "Box",
+    "HashMap",
+    "HashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "VecDeque",
+    "Path",
+    "PathBuf",
+    "OsStr",
+    "OsString",
+    "Duration",
+    "Instant",
+    "SystemTime",
+    "Cow",
+    "PhantomData",
+    "Ordering",
+    "Arc",
+    "Rc",
+    "Cell",
+    "RefCell",
+    "Formatter",
+    "Error",
+];
+
+/// Whether a variable's type may hold a lock: it is or wraps one, or its type
+/// names a type other than a primitive or a plain standard one.
+fn may_hold_lock(v: &Var) -> bool {
+    v.lock_ty.is_some()
+        || v.ty_text.as_deref().is_some_and(|t| {
+            crate::model::TypeText::new(t).words().any(|w| {
+                w.starts_with(|c: char| c.is_ascii_uppercase()) && !PLAIN_TYPES.contains(&w)
+            })
+        })
 }

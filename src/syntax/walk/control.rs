@@ -23,6 +23,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         } else {
             empty_option_test(&i.cond)
         };
+        // Whether the slot is empty is no read of the data its guard protects.
+        let tested: Vec<GuardId> = match empty_then.or(empty_else) {
+            Some(ident) => {
+                let slot = self.held_in_slot(ident);
+                tested.into_iter().filter(|g| !slot.contains(g)).collect()
+            }
+            None => tested,
+        };
         if let Some(ident) = empty_then {
             self.kill_held_by(ident);
         }

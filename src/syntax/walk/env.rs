@@ -246,15 +246,20 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// is the guard itself keeps it: `state.is_none()` on a `MutexGuard<Option<T>>`
     /// tests the locked data.
     pub(super) fn kill_held_by(&mut self, ident: &proc_macro2::Ident) {
+        self.held_in_slot(ident)
+            .into_iter()
+            .for_each(|g| self.kill(g));
+    }
+
+    /// The guards an `Option` variable holds as a value (`slot = Some(m.lock())`).
+    pub(super) fn held_in_slot(&self, ident: &proc_macro2::Ident) -> Vec<GuardId> {
         let Some(v) = self.lookup_ident(ident) else {
-            return;
+            return Vec::new();
         };
-        let held: Vec<GuardId> = v
-            .guard
+        v.guard
             .into_iter()
             .chain(v.also.iter().copied())
             .filter(|&g| self.scopes.guards[g].in_value)
-            .collect();
-        held.into_iter().for_each(|g| self.kill(g));
+            .collect()
     }
 }

@@ -78,7 +78,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Block(b) => self.block(&b.block, Tail::Expr),
             syn::Expr::Break(b) => {
                 if let Some(e) = &b.expr {
-                    self.expr(e, false);
+                    let f = self.expr(e, false);
+                    if let (Some(g), None) = (f.value, &b.label) {
+                        self.break_with(g);
+                    }
                 }
                 Flow::diverging()
             }
@@ -183,13 +186,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Loop(l) => {
                 let before = self.save();
                 self.loops.push(false);
+                self.scopes.breaks.push(Vec::new());
                 self.deps.cond_spans.push(None);
                 self.block(&l.body, Tail::Expr);
                 self.deps.cond_spans.pop();
+                let values = self.scopes.breaks.pop().unwrap_or_default();
                 self.loops.pop();
                 let after = self.save();
                 self.join(vec![before, after]);
-                Flow::default()
+                Flow::value(self.loop_value(values))
             }
             syn::Expr::Macro(m) => self.mac(&m.mac, awaited),
             syn::Expr::Match(m) => self.match_expr(m),

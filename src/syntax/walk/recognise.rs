@@ -79,7 +79,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         mc: &syn::ExprMethodCall,
         name: &str,
         awaited: bool,
-    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, bool)> {
+    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, GuardFn)> {
         if awaited || !mc.args.is_empty() {
             return None;
         }
@@ -118,7 +118,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             _ => return None,
         };
         let method = self.lock_method_on(&lock, &g.method, false)?;
-        Some((lock, method, g.wrapped))
+        Some((lock, method, g.clone()))
     }
 
     /// `name()` calls a local closure or a free function of the file whose body is
@@ -127,7 +127,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         &self,
         c: &syn::ExprCall,
         awaited: bool,
-    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, bool)> {
+    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, GuardFn)> {
         if awaited || !c.args.is_empty() {
             return None;
         }
@@ -150,7 +150,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         };
         let method = self.lock_method_on(&g.lock, &g.method, false)?;
-        Some((g.lock, method, g.wrapped))
+        Some((g.lock.clone(), method, g))
     }
 
     /// `|| self.m.lock().unwrap()`: a closure with no parameters whose body is one
@@ -162,13 +162,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if !c.inputs.is_empty() || c.asyncness.is_some() {
             return None;
         }
-        let (recv, method, wrapped) = lock_shape(tail_of(&c.body)?, self.fw.known)?;
+        let held = held_shape(tail_of(&c.body)?, self.fw.known)?;
+        let HeldAt::Lock(recv, method, wrapped) = held.at else {
+            return None;
+        };
         place_segments(recv)?;
         Some(GuardFn {
             lock: strip_borrows(recv).clone(),
             root: GuardRoot::Fixed,
             method,
             wrapped,
+            in_value: held.in_value,
         })
     }
 
@@ -542,202 +546,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 }
 
-/// The functions and methods among `items` (and their inline modules), by name,
-/// each with the acquisition its body is, if it is one ([`GuardFn`]): a method
-/// taking `&self` or a free function with no parameters, neither `async`, whose
-/// return type names a guard and whose body is one acquisition of a field of `self`,
-/// of `self` in an `impl` of a lock type, or of a static, perhaps through
-/// `unwrap`-like calls. A body that does more (`.clone()` of the data, a `len()`)
-/// returns no guard of the lock, and a call of it takes none here.
-pub(super) fn collect_guard_fns(
-    items: &[syn::Item],
-    fw: &FileWalker<'_>,
-) -> HashMap<String, Vec<FnDecl>> {
-    let mut out = HashMap::default();
-    collect_guard_fns_in(items, fw, &[], &mut out);
-    out
-}
-
-fn collect_guard_fns_in(
-    items: &[syn::Item],
-    fw: &FileWalker<'_>,
-    module: &[String],
-    out: &mut HashMap<String, Vec<FnDecl>>,
-) {
-    for item in items {
-        let mut add = |name: String, owner: Option<String>, guard: Option<GuardFn>| {
-            out.entry(name).or_default().push(FnDecl {
-                owner,
-                module: module.to_vec(),
-                guard,
-            });
-        };
-        match item {
-            syn::Item::Fn(f) => {
-                let guard = guard_body(&f.sig, &f.block, fw.known, false).filter(|(recv, ..)| {
-                    path_var(recv)
-                        .is_some_and(|n| is_static_name(&n) && fw.statics.contains_key(&n))
-                });
-                let guard = guard.map(|(recv, method, wrapped)| GuardFn {
-                    lock: recv.clone(),
-                    root: GuardRoot::Fixed,
-                    method,
-                    wrapped,
-                });
-                add(f.sig.ident.to_string(), None, guard);
-            }
-            syn::Item::Impl(imp) => {
-                let ty = type_text(&imp.self_ty);
-                let owner = type_head(&ty);
-                let is_lock = is_guard_lock(&type_head(strip_pointer(&ty)));
-                for it in &imp.items {
-                    let syn::ImplItem::Fn(f) = it else { continue };
-                    let guard = guard_body(&f.sig, &f.block, fw.known, true).and_then(
-                        |(recv, method, wrapped)| {
-                            let root = if path_var(recv).as_deref() == Some("self") {
-                                is_lock.then_some(GuardRoot::SelfLock)?
-                            } else {
-                                rebase(recv, recv)?;
-                                GuardRoot::SelfField
-                            };
-                            Some(GuardFn {
-                                lock: recv.clone(),
-                                root,
-                                method,
-                                wrapped,
-                            })
-                        },
-                    );
-                    add(f.sig.ident.to_string(), Some(owner.clone()), guard);
-                }
-            }
-            syn::Item::Trait(tr) => {
-                for it in &tr.items {
-                    if let syn::TraitItem::Fn(f) = it {
-                        if f.default.is_some() {
-                            add(f.sig.ident.to_string(), Some(tr.ident.to_string()), None);
-                        }
-                    }
-                }
-            }
-            syn::Item::Mod(m) => {
-                if let Some((_, items)) = &m.content {
-                    let mut inner = module.to_vec();
-                    inner.push(m.ident.to_string());
-                    collect_guard_fns_in(items, fw, &inner, out);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The acquisition a function's body is: its receiver, its guard method and whether
-/// the guard goes through `unwrap`-like calls. The signature must take `&self` (a
-/// method) or nothing (a free function), not be `async`, and name a guard in its
-/// return type.
-fn guard_body<'e>(
-    sig: &syn::Signature,
-    block: &'e syn::Block,
-    known: &Known,
-    method: bool,
-) -> Option<(&'e syn::Expr, String, bool)> {
-    if sig.asyncness.is_some() || !returns_guard(&sig.output) {
-        return None;
-    }
-    let takes_self_ref = |a: &syn::FnArg| matches!(a, syn::FnArg::Receiver(r) if matches!(r.kind, syn::ReceiverKind::Reference(..)));
-    let params_fit = match (method, sig.inputs.len()) {
-        (true, 1) => sig.inputs.first().is_some_and(takes_self_ref),
-        (false, 0) => true,
-        _ => false,
-    };
-    if !params_fit {
-        return None;
-    }
-    let [syn::Stmt::Expr(tail, None)] = block.stmts.as_slice() else {
-        return None;
-    };
-    lock_shape(tail, known)
-}
-
-/// Whether a return type names a guard: a `..Guard` type (`MutexGuard`,
-/// `RwLockWriteGuard`, parking_lot's), or `Ref`/`RefMut`, perhaps inside a `Result`.
-fn returns_guard(output: &syn::ReturnType) -> bool {
-    let syn::ReturnType::Type(_, ty) = output else {
-        return false;
-    };
-    type_text(ty)
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| w.ends_with("Guard") || w == "Ref" || w == "RefMut")
-}
-
-/// `recv.lock()`, perhaps through `unwrap`-like calls (`.unwrap()`,
-/// `.unwrap_or_else(PoisonError::into_inner)`): the receiver, the guard method and
-/// whether the guard went through such a call.
-fn lock_shape<'e>(e: &'e syn::Expr, known: &Known) -> Option<(&'e syn::Expr, String, bool)> {
-    let mut e = strip(e);
-    let mut wrapped = false;
-    loop {
-        let syn::Expr::MethodCall(mc) = e else {
-            return None;
-        };
-        let name = mc.method.to_string();
-        if known.is_passthrough(&name) {
-            wrapped = true;
-            e = strip(&mc.receiver);
-            continue;
-        }
-        if !mc.args.is_empty() || known.guard_method(&name).is_none() {
-            return None;
-        }
-        return Some((&mc.receiver, name, wrapped));
-    }
-}
-
-/// A closure body's value expression: the body, or the tail of a block that is
-/// nothing else.
-fn tail_of(e: &syn::Expr) -> Option<&syn::Expr> {
-    match strip(e) {
-        syn::Expr::Block(b) => match b.block.stmts.as_slice() {
-            [syn::Stmt::Expr(tail, None)] => tail_of(tail),
-            _ => None,
-        },
-        other => Some(other),
-    }
-}
-
-/// `place` (a chain of fields from `self`) with `root` in place of `self`.
-fn rebase(place: &syn::Expr, root: &syn::Expr) -> Option<syn::Expr> {
-    match strip(place) {
-        syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident("self") => Some(root.clone()),
-        syn::Expr::Field(f) => Some(syn::Expr::Field(syn::ExprField {
-            attrs: Vec::new(),
-            base: Box::new(rebase(&f.base, root)?),
-            dot_token: f.dot_token,
-            member: f.member.clone(),
-        })),
-        _ => None,
-    }
-}
-
-/// An expression without the borrows and parentheses around it.
-fn strip_borrows(e: &syn::Expr) -> &syn::Expr {
-    match strip(e) {
-        syn::Expr::Reference(r) => strip_borrows(&r.expr),
-        other => other,
-    }
-}
-
 /// The head of a type as written, without its path and arguments: `Shared` for
 /// `crate::Shared<T>`.
-fn type_head(ty: &str) -> String {
+pub(super) fn type_head(ty: &str) -> String {
     let ty = ty.trim_start_matches('&').trim_start();
     let path = ty.split('<').next().unwrap_or(ty);
     path.rsplit("::").next().unwrap_or(path).trim().to_string()
 }
 
 /// A type as written without the `Arc`, `Box` or `Rc` around it.
-fn strip_pointer(ty: &str) -> &str {
+pub(super) fn strip_pointer(ty: &str) -> &str {
     let mut ty = ty;
     for wrapper in ["Arc<", "Box<", "Rc<", "std::sync::Arc<"] {
         if let Some(inner) = ty.strip_prefix(wrapper).and_then(|t| t.strip_suffix('>')) {

@@ -18,13 +18,30 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         .receiver
                         .as_deref()
                         .is_none_or(|r| self.field_path_may_resolve(r));
-                if !is_call_of_interest(call, through_fields) {
+                if !is_call_of_interest(call, through_fields)
+                    && !self.runs_closure_of_interest(call)
+                {
                     return;
                 }
             }
         }
         let span = self.fw.span(span);
         self.push_event(kind, span);
+    }
+
+    /// Whether a call runs a closure written at it before it returns
+    /// ([`RUNS_CLOSURE_NOW`](crate::flow::methods::RUNS_CLOSURE_NOW)) and the
+    /// closure takes a lock or records a call: what the closure does happens at the
+    /// call, and the function's summary must see it.
+    fn runs_closure_of_interest(&self, call: &Call) -> bool {
+        call.callee
+            .method()
+            .is_some_and(|m| crate::flow::methods::RUNS_CLOSURE_NOW.contains(&m))
+            && call.closure_args().iter().any(|&(_, cb)| {
+                self.out
+                    .get(cb as usize)
+                    .is_some_and(|b| !b.guards.is_empty() || !b.events.is_empty())
+            })
     }
 
     /// Records a call, at `at` (its address, see [`Self::result_call`]), as an event
@@ -281,7 +298,33 @@ pub(super) fn is_call_of_interest(call: &Call, through_fields: bool) -> bool {
         .iter()
         .any(|p| callee.starts_with(p));
     }
-    !matches!(
+    !is_foreign_root(first)
+}
+
+/// Whether a call may be answered by a function of the crate, as call resolution
+/// sees it: a method on `self` or on a variable of declared type, or a path that
+/// is neither `std`'s nor one of the standard types' (`Vec::new`, `Arc::clone`).
+pub(super) fn may_resolve_in_crate(callee: &Callee, receiver: Option<&LockPath>) -> bool {
+    match callee {
+        Callee::Method(_) => receiver.is_some_and(|r| match r.segments.as_deref() {
+            Some([root]) => root == "self" || r.root_ty.is_some(),
+            _ => false,
+        }),
+        Callee::Path(path) => {
+            let first = path.split("::").next().unwrap_or_default();
+            !matches!(
+                first,
+                "std" | "core" | "alloc" | "Some" | "Ok" | "Err" | "None"
+            ) && !is_foreign_root(first)
+        }
+        Callee::Expr(_) => false,
+    }
+}
+
+/// The first segment of a path that names a standard type, whose functions are
+/// never the crate's.
+fn is_foreign_root(first: &str) -> bool {
+    matches!(
         first,
         "Box"
             | "Vec"

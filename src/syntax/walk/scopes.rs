@@ -23,6 +23,12 @@ pub(super) struct Scopes {
     pub(super) blocks: Vec<Scope>,
     /// The temporary scopes, innermost last, each with the guards it owns.
     pub(super) temps: Vec<Vec<GuardId>>,
+    /// Guards that die with another, as (the other, the guard): the values a `loop`
+    /// breaks with on other paths die with the one its value is taken to be.
+    pub(super) tied: Vec<(GuardId, GuardId)>,
+    /// The guards each enclosing `loop` breaks with (`break m.lock()`,
+    /// `break slot.expect(..)`), innermost last.
+    pub(super) breaks: Vec<Vec<GuardId>>,
 }
 
 /// What branches change and joins merge: which guards are alive, and which guards
@@ -57,7 +63,55 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if self.scopes.alive.get(g).copied().unwrap_or(false) {
             self.scopes.alive[g] = false;
             self.scopes.n_alive -= 1;
+            if !self.scopes.tied.is_empty() {
+                let tied: Vec<GuardId> = self
+                    .scopes
+                    .tied
+                    .iter()
+                    .filter(|(rep, _)| *rep == g)
+                    .map(|&(_, h)| h)
+                    .collect();
+                tied.into_iter().for_each(|h| self.kill(h));
+            }
         }
+    }
+
+    /// A guard a `break` carries out of the innermost `loop` (`break m.lock()`): it
+    /// leaves the statement's temporaries, since it is the loop's value.
+    pub(super) fn break_with(&mut self, g: GuardId) {
+        if self.scopes.breaks.is_empty() {
+            return;
+        }
+        self.untemp(g);
+        if let Some(top) = self.scopes.breaks.last_mut() {
+            top.push(g);
+        }
+    }
+
+    /// Ends a `loop` whose `break`s carried `values`: the loop's value is the first,
+    /// alive after the loop (it was alive where the loop was left) and owned by the
+    /// enclosing temporary scope until a `let` binds it; the others are alive too,
+    /// and die with it.
+    ///
+    /// Invariant: every guard a `break` carried is alive after the loop and dies when
+    /// the loop's value does (or, for one a variable still owns, when that variable's
+    /// scope ends, whichever comes first).
+    pub(super) fn loop_value(&mut self, values: Vec<GuardId>) -> Option<GuardId> {
+        let rep = *values.first()?;
+        for &g in &values {
+            if !self.scopes.alive[g] {
+                self.scopes.alive[g] = true;
+                self.scopes.n_alive += 1;
+            }
+            if g != rep && !self.scopes.tied.contains(&(rep, g)) {
+                self.scopes.tied.push((rep, g));
+            }
+        }
+        if !self.hand_to_enclosing_temps(rep) {
+            self.kill(rep);
+            return None;
+        }
+        Some(rep)
     }
 
     /// Restores a liveness snapshot; guards made since it was taken are dead in it.
@@ -162,12 +216,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     /// The guard a call of a function of the file hands back ([`GuardFn`]): an
-    /// acquisition of `lock` (the callee's lock named in this body) at the call.
+    /// acquisition of `lock` (the callee's lock named in this body) at the call,
+    /// held inside the call's value when the callee wraps it.
     pub(super) fn acquire_via(
         &mut self,
         lock: &syn::Expr,
         method: &crate::model::known::GuardMethod,
-        wrapped: bool,
+        via: &GuardFn,
         at: proc_macro2::Span,
     ) -> GuardId {
         let confirmed = !method.refcell || self.is_refcell(lock);
@@ -181,14 +236,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             is_try: method.is_try,
             confirmed,
             receiver_ty,
-            wrapped,
+            wrapped: via.wrapped,
             acquired: self.fw.span(at),
             name: None,
             methods: Vec::new(),
             discarded: None,
             serialises_test: false,
             returned: false,
-            in_value: false,
+            in_value: via.in_value,
         })
     }
 
