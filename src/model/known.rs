@@ -190,6 +190,42 @@ pub struct GuardMethod {
     /// Counts only on a receiver known to be a `RefCell`.
     #[serde(default)]
     pub refcell: bool,
+    /// A shard-map guard (`DashMap::get`): takes the key as an argument and counts
+    /// only on a receiver whose type is a [`SHARD_MAP_TYPES`] map.
+    #[serde(default)]
+    pub shard: bool,
+}
+
+/// Concurrent maps split into shards, each behind its own `RwLock`, whose `get`,
+/// `get_mut` and `entry` hand out a guard (`Ref`, `RefMut`, `Entry`) holding the
+/// key's shard locked.
+pub const SHARD_MAP_TYPES: &[&str] = &["DashMap", "DashSet"];
+
+/// Methods of a shard map that write-lock the shard of their key: they wait for any
+/// guard into that shard.
+pub const SHARD_KEY_WRITES: &[&str] = &[
+    "insert",
+    "remove",
+    "remove_if",
+    "remove_if_mut",
+    "alter",
+    "get_mut",
+    "entry",
+];
+
+/// Methods of a shard map that write-lock every shard in turn: they wait for any
+/// guard into the map.
+pub const SHARD_WHOLE_WRITES: &[&str] = &["retain", "clear", "alter_all", "shrink_to_fit"];
+
+/// Methods of a shard map that read-lock every shard in turn: they wait for a
+/// write guard (`get_mut`, `entry`) into the map.
+pub const SHARD_WHOLE_READS: &[&str] = &["len", "is_empty", "capacity"];
+
+/// The shard map a type as written is or wraps (`DashMap` for `Arc<DashMap<K, V>>`).
+pub fn shard_map_in(ty: &str) -> Option<&'static str> {
+    ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .filter_map(|w| w.rsplit("::").next())
+        .find_map(|last| SHARD_MAP_TYPES.iter().copied().find(|t| *t == last))
 }
 
 fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GuardKind, D::Error> {

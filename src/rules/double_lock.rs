@@ -1,7 +1,7 @@
 //! `double-lock`: a lock taken while this thread already holds it, directly or
 //! through in-crate calls. Page: rules/double-lock.md.
 
-use crate::flow::{EventKind, GuardKind};
+use crate::flow::{Body, Call, Event, EventKind, Guard, GuardKind};
 use crate::graph::{BodyRef, Hop, LockId};
 use crate::model::{known, TypeText};
 use crate::report::finding::{Finding, Label, Span};
@@ -39,12 +39,17 @@ impl Rule for DoubleLock {
                             _ => Vec::new(),
                         }
                     }
-                    EventKind::Call(_) => cx
-                        .taken_through(i, ei)
-                        .into_iter()
-                        .filter(|t| !t.is_try && !t.is_recursive)
-                        .map(|t| (t.lock, t.kind, t.site, t.chain))
-                        .collect(),
+                    EventKind::Call(c) => {
+                        if let Some(f) = shard_write_finding(body, e, c) {
+                            out.push(f);
+                            continue;
+                        }
+                        cx.taken_through(i, ei)
+                            .into_iter()
+                            .filter(|t| !t.is_try && !t.is_recursive)
+                            .map(|t| (t.lock, t.kind, t.site, t.chain))
+                            .collect()
+                    }
                     EventKind::Await { .. } => Vec::new(),
                 };
                 'taken: for (lock, kind, site, chain) in taken {
@@ -70,6 +75,10 @@ impl Rule for DoubleLock {
                                 || !is_named_rwlock(cx, held))
                         {
                             continue;
+                        }
+                        if is_shard_guard(held) {
+                            out.push(shard_finding(body, held, e.span, site, false));
+                            break 'taken;
                         }
                         let mut labels = vec![acquired_label(body, held)];
                         labels.extend(hop_labels(&chain));
@@ -124,6 +133,61 @@ fn is_named_rwlock(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
             .filter(|s| s.len() > 1)
             .and_then(|s| s.last())
             .is_some_and(|f| cx.model.field_types(f).any(names))
+}
+
+/// A guard into a shard map (`DashMap::get`), which holds its key's shard locked.
+fn is_shard_guard(guard: &Guard) -> bool {
+    guard
+        .receiver_ty
+        .as_deref()
+        .is_some_and(|t| known::SHARD_MAP_TYPES.contains(&t))
+}
+
+/// A call that locks shards of a map (`map.insert(k, v)`, `map.retain(..)`) while
+/// this thread holds a guard into the same map, named by the same place.
+fn shard_write_finding(body: &Body, e: &Event, call: &Call) -> Option<Finding> {
+    let name = call.callee.method()?;
+    let key = known::SHARD_KEY_WRITES.contains(&name);
+    let whole_write = known::SHARD_WHOLE_WRITES.contains(&name);
+    let whole_read = known::SHARD_WHOLE_READS.contains(&name);
+    if !(key || whole_write || whole_read) {
+        return None;
+    }
+    let recv = call.receiver.as_ref()?;
+    recv.segments.as_ref()?;
+    let held = e.live.iter().map(|&h| &body.guards[h]).find(|held| {
+        is_shard_guard(held)
+            && !held.is_try
+            && held.lock.segments == recv.segments
+            && held.lock.root_origin == recv.root_origin
+            && (!whole_read || held.kind == GuardKind::Write)
+    })?;
+    Some(shard_finding(body, held, e.span, e.span, !key))
+}
+
+fn shard_finding(body: &Body, held: &Guard, at: Span, site: Span, whole: bool) -> Finding {
+    let map = &held.lock.text;
+    let message = if whole {
+        format!(
+            "`{map}` locks every shard of the map while this thread holds a guard into it (`.{}`): this deadlocks on the guard's shard lock",
+            held.method
+        )
+    } else {
+        format!(
+            "`{map}` locks a shard of the map while this thread holds a guard into it (`.{}`): this deadlocks on the shard lock when the two keys fall in the same shard",
+            held.method
+        )
+    };
+    let labels = vec![
+        acquired_label(body, held),
+        label(site, "the shard lock of the same map is taken here"),
+    ];
+    META.finding(
+        at,
+        message,
+        labels,
+        "drop the guard (clone the value out of it, or end its scope) before changing the map",
+    )
 }
 
 fn finding(

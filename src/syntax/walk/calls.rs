@@ -23,6 +23,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire(mc, method, is_async, confirmed, receiver_ty, false);
             return Flow::value(Some(g)).or_div(recv);
         }
+        if let Some((method, map_ty)) = self.shard_acquisition(mc, &name) {
+            // The receiver and the key are evaluated before the shard is locked.
+            let mut out = Flow::default().or_div(self.expr(&mc.receiver, false));
+            for arg in &mc.args {
+                out = out.or_div(self.expr(arg, false));
+            }
+            let g = self.acquire(mc, method, false, true, Some(map_ty.to_string()), false);
+            return out.with_value(Some(g));
+        }
         // A future adapter hands its receiver's future on: `rx.recv().fuse()` awaited
         // (in `select!`, say) awaits `rx.recv()`, which is then a future, not a wait.
         let keeps_future =
