@@ -190,12 +190,12 @@ impl Blocking {
 }
 
 /// A call made in a body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Call {
     /// Who is called: a method by name, a path, or another expression.
     pub callee: Callee,
     /// The receiver of a method call, when it is a place (`self.cache`).
-    pub receiver: Option<LockPath>,
+    pub receiver: Option<Box<LockPath>>,
     /// The receiver (or, for a plain call, the callee variable) is an element taken
     /// out of the collection this guard protects: `for l in guard.iter() { l.f() }`.
     pub on_elem_of: Option<GuardId>,
@@ -204,56 +204,138 @@ pub struct Call {
     /// The receiver is the guarded value as a whole (`m.lock().unwrap().recv()`,
     /// `g.recv()`), not a place inside it (`g.rx.recv()`).
     pub on_guard_value: bool,
-    /// Guards passed as arguments.
-    pub arg_guards: Vec<GuardId>,
-    /// Earlier calls (indices into [`Body::events`]) whose results flow into the
-    /// arguments, directly or through `let` bindings: in `x.store(v + 1)` after
-    /// `let v = x.load(..)`, the `load`.
-    pub arg_calls: Vec<usize>,
+    /// What the arguments carry (see [`CallArgs`]), when any of it is there: most
+    /// calls pass no guard, closure, callback or lock, and keep nothing here.
+    pub args: Option<Box<CallArgs>>,
     /// The blocking-call table's entry the call matches, if any.
-    pub blocking: Option<Blocking>,
+    pub blocking: Option<Box<Blocking>>,
     /// The first argument, when it is a string literal (`set_var("MODE", ..)`) or a
     /// `const` of the file or body whose value is one.
-    pub lit_arg: Option<String>,
-    /// Arguments that are closures written at the call: (argument position, index of
-    /// the closure's body in [`FileFlows::bodies`]).
-    pub closure_args: Vec<(u32, u32)>,
-    /// Arguments that are a plain name, perhaps borrowed (`f`, `&mut f`): (argument
-    /// position, name).
-    pub name_args: Vec<(u32, String)>,
-    /// Arguments that name a variable the body shows as a lock (built with
-    /// `Mutex::new`, annotated or typed as one), perhaps borrowed (`&lock`): the lock
-    /// is handed on, so someone else may take it.
-    pub lock_args: Vec<String>,
-    /// Guards whose data an argument borrows through a variable (`f(&mut obj.x)`
-    /// after `let obj = &mut guard.items[i];`, a `match *guard` binding, an element
-    /// of the guard's collection).
-    pub arg_borrows: Vec<GuardId>,
+    pub lit_arg: Option<Box<str>>,
     /// The call's result is dropped at once: the call is the whole of an expression
     /// statement or of a `let _ = ..` initializer (through `?`, `unwrap()`-like
     /// methods and `.await`), so whatever guard it returns dies with the statement.
     pub result_dropped: bool,
 }
 
+/// What a call's arguments carry that rules read. [`Call`] keeps it boxed and only
+/// when some list is not empty; read it through the call's accessors
+/// ([`Call::arg_guards`]...), which give an empty list when there is none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallArgs {
+    /// Guards passed as arguments.
+    pub arg_guards: Box<[GuardId]>,
+    /// Earlier calls (indices into [`Body::events`]) whose results flow into the
+    /// arguments, directly or through `let` bindings: in `x.store(v + 1)` after
+    /// `let v = x.load(..)`, the `load`.
+    pub arg_calls: Box<[usize]>,
+    /// Arguments that are closures written at the call: (argument position, index of
+    /// the closure's body in [`FileFlows::bodies`]).
+    pub closure_args: Box<[(u32, u32)]>,
+    /// Arguments that are a plain name, perhaps borrowed (`f`, `&mut f`): (argument
+    /// position, name).
+    pub name_args: Box<[(u32, String)]>,
+    /// Arguments that name a variable the body shows as a lock (built with
+    /// `Mutex::new`, annotated or typed as one), perhaps borrowed (`&lock`): the lock
+    /// is handed on, so someone else may take it.
+    pub lock_args: Box<[String]>,
+    /// Guards whose data an argument borrows through a variable (`f(&mut obj.x)`
+    /// after `let obj = &mut guard.items[i];`, a `match *guard` binding, an element
+    /// of the guard's collection).
+    pub arg_borrows: Box<[GuardId]>,
+}
+
+impl CallArgs {
+    /// The facts boxed for a [`Call`], or `None` when every list is empty.
+    pub fn boxed(self) -> Option<Box<CallArgs>> {
+        let empty = self.arg_guards.is_empty()
+            && self.arg_calls.is_empty()
+            && self.closure_args.is_empty()
+            && self.name_args.is_empty()
+            && self.lock_args.is_empty()
+            && self.arg_borrows.is_empty();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
+impl Call {
+    /// Guards passed as arguments ([`CallArgs::arg_guards`]).
+    pub fn arg_guards(&self) -> &[GuardId] {
+        self.args.as_ref().map_or(&[], |a| &a.arg_guards)
+    }
+
+    /// Earlier calls whose results flow into the arguments ([`CallArgs::arg_calls`]).
+    pub fn arg_calls(&self) -> &[usize] {
+        self.args.as_ref().map_or(&[], |a| &a.arg_calls)
+    }
+
+    /// Closures written as arguments ([`CallArgs::closure_args`]).
+    pub fn closure_args(&self) -> &[(u32, u32)] {
+        self.args.as_ref().map_or(&[], |a| &a.closure_args)
+    }
+
+    /// Arguments that are a plain name ([`CallArgs::name_args`]).
+    pub fn name_args(&self) -> &[(u32, String)] {
+        self.args.as_ref().map_or(&[], |a| &a.name_args)
+    }
+
+    /// Arguments that name a lock variable ([`CallArgs::lock_args`]).
+    pub fn lock_args(&self) -> &[String] {
+        self.args.as_ref().map_or(&[], |a| &a.lock_args)
+    }
+
+    /// Guards whose data an argument borrows ([`CallArgs::arg_borrows`]).
+    pub fn arg_borrows(&self) -> &[GuardId] {
+        self.args.as_ref().map_or(&[], |a| &a.arg_borrows)
+    }
+}
+
+/// The argument facts print as fields of the call, empty lists included, whether
+/// or not the call keeps a [`CallArgs`]: the dump shows facts, not their storage.
+/// The call is taken apart whole, so that a new field cannot be left out.
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Call {
+            callee,
+            receiver,
+            on_elem_of,
+            on_guard,
+            on_guard_value,
+            args: _,
+            blocking,
+            lit_arg,
+            result_dropped,
+        } = self;
+        f.debug_struct("Call")
+            .field("callee", callee)
+            .field("receiver", receiver)
+            .field("on_elem_of", on_elem_of)
+            .field("on_guard", on_guard)
+            .field("on_guard_value", on_guard_value)
+            .field("arg_guards", &self.arg_guards())
+            .field("arg_calls", &self.arg_calls())
+            .field("blocking", blocking)
+            .field("lit_arg", lit_arg)
+            .field("closure_args", &self.closure_args())
+            .field("name_args", &self.name_args())
+            .field("lock_args", &self.lock_args())
+            .field("arg_borrows", &self.arg_borrows())
+            .field("result_dropped", result_dropped)
+            .finish()
+    }
+}
+
 /// Something that happens in a body, with the guards alive at that moment.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Event {
     /// What happens.
     pub kind: EventKind,
     /// Where.
     pub span: Span,
-    /// Guards alive when it happens (for `Acquire`, not counting the new guard).
-    pub live: Vec<GuardId>,
-    /// Guards whose values an enclosing condition tested: the event runs only
-    /// because of what was read under them (`if !m.read().contains_key(k) { .. }`,
-    /// or after `if m.read().contains_key(k) { return; }`).
-    pub deps: Vec<GuardId>,
-    /// Atomic writes (indices into [`Body::events`]: a `compare_exchange`, `swap`,
-    /// `fetch_*`) whose results an enclosing condition tested: the event runs only
-    /// in the success arm of `match x.compare_exchange(..)`, under
-    /// `if x.compare_exchange(..).is_ok()`, after `if ...is_err() { return; }` or
-    /// after `while ...is_err() { .. }`.
-    pub tested_writes: Vec<usize>,
+    /// The guards alive and the conditions it runs under (see [`EventContext`]),
+    /// when any: most events happen with no guard alive, under no tested guard or
+    /// atomic write.
+    pub context: Option<Box<EventContext>>,
     /// Inside a `loop`, `while` or `for` of this body.
     pub in_loop: bool,
     /// The innermost loop around it is a `for` loop whose body never leaves it
@@ -265,7 +347,88 @@ pub struct Event {
     pub under_if: Option<Span>,
 }
 
+/// The context prints as fields of the event, empty lists included, whether or not
+/// the event keeps an [`EventContext`]. The event is taken apart whole, so that a
+/// new field cannot be left out.
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Event {
+            kind,
+            span,
+            context: _,
+            in_loop,
+            in_fixed_for,
+            under_if,
+        } = self;
+        f.debug_struct("Event")
+            .field("kind", kind)
+            .field("span", span)
+            .field("live", &self.live())
+            .field("deps", &self.deps())
+            .field("tested_writes", &self.tested_writes())
+            .field("in_loop", in_loop)
+            .field("in_fixed_for", in_fixed_for)
+            .field("under_if", under_if)
+            .finish()
+    }
+}
+
+/// The guards around an [`Event`] and the tests it depends on. [`Event`] keeps it
+/// boxed and only when some list is not empty; read it through the event's
+/// accessors ([`Event::live`]...), which give an empty list when there is none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventContext {
+    /// Guards alive when it happens (for `Acquire`, not counting the new guard).
+    pub live: Box<[GuardId]>,
+    /// Guards whose values an enclosing condition tested: the event runs only
+    /// because of what was read under them (`if !m.read().contains_key(k) { .. }`,
+    /// or after `if m.read().contains_key(k) { return; }`).
+    pub deps: Box<[GuardId]>,
+    /// Atomic writes (indices into [`Body::events`]: a `compare_exchange`, `swap`,
+    /// `fetch_*`) whose results an enclosing condition tested: the event runs only
+    /// in the success arm of `match x.compare_exchange(..)`, under
+    /// `if x.compare_exchange(..).is_ok()`, after `if ...is_err() { return; }` or
+    /// after `while ...is_err() { .. }`.
+    pub tested_writes: Box<[usize]>,
+}
+
+impl EventContext {
+    /// The context boxed for an [`Event`], or `None` when every list is empty.
+    pub fn boxed(self) -> Option<Box<EventContext>> {
+        let empty = self.live.is_empty() && self.deps.is_empty() && self.tested_writes.is_empty();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
 impl Event {
+    /// Guards alive when it happens ([`EventContext::live`]).
+    pub fn live(&self) -> &[GuardId] {
+        self.context.as_ref().map_or(&[], |c| &c.live)
+    }
+
+    /// Guards whose values an enclosing condition tested ([`EventContext::deps`]).
+    pub fn deps(&self) -> &[GuardId] {
+        self.context.as_ref().map_or(&[], |c| &c.deps)
+    }
+
+    /// Atomic writes whose results an enclosing condition tested
+    /// ([`EventContext::tested_writes`]).
+    pub fn tested_writes(&self) -> &[usize] {
+        self.context.as_ref().map_or(&[], |c| &c.tested_writes)
+    }
+
+    /// Forgets that guard `g` was alive at the event: it turned out to hold no lock.
+    pub fn forget_live(&mut self, g: GuardId) {
+        let Some(c) = self.context.take() else {
+            return;
+        };
+        let mut c = *c;
+        if c.live.contains(&g) {
+            c.live = c.live.iter().copied().filter(|&x| x != g).collect();
+        }
+        self.context = c.boxed();
+    }
+
     /// The call, if this is one.
     pub fn call(&self) -> Option<&Call> {
         match &self.kind {
@@ -340,7 +503,7 @@ pub struct Body {
     /// The trait of the `impl` the method is in, if any.
     pub trait_name: Option<String>,
     /// Inline `mod` blocks enclosing the body within its file.
-    pub module: Vec<String>,
+    pub module: Box<[String]>,
     /// `pub` (any `pub(..)` counts).
     pub is_pub: bool,
     /// Visible outside the crate as written: plain `pub`, not `pub(crate)`,
@@ -351,13 +514,13 @@ pub struct Body {
     /// only.
     pub is_pub_restricted: bool,
     /// Parameters other than `self`: name and type as written.
-    pub params: Vec<(String, String)>,
+    pub params: Box<[(String, String)]>,
     /// Parameters that hold user code: typed `Fn`/`FnMut`/`FnOnce`, `impl Fn..`,
     /// `dyn Fn..`, or a type parameter bounded by one of those.
-    pub callback_params: Vec<String>,
+    pub callback_params: Box<[String]>,
     /// The `Fn..` type or bound of each callback parameter, compacted
     /// (`FnOnce()->T`), in the order of [`callback_params`](Self::callback_params).
-    pub callback_sigs: Vec<String>,
+    pub callback_sigs: Box<[String]>,
     /// The return type as written, if any.
     pub ret_ty: Option<String>,
     /// How a method takes `self`; `None` for functions without a `self` parameter.
@@ -365,13 +528,13 @@ pub struct Body {
     /// The name or header.
     pub span: Span,
     /// Guards, indexed by [`GuardId`].
-    pub guards: Vec<Guard>,
+    pub guards: Box<[Guard]>,
     /// Events in evaluation order.
-    pub events: Vec<Event>,
+    pub events: Box<[Event]>,
     /// Uses of the file's statics.
-    pub static_refs: Vec<StaticRef>,
+    pub static_refs: Box<[StaticRef]>,
     /// What a function returns (not recorded for closures and async blocks).
-    pub returns: Vec<Returned>,
+    pub returns: Box<[Returned]>,
     /// Marked `#[serial]` (serial_test) or `#[file_serial]`.
     pub is_serial: bool,
 }
@@ -379,7 +542,7 @@ pub struct Body {
 impl Body {
     /// Events of the given shape with guard `g` alive.
     pub fn events_while_held(&self, g: GuardId) -> impl Iterator<Item = &Event> {
-        self.events.iter().filter(move |e| e.live.contains(&g))
+        self.events.iter().filter(move |e| e.live().contains(&g))
     }
 
     /// Whether a variable of this origin was declared in this body (a parameter or
@@ -404,41 +567,13 @@ pub struct FileFlows {
     pub bodies: Vec<Body>,
 }
 
-impl Call {
-    fn shrink_to_fit(&mut self) {
-        self.arg_guards.shrink_to_fit();
-        self.arg_calls.shrink_to_fit();
-        self.closure_args.shrink_to_fit();
-        self.name_args.shrink_to_fit();
-        self.lock_args.shrink_to_fit();
-        self.arg_borrows.shrink_to_fit();
-    }
-}
-
 impl Body {
-    /// Gives back the room the vectors grew into while the body was walked: a
-    /// vector grows to at least four elements, and most bodies have fewer events,
-    /// guards and returns than that.
+    /// Gives back the room the guards' method lists grew into while the body was
+    /// walked; the body's own lists are exact already.
     fn shrink_to_fit(&mut self) {
-        self.module.shrink_to_fit();
-        self.params.shrink_to_fit();
-        self.callback_params.shrink_to_fit();
-        self.callback_sigs.shrink_to_fit();
-        self.guards.shrink_to_fit();
         for g in &mut self.guards {
             g.methods.shrink_to_fit();
         }
-        self.events.shrink_to_fit();
-        for e in &mut self.events {
-            e.live.shrink_to_fit();
-            e.deps.shrink_to_fit();
-            e.tested_writes.shrink_to_fit();
-            if let EventKind::Call(c) = &mut e.kind {
-                c.shrink_to_fit();
-            }
-        }
-        self.static_refs.shrink_to_fit();
-        self.returns.shrink_to_fit();
     }
 }
 

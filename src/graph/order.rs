@@ -40,7 +40,7 @@ impl Graph {
                 continue;
             }
             for (ei, e) in b.events.iter().enumerate() {
-                if e.live.is_empty() {
+                if e.live().is_empty() {
                     continue;
                 }
                 let taken: Vec<(LockId, Span, Vec<Hop>)> = match &e.kind {
@@ -66,7 +66,7 @@ impl Graph {
                     EventKind::Await { .. } => Vec::new(),
                 };
                 for (to, taken_site, chain) in taken {
-                    for &h in &e.live {
+                    for &h in e.live() {
                         let held = &b.guards[h];
                         if held.kind.is_borrow() {
                             continue;

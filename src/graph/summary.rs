@@ -105,7 +105,7 @@ impl Graph {
                     if let Some(blocking) = &c.blocking {
                         if s.blocks.len() < MAX_SUMMARY {
                             s.blocks.push(BlockingSite {
-                                call: blocking.clone(),
+                                call: (**blocking).clone(),
                                 site: e.span,
                                 chain: Vec::new(),
                             });

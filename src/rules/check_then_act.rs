@@ -65,7 +65,7 @@ impl Rule for CheckThenAct {
                 let EventKind::Acquire(act) = e.kind else {
                     continue;
                 };
-                if e.deps.is_empty() {
+                if e.deps().is_empty() {
                     continue;
                 }
                 let guard = &body.guards[act];
@@ -83,14 +83,14 @@ impl Rule for CheckThenAct {
                 let Some(act_id) = cx.lock_of(i, act) else {
                     continue;
                 };
-                for &check in &e.deps {
+                for &check in e.deps() {
                     let checked = &body.guards[check];
                     // Still held: that is a double lock, reported there. A `try_`
                     // guard tests whether the lock was free, not the state. A guard
                     // re-taken into the same variable is a loop re-locking.
                     let relock = checked.name.is_some() && checked.name == guard.name;
                     if check == act
-                        || e.live.contains(&check)
+                        || e.live().contains(&check)
                         || is_borrow(checked.kind)
                         || checked.is_try
                         || relock
@@ -165,7 +165,7 @@ fn split_helpers(cx: &RuleCx<'_>, i: BodyIdx, out: &mut Vec<Finding>) {
                 let Some(act) = acts.iter().find(|t| same_lock(&t.lock, &checked.lock)) else {
                     continue;
                 };
-                let held = a.live.iter().chain(&c.live).any(|&g| {
+                let held = a.live().iter().chain(c.live()).any(|&g| {
                     cx.lock_of(i, g)
                         .is_some_and(|id| same_lock(id, &checked.lock))
                 });

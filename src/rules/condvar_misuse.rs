@@ -44,8 +44,8 @@ const STATE_READS: &[&str] = &[
 /// (`cv.wait_timeout(Mutex::new(()).lock().unwrap(), d)`): no other thread can hold
 /// such a lock, so it guards no condition to re-check and the wait is only a timer.
 fn waits_on_a_fresh_lock(body: &Body, call: &Call) -> bool {
-    !call.arg_guards.is_empty()
-        && call.arg_guards.iter().all(|&g| {
+    !call.arg_guards().is_empty()
+        && call.arg_guards().iter().all(|&g| {
             let lock = &body.guards[g].lock;
             lock.segments.is_none() && lock.text.contains("::new(")
         })
@@ -58,9 +58,9 @@ fn waits_on_a_fresh_lock(body: &Body, call: &Call) -> bool {
 /// its closures names. No other thread can take such a lock, so nobody can change a
 /// condition under it: the wait is a timer, as on a lock made in place.
 fn waits_on_a_private_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> bool {
-    !call.arg_guards.is_empty()
+    !call.arg_guards().is_empty()
         && call
-            .arg_guards
+            .arg_guards()
             .iter()
             .all(|&g| is_private_local_lock(cx, i, body, &body.guards[g]))
 }
@@ -118,7 +118,7 @@ impl Rule for CondvarMisuse {
                             .callers(i)
                             .iter()
                             .all(|&(c, ce)| cx.body(c).events[ce].in_loop));
-                let others = other_guards(cx, i, body, &e.live, &call.arg_guards);
+                let others = other_guards(cx, i, body, e.live(), call.arg_guards());
                 if !rechecked && wakes_only_when_notified(call) {
                     exact.push((i, ei, others));
                     continue;
@@ -147,7 +147,7 @@ impl Rule for CondvarMisuse {
         // Callers that hold a lock while calling a function that waits.
         for BodyRef { idx: i, body, .. } in cx.bodies() {
             for (ei, e) in body.events.iter().enumerate() {
-                if e.live.is_empty() {
+                if e.live().is_empty() {
                     continue;
                 }
                 let (Some(k), Some(call)) = (cx.callee(i, ei), e.call()) else {
@@ -159,7 +159,7 @@ impl Rule for CondvarMisuse {
                 let Some((wait, chain)) = wait_through(cx, &waits, k, 0) else {
                     continue;
                 };
-                let mut others = other_guards(cx, i, body, &e.live, &call.arg_guards);
+                let mut others = other_guards(cx, i, body, e.live(), call.arg_guards());
                 // A lock the callee takes again is `double-lock`'s, not a wait's.
                 let taken = cx.taken_through(i, ei);
                 others.retain(|&g| {
@@ -200,7 +200,7 @@ fn is_timed_park(body: &Body, ei: usize, call: &Call) -> bool {
         return false;
     }
     let e = &body.events[ei];
-    if call.arg_guards.iter().any(|g| e.deps.contains(g)) {
+    if call.arg_guards().iter().any(|g| e.deps().contains(g)) {
         return false;
     }
     body.events[ei + 1..].iter().any(|later| {
@@ -217,8 +217,11 @@ fn is_timed_park(body: &Body, ei: usize, call: &Call) -> bool {
 /// `notify_one` or `notify_all` woke it, never spuriously.
 fn wakes_only_when_notified(call: &Call) -> bool {
     call.callee.method() == Some("wait")
-        && !call.arg_guards.is_empty()
-        && call.arg_guards.iter().all(|g| call.arg_borrows.contains(g))
+        && !call.arg_guards().is_empty()
+        && call
+            .arg_guards()
+            .iter()
+            .all(|g| call.arg_borrows().contains(g))
 }
 
 /// The name a condition variable is known by in its crate: the last segment of the
@@ -247,7 +250,7 @@ fn condvar_wait(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, call: &Call) -> Option
     match receiver_type(cx, i, body, call) {
         Some(ty) => ty.text().names_any(&["Condvar"]).then_some(once),
         // Unknown receiver: a `wait` handed a guard is a condvar's.
-        None => (!call.arg_guards.is_empty()).then_some(once),
+        None => (!call.arg_guards().is_empty()).then_some(once),
     }
 }
 

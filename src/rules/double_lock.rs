@@ -24,7 +24,7 @@ impl Rule for DoubleLock {
                 continue;
             }
             for (ei, e) in body.events.iter().enumerate() {
-                if e.live.is_empty() {
+                if e.live().is_empty() {
                     continue;
                 }
                 // What this event takes: (lock, kind, site, chain).
@@ -53,7 +53,7 @@ impl Rule for DoubleLock {
                     EventKind::Await { .. } => Vec::new(),
                 };
                 'taken: for (lock, kind, site, chain) in taken {
-                    for &h in &e.live {
+                    for &h in e.live() {
                         let held = &body.guards[h];
                         if is_borrow(held.kind) {
                             continue;
@@ -155,7 +155,7 @@ fn shard_write_finding(body: &Body, e: &Event, call: &Call) -> Option<Finding> {
     }
     let recv = call.receiver.as_ref()?;
     recv.segments.as_ref()?;
-    let held = e.live.iter().map(|&h| &body.guards[h]).find(|held| {
+    let held = e.live().iter().map(|&h| &body.guards[h]).find(|held| {
         is_shard_guard(held)
             && !held.is_try
             && held.lock.segments == recv.segments

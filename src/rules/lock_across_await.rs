@@ -27,7 +27,7 @@ impl Rule for LockAcrossAwait {
                     let EventKind::Await { awaited } = e.kind else {
                         continue;
                     };
-                    if !e.live.contains(&g) {
+                    if !e.live().contains(&g) {
                         continue;
                     }
                     awaits.push(e.span);

@@ -32,7 +32,7 @@ impl Rule for LockAcrossBlocking {
                 }
                 let mut calls = Blocked::default();
                 for (ei, e) in body.events.iter().enumerate() {
-                    if !e.live.contains(&g) {
+                    if !e.live().contains(&g) {
                         continue;
                     }
                     let Some(call) = e.call() else { continue };

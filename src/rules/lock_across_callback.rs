@@ -57,7 +57,7 @@ impl Rule for LockAcrossCallback {
                     // `f(&mut *guard)`, `f(&mut guard.items[i])`: the callback is
                     // handed the locked data, so running it under the lock is the
                     // point (a scoped accessor, a `retain` predicate).
-                    if call.arg_guards.contains(&g) || call.arg_borrows.contains(&g) {
+                    if call.arg_guards().contains(&g) || call.arg_borrows().contains(&g) {
                         continue;
                     }
                     let (cb, why) = match callback(cx, &judge.served, i, body, call) {
@@ -178,7 +178,7 @@ impl<'c, 'a> Judge<'c, 'a> {
             } else {
                 pos
             };
-            if let Some(&(_, cb)) = call.closure_args.iter().find(|(q, _)| *q == at) {
+            if let Some(&(_, cb)) = call.closure_args().iter().find(|(q, _)| *q == at) {
                 let Some(k) = cx.body_in_file_of(c, cb as usize) else {
                     continue;
                 };
@@ -191,7 +191,7 @@ impl<'c, 'a> Judge<'c, 'a> {
                 }
                 continue;
             }
-            if let Some((_, name)) = call.name_args.iter().find(|(q, _)| *q == at) {
+            if let Some((_, name)) = call.name_args().iter().find(|(q, _)| *q == at) {
                 let Some(owner) = param_owner(cx, c, name) else {
                     continue;
                 };
@@ -212,7 +212,7 @@ impl<'c, 'a> Judge<'c, 'a> {
         if !RUNS_CLOSURE_NOW.contains(&method) {
             return None;
         }
-        for &(_, cb) in &call.closure_args {
+        for &(_, cb) in call.closure_args() {
             let Some(k) = self.cx.body_in_file_of(i, cb as usize) else {
                 continue;
             };

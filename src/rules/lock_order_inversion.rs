@@ -248,7 +248,7 @@ fn unordered_instances(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let Some(id) = cx.lock_of(i, g) else { continue };
-            for &h in &e.live {
+            for &h in e.live() {
                 let held = &body.guards[h];
                 let Some(held_id) = cx.lock_of(i, h) else {
                     continue;

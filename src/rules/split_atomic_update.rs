@@ -46,14 +46,14 @@ impl Rule for SplitAtomicUpdate {
             let krate = cx.crate_of(i);
             for (si, store) in body.events.iter().enumerate() {
                 let Some(call) = store.call() else { continue };
-                if call.callee.method() != Some("store") || call.arg_calls.is_empty() {
+                if call.callee.method() != Some("store") || call.arg_calls().is_empty() {
                     continue;
                 }
                 let Some(target) = &call.receiver else {
                     continue;
                 };
                 let loads: Vec<usize> = call
-                    .arg_calls
+                    .arg_calls()
                     .iter()
                     .copied()
                     .filter(|&li| li < si)
@@ -68,14 +68,14 @@ impl Rule for SplitAtomicUpdate {
                 }
                 // Both under one lock: the lock serialises the update, as long as every
                 // writer takes it (which is the lock's whole point).
-                let locked = store.live.iter().any(|g| {
+                let locked = store.live().iter().any(|g| {
                     !is_borrow(body.guards[*g].kind)
-                        && loads.iter().all(|&li| body.events[li].live.contains(g))
+                        && loads.iter().all(|&li| body.events[li].live().contains(g))
                 });
                 // The store runs only where a `compare_exchange` (or another atomic
                 // read-modify-write) succeeded: that write picked one winner, and the
                 // update is the winner's.
-                let after_cas = !store.tested_writes.is_empty();
+                let after_cas = !store.tested_writes().is_empty();
                 if locked
                     || after_cas
                     || is_under_raw_lock(cx.model, body, loads[0], si)

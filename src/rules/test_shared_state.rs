@@ -311,8 +311,8 @@ impl Uses {
                     let is_env = ["env::var", "env::var_os", "env::set_var", "env::remove_var"]
                         .iter()
                         .any(|p| path.ends_with(p));
-                    if let (true, Some(var)) = (is_env, &call.lit_arg) {
-                        out.push(State::Env(var.clone()));
+                    if let (true, Some(var)) = (is_env, call.lit_arg.as_deref()) {
+                        out.push(State::Env(var.to_string()));
                     }
                 }
                 if let Some((name, _)) = call
@@ -400,7 +400,7 @@ fn changes_of(
     };
     for (ei, e) in body.events.iter().enumerate() {
         let Some(call) = e.call() else { continue };
-        if static_locked(&e.live) {
+        if static_locked(e.live()) {
             continue;
         }
         if let Some(what) = env_mutation(call) {
@@ -410,7 +410,7 @@ fn changes_of(
                 state: if call.callee.name().ends_with("set_current_dir") {
                     Some(State::Cwd)
                 } else {
-                    call.lit_arg.clone().map(State::Env)
+                    call.lit_arg.as_deref().map(|v| State::Env(v.to_string()))
                 },
             });
             continue;

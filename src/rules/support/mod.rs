@@ -193,7 +193,7 @@ pub fn handed_to_wait(events: &[crate::flow::Event], g: crate::flow::GuardId) ->
             c.callee
                 .method()
                 .is_some_and(|name| WAITS_ONCE.contains(&name) || WAITS_WHILE.contains(&name))
-                && c.arg_guards.contains(&g)
+                && c.arg_guards().contains(&g)
         })
     })
 }
@@ -245,8 +245,8 @@ pub fn is_private_local_lock(cx: &RuleCx<'_>, i: BodyIdx, body: &Body, guard: &G
                     .is_some_and(|m| known.guard_method(m).is_some())
                     && c.receiver.as_ref().and_then(|r| r.segments.as_deref())
                         == Some(std::slice::from_ref(name));
-                c.lock_args.iter().any(|a| a == name)
-                    || c.name_args.iter().any(|(_, a)| a == name)
+                c.lock_args().iter().any(|a| a == name)
+                    || c.name_args().iter().any(|(_, a)| a == name)
                     || (!takes_it
                         && c.receiver.as_ref().is_some_and(|r| {
                             r.segments

@@ -23,6 +23,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire(mc, method, is_async, confirmed, receiver_ty, false);
             return Flow::value(Some(g)).or_div(recv);
         }
+        if let Some((lock, method, wrapped)) = self.guard_fn_method(mc, &name, awaited) {
+            let recv = self.expr(&mc.receiver, false);
+            let g = self.acquire_via(&lock, method, wrapped, mc.span());
+            return Flow::value(Some(g)).or_div(recv);
+        }
         if let Some((method, map_ty)) = self.shard_acquisition(mc, &name) {
             // The receiver and the key are evaluated before the shard is locked.
             let mut out = Flow::default().or_div(self.expr(&mc.receiver, false));
@@ -116,12 +121,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         // text is its path: no tokens are printed for it.
         let receiver = place.map(|segs| {
             let (segments, root_ty) = self.resolve_place(segs);
-            LockPath {
+            Box::new(LockPath {
                 text: segments.join("."),
                 segments: Some(segments),
                 root_ty,
                 root_origin: None,
-            }
+            })
         });
         self.call_event(
             std::ptr::from_ref(mc).cast(),
@@ -131,14 +136,21 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 on_elem_of,
                 on_guard,
                 on_guard_value: on_guard.is_some() && recv.value == on_guard,
-                arg_guards,
-                arg_calls,
-                blocking,
-                lit_arg: mc.args.first().and_then(|a| self.str_arg(a)),
-                closure_args,
-                name_args: self.name_args(mc.args.iter()),
-                lock_args: self.lock_args(mc.args.iter()),
-                arg_borrows: self.arg_borrows(mc.args.iter()),
+                args: CallArgs {
+                    arg_guards: arg_guards.into(),
+                    arg_calls: arg_calls.into(),
+                    closure_args: closure_args.into(),
+                    name_args: self.name_args(mc.args.iter()).into(),
+                    lock_args: self.lock_args(mc.args.iter()).into(),
+                    arg_borrows: self.arg_borrows(mc.args.iter()).into(),
+                }
+                .boxed(),
+                blocking: blocking.map(Box::new),
+                lit_arg: mc
+                    .args
+                    .first()
+                    .and_then(|a| self.str_arg(a))
+                    .map(Into::into),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(mc).cast()),
             },
             span,
@@ -147,6 +159,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn call(&mut self, c: &syn::ExprCall, awaited: bool) -> Flow {
+        if let Some((lock, method, wrapped)) = self.guard_fn_call(c, awaited) {
+            let g = self.acquire_via(&lock, method, wrapped, c.span());
+            return Flow::value(Some(g));
+        }
         let func = strip(&c.func);
         let callee = match func {
             syn::Expr::Path(p) if p.qself.is_none() => Some(Callee::Path(
@@ -226,14 +242,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 on_elem_of,
                 on_guard: None,
                 on_guard_value: false,
-                arg_guards,
-                arg_calls,
-                blocking,
-                lit_arg: c.args.first().and_then(|a| self.str_arg(a)),
-                closure_args,
-                name_args: self.name_args(c.args.iter()),
-                lock_args: self.lock_args(c.args.iter()),
-                arg_borrows: self.arg_borrows(c.args.iter()),
+                args: CallArgs {
+                    arg_guards: arg_guards.into(),
+                    arg_calls: arg_calls.into(),
+                    closure_args: closure_args.into(),
+                    name_args: self.name_args(c.args.iter()).into(),
+                    lock_args: self.lock_args(c.args.iter()).into(),
+                    arg_borrows: self.arg_borrows(c.args.iter()).into(),
+                }
+                .boxed(),
+                blocking: blocking.map(Box::new),
+                lit_arg: c.args.first().and_then(|a| self.str_arg(a)).map(Into::into),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(c).cast()),
             },
             // The callee and the closing parenthesis: `Spanned::span` of the

@@ -357,7 +357,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         guard.is_async = true;
         for e in &mut self.events {
-            e.live.retain(|&x| x != g);
+            e.forget_live(g);
         }
         self.kill(g);
     }

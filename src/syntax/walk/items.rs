@@ -212,7 +212,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         // Items nested in a body share nothing with it.
         let cx = ItemCx {
             in_test: self.body.in_test,
-            module: self.body.module.clone(),
+            module: self.body.module.to_vec(),
             self_ty: None,
             trait_name: None,
         };
@@ -270,7 +270,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             is_pub_restricted: false,
             cx: ItemCx {
                 in_test,
-                module: self.body.module.clone(),
+                module: self.body.module.to_vec(),
                 self_ty: self.body.self_ty.clone(),
                 trait_name: None,
             },
@@ -305,6 +305,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     || v.is_refcell
                     || v.is_async_lock
                     || v.str_value.is_some()
+                    || v.lock_fn.is_some()
             })
             .map(|v| Var {
                 guard: None,

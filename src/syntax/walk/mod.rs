@@ -16,8 +16,10 @@
 //! - `for` iterator temporaries live for the whole loop.
 //!
 //! Closures and `async` blocks are separate bodies: nothing held in one is held in the
-//! other. The walker never resolves locks across functions or files; it records the
-//! syntactic lock and the callee of every call, and leaves the rest to the model.
+//! other. The walker never resolves locks across files; it records the syntactic
+//! lock and the callee of every call, and leaves the rest to the model. The one call
+//! it reads through is a call of a function of the same file whose body is one
+//! acquisition handed back (`GuardFn`): that call is the acquisition.
 //!
 //! The walker is one `BodyWalker` per body, its methods cut by concern into the
 //! modules below (`docs/architecture.md`, "The walker's modules", says what each
@@ -36,7 +38,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
 use crate::flow::{
-    Blocking, Body, BodyKind, Call, Callee, Event, EventKind, FileFlows, Guard, GuardId, LockPath,
+    Blocking, Body, BodyKind, Call, CallArgs, Callee, Event, EventContext, EventKind, FileFlows,
+    Guard, GuardId, LockPath,
 };
 use crate::model::imports::Imports;
 use crate::model::known::{is_guard_lock, is_static_name, Known};
@@ -148,9 +151,11 @@ pub fn walk_file(
         statics: HashMap::default(),
         str_consts: HashMap::default(),
         fields: HashMap::default(),
+        guard_fns: HashMap::default(),
     };
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
     collect_fields(&ast.items, &mut fw.fields);
+    fw.guard_fns = collect_guard_fns(&ast.items, &fw);
     let mut bodies = Vec::new();
     // Cargo's integration tests and benchmarks are test code throughout.
     let in_test_file = file
@@ -178,6 +183,51 @@ struct FileWalker<'a> {
     /// its type as written, so that a receiver `self.tx` has the type its
     /// declaration gives.
     fields: HashMap<String, Vec<(String, String)>>,
+    /// The functions and methods of the file, by name, with the lock each hands its
+    /// caller a guard of when its body is just that acquisition.
+    guard_fns: HashMap<String, Vec<FnDecl>>,
+}
+
+/// A function or method the file declares, for the calls of its name.
+#[derive(Clone)]
+struct FnDecl {
+    /// The head of its `impl`'s type (`Shared` for `impl<T> Shared<T>`), or of its
+    /// trait for a default method; `None` for a free function.
+    owner: Option<String>,
+    /// The inline module of the file it is declared in.
+    module: Vec<String>,
+    /// The acquisition its body is, if it is one.
+    guard: Option<GuardFn>,
+}
+
+/// A function whose body is one acquisition handed to its caller
+/// (`fn state(&self) -> MutexGuard<'_, State> { self.state.lock().unwrap() }`), or a
+/// local closure that is one (`let lock = || self.m.lock().unwrap();`): a call of it
+/// takes that lock, named in the caller's frame.
+#[derive(Clone)]
+struct GuardFn {
+    /// The lock's place as the callee names it: rooted at `self` for a method
+    /// (`self.state`, or `self` for a method of the lock type itself), a static for a
+    /// free function, any place of the enclosing body for a closure.
+    lock: syn::Expr,
+    /// How the caller names that place.
+    root: GuardRoot,
+    /// The lock method the body calls (`lock`, `read`, `write`, `borrow_mut`...).
+    method: String,
+    /// The body passes the guard through `unwrap`-like calls.
+    wrapped: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GuardRoot {
+    /// A field of `self`: the caller's receiver replaces `self`.
+    SelfField,
+    /// `self` itself, in a method of a lock type (`impl HandyRwLock for RwLock<T>`):
+    /// the lock is the caller's receiver.
+    SelfLock,
+    /// A place the caller names the same way: a static, or what a closure of the
+    /// same body captures.
+    Fixed,
 }
 
 /// A function-like body to walk.
@@ -301,6 +351,9 @@ struct Var {
     /// `let (k, v) = elem.as_mut();` over the guard's collection, a `ref mut` binding
     /// of `match *guard { .. }`).
     borrows: Option<GuardId>,
+    /// A closure whose body is one acquisition (`let lock = || self.m.lock().unwrap();`):
+    /// calling the variable takes that lock.
+    lock_fn: Option<std::rc::Rc<GuardFn>>,
 }
 
 struct BodyWalker<'w, 'a, 'o> {
@@ -309,6 +362,10 @@ struct BodyWalker<'w, 'a, 'o> {
     /// The guard table and the drop scopes (`scopes.rs`).
     scopes: Scopes,
     events: Vec<Event>,
+    /// Uses of the file's statics and returned values so far, moved into the body
+    /// when it is done.
+    static_refs: Vec<crate::flow::StaticRef>,
+    returns: Vec<crate::flow::Returned>,
     unsafe_depth: usize,
     /// The enclosing loops of this body, innermost last: `true` for a `for` loop
     /// whose body never leaves it early (no `break`, `return` or `?`).
@@ -362,6 +419,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 ..Scopes::default()
             },
             events: Vec::new(),
+            static_refs: Vec::new(),
+            returns: Vec::new(),
             unsafe_depth: 0,
             loops: Vec::new(),
             origin,
@@ -381,20 +440,20 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 in_test: spec.cx.in_test,
                 self_ty: spec.cx.self_ty.clone(),
                 trait_name: spec.cx.trait_name.clone(),
-                module: spec.cx.module.clone(),
+                module: spec.cx.module.as_slice().into(),
                 is_pub: spec.is_pub,
                 is_exported: spec.is_exported,
                 is_pub_restricted: spec.is_pub_restricted,
-                params: spec.params.clone(),
-                callback_params: spec.callback_params.clone(),
-                callback_sigs: spec.callback_sigs.clone(),
+                params: spec.params.as_slice().into(),
+                callback_params: spec.callback_params.as_slice().into(),
+                callback_sigs: spec.callback_sigs.as_slice().into(),
                 ret_ty: spec.ret_ty.clone(),
                 self_kind: spec.self_kind,
                 span: fw.span(spec.span),
-                guards: Vec::new(),
-                events: Vec::new(),
-                static_refs: Vec::new(),
-                returns: Vec::new(),
+                guards: Box::default(),
+                events: Box::default(),
+                static_refs: Box::default(),
+                returns: Box::default(),
                 is_serial: spec.is_serial,
             },
         };
@@ -403,10 +462,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     fn finish(mut self) {
-        self.scopes.guards.shrink_to_fit();
-        self.events.shrink_to_fit();
-        self.body.guards = std::mem::take(&mut self.scopes.guards);
-        self.body.events = std::mem::take(&mut self.events);
+        self.body.guards = std::mem::take(&mut self.scopes.guards).into();
+        self.body.events = std::mem::take(&mut self.events).into();
+        self.body.static_refs = std::mem::take(&mut self.static_refs).into();
+        self.body.returns = std::mem::take(&mut self.returns).into();
         self.out[self.slot] = self.body;
     }
 }

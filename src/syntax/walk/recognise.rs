@@ -43,19 +43,133 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if !mc.args.is_empty() {
             return None;
         }
+        self.lock_method_on(&mc.receiver, name, awaited)
+    }
+
+    /// The guard method `recv.name()` calls, if it is an acquisition.
+    fn lock_method_on(
+        &self,
+        recv: &syn::Expr,
+        name: &str,
+        awaited: bool,
+    ) -> Option<&'a crate::model::known::GuardMethod> {
         let method = self.fw.known.guard_method(name).filter(|m| !m.shard)?;
-        if self.is_stream(&mc.receiver) {
+        if self.is_stream(recv) {
             return None;
         }
-        if name == "read" && self.is_pointer_like(&mc.receiver) {
+        if name == "read" && self.is_pointer_like(recv) {
             return None;
         }
         // On a lock declared async, `lock()` without `.await` makes a future.
         let waits_by_await = !method.is_try && !name.starts_with("blocking_");
-        if !awaited && waits_by_await && self.declared_lock(&mc.receiver).0 {
+        if !awaited && waits_by_await && self.declared_lock(recv).0 {
             return None;
         }
         Some(method)
+    }
+
+    /// `recv.name()` calls a method of the file whose body is one acquisition
+    /// ([`GuardFn`]): the lock it takes, named in this body (the receiver put in
+    /// place of the callee's `self`), and the guard method. Only when the receiver is
+    /// a place and its type picks one such method: a receiver of the method's own
+    /// type, or, for a method of a lock type (`impl HandyRwLock for RwLock<T>`), a
+    /// lock or a receiver of unknown type when every method of the name is one.
+    pub(super) fn guard_fn_method(
+        &self,
+        mc: &syn::ExprMethodCall,
+        name: &str,
+        awaited: bool,
+    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, bool)> {
+        if awaited || !mc.args.is_empty() {
+            return None;
+        }
+        let decls = self.fw.guard_fns.get(name)?;
+        place_segments(&mc.receiver)?;
+        let recv = strip_borrows(&mc.receiver);
+        let owner = match path_var(recv).as_deref() {
+            Some("self") => self.body.self_ty.as_deref().map(type_head),
+            _ => self.receiver_type(recv),
+        };
+        let methods = decls.iter().filter(|d| d.owner.is_some());
+        let picked: Vec<&FnDecl> = match owner.as_deref() {
+            Some(t) if decls.iter().any(|d| d.owner.as_deref() == Some(t)) => {
+                methods.filter(|d| d.owner.as_deref() == Some(t)).collect()
+            }
+            Some(t) if !is_guard_lock(t) => return None,
+            _ => methods.collect(),
+        };
+        let mut found: Option<&GuardFn> = None;
+        for d in &picked {
+            let g = d.guard.as_ref()?;
+            match found {
+                None => found = Some(g),
+                Some(f) if f.root == GuardRoot::SelfLock && g.root == f.root => {
+                    if f.method != g.method {
+                        return None;
+                    }
+                }
+                Some(_) => return None,
+            }
+        }
+        let g = found?;
+        let lock = match g.root {
+            GuardRoot::SelfField if owner.is_some() => rebase(&g.lock, recv)?,
+            GuardRoot::SelfLock => recv.clone(),
+            _ => return None,
+        };
+        let method = self.lock_method_on(&lock, &g.method, false)?;
+        Some((lock, method, g.wrapped))
+    }
+
+    /// `name()` calls a local closure or a free function of the file whose body is
+    /// one acquisition: the lock it takes and the guard method.
+    pub(super) fn guard_fn_call(
+        &self,
+        c: &syn::ExprCall,
+        awaited: bool,
+    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, bool)> {
+        if awaited || !c.args.is_empty() {
+            return None;
+        }
+        let syn::Expr::Path(p) = strip(&c.func) else {
+            return None;
+        };
+        let id = p.path.get_ident().filter(|_| p.qself.is_none())?;
+        let g = match self.lookup_ident(id) {
+            Some(v) => v.lock_fn.as_deref()?.clone(),
+            None => {
+                let decls = self.fw.guard_fns.get(&id.to_string())?;
+                let mut free = decls
+                    .iter()
+                    .filter(|d| d.owner.is_none() && d.module[..] == self.body.module[..]);
+                let d = free.next()?;
+                if free.next().is_some() {
+                    return None;
+                }
+                d.guard.clone().filter(|g| g.root == GuardRoot::Fixed)?
+            }
+        };
+        let method = self.lock_method_on(&g.lock, &g.method, false)?;
+        Some((g.lock, method, g.wrapped))
+    }
+
+    /// `|| self.m.lock().unwrap()`: a closure with no parameters whose body is one
+    /// acquisition of a place.
+    pub(super) fn lock_closure(&self, e: &syn::Expr) -> Option<GuardFn> {
+        let syn::Expr::Closure(c) = strip(e) else {
+            return None;
+        };
+        if !c.inputs.is_empty() || c.asyncness.is_some() {
+            return None;
+        }
+        let (recv, method, wrapped) = lock_shape(tail_of(&c.body)?, self.fw.known)?;
+        place_segments(recv)?;
+        Some(GuardFn {
+            lock: strip_borrows(recv).clone(),
+            root: GuardRoot::Fixed,
+            method,
+            wrapped,
+        })
     }
 
     pub(super) fn is_stream(&self, recv: &syn::Expr) -> bool {
@@ -328,6 +442,200 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             None => false,
         }
     }
+}
+
+/// The functions and methods among `items` (and their inline modules), by name,
+/// each with the acquisition its body is, if it is one ([`GuardFn`]): a method
+/// taking `&self` or a free function with no parameters, neither `async`, whose
+/// return type names a guard and whose body is one acquisition of a field of `self`,
+/// of `self` in an `impl` of a lock type, or of a static, perhaps through
+/// `unwrap`-like calls. A body that does more (`.clone()` of the data, a `len()`)
+/// returns no guard of the lock, and a call of it takes none here.
+pub(super) fn collect_guard_fns(
+    items: &[syn::Item],
+    fw: &FileWalker<'_>,
+) -> HashMap<String, Vec<FnDecl>> {
+    let mut out = HashMap::default();
+    collect_guard_fns_in(items, fw, &[], &mut out);
+    out
+}
+
+fn collect_guard_fns_in(
+    items: &[syn::Item],
+    fw: &FileWalker<'_>,
+    module: &[String],
+    out: &mut HashMap<String, Vec<FnDecl>>,
+) {
+    for item in items {
+        let mut add = |name: String, owner: Option<String>, guard: Option<GuardFn>| {
+            out.entry(name).or_default().push(FnDecl {
+                owner,
+                module: module.to_vec(),
+                guard,
+            });
+        };
+        match item {
+            syn::Item::Fn(f) => {
+                let guard = guard_body(&f.sig, &f.block, fw.known, false).filter(|(recv, ..)| {
+                    path_var(recv)
+                        .is_some_and(|n| is_static_name(&n) && fw.statics.contains_key(&n))
+                });
+                let guard = guard.map(|(recv, method, wrapped)| GuardFn {
+                    lock: recv.clone(),
+                    root: GuardRoot::Fixed,
+                    method,
+                    wrapped,
+                });
+                add(f.sig.ident.to_string(), None, guard);
+            }
+            syn::Item::Impl(imp) => {
+                let ty = type_text(&imp.self_ty);
+                let owner = type_head(&ty);
+                let is_lock = is_guard_lock(&type_head(strip_pointer(&ty)));
+                for it in &imp.items {
+                    let syn::ImplItem::Fn(f) = it else { continue };
+                    let guard = guard_body(&f.sig, &f.block, fw.known, true).and_then(
+                        |(recv, method, wrapped)| {
+                            let root = if path_var(recv).as_deref() == Some("self") {
+                                is_lock.then_some(GuardRoot::SelfLock)?
+                            } else {
+                                rebase(recv, recv)?;
+                                GuardRoot::SelfField
+                            };
+                            Some(GuardFn {
+                                lock: recv.clone(),
+                                root,
+                                method,
+                                wrapped,
+                            })
+                        },
+                    );
+                    add(f.sig.ident.to_string(), Some(owner.clone()), guard);
+                }
+            }
+            syn::Item::Trait(tr) => {
+                for it in &tr.items {
+                    if let syn::TraitItem::Fn(f) = it {
+                        if f.default.is_some() {
+                            add(f.sig.ident.to_string(), Some(tr.ident.to_string()), None);
+                        }
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    let mut inner = module.to_vec();
+                    inner.push(m.ident.to_string());
+                    collect_guard_fns_in(items, fw, &inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The acquisition a function's body is: its receiver, its guard method and whether
+/// the guard goes through `unwrap`-like calls. The signature must take `&self` (a
+/// method) or nothing (a free function), not be `async`, and name a guard in its
+/// return type.
+fn guard_body<'e>(
+    sig: &syn::Signature,
+    block: &'e syn::Block,
+    known: &Known,
+    method: bool,
+) -> Option<(&'e syn::Expr, String, bool)> {
+    if sig.asyncness.is_some() || !returns_guard(&sig.output) {
+        return None;
+    }
+    let takes_self_ref = |a: &syn::FnArg| matches!(a, syn::FnArg::Receiver(r) if matches!(r.kind, syn::ReceiverKind::Reference(..)));
+    let params_fit = match (method, sig.inputs.len()) {
+        (true, 1) => sig.inputs.first().is_some_and(takes_self_ref),
+        (false, 0) => true,
+        _ => false,
+    };
+    if !params_fit {
+        return None;
+    }
+    let [syn::Stmt::Expr(tail, None)] = block.stmts.as_slice() else {
+        return None;
+    };
+    lock_shape(tail, known)
+}
+
+/// Whether a return type names a guard: a `..Guard` type (`MutexGuard`,
+/// `RwLockWriteGuard`, parking_lot's), or `Ref`/`RefMut`, perhaps inside a `Result`.
+fn returns_guard(output: &syn::ReturnType) -> bool {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    type_text(ty)
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w.ends_with("Guard") || w == "Ref" || w == "RefMut")
+}
+
+/// `recv.lock()`, perhaps through `unwrap`-like calls (`.unwrap()`,
+/// `.unwrap_or_else(PoisonError::into_inner)`): the receiver, the guard method and
+/// whether the guard went through such a call.
+fn lock_shape<'e>(e: &'e syn::Expr, known: &Known) -> Option<(&'e syn::Expr, String, bool)> {
+    let mut e = strip(e);
+    let mut wrapped = false;
+    loop {
+        let syn::Expr::MethodCall(mc) = e else {
+            return None;
+        };
+        let name = mc.method.to_string();
+        if known.is_passthrough(&name) {
+            wrapped = true;
+            e = strip(&mc.receiver);
+            continue;
+        }
+        if !mc.args.is_empty() || known.guard_method(&name).is_none() {
+            return None;
+        }
+        return Some((&mc.receiver, name, wrapped));
+    }
+}
+
+/// A closure body's value expression: the body, or the tail of a block that is
+/// nothing else.
+fn tail_of(e: &syn::Expr) -> Option<&syn::Expr> {
+    match strip(e) {
+        syn::Expr::Block(b) => match b.block.stmts.as_slice() {
+            [syn::Stmt::Expr(tail, None)] => tail_of(tail),
+            _ => None,
+        },
+        other => Some(other),
+    }
+}
+
+/// `place` (a chain of fields from `self`) with `root` in place of `self`.
+fn rebase(place: &syn::Expr, root: &syn::Expr) -> Option<syn::Expr> {
+    match strip(place) {
+        syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident("self") => Some(root.clone()),
+        syn::Expr::Field(f) => Some(syn::Expr::Field(syn::ExprField {
+            attrs: Vec::new(),
+            base: Box::new(rebase(&f.base, root)?),
+            dot_token: f.dot_token,
+            member: f.member.clone(),
+        })),
+        _ => None,
+    }
+}
+
+/// An expression without the borrows and parentheses around it.
+fn strip_borrows(e: &syn::Expr) -> &syn::Expr {
+    match strip(e) {
+        syn::Expr::Reference(r) => strip_borrows(&r.expr),
+        other => other,
+    }
+}
+
+/// The head of a type as written, without its path and arguments: `Shared` for
+/// `crate::Shared<T>`.
+fn type_head(ty: &str) -> String {
+    let ty = ty.trim_start_matches('&').trim_start();
+    let path = ty.split('<').next().unwrap_or(ty);
+    path.rsplit("::").next().unwrap_or(path).trim().to_string()
 }
 
 /// A type as written without the `Arc`, `Box` or `Rc` around it.

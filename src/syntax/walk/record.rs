@@ -51,9 +51,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         self.events.push(Event {
             kind,
             span,
-            live,
-            deps,
-            tested_writes: self.deps.cond_writes.clone(),
+            context: EventContext {
+                live: live.into(),
+                deps: deps.into(),
+                tested_writes: self.deps.cond_writes.as_slice().into(),
+            }
+            .boxed(),
             in_loop: !self.loops.is_empty(),
             in_fixed_for: self.loops.last() == Some(&true),
             under_if: self.deps.cond_spans.last().copied().flatten(),
@@ -116,7 +119,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let span = self.fw.span(e.span());
         let holds = f.value.filter(|&g| self.scopes.guards[g].in_value);
-        self.body.returns.push(crate::flow::Returned {
+        self.returns.push(crate::flow::Returned {
             span,
             guard: f.value.filter(|_| holds.is_none()),
             holds,
@@ -138,14 +141,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let span = self.fw.span(e.span());
         if self
-            .body
             .static_refs
             .iter()
             .any(|r| r.span == span && r.name == name)
         {
             return;
         }
-        self.body.static_refs.push(crate::flow::StaticRef {
+        self.static_refs.push(crate::flow::StaticRef {
             name: name.to_string(),
             span,
             write: false,
@@ -162,7 +164,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             return;
         }
         let span = self.fw.span(target.span());
-        self.body.static_refs.push(crate::flow::StaticRef {
+        self.static_refs.push(crate::flow::StaticRef {
             name: name.clone(),
             span,
             write: true,
@@ -216,8 +218,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 /// `Vec::new()`) are not recorded, to keep the facts small.
 pub(super) fn is_call_of_interest(call: &Call) -> bool {
     if call.blocking.is_some()
-        || !call.arg_guards.is_empty()
-        || !call.arg_calls.is_empty()
+        || !call.arg_guards().is_empty()
+        || !call.arg_calls().is_empty()
         || call.on_guard.is_some()
         || call.on_elem_of.is_some()
     {

@@ -161,6 +161,37 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         })
     }
 
+    /// The guard a call of a function of the file hands back ([`GuardFn`]): an
+    /// acquisition of `lock` (the callee's lock named in this body) at the call.
+    pub(super) fn acquire_via(
+        &mut self,
+        lock: &syn::Expr,
+        method: &crate::model::known::GuardMethod,
+        wrapped: bool,
+        at: proc_macro2::Span,
+    ) -> GuardId {
+        let confirmed = !method.refcell || self.is_refcell(lock);
+        let (is_async, lock_ty) = self.declared_lock(lock);
+        let receiver_ty = lock_ty.or_else(|| self.receiver_type(lock));
+        self.new_guard(Guard {
+            lock: self.lock_path(lock),
+            method: method.name.clone(),
+            kind: method.kind,
+            is_async,
+            is_try: method.is_try,
+            confirmed,
+            receiver_ty,
+            wrapped,
+            acquired: self.fw.span(at),
+            name: None,
+            methods: Vec::new(),
+            discarded: None,
+            serialises_test: false,
+            returned: false,
+            in_value: false,
+        })
+    }
+
     pub(super) fn new_guard(&mut self, guard: Guard) -> GuardId {
         let id = self.scopes.guards.len();
         let span = guard.acquired;

@@ -146,6 +146,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut alias = None;
         let mut ty_text = None;
         let mut extended = Vec::new();
+        let lock_fn = local
+            .init
+            .as_ref()
+            .and_then(|i| self.lock_closure(&i.expr))
+            .map(std::rc::Rc::new);
         if let Some(init) = &local.init {
             let mut targets = Vec::new();
             extending_operands(&init.expr, &mut targets);
@@ -265,6 +270,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         from_calls: from_calls.clone(),
                         str_value: None,
                         borrows,
+                        lock_fn: lock_fn.clone().filter(|_| is_whole),
                     });
                 }
             }
