@@ -221,11 +221,39 @@ pub const SHARD_WHOLE_WRITES: &[&str] = &["retain", "clear", "alter_all", "shrin
 /// write guard (`get_mut`, `entry`) into the map.
 pub const SHARD_WHOLE_READS: &[&str] = &["len", "is_empty", "capacity"];
 
-/// The shard map a type as written is or wraps (`DashMap` for `Arc<DashMap<K, V>>`).
+/// Methods of a shard map's `Entry` that hand its shard lock on: the `RefMut` of
+/// `or_default`, `or_insert`..., and the entry itself from `and_modify`.
+pub const SHARD_ENTRY_GUARDS: &[&str] = &[
+    "or_default",
+    "or_insert",
+    "or_insert_with",
+    "or_insert_with_key",
+    "or_try_insert_with",
+    "and_modify",
+    "insert",
+];
+
+/// The shard map a type as written is, or points to through references and `Arc`,
+/// `Rc`, `Box` (`DashMap` for `&Arc<DashMap<K, V>>`). A collection of maps
+/// (`Vec<DashMap<K, V>>`) is not one: its `get` is the collection's.
 pub fn shard_map_in(ty: &str) -> Option<&'static str> {
-    ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-        .filter_map(|w| w.rsplit("::").next())
-        .find_map(|last| SHARD_MAP_TYPES.iter().copied().find(|t| *t == last))
+    let mut ty = ty.trim();
+    loop {
+        let rest = ty.trim_start_matches('&').trim_start();
+        let rest = rest.strip_prefix("mut ").unwrap_or(rest).trim_start();
+        let (head, inner) = match rest.split_once('<') {
+            Some((head, inner)) => (head.trim(), Some(inner)),
+            None => (rest.trim(), None),
+        };
+        let last = head.rsplit("::").next().unwrap_or(head);
+        if let Some(map) = SHARD_MAP_TYPES.iter().copied().find(|t| *t == last) {
+            return Some(map);
+        }
+        match (last, inner) {
+            ("Arc" | "Rc" | "Box", Some(inner)) => ty = inner.strip_suffix('>')?,
+            _ => return None,
+        }
+    }
 }
 
 fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GuardKind, D::Error> {
@@ -705,6 +733,26 @@ mod tests {
             "Atomic",
         ] {
             assert_eq!(is_primitive_name(n), old(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn a_shard_map_is_seen_through_references_and_pointers_not_collections() {
+        for ty in [
+            "DashMap<u32,String>",
+            "&Arc<DashMap<K,V>>",
+            "&mut dashmap::DashMap<K,V>",
+            "std::sync::Arc<Box<DashSet<u32>>>",
+        ] {
+            assert!(shard_map_in(ty).is_some(), "{ty}");
+        }
+        for ty in [
+            "Vec<DashMap<K,V>>",
+            "HashMap<u32,DashMap<K,V>>",
+            "Arc<RwLock<DashMap<K,V>>>",
+            "Option<DashMap<K,V>>",
+        ] {
+            assert_eq!(shard_map_in(ty), None, "{ty}");
         }
     }
 }

@@ -72,12 +72,18 @@ impl Rule for DoubleLock {
                         // reach has none.
                         if (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
                             && (is_private_local_lock(cx, i, body, held)
-                                || !is_named_rwlock(cx, held))
+                                || !is_named_rwlock(cx, held)
+                                || is_shard_guard(held))
                         {
                             continue;
                         }
                         if is_shard_guard(held) {
-                            out.push(shard_finding(body, held, e.span, site, false));
+                            let taken = Taken {
+                                whole: false,
+                                read: kind == GuardKind::Read,
+                                hops: hop_labels(&chain),
+                            };
+                            out.push(shard_finding(body, held, e.span, site, taken));
                             break 'taken;
                         }
                         let mut labels = vec![acquired_label(body, held)];
@@ -162,26 +168,45 @@ fn shard_write_finding(body: &Body, e: &Event, call: &Call) -> Option<Finding> {
             && held.lock.root_origin == recv.root_origin
             && (!whole_read || held.kind == GuardKind::Write)
     })?;
-    Some(shard_finding(body, held, e.span, e.span, !key))
+    let taken = Taken {
+        whole: !key,
+        read: whole_read,
+        hops: Vec::new(),
+    };
+    Some(shard_finding(body, held, e.span, e.span, taken))
 }
 
-fn shard_finding(body: &Body, held: &Guard, at: Span, site: Span, whole: bool) -> Finding {
+/// How a shard map's locks are taken again under a guard into it.
+struct Taken {
+    /// Every shard in turn (`retain`, `len`), not the shard of one key.
+    whole: bool,
+    /// Read-locked (`len`, a `get` under a `get_mut`), not write-locked.
+    read: bool,
+    /// The calls through which they are taken, as labels.
+    hops: Vec<Label>,
+}
+
+fn shard_finding(body: &Body, held: &Guard, at: Span, site: Span, taken: Taken) -> Finding {
     let map = &held.lock.text;
-    let message = if whole {
+    let noun = crate::rules::support::guard_noun(held);
+    let method = &held.method;
+    let how = if taken.read {
+        "read-locked"
+    } else {
+        "write-locked"
+    };
+    let message = if taken.whole {
         format!(
-            "`{map}` locks every shard of the map while this thread holds a guard into it (`.{}`): this deadlocks on the guard's shard lock",
-            held.method
+            "every shard of `{map}` is {how} while this thread holds a {noun} into it (from `.{method}`): this deadlocks on the guard's shard"
         )
     } else {
         format!(
-            "`{map}` locks a shard of the map while this thread holds a guard into it (`.{}`): this deadlocks on the shard lock when the two keys fall in the same shard",
-            held.method
+            "a shard of `{map}` is {how} while this thread holds a {noun} into it (from `.{method}`): this deadlocks when the two keys fall in the same shard"
         )
     };
-    let labels = vec![
-        acquired_label(body, held),
-        label(site, "the shard lock of the same map is taken here"),
-    ];
+    let mut labels = vec![acquired_label(body, held)];
+    labels.extend(taken.hops);
+    labels.push(label(site, "the shard lock of the same map is taken here"));
     META.finding(
         at,
         message,

@@ -82,7 +82,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             // made while it is held.
             return out.with_value(recv.value);
         }
-        if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
+        let entry_guard = recv.value.filter(|&g| {
+            let g = &self.scopes.guards[g];
+            g.method == "entry"
+                && crate::model::known::SHARD_ENTRY_GUARDS.contains(&name.as_str())
+                && g.receiver_ty
+                    .as_deref()
+                    .is_some_and(|t| crate::model::known::SHARD_MAP_TYPES.contains(&t))
+        });
+        if entry_guard.is_some() {
+            // `map.entry(k).or_default()` hands the entry's shard lock on as a `RefMut`.
+            out.value = entry_guard;
+        } else if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
             out.value = recv.value;
             if let Some(g) = recv.value {
                 self.scopes.guards[g].wrapped = true;
@@ -118,14 +129,22 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .join(mc.paren_token.span.close())
             .unwrap_or_else(|| mc.method.span());
         // A call's receiver needs no origin (that names locks, not calls), and its
-        // text is its path: no tokens are printed for it.
+        // text is its path: no tokens are printed for it. Under a shard-map guard it
+        // does: `map.insert(..)` locks a shard of the map the guard is into only when
+        // `map` is the same variable, not a shadowing one.
+        let under_shard = self.shard_guard_alive();
         let receiver = place.map(|segs| {
             let (segments, root_ty) = self.resolve_place(segs);
+            let root_origin = under_shard
+                .then(|| segments.first())
+                .flatten()
+                .and_then(|r| self.lookup(r))
+                .and_then(|v| v.origin.clone());
             Box::new(LockPath {
                 text: segments.join("."),
                 segments: Some(segments),
                 root_ty,
-                root_origin: None,
+                root_origin,
             })
         });
         self.call_event(

@@ -53,6 +53,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .collect()
     }
 
+    /// A guard into a shard map (`DashMap::get`) is alive.
+    pub(super) fn shard_guard_alive(&self) -> bool {
+        self.scopes.n_alive > 0
+            && self.scopes.alive.iter().enumerate().any(|(i, &a)| {
+                a && self.scopes.guards[i]
+                    .receiver_ty
+                    .as_deref()
+                    .is_some_and(|t| crate::model::known::SHARD_MAP_TYPES.contains(&t))
+            })
+    }
+
     pub(super) fn kill(&mut self, g: GuardId) {
         if self.scopes.alive.get(g).copied().unwrap_or(false) {
             self.scopes.alive[g] = false;
