@@ -222,7 +222,8 @@ pub const SHARD_WHOLE_WRITES: &[&str] = &["retain", "clear", "alter_all", "shrin
 pub const SHARD_WHOLE_READS: &[&str] = &["len", "is_empty", "capacity"];
 
 /// Methods of a shard map's `Entry` that hand its shard lock on: the `RefMut` of
-/// `or_default`, `or_insert`..., and the entry itself from `and_modify`.
+/// `or_default`, `or_insert`..., the entry itself from `and_modify`, the
+/// `OccupiedEntry` of `insert_entry`. Each takes the entry by value.
 pub const SHARD_ENTRY_GUARDS: &[&str] = &[
     "or_default",
     "or_insert",
@@ -231,6 +232,7 @@ pub const SHARD_ENTRY_GUARDS: &[&str] = &[
     "or_try_insert_with",
     "and_modify",
     "insert",
+    "insert_entry",
 ];
 
 /// The shard map a type as written is, or points to through references and `Arc`,
