@@ -269,3 +269,39 @@ fn marker(m: &std::sync::Mutex<u8>) { let _ = m.lock(); }
         "{run:#?}"
     );
 }
+
+/// A file whose own macros grow without end (each expansion writes its argument
+/// twice and calls itself, and one rule repeats its argument hundreds of times),
+/// beside a small file with a finding: the expansion stops at its bounds, the run
+/// ends in time, and the small file's finding comes out.
+#[test]
+fn a_macro_that_grows_without_end_is_bounded() {
+    let dir = tempdir();
+    let arg = "x + ".repeat(2_000) + "x";
+    let body = "$e ".repeat(500);
+    let mut bomb = String::from(
+        "macro_rules! d { ($e:expr) => { d!(($e, $e)) }; }\nmacro_rules! w { ($e:expr) => { (",
+    );
+    bomb.push_str(&body);
+    bomb.push_str(") }; }\n");
+    for i in 0..50 {
+        bomb.push_str(&format!(
+            "fn f{i}() {{ let a = d!(x); let b = w!({arg}); }}\n"
+        ));
+    }
+    write(dir.path(), "src/bomb.rs", bomb);
+    write(dir.path(), "src/small.rs", MARKER);
+    let run = synclint_limited(
+        dir.path(),
+        &["--format", "short", "--threads", "2", "src"],
+        2 << 20,
+        Duration::from_secs(30),
+    );
+    assert_eq!(run.exit_code(), 1, "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("src/small.rs:1:39: warning[discarded-guard]"),
+        "{run:#?}"
+    );
+    assert!(run.took < Duration::from_secs(30), "{:?}", run.took);
+}

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod imports;
 pub mod items;
+pub mod macros;
 pub mod walk;
 
 use crate::flow::FileFlows;
@@ -45,9 +46,10 @@ pub fn file_facts(
         }
     }
     match parsed {
-        Ok(ast) => {
+        Ok(mut ast) => {
             let imports = imports::collect(&ast);
             let items = items::collect(&ast, &imports, known, file, id);
+            macros::expand_local_macros(&mut ast);
             let flows = walk::walk_file(&ast, &imports, known, file, id);
             Ok((items, flows))
         }
