@@ -223,7 +223,8 @@ pub const SHARD_WHOLE_READS: &[&str] = &["len", "is_empty", "capacity"];
 
 /// Methods of a shard map's `Entry` that hand its shard lock on: the `RefMut` of
 /// `or_default`, `or_insert`..., the entry itself from `and_modify`, the
-/// `OccupiedEntry` of `insert_entry`. Each takes the entry by value.
+/// `OccupiedEntry` of `insert_entry`, the `RefMut` of `into_ref`. Each takes the
+/// entry by value.
 pub const SHARD_ENTRY_GUARDS: &[&str] = &[
     "or_default",
     "or_insert",
@@ -233,7 +234,12 @@ pub const SHARD_ENTRY_GUARDS: &[&str] = &[
     "and_modify",
     "insert",
     "insert_entry",
+    "into_ref",
 ];
+
+/// Methods of a shard map's entry that take it by value and end its shard lock:
+/// what they return holds no lock.
+pub const SHARD_ENTRY_ENDS: &[&str] = &["into_key", "remove", "remove_entry", "replace_entry"];
 
 /// The shard map a type as written is, or points to through references and `Arc`,
 /// `Rc`, `Box` (`DashMap` for `&Arc<DashMap<K, V>>`). A collection of maps

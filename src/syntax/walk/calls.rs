@@ -82,14 +82,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             // made while it is held.
             return out.with_value(recv.value);
         }
-        let entry_guard = recv.value.filter(|&g| {
-            let g = &self.scopes.guards[g];
-            g.method == "entry"
-                && crate::model::known::SHARD_ENTRY_GUARDS.contains(&name.as_str())
-                && g.receiver_ty
-                    .as_deref()
-                    .is_some_and(|t| crate::model::known::SHARD_MAP_TYPES.contains(&t))
-        });
+        let on_entry = recv.value.filter(|&g| self.is_shard_entry(g));
+        let entry_guard =
+            on_entry.filter(|_| crate::model::known::SHARD_ENTRY_GUARDS.contains(&name.as_str()));
+        if let Some(g) =
+            on_entry.filter(|_| crate::model::known::SHARD_ENTRY_ENDS.contains(&name.as_str()))
+        {
+            // `e.remove()`, `e.into_key()` take the entry by value and end its lock.
+            self.move_out(&mc.receiver);
+            self.untemp(g);
+            self.kill(g);
+        }
         if entry_guard.is_some() {
             // `map.entry(k).or_default()` hands the entry's shard lock on as a `RefMut`.
             out.value = entry_guard;
