@@ -38,6 +38,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use crate::flow::guard_fns::CrateGuardFns;
+
 pub use crate::config::{Config, Level};
 pub use crate::error::Error;
 use crate::flow::FileFlows;
@@ -111,7 +113,7 @@ fn check_discovered(
             let done = match load(&d.path, d.edition, config.max_file_size()) {
                 Ok(file) => {
                     let mut file = file.with_krate(d.krate.clone());
-                    let res = analyse_file(&file, id, &known, &budget);
+                    let res = analyse_file(&file, id, &known, &budget, None);
                     if res.is_ok() && !file.text.contains(suppress::MARKER) {
                         file.evict();
                     }
@@ -127,6 +129,36 @@ fn check_discovered(
             done
         })
         .collect();
+    let mut per_file = per_file;
+    let tables = guard_tables(
+        per_file
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (file, res))| Some((FileId(i as u32), file, res.as_ref().ok()?))),
+    );
+    if !tables.is_empty() {
+        per_file
+            .par_iter_mut()
+            .with_max_len(1)
+            .enumerate()
+            .for_each(|(i, (file, res))| {
+                let id = FileId(i as u32);
+                let Some(table) = rewalk_table(&tables, id, file, res) else {
+                    return;
+                };
+                let evicted = file.is_evicted();
+                if file.reload().is_err() {
+                    return;
+                }
+                // A walk that fails now keeps the facts of the first one.
+                if let Ok(f) = analyse_file(file, id, &known, &budget, Some(table)) {
+                    *res = Ok(f);
+                }
+                if evicted {
+                    file.evict();
+                }
+            });
+    }
     let mut sources = SourceMap::default();
     let mut results = Vec::with_capacity(per_file.len());
     for (file, res) in per_file {
@@ -193,6 +225,27 @@ fn load(path: &Path, edition: source::Edition, limit: u64) -> Result<SourceFile,
     }
 }
 
+/// The guard methods of each crate of the run, joined from the facts of its files
+/// (see [`flow::guard_fns`]).
+fn guard_tables<'f>(
+    facts: impl Iterator<Item = (FileId, &'f SourceFile, &'f FileFacts)> + Clone,
+) -> std::collections::HashMap<Option<PathBuf>, CrateGuardFns> {
+    CrateGuardFns::gather(facts.map(|(id, file, f)| (id, file.krate.as_deref(), &f.flows)))
+}
+
+/// The table a file is walked again with: its crate's, when the file calls a guard
+/// method that another file of the crate declares.
+fn rewalk_table<'t>(
+    tables: &'t std::collections::HashMap<Option<PathBuf>, CrateGuardFns>,
+    id: FileId,
+    file: &SourceFile,
+    res: &Result<FileFacts, FileProblem>,
+) -> Option<&'t CrateGuardFns> {
+    let facts = res.as_ref().ok()?;
+    let table = tables.get(&file.krate)?;
+    table.is_called_in(id, &facts.flows).then_some(table)
+}
+
 /// What the per-file pass keeps of a file once its syntax tree is dropped.
 struct FileFacts {
     items: FileItems,
@@ -232,9 +285,30 @@ fn check_sources_into(
     let results: Vec<(FileId, Result<FileFacts, FileProblem>)> = with_pool(config, || {
         ids.par_iter()
             .with_max_len(1)
-            .map(|&id| (id, analyse_file(sources.get(id), id, &known, &budget)))
+            .map(|&id| (id, analyse_file(sources.get(id), id, &known, &budget, None)))
             .collect()
     });
+    let mut results = results;
+    let tables = guard_tables(
+        results
+            .iter()
+            .filter_map(|(id, res)| Some((*id, sources.get(*id), res.as_ref().ok()?))),
+    );
+    if !tables.is_empty() {
+        with_pool(config, || {
+            results
+                .par_iter_mut()
+                .with_max_len(1)
+                .for_each(|(id, res)| {
+                    let file = sources.get(*id);
+                    if let Some(table) = rewalk_table(&tables, *id, file, res) {
+                        if let Ok(f) = analyse_file(file, *id, &known, &budget, Some(table)) {
+                            *res = Ok(f);
+                        }
+                    }
+                });
+        });
+    }
     finish(sources, results, config, dump)
 }
 
@@ -382,6 +456,7 @@ fn analyse_file(
     id: FileId,
     known: &model::known::Known,
     budget: &Budget,
+    crate_fns: Option<&CrateGuardFns>,
 ) -> Result<FileFacts, FileProblem> {
     let problem = |kind, span, message| FileProblem {
         kind,
@@ -416,7 +491,7 @@ fn analyse_file(
     let permit = budget.take(cost);
     // A bug in the analysis of one file must not take the others down with it.
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        parse_and_walk(file, &text, id, known)
+        parse_and_walk(file, &text, id, known, crate_fns)
     }))
     .unwrap_or_else(|payload| {
         let what = payload
@@ -444,6 +519,7 @@ fn parse_and_walk(
     text: &str,
     id: FileId,
     known: &model::known::Known,
+    crate_fns: Option<&CrateGuardFns>,
 ) -> Result<FileFacts, FileProblem> {
     #[cfg(test)]
     if PANIC_IN
@@ -452,7 +528,7 @@ fn parse_and_walk(
     {
         panic!("deliberate panic for the test");
     }
-    syntax::file_facts(file, text, id, known)
+    syntax::file_facts(file, text, id, known, crate_fns)
         .map(|(mut items, mut flows)| {
             items.shrink_to_fit();
             flows.shrink_to_fit();

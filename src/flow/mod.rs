@@ -6,6 +6,7 @@
 //! rules only read them; this module is plain data and names no syntax type. Lock identities here are syntactic (the receiver as written); resolving them
 //! to crate-wide locks is the model's job.
 
+pub mod guard_fns;
 pub mod methods;
 
 use crate::report::finding::{FileId, Span};
@@ -565,6 +566,9 @@ pub fn local_origin(name: &str, file: FileId, line: usize, column: usize) -> Str
 pub struct FileFlows {
     /// Every body, outer ones before the closures they contain.
     pub bodies: Vec<Body>,
+    /// The file's methods that hand their caller a guard of a lock of `self`, for
+    /// the calls of other files of the crate ([`guard_fns`]).
+    pub guard_fns: Box<[guard_fns::GuardFnFact]>,
 }
 
 impl Body {

@@ -403,6 +403,22 @@ fn callback(
     body: &Body,
     call: &Call,
 ) -> Option<Callback> {
+    // A callback parameter handed by name to a method that runs it before returning
+    // (`map.entry(k).or_insert_with(render)`) is called here, under the guards alive.
+    if let Some(method) = call.callee.method() {
+        if RUNS_CLOSURE_NOW.contains(&method) {
+            let handed = call
+                .name_args()
+                .iter()
+                .find(|(_, n)| body.callback_params.iter().any(|p| p == n));
+            if let Some((_, name)) = handed {
+                return Some(Callback {
+                    what: format!("the callback parameter `{name}`, run by `{method}`"),
+                    param: Some(name.clone()),
+                });
+            }
+        }
+    }
     // Methods of the protected data (`guard.retain(|x| ..)`) are not callbacks.
     if call.on_guard.is_some() {
         return None;
@@ -527,6 +543,13 @@ const RUNS_CLOSURE_NOW: &[&str] = &[
     "all",
     "find",
     "position",
+    // `Entry`'s and `Option`'s methods that run their argument before returning.
+    "or_insert_with",
+    "or_insert_with_key",
+    "and_modify",
+    "get_or_insert_with",
+    "unwrap_or_else",
+    "map_or_else",
 ];
 
 /// Methods of `Arc`, `Box`, `Option` and references, not of the object inside.

@@ -1,5 +1,7 @@
 //! The per-file collection of `use` imports and `type` aliases into [`Imports`].
 
+use std::collections::HashMap;
+
 use syn::visit::Visit;
 
 use crate::model::imports::Imports;
@@ -53,6 +55,131 @@ impl Collector {
                 }
             }
         }
+    }
+}
+
+/// Writes the types that name a renamed import by the path they import: with
+/// `use parking_lot::Mutex as PlMutex;`, a field `stats: PlMutex<u8>` reads as
+/// `parking_lot::Mutex<u8>`, so that it is a lock wherever the type is read. Only
+/// renames (`as`) whose alias is not the imported item's own name are written, and
+/// an alias renamed to two paths in one file (in two modules) is left as written.
+pub fn expand_renamed_types(file: &mut syn::File) {
+    let mut renames: HashMap<String, Option<Vec<syn::Ident>>> = HashMap::new();
+    for item in &file.items {
+        collect_renames(item, &mut renames);
+    }
+    // A name the file also declares (`pub use LazyCell as LazyLock;` under one
+    // `cfg`, `struct LazyLock` under another) is not the import alone.
+    let mut declared = std::collections::HashSet::new();
+    for item in &file.items {
+        collect_declared(item, &mut declared);
+    }
+    let renames: HashMap<String, Vec<syn::Ident>> = renames
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .filter(|(k, v)| v.len() > 1 && !declared.contains(k))
+        .collect();
+    if !renames.is_empty() {
+        syn::visit_mut::VisitMut::visit_file_mut(&mut Renamer(&renames), file);
+    }
+}
+
+fn collect_renames(item: &syn::Item, out: &mut HashMap<String, Option<Vec<syn::Ident>>>) {
+    fn tree(
+        prefix: &mut Vec<syn::Ident>,
+        t: &syn::UseTree,
+        out: &mut HashMap<String, Option<Vec<syn::Ident>>>,
+    ) {
+        match t {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.clone());
+                tree(prefix, &p.tree, out);
+                prefix.pop();
+            }
+            syn::UseTree::Rename(r) if r.ident != r.rename && r.ident != "self" => {
+                let mut full = prefix.clone();
+                full.push(r.ident.clone());
+                let alias = r.rename.to_string();
+                match out.get(&alias) {
+                    None => {
+                        out.insert(alias, Some(full));
+                    }
+                    Some(Some(prev)) if *prev == full => {}
+                    Some(_) => {
+                        out.insert(alias, None);
+                    }
+                }
+            }
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    tree(prefix, t, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    match item {
+        syn::Item::Use(u) => tree(&mut Vec::new(), &u.tree, out),
+        syn::Item::Mod(m) => {
+            for item in m.content.iter().flat_map(|(_, items)| items) {
+                collect_renames(item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The names of the types and traits the file declares, in inline modules too.
+fn collect_declared(item: &syn::Item, out: &mut std::collections::HashSet<String>) {
+    let name = match item {
+        syn::Item::Struct(i) => &i.ident,
+        syn::Item::Enum(i) => &i.ident,
+        syn::Item::Union(i) => &i.ident,
+        syn::Item::Type(i) => &i.ident,
+        syn::Item::Trait(i) => &i.ident,
+        syn::Item::Mod(m) => {
+            for item in m.content.iter().flat_map(|(_, items)| items) {
+                collect_declared(item, out);
+            }
+            return;
+        }
+        _ => return,
+    };
+    out.insert(name.to_string());
+}
+
+struct Renamer<'r>(&'r HashMap<String, Vec<syn::Ident>>);
+
+impl syn::visit_mut::VisitMut for Renamer<'_> {
+    fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
+        syn::visit_mut::visit_type_path_mut(self, tp);
+        if tp.qself.is_some() || tp.path.leading_colon.is_some() {
+            return;
+        }
+        let Some(first) = tp.path.segments.first() else {
+            return;
+        };
+        let Some(full) = self.0.get(&first.ident.to_string()) else {
+            return;
+        };
+        let at = first.ident.span();
+        let rest: Vec<syn::PathSegment> = tp.path.segments.iter().skip(1).cloned().collect();
+        let args = first.arguments.clone();
+        let mut segments = syn::punctuated::Punctuated::new();
+        for (i, ident) in full.iter().enumerate() {
+            let mut ident = ident.clone();
+            ident.set_span(at);
+            segments.push(syn::PathSegment {
+                ident,
+                arguments: if i + 1 == full.len() {
+                    args.clone()
+                } else {
+                    syn::PathArguments::None
+                },
+            });
+        }
+        segments.extend(rest);
+        tp.path.segments = segments;
     }
 }
 
@@ -116,6 +243,38 @@ mod tests {
         assert!(imports.is_async_lock_type("Rc<Forks>", &known));
         assert!(!imports.is_async_lock_type("&Plain", &known));
         assert!(!imports.is_async_lock_type("Other", &known));
+    }
+
+    #[test]
+    fn renamed_types_read_as_the_path_they_import() {
+        let mut file: syn::File = syn::parse_str(
+            "use parking_lot::{Mutex as PlMutex, RwLock}; use std::sync::Arc as A; use crate::x::Same as Same;
+             use crate::rt::Cell as Lazy; struct Lazy; use Local as L;
+             mod m { use a::B as Two; } mod n { use c::D as Two; }
+             struct S { a: PlMutex<u8>, b: A<PlMutex<()>>, c: RwLock<u8>, d: Two, e: Same, f: Lazy, g: L }",
+        )
+        .expect("invariant: test source parses");
+        expand_renamed_types(&mut file);
+        let text = quote::ToTokens::to_token_stream(&file).to_string();
+        assert!(text.contains("a : parking_lot :: Mutex < u8 >"), "{text}");
+        assert!(
+            text.contains("b : std :: sync :: Arc < parking_lot :: Mutex < () > >"),
+            "{text}"
+        );
+        assert!(text.contains("c : RwLock < u8 >"), "{text}");
+        assert!(
+            text.contains("d : Two"),
+            "an alias of two paths stays: {text}"
+        );
+        assert!(text.contains("e : Same"), "{text}");
+        assert!(
+            text.contains("f : Lazy"),
+            "a name the file declares stays: {text}"
+        );
+        assert!(
+            text.contains("g : L"),
+            "a rename of a local name stays: {text}"
+        );
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub fn file_facts(
     text: &str,
     id: FileId,
     known: &Known,
+    crate_fns: Option<&crate::flow::guard_fns::CrateGuardFns>,
 ) -> Result<(FileItems, FileFlows), ParseError> {
     let mut parsed = syn::parse_file(text);
     if parsed.is_err() && file.edition == source::Edition::E2015 {
@@ -47,10 +48,11 @@ pub fn file_facts(
     }
     match parsed {
         Ok(mut ast) => {
+            imports::expand_renamed_types(&mut ast);
             let imports = imports::collect(&ast);
             let items = items::collect(&ast, &imports, known, file, id);
             macros::expand_local_macros(&mut ast);
-            let flows = walk::walk_file(&ast, &imports, known, file, id);
+            let flows = walk::walk_file(&ast, &imports, known, file, id, crate_fns);
             Ok((items, flows))
         }
         Err(e) => Err(ParseError {

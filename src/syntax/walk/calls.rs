@@ -23,9 +23,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire(mc, method, is_async, confirmed, receiver_ty, false);
             return Flow::value(Some(g)).or_div(recv);
         }
-        if let Some((lock, method, wrapped)) = self.guard_fn_method(mc, &name, awaited) {
+        if let Some((lock, method, g)) = self.guard_fn_method(mc, &name, awaited) {
             let recv = self.expr(&mc.receiver, false);
-            let g = self.acquire_via(&lock, method, wrapped, mc.span());
+            let g = self.acquire_via(&lock, method, &g, mc.span());
             return Flow::value(Some(g)).or_div(recv);
         }
         if let Some((method, map_ty)) = self.shard_acquisition(mc, &name) {
@@ -181,8 +181,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn call(&mut self, c: &syn::ExprCall, awaited: bool) -> Flow {
-        if let Some((lock, method, wrapped)) = self.guard_fn_call(c, awaited) {
-            let g = self.acquire_via(&lock, method, wrapped, c.span());
+        if let Some((lock, method, g)) = self.guard_fn_call(c, awaited) {
+            let g = self.acquire_via(&lock, method, &g, c.span());
             return Flow::value(Some(g));
         }
         let func = strip(&c.func);

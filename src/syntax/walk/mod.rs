@@ -18,8 +18,10 @@
 //! Closures and `async` blocks are separate bodies: nothing held in one is held in the
 //! other. The walker never resolves locks across files; it records the syntactic
 //! lock and the callee of every call, and leaves the rest to the model. The one call
-//! it reads through is a call of a function of the same file whose body is one
-//! acquisition handed back (`GuardFn`): that call is the acquisition.
+//! it reads through is a call of a function whose body is one acquisition handed
+//! back, or a value holding one (`GuardFn`): that call is the acquisition. Those
+//! functions are the file's own, and on a second walk of the file the methods of the
+//! other files of its crate (`flow::guard_fns`).
 //!
 //! The walker is one `BodyWalker` per body, its methods cut by concern into the
 //! modules below (`docs/architecture.md`, "The walker's modules", says what each
@@ -37,6 +39,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 
+use crate::flow::guard_fns::CrateGuardFns;
 use crate::flow::{
     Blocking, Body, BodyKind, Call, CallArgs, Callee, Event, EventContext, EventKind, FileFlows,
     Guard, GuardId, LockPath,
@@ -136,12 +139,16 @@ const FUTURE_MACROS: &[&str] = &[
 const DIVERGING_FNS: &[&str] = &["std::process::exit", "process::exit", "std::process::abort"];
 
 /// Walks every body of a parsed file.
+///
+/// `crate_fns` holds the guard methods of the other files of the crate, when the
+/// file is walked again for its calls of them.
 pub fn walk_file(
     ast: &syn::File,
     imports: &Imports,
     known: &Known,
     file: &SourceFile,
     id: FileId,
+    crate_fns: Option<&CrateGuardFns>,
 ) -> FileFlows {
     let mut fw = FileWalker {
         file,
@@ -156,6 +163,10 @@ pub fn walk_file(
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
     collect_fields(&ast.items, &mut fw.fields);
     fw.guard_fns = collect_guard_fns(&ast.items, &fw);
+    let guard_fns = export_guard_fns(&fw.guard_fns);
+    if let Some(crate_fns) = crate_fns {
+        import_guard_fns(&mut fw.guard_fns, crate_fns, id);
+    }
     let mut bodies = Vec::new();
     // Cargo's integration tests and benchmarks are test code throughout.
     let in_test_file = file
@@ -167,7 +178,7 @@ pub fn walk_file(
         ..ItemCx::default()
     };
     fw.items(&ast.items, &cx, &mut bodies);
-    FileFlows { bodies }
+    FileFlows { bodies, guard_fns }
 }
 
 struct FileWalker<'a> {
@@ -198,6 +209,11 @@ struct FnDecl {
     module: Vec<String>,
     /// The acquisition its body is, if it is one.
     guard: Option<GuardFn>,
+    /// A method whose value is a call of another method of `self` with no arguments
+    /// (`WrapperWrapper { w: self.lock_m() }`): that method's name, and whether the
+    /// value holds its result inside; resolved into `guard` once the file's
+    /// functions are all known.
+    via: Option<(String, bool)>,
 }
 
 /// A function whose body is one acquisition handed to its caller
@@ -216,6 +232,10 @@ struct GuardFn {
     method: String,
     /// The body passes the guard through `unwrap`-like calls.
     wrapped: bool,
+    /// The body hands the guard back inside a value that holds it (`MutexWrapper {
+    /// mg: self.m.lock().unwrap() }`, `(guard, n)`, `Box::new(guard)`): the caller's
+    /// value holds a guard of the lock, as long as it lives.
+    in_value: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

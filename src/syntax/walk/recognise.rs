@@ -79,7 +79,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         mc: &syn::ExprMethodCall,
         name: &str,
         awaited: bool,
-    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, bool)> {
+    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, GuardFn)> {
         if awaited || !mc.args.is_empty() {
             return None;
         }
@@ -118,7 +118,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             _ => return None,
         };
         let method = self.lock_method_on(&lock, &g.method, false)?;
-        Some((lock, method, g.wrapped))
+        Some((lock, method, g.clone()))
     }
 
     /// `name()` calls a local closure or a free function of the file whose body is
@@ -127,7 +127,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         &self,
         c: &syn::ExprCall,
         awaited: bool,
-    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, bool)> {
+    ) -> Option<(syn::Expr, &'a crate::model::known::GuardMethod, GuardFn)> {
         if awaited || !c.args.is_empty() {
             return None;
         }
@@ -150,7 +150,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         };
         let method = self.lock_method_on(&g.lock, &g.method, false)?;
-        Some((g.lock, method, g.wrapped))
+        Some((g.lock.clone(), method, g))
     }
 
     /// `|| self.m.lock().unwrap()`: a closure with no parameters whose body is one
@@ -162,13 +162,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         if !c.inputs.is_empty() || c.asyncness.is_some() {
             return None;
         }
-        let (recv, method, wrapped) = lock_shape(tail_of(&c.body)?, self.fw.known)?;
+        let held = held_shape(tail_of(&c.body)?, self.fw.known)?;
+        let HeldAt::Lock(recv, method, wrapped) = held.at else {
+            return None;
+        };
         place_segments(recv)?;
         Some(GuardFn {
             lock: strip_borrows(recv).clone(),
             root: GuardRoot::Fixed,
             method,
             wrapped,
+            in_value: held.in_value,
         })
     }
 
@@ -457,7 +461,115 @@ pub(super) fn collect_guard_fns(
 ) -> HashMap<String, Vec<FnDecl>> {
     let mut out = HashMap::default();
     collect_guard_fns_in(items, fw, &[], &mut out);
+    resolve_via(&mut out);
     out
+}
+
+/// The file's methods that hand back a guard of a lock of `self`, as facts for the
+/// other files of the crate.
+pub(super) fn export_guard_fns(
+    fns: &HashMap<String, Vec<FnDecl>>,
+) -> Box<[crate::flow::guard_fns::GuardFnFact]> {
+    let mut out = Vec::new();
+    for (name, decls) in fns {
+        for d in decls {
+            let (Some(owner), Some(g)) = (&d.owner, &d.guard) else {
+                continue;
+            };
+            let lock: Box<[String]> = match g.root {
+                GuardRoot::SelfField => match place_segments(&g.lock) {
+                    Some(segs) => segs.into_iter().skip(1).collect(),
+                    None => continue,
+                },
+                GuardRoot::SelfLock => Box::default(),
+                GuardRoot::Fixed => continue,
+            };
+            out.push(crate::flow::guard_fns::GuardFnFact {
+                name: name.clone(),
+                owner: owner.clone(),
+                lock,
+                method: g.method.clone(),
+                wrapped: g.wrapped,
+                in_value: g.in_value,
+            });
+        }
+    }
+    // The table is a hash map: the facts are sorted so that the dump is stable.
+    out.sort_by(|a, b| (&a.owner, &a.name).cmp(&(&b.owner, &b.name)));
+    out.into()
+}
+
+/// Adds the methods of the other files of the crate to the file's table, for the
+/// names the crate has guard methods of: the file's own methods of those names and
+/// the others are then weighed together, and a name two types share resolves only
+/// where the receiver's type picks one.
+pub(super) fn import_guard_fns(
+    fns: &mut HashMap<String, Vec<FnDecl>>,
+    crate_fns: &CrateGuardFns,
+    file: FileId,
+) {
+    for (name, f) in crate_fns.others(file) {
+        let guard = f.guard.as_ref().and_then(|g| {
+            let text = std::iter::once("self")
+                .chain(g.lock.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(".");
+            let lock: syn::Expr = syn::parse_str(&text).ok()?;
+            Some(GuardFn {
+                lock,
+                root: if g.lock.is_empty() {
+                    GuardRoot::SelfLock
+                } else {
+                    GuardRoot::SelfField
+                },
+                method: g.method.clone(),
+                wrapped: g.wrapped,
+                in_value: g.in_value,
+            })
+        });
+        fns.entry(name.to_string()).or_default().push(FnDecl {
+            owner: f.owner.clone(),
+            module: Vec::new(),
+            guard,
+            via: None,
+        });
+    }
+}
+
+/// Gives each method whose value is a call of another method of `self` the guard
+/// that method hands back, through chains of such calls; a chain longer than a few
+/// links, or a loop, resolves to nothing.
+fn resolve_via(out: &mut HashMap<String, Vec<FnDecl>>) {
+    for _ in 0..4 {
+        let mut found = Vec::new();
+        for (name, decls) in out.iter() {
+            for (i, d) in decls.iter().enumerate() {
+                let Some((callee, in_value)) = d.via.as_ref().filter(|_| d.guard.is_none()) else {
+                    continue;
+                };
+                let Some(callees) = out.get(callee) else {
+                    continue;
+                };
+                let mut same = callees.iter().filter(|c| c.owner == d.owner);
+                let (Some(c), None) = (same.next(), same.next()) else {
+                    continue;
+                };
+                if let Some(g) = c.guard.as_ref().filter(|g| g.root != GuardRoot::Fixed) {
+                    let mut g = g.clone();
+                    g.in_value |= *in_value;
+                    found.push((name.clone(), i, g));
+                }
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        for (name, i, g) in found {
+            if let Some(d) = out.get_mut(&name).and_then(|decls| decls.get_mut(i)) {
+                d.guard = Some(g);
+            }
+        }
+    }
 }
 
 fn collect_guard_fns_in(
@@ -467,26 +579,34 @@ fn collect_guard_fns_in(
     out: &mut HashMap<String, Vec<FnDecl>>,
 ) {
     for item in items {
-        let mut add = |name: String, owner: Option<String>, guard: Option<GuardFn>| {
+        let mut add = |name: String,
+                       owner: Option<String>,
+                       guard: Option<GuardFn>,
+                       via: Option<(String, bool)>| {
             out.entry(name).or_default().push(FnDecl {
                 owner,
                 module: module.to_vec(),
                 guard,
+                via,
             });
         };
         match item {
             syn::Item::Fn(f) => {
-                let guard = guard_body(&f.sig, &f.block, fw.known, false).filter(|(recv, ..)| {
+                let guard = guard_body(&f.sig, &f.block, fw.known, false).and_then(|held| {
+                    let HeldAt::Lock(recv, method, wrapped) = held.at else {
+                        return None;
+                    };
                     path_var(recv)
                         .is_some_and(|n| is_static_name(&n) && fw.statics.contains_key(&n))
+                        .then(|| GuardFn {
+                            lock: recv.clone(),
+                            root: GuardRoot::Fixed,
+                            method,
+                            wrapped,
+                            in_value: held.in_value,
+                        })
                 });
-                let guard = guard.map(|(recv, method, wrapped)| GuardFn {
-                    lock: recv.clone(),
-                    root: GuardRoot::Fixed,
-                    method,
-                    wrapped,
-                });
-                add(f.sig.ident.to_string(), None, guard);
+                add(f.sig.ident.to_string(), None, guard, None);
             }
             syn::Item::Impl(imp) => {
                 let ty = type_text(&imp.self_ty);
@@ -494,30 +614,43 @@ fn collect_guard_fns_in(
                 let is_lock = is_guard_lock(&type_head(strip_pointer(&ty)));
                 for it in &imp.items {
                     let syn::ImplItem::Fn(f) = it else { continue };
-                    let guard = guard_body(&f.sig, &f.block, fw.known, true).and_then(
-                        |(recv, method, wrapped)| {
-                            let root = if path_var(recv).as_deref() == Some("self") {
-                                is_lock.then_some(GuardRoot::SelfLock)?
-                            } else {
-                                rebase(recv, recv)?;
-                                GuardRoot::SelfField
-                            };
-                            Some(GuardFn {
-                                lock: recv.clone(),
-                                root,
-                                method,
-                                wrapped,
-                            })
-                        },
-                    );
-                    add(f.sig.ident.to_string(), Some(owner.clone()), guard);
+                    let held = guard_body(&f.sig, &f.block, fw.known, true);
+                    let mut via = None;
+                    let guard = held.and_then(|held| {
+                        let (recv, method, wrapped) = match held.at {
+                            HeldAt::Lock(recv, method, wrapped) => (recv, method, wrapped),
+                            HeldAt::SelfCall(name) => {
+                                via = Some((name, held.in_value));
+                                return None;
+                            }
+                        };
+                        let root = if path_var(recv).as_deref() == Some("self") {
+                            is_lock.then_some(GuardRoot::SelfLock)?
+                        } else {
+                            rebase(recv, recv)?;
+                            GuardRoot::SelfField
+                        };
+                        Some(GuardFn {
+                            lock: recv.clone(),
+                            root,
+                            method,
+                            wrapped,
+                            in_value: held.in_value,
+                        })
+                    });
+                    add(f.sig.ident.to_string(), Some(owner.clone()), guard, via);
                 }
             }
             syn::Item::Trait(tr) => {
                 for it in &tr.items {
                     if let syn::TraitItem::Fn(f) = it {
                         if f.default.is_some() {
-                            add(f.sig.ident.to_string(), Some(tr.ident.to_string()), None);
+                            add(
+                                f.sig.ident.to_string(),
+                                Some(tr.ident.to_string()),
+                                None,
+                                None,
+                            );
                         }
                     }
                 }
@@ -534,17 +667,22 @@ fn collect_guard_fns_in(
     }
 }
 
-/// The acquisition a function's body is: its receiver, its guard method and whether
-/// the guard goes through `unwrap`-like calls. The signature must take `&self` (a
-/// method) or nothing (a free function), not be `async`, and name a guard in its
-/// return type.
+/// The guard a function's body hands back: an acquisition (its receiver, its guard
+/// method and whether the guard goes through `unwrap`-like calls), or a call of
+/// another method of `self`, perhaps inside a value that holds it. The signature
+/// must take `&self` (a method) or nothing (a free function) and not be `async`;
+/// a bare acquisition must name a guard in its return type, a value holding one
+/// needs a return type that is not a reference.
 fn guard_body<'e>(
     sig: &syn::Signature,
     block: &'e syn::Block,
     known: &Known,
     method: bool,
-) -> Option<(&'e syn::Expr, String, bool)> {
-    if sig.asyncness.is_some() || !returns_guard(&sig.output) {
+) -> Option<Held<'e>> {
+    let syn::ReturnType::Type(_, ret) = &sig.output else {
+        return None;
+    };
+    if sig.asyncness.is_some() || matches!(**ret, syn::Type::Reference(_)) {
         return None;
     }
     let takes_self_ref = |a: &syn::FnArg| matches!(a, syn::FnArg::Receiver(r) if matches!(r.kind, syn::ReceiverKind::Reference(..)));
@@ -559,7 +697,89 @@ fn guard_body<'e>(
     let [syn::Stmt::Expr(tail, None)] = block.stmts.as_slice() else {
         return None;
     };
-    lock_shape(tail, known)
+    let held = held_shape(tail, known)?;
+    let bare_lock = matches!(held.at, HeldAt::Lock(..)) && !held.in_value;
+    if bare_lock && !returns_guard(&sig.output) {
+        return None;
+    }
+    if matches!(held.at, HeldAt::SelfCall(_)) && !method {
+        return None;
+    }
+    Some(held)
+}
+
+/// What a function's (or closure's) value holds of a guard.
+struct Held<'e> {
+    at: HeldAt<'e>,
+    /// The guard is inside the value (a field of a struct literal, an element of a
+    /// tuple, the argument of `Some`, `Wrapper` or `Box::new`), not the value itself.
+    in_value: bool,
+}
+
+enum HeldAt<'e> {
+    /// An acquisition: its receiver, its guard method, and whether it goes through
+    /// `unwrap`-like calls.
+    Lock(&'e syn::Expr, String, bool),
+    /// A call of a method of `self` with no arguments, by name, whose own value may
+    /// be a guard.
+    SelfCall(String),
+}
+
+/// The guard `e` is or holds, if it is one acquisition, a call of a method of
+/// `self` with no arguments, or a struct literal, tuple or constructor call with
+/// exactly one part that is one of these (any depth). A value with two such parts
+/// holds two guards, which this does not follow.
+fn held_shape<'e>(e: &'e syn::Expr, known: &Known) -> Option<Held<'e>> {
+    if let Some((recv, method, wrapped)) = lock_shape(e, known) {
+        return Some(Held {
+            at: HeldAt::Lock(recv, method, wrapped),
+            in_value: false,
+        });
+    }
+    let parts: Vec<&syn::Expr> = match strip(e) {
+        syn::Expr::Struct(s) if s.rest.is_none() => s.fields.iter().map(|f| &f.expr).collect(),
+        syn::Expr::Tuple(t) => t.elems.iter().collect(),
+        syn::Expr::Call(c) if is_holder_constructor(&c.func) => c.args.iter().collect(),
+        syn::Expr::MethodCall(mc)
+            if mc.args.is_empty() && path_var(&mc.receiver).as_deref() == Some("self") =>
+        {
+            let name = mc.method.to_string();
+            if known.guard_method(&name).is_some() || known.is_passthrough(&name) {
+                return None;
+            }
+            return Some(Held {
+                at: HeldAt::SelfCall(name),
+                in_value: false,
+            });
+        }
+        _ => return None,
+    };
+    let mut found = None;
+    for part in parts {
+        if let Some(held) = held_shape(part, known) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(held);
+        }
+    }
+    found.map(|held| Held {
+        in_value: true,
+        ..held
+    })
+}
+
+/// A call that builds a value holding its arguments: a tuple struct or variant
+/// (`Some`, `Ok`, `Wrapper`), or `Box::new`.
+fn is_holder_constructor(func: &syn::Expr) -> bool {
+    if is_tuple_constructor(func) {
+        return true;
+    }
+    let syn::Expr::Path(p) = strip(func) else {
+        return false;
+    };
+    let segs: Vec<String> = path_segments(&p.path);
+    matches!(segs.as_slice(), [.., box_ty, new] if box_ty == "Box" && new == "new")
 }
 
 /// Whether a return type names a guard: a `..Guard` type (`MutexGuard`,

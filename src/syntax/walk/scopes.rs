@@ -182,12 +182,13 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     /// The guard a call of a function of the file hands back ([`GuardFn`]): an
-    /// acquisition of `lock` (the callee's lock named in this body) at the call.
+    /// acquisition of `lock` (the callee's lock named in this body) at the call,
+    /// held inside the call's value when the callee wraps it.
     pub(super) fn acquire_via(
         &mut self,
         lock: &syn::Expr,
         method: &crate::model::known::GuardMethod,
-        wrapped: bool,
+        via: &GuardFn,
         at: proc_macro2::Span,
     ) -> GuardId {
         let confirmed = !method.refcell || self.is_refcell(lock);
@@ -201,14 +202,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             is_try: method.is_try,
             confirmed,
             receiver_ty,
-            wrapped,
+            wrapped: via.wrapped,
             acquired: self.fw.span(at),
             name: None,
             methods: Vec::new(),
             discarded: None,
             serialises_test: false,
             returned: false,
-            in_value: false,
+            in_value: via.in_value,
         })
     }
 
