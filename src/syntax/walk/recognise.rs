@@ -263,6 +263,19 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Reference(r) => self.expr_types(&r.expr),
             syn::Expr::Try(t) => self.expr_types(&t.expr),
             syn::Expr::Field(f) => self.field_type(f),
+            // A struct literal builds the type it names (`Self` is the impl's).
+            syn::Expr::Struct(st) if st.qself.is_none() => {
+                let name = st.path.segments.last()?.ident.to_string();
+                if name == "Self" {
+                    self.body
+                        .self_ty
+                        .as_deref()
+                        .and_then(crate::model::type_name_of)
+                } else {
+                    name.starts_with(|c: char| c.is_ascii_uppercase())
+                        .then_some(name)
+                }
+            }
             syn::Expr::Call(c) => {
                 let syn::Expr::Path(p) = strip(&c.func) else {
                     return None;
