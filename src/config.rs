@@ -591,6 +591,7 @@ impl<'a> Doc<'a> {
             kind,
             is_try: self.optional_bool(table, "try")?.unwrap_or(false),
             refcell: self.optional_bool(table, "refcell")?.unwrap_or(false),
+            shard: false,
         })
     }
 

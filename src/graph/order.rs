@@ -97,7 +97,8 @@ impl Graph {
     /// handed (`g(&self.p, &self.q)` with `fn g(a: &Mutex<_>, b: &Mutex<_>)` taking
     /// `a` then `b`), in `i`'s frame, whatever `i` holds.
     fn nested_edges(&self, flows: &[(FileId, FileFlows)], i: BodyIdx, edges: &mut Vec<OrderEdge>) {
-        for (ei, k) in self.callees[i].iter().enumerate() {
+        for ei in 0..self.callees[i].len() {
+            let k = self.run_callee(flows, i, ei);
             if k.is_none_or(|k| self.summaries[k].nested.is_empty()) {
                 continue;
             }

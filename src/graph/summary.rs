@@ -385,7 +385,7 @@ impl Graph {
                         }
                     }
                 }
-                let (Some(k), Some(call)) = (self.callees[i][ei], e.call()) else {
+                let (Some(k), Some(call)) = (self.run_callee(flows, i, ei), e.call()) else {
                     continue;
                 };
                 if k == i
@@ -497,6 +497,40 @@ impl Graph {
         summaries
     }
 
+    /// The callee a call at event `ei` of body `i` runs there: its resolved callee,
+    /// unless that is an `async fn` whose future the body does not await
+    /// (`self.futures.push(Box::pin(reconnect(inner)))`, `spawn(worker(rx))`): its
+    /// body runs when that future is polled, elsewhere, not at the call. A future
+    /// kept in a local and awaited later is taken as not awaited here.
+    pub(super) fn run_callee(
+        &self,
+        flows: &[(FileId, FileFlows)],
+        i: BodyIdx,
+        ei: usize,
+    ) -> Option<BodyIdx> {
+        let k = self.callees[i][ei]?;
+        if !self.body(flows, k).is_async {
+            return Some(k);
+        }
+        // Awaited here: directly (`f().await`), as an argument of an awaited call
+        // (`timeout(d, f()).await`), or maybe by an awaiting macro after it (`join!`,
+        // whose await names no call).
+        let events = &self.body(flows, i).events;
+        let awaited_call = |a: usize| {
+            a == ei
+                || events
+                    .get(a)
+                    .and_then(|e| e.call())
+                    .is_some_and(|c| c.arg_calls().contains(&ei))
+        };
+        let awaited = events[ei..].iter().any(|e| match e.kind {
+            EventKind::Await { awaited: Some(a) } => awaited_call(a),
+            EventKind::Await { awaited: None } => true,
+            _ => false,
+        });
+        awaited.then_some(k)
+    }
+
     /// The name a callee is shown by: `helper`, or `Type::helper` for a method.
     pub(super) fn callee_name(&self, flows: &[(FileId, FileFlows)], k: BodyIdx) -> String {
         let b = self.body(flows, k);
@@ -519,7 +553,7 @@ impl Graph {
         } else {
             self.closures_through(flows, &self.summaries, i, ei).0
         };
-        let Some(k) = self.callees[i][ei] else {
+        let Some(k) = self.run_callee(flows, i, ei) else {
             return out;
         };
         let b = self.body(flows, i);
@@ -549,7 +583,7 @@ impl Graph {
         i: BodyIdx,
         ei: usize,
     ) -> Vec<(Taken, Taken)> {
-        let Some(k) = self.callees[i][ei] else {
+        let Some(k) = self.run_callee(flows, i, ei) else {
             return Vec::new();
         };
         let Some(call) = self.body(flows, i).events[ei].call() else {
@@ -574,7 +608,7 @@ impl Graph {
         } else {
             self.closures_through(flows, &self.summaries, i, ei).1
         };
-        let Some(k) = self.callees[i][ei] else {
+        let Some(k) = self.run_callee(flows, i, ei) else {
             return out;
         };
         let e = &self.body(flows, i).events[ei];

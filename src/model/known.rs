@@ -190,6 +190,78 @@ pub struct GuardMethod {
     /// Counts only on a receiver known to be a `RefCell`.
     #[serde(default)]
     pub refcell: bool,
+    /// A shard-map guard (`DashMap::get`): takes the key as an argument and counts
+    /// only on a receiver whose type is a [`SHARD_MAP_TYPES`] map.
+    #[serde(default)]
+    pub shard: bool,
+}
+
+/// Concurrent maps split into shards, each behind its own `RwLock`, whose `get`,
+/// `get_mut` and `entry` hand out a guard (`Ref`, `RefMut`, `Entry`) holding the
+/// key's shard locked.
+pub const SHARD_MAP_TYPES: &[&str] = &["DashMap", "DashSet"];
+
+/// Methods of a shard map that write-lock the shard of their key: they wait for any
+/// guard into that shard.
+pub const SHARD_KEY_WRITES: &[&str] = &[
+    "insert",
+    "remove",
+    "remove_if",
+    "remove_if_mut",
+    "alter",
+    "get_mut",
+    "entry",
+];
+
+/// Methods of a shard map that write-lock every shard in turn: they wait for any
+/// guard into the map.
+pub const SHARD_WHOLE_WRITES: &[&str] = &["retain", "clear", "alter_all", "shrink_to_fit"];
+
+/// Methods of a shard map that read-lock every shard in turn: they wait for a
+/// write guard (`get_mut`, `entry`) into the map.
+pub const SHARD_WHOLE_READS: &[&str] = &["len", "is_empty", "capacity"];
+
+/// Methods of a shard map's `Entry` that hand its shard lock on: the `RefMut` of
+/// `or_default`, `or_insert`..., the entry itself from `and_modify`, the
+/// `OccupiedEntry` of `insert_entry`, the `RefMut` of `into_ref`. Each takes the
+/// entry by value.
+pub const SHARD_ENTRY_GUARDS: &[&str] = &[
+    "or_default",
+    "or_insert",
+    "or_insert_with",
+    "or_insert_with_key",
+    "or_try_insert_with",
+    "and_modify",
+    "insert",
+    "insert_entry",
+    "into_ref",
+];
+
+/// Methods of a shard map's entry that take it by value and end its shard lock:
+/// what they return holds no lock.
+pub const SHARD_ENTRY_ENDS: &[&str] = &["into_key", "remove", "remove_entry", "replace_entry"];
+
+/// The shard map a type as written is, or points to through references and `Arc`,
+/// `Rc`, `Box` (`DashMap` for `&Arc<DashMap<K, V>>`). A collection of maps
+/// (`Vec<DashMap<K, V>>`) is not one: its `get` is the collection's.
+pub fn shard_map_in(ty: &str) -> Option<&'static str> {
+    let mut ty = ty.trim();
+    loop {
+        let rest = ty.trim_start_matches('&').trim_start();
+        let rest = rest.strip_prefix("mut ").unwrap_or(rest).trim_start();
+        let (head, inner) = match rest.split_once('<') {
+            Some((head, inner)) => (head.trim(), Some(inner)),
+            None => (rest.trim(), None),
+        };
+        let last = head.rsplit("::").next().unwrap_or(head);
+        if let Some(map) = SHARD_MAP_TYPES.iter().copied().find(|t| *t == last) {
+            return Some(map);
+        }
+        match (last, inner) {
+            ("Arc" | "Rc" | "Box", Some(inner)) => ty = inner.strip_suffix('>')?,
+            _ => return None,
+        }
+    }
 }
 
 fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GuardKind, D::Error> {
@@ -669,6 +741,26 @@ mod tests {
             "Atomic",
         ] {
             assert_eq!(is_primitive_name(n), old(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn a_shard_map_is_seen_through_references_and_pointers_not_collections() {
+        for ty in [
+            "DashMap<u32,String>",
+            "&Arc<DashMap<K,V>>",
+            "&mut dashmap::DashMap<K,V>",
+            "std::sync::Arc<Box<DashSet<u32>>>",
+        ] {
+            assert!(shard_map_in(ty).is_some(), "{ty}");
+        }
+        for ty in [
+            "Vec<DashMap<K,V>>",
+            "HashMap<u32,DashMap<K,V>>",
+            "Arc<RwLock<DashMap<K,V>>>",
+            "Option<DashMap<K,V>>",
+        ] {
+            assert_eq!(shard_map_in(ty), None, "{ty}");
         }
     }
 }

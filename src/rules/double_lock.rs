@@ -1,7 +1,7 @@
 //! `double-lock`: a lock taken while this thread already holds it, directly or
 //! through in-crate calls. Page: rules/double-lock.md.
 
-use crate::flow::{EventKind, GuardKind};
+use crate::flow::{Body, Call, Event, EventKind, Guard, GuardKind};
 use crate::graph::{BodyRef, Hop, LockId};
 use crate::model::{known, TypeText};
 use crate::report::finding::{Finding, Label, Span};
@@ -39,12 +39,17 @@ impl Rule for DoubleLock {
                             _ => Vec::new(),
                         }
                     }
-                    EventKind::Call(_) => cx
-                        .taken_through(i, ei)
-                        .into_iter()
-                        .filter(|t| !t.is_try && !t.is_recursive)
-                        .map(|t| (t.lock, t.kind, t.site, t.chain))
-                        .collect(),
+                    EventKind::Call(c) => {
+                        if let Some(f) = shard_write_finding(body, e, c) {
+                            out.push(f);
+                            continue;
+                        }
+                        cx.taken_through(i, ei)
+                            .into_iter()
+                            .filter(|t| !t.is_try && !t.is_recursive)
+                            .map(|t| (t.lock, t.kind, t.site, t.chain))
+                            .collect()
+                    }
                     EventKind::Await { .. } => Vec::new(),
                 };
                 'taken: for (lock, kind, site, chain) in taken {
@@ -67,9 +72,19 @@ impl Rule for DoubleLock {
                         // reach has none.
                         if (held.kind, kind) == (GuardKind::Read, GuardKind::Read)
                             && (is_private_local_lock(cx, i, body, held)
-                                || !is_named_rwlock(cx, held))
+                                || !is_named_rwlock(cx, held)
+                                || is_shard_guard(held))
                         {
                             continue;
+                        }
+                        if is_shard_guard(held) {
+                            let taken = Taken {
+                                whole: false,
+                                read: kind == GuardKind::Read,
+                                hops: hop_labels(&chain),
+                            };
+                            out.push(shard_finding(body, held, e.span, site, taken));
+                            break 'taken;
                         }
                         let mut labels = vec![acquired_label(body, held)];
                         labels.extend(hop_labels(&chain));
@@ -124,6 +139,80 @@ fn is_named_rwlock(cx: &RuleCx<'_>, guard: &crate::flow::Guard) -> bool {
             .filter(|s| s.len() > 1)
             .and_then(|s| s.last())
             .is_some_and(|f| cx.model.field_types(f).any(names))
+}
+
+/// A guard into a shard map (`DashMap::get`), which holds its key's shard locked.
+fn is_shard_guard(guard: &Guard) -> bool {
+    guard
+        .receiver_ty
+        .as_deref()
+        .is_some_and(|t| known::SHARD_MAP_TYPES.contains(&t))
+}
+
+/// A call that locks shards of a map (`map.insert(k, v)`, `map.retain(..)`) while
+/// this thread holds a guard into the same map, named by the same place.
+fn shard_write_finding(body: &Body, e: &Event, call: &Call) -> Option<Finding> {
+    let name = call.callee.method()?;
+    let key = known::SHARD_KEY_WRITES.contains(&name);
+    let whole_write = known::SHARD_WHOLE_WRITES.contains(&name);
+    let whole_read = known::SHARD_WHOLE_READS.contains(&name);
+    if !(key || whole_write || whole_read) {
+        return None;
+    }
+    let recv = call.receiver.as_ref()?;
+    recv.segments.as_ref()?;
+    let held = e.live().iter().map(|&h| &body.guards[h]).find(|held| {
+        is_shard_guard(held)
+            && !held.is_try
+            && held.lock.segments == recv.segments
+            && held.lock.root_origin == recv.root_origin
+            && (!whole_read || held.kind == GuardKind::Write)
+    })?;
+    let taken = Taken {
+        whole: !key,
+        read: whole_read,
+        hops: Vec::new(),
+    };
+    Some(shard_finding(body, held, e.span, e.span, taken))
+}
+
+/// How a shard map's locks are taken again under a guard into it.
+struct Taken {
+    /// Every shard in turn (`retain`, `len`), not the shard of one key.
+    whole: bool,
+    /// Read-locked (`len`, a `get` under a `get_mut`), not write-locked.
+    read: bool,
+    /// The calls through which they are taken, as labels.
+    hops: Vec<Label>,
+}
+
+fn shard_finding(body: &Body, held: &Guard, at: Span, site: Span, taken: Taken) -> Finding {
+    let map = &held.lock.text;
+    let noun = crate::rules::support::guard_noun(held);
+    let method = &held.method;
+    let how = if taken.read {
+        "read-locked"
+    } else {
+        "write-locked"
+    };
+    let message = if taken.whole {
+        format!(
+            "every shard of `{map}` is {how} while this thread holds a {noun} into it (from `.{method}`): this deadlocks on the guard's shard"
+        )
+    } else {
+        format!(
+            "a shard of `{map}` is {how} while this thread holds a {noun} into it (from `.{method}`): this deadlocks when the two keys fall in the same shard"
+        )
+    };
+    let mut labels = vec![acquired_label(body, held)];
+    labels.extend(taken.hops);
+    labels.push(label(site, "the shard lock of the same map is taken here"));
+    META.finding(
+        at,
+        message,
+        labels,
+        "drop the guard (clone the value out of it, or end its scope) before changing the map",
+    )
 }
 
 fn finding(

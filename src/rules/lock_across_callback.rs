@@ -84,7 +84,7 @@ impl Rule for LockAcrossCallback {
                             .last()
                             .map(|l| format!(", which runs {}", l.message))
                             .unwrap_or_default();
-                        first = Some(format!("{}{via}", cb.what));
+                        first = Some(format!("{}{via}", cb.what.trim_end_matches(',')));
                     }
                     calls.push(label(
                         e.span,

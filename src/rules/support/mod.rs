@@ -101,6 +101,14 @@ pub fn has_guard_lock_type(guard: &Guard, model: &Model) -> bool {
 
 /// What a guard is, for messages: "`MutexGuard`", "`RwLockReadGuard`", "`RefCell` borrow".
 pub fn guard_noun(guard: &Guard) -> &'static str {
+    // A shard map's guard is its own type, not the `RwLock` guard of its shard.
+    match (guard.receiver_ty.as_deref(), guard.method.as_str()) {
+        (Some("DashMap"), "get") => return "`Ref` of a `DashMap`",
+        (Some("DashMap"), "get_mut") => return "`RefMut` of a `DashMap`",
+        (Some("DashMap"), "entry") => return "`DashMap` `Entry`",
+        (Some("DashSet"), _) => return "`Ref` of a `DashSet`",
+        _ => {}
+    }
     match guard.kind {
         GuardKind::Mutex => "`MutexGuard`",
         GuardKind::Read => "`RwLockReadGuard`",

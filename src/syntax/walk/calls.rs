@@ -29,6 +29,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire_via(&lock, method, &g, mc.span());
             return Flow::value(Some(g)).or_div(recv);
         }
+        if let Some((method, map_ty)) = self.shard_acquisition(mc, &name) {
+            // The receiver and the key are evaluated before the shard is locked.
+            let mut out = Flow::default().or_div(self.expr(&mc.receiver, false));
+            for arg in &mc.args {
+                out = out.or_div(self.expr(arg, false));
+            }
+            let g = self.acquire(mc, method, false, true, Some(map_ty.to_string()), false);
+            return out.with_value(Some(g));
+        }
         // A future adapter hands its receiver's future on: `rx.recv().fuse()` awaited
         // (in `select!`, say) awaits `rx.recv()`, which is then a future, not a wait.
         let keeps_future =
@@ -74,7 +83,21 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             // made while it is held.
             return out.with_value(recv.value);
         }
-        if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
+        let on_entry = recv.value.filter(|&g| self.is_shard_entry(g));
+        let entry_guard =
+            on_entry.filter(|_| crate::model::known::SHARD_ENTRY_GUARDS.contains(&name.as_str()));
+        if let Some(g) =
+            on_entry.filter(|_| crate::model::known::SHARD_ENTRY_ENDS.contains(&name.as_str()))
+        {
+            // `e.remove()`, `e.into_key()` take the entry by value and end its lock.
+            self.move_out(&mc.receiver);
+            self.untemp(g);
+            self.kill(g);
+        }
+        if entry_guard.is_some() {
+            // `map.entry(k).or_default()` hands the entry's shard lock on as a `RefMut`.
+            out.value = entry_guard;
+        } else if self.fw.known.is_passthrough(&name) && recv.value.is_some() {
             out.value = recv.value;
             if let Some(g) = recv.value {
                 self.scopes.guards[g].wrapped = true;
@@ -110,7 +133,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .join(mc.paren_token.span.close())
             .unwrap_or_else(|| mc.method.span());
         // A call's receiver needs no origin (that names locks, not calls), and its
-        // text is its path: no tokens are printed for it.
+        // text is its path: no tokens are printed for it. Under a shard-map guard it
+        // does: `map.insert(..)` locks a shard of the map the guard is into only when
+        // `map` is the same variable, not a shadowing one.
+        let under_shard = self.shard_guard_alive();
         let receiver = place.map(|segs| {
             let (segments, root_ty) = self.resolve_place(segs);
             let root_built = if root_ty.is_none() {
@@ -118,11 +144,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             } else {
                 None
             };
+            let root_origin = under_shard
+                .then(|| segments.first())
+                .flatten()
+                .and_then(|r| self.lookup(r))
+                .and_then(|v| v.origin.clone());
             Box::new(LockPath {
                 text: segments.join("."),
                 segments: Some(segments),
                 root_ty,
-                root_origin: None,
+                root_origin,
                 root_built,
             })
         });

@@ -53,7 +53,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         name: &str,
         awaited: bool,
     ) -> Option<&'a crate::model::known::GuardMethod> {
-        let method = self.fw.known.guard_method(name)?;
+        let method = self.fw.known.guard_method(name).filter(|m| !m.shard)?;
         if self.is_stream(recv) {
             return None;
         }
@@ -263,6 +263,19 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Reference(r) => self.expr_types(&r.expr),
             syn::Expr::Try(t) => self.expr_types(&t.expr),
             syn::Expr::Field(f) => self.field_type(f),
+            // A struct literal builds the type it names (`Self` is the impl's).
+            syn::Expr::Struct(st) if st.qself.is_none() => {
+                let name = st.path.segments.last()?.ident.to_string();
+                if name == "Self" {
+                    self.body
+                        .self_ty
+                        .as_deref()
+                        .and_then(crate::model::type_name_of)
+                } else {
+                    name.starts_with(|c: char| c.is_ascii_uppercase())
+                        .then_some(name)
+                }
+            }
             syn::Expr::Call(c) => {
                 let syn::Expr::Path(p) = strip(&c.func) else {
                     return None;
@@ -515,6 +528,27 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .find_map(|c| inner.strip_prefix(c))?
             .strip_suffix('>')?;
         self.fw.type_name(strip_pointer(elem))
+    }
+
+    /// `map.get(&k)` on a receiver whose type is a shard map (`DashMap`): the guard
+    /// method and the map's type name. A `get` on a receiver of unknown type is a
+    /// plain collection's read.
+    pub(super) fn shard_acquisition(
+        &self,
+        mc: &syn::ExprMethodCall,
+        name: &str,
+    ) -> Option<(&'a crate::model::known::GuardMethod, &'static str)> {
+        let method = self.fw.known.guard_method(name).filter(|m| m.shard)?;
+        let shard_map = crate::model::known::shard_map_in;
+        let declared = path_var(&mc.receiver)
+            .and_then(|name| self.lookup(&name))
+            .and_then(|v| v.ty_text.as_deref())
+            .and_then(shard_map);
+        let map = match declared {
+            Some(map) => map,
+            None => shard_map(&self.expr_types(&mc.receiver)?)?,
+        };
+        Some((method, map))
     }
 
     /// What the declarations in view say about a lock receiver: whether it is an

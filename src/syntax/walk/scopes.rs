@@ -59,6 +59,26 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .collect()
     }
 
+    /// Guard `g` is a shard map's entry (`DashMap::entry`), or a guard it handed on.
+    pub(super) fn is_shard_entry(&self, g: GuardId) -> bool {
+        let g = &self.scopes.guards[g];
+        g.method == "entry"
+            && g.receiver_ty
+                .as_deref()
+                .is_some_and(|t| crate::model::known::SHARD_MAP_TYPES.contains(&t))
+    }
+
+    /// A guard into a shard map (`DashMap::get`) is alive.
+    pub(super) fn shard_guard_alive(&self) -> bool {
+        self.scopes.n_alive > 0
+            && self.scopes.alive.iter().enumerate().any(|(i, &a)| {
+                a && self.scopes.guards[i]
+                    .receiver_ty
+                    .as_deref()
+                    .is_some_and(|t| crate::model::known::SHARD_MAP_TYPES.contains(&t))
+            })
+    }
+
     pub(super) fn kill(&mut self, g: GuardId) {
         if self.scopes.alive.get(g).copied().unwrap_or(false) {
             self.scopes.alive[g] = false;
