@@ -96,7 +96,9 @@ fn collect_renames(item: &syn::Item, out: &mut HashMap<String, Option<Vec<syn::I
                 tree(prefix, &p.tree, out);
                 prefix.pop();
             }
-            syn::UseTree::Rename(r) if r.ident != r.rename && r.ident != "self" => {
+            syn::UseTree::Rename(r)
+                if r.ident != r.rename && r.ident != "self" && r.rename != "_" =>
+            {
                 let mut full = prefix.clone();
                 full.push(r.ident.clone());
                 let alias = r.rename.to_string();
@@ -159,7 +161,11 @@ impl syn::visit_mut::VisitMut for Renamer<'_> {
         let Some(first) = tp.path.segments.first() else {
             return;
         };
-        let Some(full) = self.0.get(&first.ident.to_string()) else {
+        let Some(full) = self
+            .0
+            .iter()
+            .find_map(|(alias, full)| (first.ident == alias).then_some(full))
+        else {
             return;
         };
         let at = first.ident.span();

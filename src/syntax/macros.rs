@@ -179,6 +179,16 @@ impl Expander<'_> {
 
 impl VisitMut for Expander<'_> {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let calls_one = block.stmts.iter().any(|s| {
+            matches!(s, syn::Stmt::Macro(m)
+                if m.mac.path.get_ident().is_some_and(|i| self.macros.keys().any(|k| i == k)))
+        });
+        if !calls_one {
+            for stmt in &mut block.stmts {
+                self.visit_stmt_mut(stmt);
+            }
+            return;
+        }
         let mut out = Vec::with_capacity(block.stmts.len());
         for mut stmt in std::mem::take(&mut block.stmts) {
             if let syn::Stmt::Macro(m) = &stmt {
@@ -197,6 +207,14 @@ impl VisitMut for Expander<'_> {
 
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         if let syn::Expr::Macro(m) = e {
+            let known = m
+                .mac
+                .path
+                .get_ident()
+                .is_some_and(|i| self.macros.keys().any(|k| i == k));
+            if !known {
+                return syn::visit_mut::visit_expr_mut(self, e);
+            }
             let at = syn::spanned::Spanned::span(&m.mac.path);
             if let Some(tokens) = self.expansion(&m.mac) {
                 let parsed = syn::Expr::parse_without_eager_brace
