@@ -171,16 +171,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 on_elem_of,
                 on_guard,
                 on_guard_value: on_guard.is_some() && recv.value == on_guard,
-                args: CallArgs {
-                    arg_guards: arg_guards.into(),
-                    arg_calls: arg_calls.into(),
-                    closure_args: closure_args.into(),
-                    name_args: self.name_args(mc.args.iter()).into(),
-                    lock_args: self.lock_args(mc.args.iter()).into(),
-                    arg_borrows: self.arg_borrows(mc.args.iter()).into(),
-                    arg_places,
-                }
-                .boxed(),
+                args: self.call_args(&mc.args, arg_guards, arg_calls, closure_args, arg_places),
                 blocking: blocking.map(Box::new),
                 lit_arg: mc
                     .args
@@ -283,16 +274,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 on_elem_of,
                 on_guard: None,
                 on_guard_value: false,
-                args: CallArgs {
-                    arg_guards: arg_guards.into(),
-                    arg_calls: arg_calls.into(),
-                    closure_args: closure_args.into(),
-                    name_args: self.name_args(c.args.iter()).into(),
-                    lock_args: self.lock_args(c.args.iter()).into(),
-                    arg_borrows: self.arg_borrows(c.args.iter()).into(),
-                    arg_places,
-                }
-                .boxed(),
+                args: self.call_args(&c.args, arg_guards, arg_calls, closure_args, arg_places),
                 blocking: blocking.map(Box::new),
                 lit_arg: c.args.first().and_then(|a| self.str_arg(a)).map(Into::into),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(c).cast()),
@@ -384,6 +366,27 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             ));
         }
         out.into_boxed_slice()
+    }
+
+    /// What a call's arguments carry, boxed only when some of it is there.
+    fn call_args(
+        &self,
+        args: &Punctuated<syn::Expr, syn::Token![,]>,
+        arg_guards: Vec<GuardId>,
+        arg_calls: Vec<usize>,
+        closure_args: Vec<(u32, u32)>,
+        arg_places: Box<[(u32, LockPath)]>,
+    ) -> Option<Box<CallArgs>> {
+        CallArgs {
+            arg_guards: arg_guards.into(),
+            arg_calls: arg_calls.into(),
+            closure_args: closure_args.into(),
+            name_args: self.name_args(args.iter()).into(),
+            lock_args: self.lock_args(args.iter()).into(),
+            arg_borrows: self.arg_borrows(args.iter()).into(),
+            arg_places,
+        }
+        .boxed()
     }
 
     /// Arguments that name a variable holding a lock, perhaps borrowed (`&lock`).

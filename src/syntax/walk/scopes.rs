@@ -205,8 +205,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
 
     /// The guard the acquisition `mc` (a call of `method`) makes, new and alive: no
     /// name, no methods called on it, not yet discarded, returned or moved into a
-    /// value. The one place a guard is built, so a new fact about guards starts from
-    /// one default.
+    /// value.
     pub(super) fn acquire(
         &mut self,
         mc: &syn::ExprMethodCall,
@@ -216,23 +215,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         receiver_ty: Option<String>,
         wrapped: bool,
     ) -> GuardId {
-        self.new_guard(Guard {
-            lock: self.lock_path(&mc.receiver),
-            method: method.name.clone(),
-            kind: method.kind,
+        let guard = Guard {
             is_async,
-            is_try: method.is_try,
             confirmed,
             receiver_ty,
             wrapped,
-            acquired: self.fw.span(mc.span()),
-            name: None,
-            methods: Vec::new(),
-            discarded: None,
-            serialises_test: false,
-            returned: false,
-            in_value: false,
-        })
+            ..self.guard_of(&mc.receiver, method, mc.span())
+        };
+        self.new_guard(guard)
     }
 
     /// The guard a call of a function of the file hands back ([`GuardFn`]): an
@@ -245,26 +235,44 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         via: &GuardFn,
         at: proc_macro2::Span,
     ) -> GuardId {
-        let confirmed = !method.refcell || self.is_refcell(lock);
         let (is_async, lock_ty) = self.declared_lock(lock);
-        let receiver_ty = lock_ty.or_else(|| self.receiver_type(lock));
-        self.new_guard(Guard {
+        let guard = Guard {
+            is_async,
+            confirmed: !method.refcell || self.is_refcell(lock),
+            receiver_ty: lock_ty.or_else(|| self.receiver_type(lock)),
+            wrapped: via.wrapped,
+            in_value: via.in_value,
+            ..self.guard_of(lock, method, at)
+        };
+        self.new_guard(guard)
+    }
+
+    /// A guard of the lock at `lock` taken by `method` at `at`, with nothing yet
+    /// known of its lock's type or of what becomes of it. The one place a guard is
+    /// built, so a new fact about guards starts from one default.
+    fn guard_of(
+        &self,
+        lock: &syn::Expr,
+        method: &crate::model::known::GuardMethod,
+        at: proc_macro2::Span,
+    ) -> Guard {
+        Guard {
             lock: self.lock_path(lock),
             method: method.name.clone(),
             kind: method.kind,
-            is_async,
+            is_async: false,
             is_try: method.is_try,
-            confirmed,
-            receiver_ty,
-            wrapped: via.wrapped,
+            confirmed: true,
+            receiver_ty: None,
+            wrapped: false,
             acquired: self.fw.span(at),
             name: None,
             methods: Vec::new(),
             discarded: None,
             serialises_test: false,
             returned: false,
-            in_value: via.in_value,
-        })
+            in_value: false,
+        }
     }
 
     pub(super) fn new_guard(&mut self, guard: Guard) -> GuardId {
