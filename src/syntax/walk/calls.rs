@@ -29,6 +29,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire_via(&lock, method, &g, mc.span());
             return Flow::value(Some(g)).or_div(recv);
         }
+        if !awaited && mc.args.is_empty() && place_segments(&mc.receiver).is_some() {
+            // A guard method another file of the crate declares could answer it.
+            self.fw.nullary_calls.borrow_mut().insert(name.clone());
+        }
         if let Some((method, map_ty)) = self.shard_acquisition(mc, &name) {
             // The receiver and the key are evaluated before the shard is locked.
             let mut out = Flow::default().or_div(self.expr(&mc.receiver, false));

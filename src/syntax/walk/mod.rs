@@ -116,6 +116,14 @@ const EXPR_MACROS: &[&str] = &[
     "trace",
 ];
 
+/// Keywords that make macro arguments worth walking: control flow, closures,
+/// blocks, awaits and items (see `BodyWalker::inert_tokens`).
+const INERT_KEYWORDS_DENY: &[&str] = &[
+    "async", "await", "box", "break", "become", "const", "continue", "else", "fn", "for", "if",
+    "impl", "let", "loop", "match", "move", "return", "static", "struct", "unsafe", "while",
+    "yield",
+];
+
 /// Most data-source calls kept per call argument list or variable.
 const MAX_CALL_SOURCES: usize = 8;
 
@@ -164,6 +172,7 @@ pub fn walk_file(
         str_consts: HashMap::default(),
         fields: HashMap::default(),
         guard_fns: HashMap::default(),
+        nullary_calls: std::cell::RefCell::default(),
     };
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
     collect_fields(&ast.items, &mut fw.fields);
@@ -183,7 +192,13 @@ pub fn walk_file(
         ..ItemCx::default()
     };
     fw.items(&ast.items, &cx, &mut bodies);
-    FileFlows { bodies, guard_fns }
+    let mut nullary_calls: Vec<String> = fw.nullary_calls.take().into_iter().collect();
+    nullary_calls.sort_unstable();
+    FileFlows {
+        bodies,
+        guard_fns,
+        nullary_calls: nullary_calls.into(),
+    }
 }
 
 struct FileWalker<'a> {
@@ -202,6 +217,9 @@ struct FileWalker<'a> {
     /// The functions and methods of the file, by name, with the lock each hands its
     /// caller a guard of when its body is just that acquisition.
     guard_fns: HashMap<String, Vec<FnDecl>>,
+    /// The names of the method calls with no arguments on a place that no guard
+    /// method of the file answered (see [`FileFlows::nullary_calls`]).
+    nullary_calls: std::cell::RefCell<rustc_hash::FxHashSet<String>>,
 }
 
 /// A function or method the file declares, for the calls of its name.
