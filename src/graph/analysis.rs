@@ -23,6 +23,8 @@ pub struct Analysis<'a> {
     flows: &'a [(FileId, FileFlows)],
     /// Lock identities, call resolution, summaries and the lock-order graph.
     graph: &'a Graph,
+    /// The lock orders the configuration declares, each a list of lock names.
+    declared: &'a [Vec<String>],
 }
 
 /// A body of the run: its index, file, crate and facts.
@@ -51,7 +53,37 @@ impl<'a> Analysis<'a> {
             model,
             flows,
             graph,
+            declared: &[],
         }
+    }
+
+    /// The same analysis, with the lock orders the run's configuration declares
+    /// (each group a list of lock names, as [`LockId::name`] gives them, in the
+    /// order they must be taken).
+    pub fn with_declared_order(self, declared: &'a [Vec<String>]) -> Self {
+        Analysis { declared, ..self }
+    }
+
+    /// The declared lock orders (see [`Analysis::with_declared_order`]); empty when
+    /// the configuration declares none.
+    pub fn declared_order(&self) -> &'a [Vec<String>] {
+        self.declared
+    }
+
+    /// Whether any lock of the run, held or taken, is named `name` (as
+    /// [`LockId::name`] gives it).
+    pub fn has_lock_named(&self, name: &str) -> bool {
+        self.graph
+            .guard_ids
+            .iter()
+            .flatten()
+            .flatten()
+            .any(|id| id.name() == name)
+            || self
+                .graph
+                .edges
+                .iter()
+                .any(|e| e.from.name() == name || e.to.name() == name)
     }
 
     /// How many bodies the run has; every [`BodyIdx`] is below it.
