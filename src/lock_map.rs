@@ -85,11 +85,13 @@ pub(crate) fn build(cx: &Analysis<'_>) -> LockGraph {
             })
             .collect();
         let first = orders.values().next().map(|p| p.first.held_site.file);
+        // The package folder's own name: short, and the same wherever the run starts.
         let name = first
             .and_then(|f| cx.sources.get(f).krate.as_deref())
+            .and_then(|k| k.file_name())
             .map_or_else(
                 || "the files given".to_string(),
-                crate::source::display_path,
+                |n| n.to_string_lossy().into_owned(),
             );
         crates.push(CrateGraph {
             name,

@@ -510,3 +510,35 @@ fn names_are_not_checked_when_a_file_could_not_be_analysed() {
         .stdout_has("src/broken.rs")
         .never_shows("unknown_lock");
 }
+
+#[test]
+fn several_crates_are_clusters_named_by_their_folder() {
+    let dir = bin::tempdir();
+    for krate in ["one", "two"] {
+        bin::write(
+            dir.path(),
+            &format!("{krate}/Cargo.toml"),
+            format!("[package]\nname = \"{krate}\"\nversion = \"0.1.0\"\n"),
+        );
+        bin::write(dir.path(), &format!("{krate}/src/lib.rs"), CACHE);
+    }
+    let run = synclint(dir.path(), &["--lock-graph", "dot", "one", "two"]);
+    run.code(0)
+        .stdout_has("subgraph cluster_0 {\n    label=\"one\";")
+        .stdout_has("subgraph cluster_1 {\n    label=\"two\";");
+    let dot = Dot::parse(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{}", run.stdout));
+    assert_eq!(dot.nodes.len(), 6, "{}", run.stdout);
+    assert_eq!(dot.edges.len(), 6, "{}", run.stdout);
+    assert!(
+        dot.edges.iter().all(|(a, b, _)| a[..3] == b[..3]),
+        "orders stay in their crate"
+    );
+    if let Some(ok) = graphviz_accepts(&run.stdout) {
+        assert!(ok, "graphviz rejects:\n{}", run.stdout);
+    }
+    let run = synclint(dir.path(), &["--lock-graph", "mermaid", "one", "two"]);
+    run.code(0)
+        .stdout_has("  subgraph c0[\"one\"]\n")
+        .stdout_has("  subgraph c1[\"two\"]\n")
+        .stdout_has("  linkStyle 0,1,3,4 stroke:#d00");
+}

@@ -34,7 +34,7 @@ pub struct LockGraph {
 /// The locks of one crate and the orders between them.
 #[derive(Clone, Debug, Default)]
 pub struct CrateGraph {
-    /// The crate, as shown when the run has several: its package folder.
+    /// The crate, as shown when the run has several: its package folder's name.
     pub name: String,
     /// The locks that take part in an order, sorted by name.
     pub locks: Vec<MapLock>,
