@@ -84,9 +84,11 @@ pub fn unknown_lock_error(config: &Config, report: &Report) -> Option<Error> {
     if report.unknown_locks.is_empty() || !report.problems.is_empty() {
         return None;
     }
+    let unknown: std::collections::HashSet<&str> =
+        report.unknown_locks.iter().map(String::as_str).collect();
     config
         .lock_order
-        .unknown_error(|name| !report.unknown_locks.iter().any(|u| u == name))
+        .unknown_error(|name| !unknown.contains(name))
 }
 
 /// How far a run has got: the files it found and how many of them it has analysed.
@@ -365,12 +367,18 @@ fn finish(
     }
     let cx = graph::Analysis::new(&sources, &flows, &model, &graph)
         .with_declared_order(&config.lock_order.groups);
-    let unknown_locks: Vec<String> = config
-        .lock_order
-        .names()
-        .filter(|name| !cx.has_lock_named(name))
-        .map(str::to_string)
-        .collect();
+    // The names are checked only when an order is declared: a normal run pays nothing.
+    let unknown_locks: Vec<String> = if config.lock_order.is_empty() {
+        Vec::new()
+    } else {
+        let known = cx.lock_names();
+        config
+            .lock_order
+            .names()
+            .filter(|name| !known.contains(*name))
+            .map(str::to_string)
+            .collect()
+    };
     let lock_graph = config.lock_graph.then(|| lock_map::build(&cx));
     // Rules are independent readers of the same facts: they run in parallel, and
     // their findings are joined in registry order before sorting.

@@ -542,3 +542,28 @@ fn several_crates_are_clusters_named_by_their_folder() {
         .stdout_has("  subgraph c1[\"two\"]\n")
         .stdout_has("  linkStyle 0,1,3,4 stroke:#d00");
 }
+
+#[test]
+fn a_huge_declared_order_stays_cheap() {
+    // The tree chooses its configuration: 50,000 hierarchies naming the same two
+    // locks, then 50,000 names that are no lock.
+    let dir = cache_crate();
+    let groups = "[[lock-order]]\nlocks = [\"Cache.files\", \"Cache.state\"]\n".repeat(50_000);
+    bin::write(dir.path(), "synclint.toml", &groups);
+    let run = synclint(dir.path(), &["--format", "short"]);
+    run.code(1);
+    assert_eq!(declared_findings(&run).len(), 1, "{}", run.stdout);
+    assert!(run.took < Duration::from_secs(20), "took {:?}", run.took);
+    let names: Vec<String> = (0..50_000).map(|i| format!("\"Gone.l{i}\"")).collect();
+    bin::write(
+        dir.path(),
+        "synclint.toml",
+        format!("lock-order = [\"Cache.files\", {}]\n", names.join(", ")),
+    );
+    let run = synclint(dir.path(), &[]);
+    run.code(2)
+        .stderr_has("`Gone.l0`")
+        .stderr_has("49991 more")
+        .never_shows("Gone.l9999");
+    assert!(run.took < Duration::from_secs(20), "took {:?}", run.took);
+}

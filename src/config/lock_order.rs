@@ -7,6 +7,7 @@
 //! is a lock is known only after the analysis, which hands the names it found back.
 //! It does not decide what goes against the order: the `declared-lock-order` rule does.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,6 +19,9 @@ use crate::error::{ConfigErrorKind, Error};
 
 /// The key of the declared lock order in a configuration table.
 pub const KEY: &str = "lock-order";
+
+/// Most unknown names the error lists besides the one it labels.
+const MAX_LISTED: usize = 8;
 
 /// The keys of a `[[lock-order]]` table.
 const GROUP_KEYS: &[&str] = &["locks"];
@@ -62,10 +66,14 @@ impl LockOrder {
         let more = match unknown.len() {
             1 => String::new(),
             n => {
-                let rest: Vec<String> = unknown[1..]
+                let mut rest: Vec<String> = unknown[1..]
                     .iter()
+                    .take(MAX_LISTED)
                     .map(|&(g, i)| format!("`{}`", self.groups[g][i]))
                     .collect();
+                if n - 1 > MAX_LISTED {
+                    rest.push(format!("{} more", n - 1 - MAX_LISTED));
+                }
                 format!(" (nor {}: {} unknown names)", rest.join(", "), n)
             }
         };
@@ -142,6 +150,9 @@ impl Doc<'_> {
         let names = self.strings(value, key)?;
         let mut group: Vec<String> = Vec::with_capacity(names.len());
         let mut spans = Vec::with_capacity(names.len());
+        // Where each name is in the list, so that a long list costs no more than
+        // its length.
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(names.len());
         for (name, span) in names {
             if name.trim().is_empty() {
                 return Err(self.error(
@@ -152,7 +163,7 @@ impl Doc<'_> {
                     None,
                 ));
             }
-            if let Some(first) = group.iter().position(|n| *n == name) {
+            if let Some(&first) = seen.get(&name) {
                 let help = Some(format!(
                     "remove one: it is also name {} of this list",
                     first + 1
@@ -165,6 +176,7 @@ impl Doc<'_> {
                     help,
                 ));
             }
+            seen.insert(name.clone(), group.len());
             group.push(name);
             spans.push(span);
         }

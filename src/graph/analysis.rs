@@ -5,6 +5,8 @@
 //! and, where it asks about a guard or an event, that body's guard or event index, as
 //! the body's own facts number them.
 
+use rustc_hash::FxHashSet;
+
 use super::{BlockingSite, BodyIdx, CycleClass, Graph, LockId, OrderEdge, Summary, Taken};
 use crate::flow::{Body, FileFlows};
 use crate::model::{CrateId, Model};
@@ -70,20 +72,19 @@ impl<'a> Analysis<'a> {
         self.declared
     }
 
-    /// Whether any lock of the run, held or taken, is named `name` (as
-    /// [`LockId::name`] gives it).
-    pub fn has_lock_named(&self, name: &str) -> bool {
-        self.graph
-            .guard_ids
-            .iter()
-            .flatten()
-            .flatten()
-            .any(|id| id.name() == name)
-            || self
-                .graph
-                .edges
-                .iter()
-                .any(|e| e.from.name() == name || e.to.name() == name)
+    /// The names of every lock of the run, held or taken (as [`LockId::name`] gives
+    /// them), once each.
+    pub fn lock_names(&self) -> FxHashSet<String> {
+        let mut names = FxHashSet::default();
+        let ids = self.graph.guard_ids.iter().flatten().flatten();
+        let ends = self.graph.edges.iter().flat_map(|e| [&e.from, &e.to]);
+        for id in ids.chain(ends) {
+            let name = id.name();
+            if !names.contains(name.as_ref()) {
+                names.insert(name.into_owned());
+            }
+        }
+        names
     }
 
     /// How many bodies the run has; every [`BodyIdx`] is below it.

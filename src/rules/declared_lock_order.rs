@@ -5,6 +5,7 @@
 //! graph's edges; it does not check the names (the run reports a name that is no
 //! lock as a configuration error) and finds no cycles (`lock-order-inversion` does).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::graph::OrderEdge;
@@ -33,26 +34,36 @@ impl Rule for DeclaredLockOrder {
                 place.entry(name.as_str()).or_default().push((g, i));
             }
         }
+        // The verdict of each (held, taken) pair of names, found once: the first
+        // group that lists the taken lock before the held one. Each name is listed
+        // at most once per group, in group order, so a binary search finds its place.
+        let mut verdicts: HashMap<(Cow<str>, Cow<str>), Option<usize>> = HashMap::new();
         for e in cx.edges() {
-            let held = e.from.name();
-            let Some(held_at) = place.get(held.as_ref()) else {
-                continue;
+            let (held, taken) = (e.from.name(), e.to.name());
+            let key = (held, taken);
+            let against = match verdicts.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let v = against(&place, &key.0, &key.1);
+                    verdicts.insert(key, v);
+                    v
+                }
             };
-            let taken = e.to.name();
-            let Some(taken_at) = place.get(taken.as_ref()) else {
-                continue;
-            };
-            let against = held_at.iter().find_map(|&(g, h)| {
-                taken_at
-                    .iter()
-                    .any(|&(tg, t)| tg == g && t < h)
-                    .then_some(g)
-            });
             if let Some(g) = against {
                 out.push(finding(cx, e, &groups[g]));
             }
         }
     }
+}
+
+/// The first group in which `taken` is listed before `held`.
+fn against(place: &HashMap<&str, Vec<(usize, usize)>>, held: &str, taken: &str) -> Option<usize> {
+    let held_at = place.get(held)?;
+    let taken_at = place.get(taken)?;
+    held_at.iter().find_map(|&(g, h)| {
+        let i = taken_at.binary_search_by_key(&g, |&(tg, _)| tg).ok()?;
+        (taken_at[i].1 < h).then_some(g)
+    })
 }
 
 /// The finding for one order against a declared one: at the acquisition when the
