@@ -49,6 +49,7 @@ use crate::config::{self, Config, FileConfig, Level};
 use crate::discover::{self, CargoSelection};
 use crate::error::Error;
 use crate::report::finding::{RuleMeta, Severity};
+use crate::report::lock_graph::GraphFormat;
 use crate::report::{self, Format, Printer, Style};
 use crate::rules;
 use crate::source::Edition;
@@ -136,6 +137,16 @@ struct Args {
     /// Record every finding in this baseline file, print nothing, and exit 0
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+
+    /// Print the lock-order graph of the checked crates in this format instead of
+    /// findings (`dot` for Graphviz, `mermaid` for Markdown)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with_all = ["baseline", "write_baseline"]
+    )]
+    lock_graph: Option<GraphFormat>,
 
     /// Exit with 0 even when there are findings (bad files and bad usage still exit 2)
     #[arg(long)]
@@ -380,7 +391,8 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         None if args.isolated => None,
         None => config::find(&root, &suppress::known_ids())?,
     };
-    let config = config_from(args, matches, file)?;
+    let mut config = config_from(args, matches, file)?;
+    config.lock_graph = args.lock_graph.is_some();
     let counts = Arc::new(crate::Progress::default());
     let progress = Progress::start(
         show_progress(args.quiet, io::stderr().is_terminal()),
@@ -398,6 +410,10 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
                 let _ = writeln!(err, "{notice}");
             }
         }
+    }
+
+    if let Some(format) = args.lock_graph {
+        return print_lock_graph(&report, format);
     }
 
     if let Some(path) = &args.write_baseline {
@@ -447,6 +463,29 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Prints the lock map on stdout and nothing else there: the files that could not
+/// be checked go to stderr (in the `short` format) and make the exit code 2;
+/// findings are not printed and do not change it.
+fn print_lock_graph(report: &report::Report, format: GraphFormat) -> Result<ExitCode, Failure> {
+    let graph = report.lock_graph.clone().unwrap_or_default();
+    let mut out = BufWriter::new(io::stdout().lock());
+    report::lock_graph::write(&mut out, &graph, &report.sources, format)?;
+    out.flush()?;
+    if report.problems.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let style = Style {
+        color: false,
+        width: 80,
+    };
+    let mut err = Printer::new(Format::Short, io::stderr().lock(), style, all_meta());
+    for problem in &report.problems {
+        // Stderr closed: the exit code still says that files were not checked.
+        let _ = err.problem(problem, &report.sources);
+    }
+    Ok(ExitCode::from(2))
 }
 
 /// Whether a run shows progress: only on a terminal, and never with `--quiet`.

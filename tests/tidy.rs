@@ -145,6 +145,17 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "lock_map",
+        &[
+            "report::finding",
+            "source",
+            "report",
+            "model",
+            "graph",
+            "rules",
+        ],
+    ),
+    (
         "root",
         &[
             "report::finding",
@@ -160,6 +171,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "suppress",
             "discover",
             "dump",
+            "lock_map",
         ],
     ),
     (
