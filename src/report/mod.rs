@@ -340,6 +340,7 @@ pub(crate) mod testing {
             message: "`MutexGuard` held across `.await`".into(),
             labels,
             help: "drop the guard before the `.await`".into(),
+            fix: None,
         }
     }
 }
