@@ -177,7 +177,7 @@ fn json_format() {
     let run = dir.synclint(&["--format", "json"]);
     run.code(2).stderr_is("");
     let v = run.json();
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
 
     let findings = v["findings"].as_array().expect("findings array");
     assert_eq!(findings.len(), 1, "{v:#}");

@@ -144,6 +144,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "graph",
         ],
     ),
+    ("fix", &["report::finding", "source", "report", "syntax"]),
     (
         "root",
         &[
@@ -160,6 +161,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "suppress",
             "discover",
             "dump",
+            "fix",
         ],
     ),
     (
@@ -173,6 +175,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "rules",
             "suppress",
             "discover",
+            "fix",
             "root",
         ],
     ),

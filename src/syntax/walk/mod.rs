@@ -53,6 +53,7 @@ use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
 use crate::syntax::items::{compact, type_text};
 
+mod atomics;
 mod calls;
 mod control;
 mod deps;
@@ -382,6 +383,9 @@ struct Var {
     /// A closure whose body is one acquisition (`let lock = || self.m.lock().unwrap();`):
     /// calling the variable takes that lock.
     lock_fn: Option<std::rc::Rc<GuardFn>>,
+    /// Bound directly to an atomic `load` (`let v = x.load(Ordering::Acquire);`) and
+    /// not assigned since: the load's event and the ordering it names.
+    loaded: Option<(usize, crate::flow::AtomicOrdering)>,
 }
 
 struct BodyWalker<'w, 'a, 'o> {

@@ -147,6 +147,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut ty_text = None;
         let mut built = None;
         let mut extended = Vec::new();
+        let mut loaded = None;
         let lock_fn = local
             .init
             .as_ref()
@@ -174,6 +175,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             alias = self.alias_of(&init.expr);
             ty_text = struct_literal_type(&init.expr);
             built = self.built_by(&init.expr);
+            loaded = self.loaded_by(&init.expr);
             let tys = self.expr_types(&init.expr);
             is_refcell = expr_mentions_refcell(&init.expr);
             ty = tys;
@@ -274,6 +276,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         str_value: None,
                         borrows,
                         lock_fn: lock_fn.clone().filter(|_| is_whole),
+                        loaded: loaded.filter(|_| is_whole),
                     });
                 }
             }
