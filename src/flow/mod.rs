@@ -63,6 +63,18 @@ pub struct BuiltBy {
     pub in_pointer: bool,
 }
 
+/// A statement that drops the guard it makes at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discarded {
+    /// The whole statement, its `;` included.
+    pub stmt: Span,
+    /// The text of the value the statement drops (`m.lock()` of `let _ = m.lock();`),
+    /// when the statement is the file's own text, has no attributes and is the last
+    /// of its block: then nothing after it in the block could have been meant to run
+    /// under the lock, and `drop(m.lock());` says what the statement does.
+    pub last_value: Option<Box<str>>,
+}
+
 /// One guard: a value that keeps a lock held (or a `RefCell` borrowed) while it lives.
 #[derive(Clone, Debug)]
 pub struct Guard {
@@ -92,7 +104,7 @@ pub struct Guard {
     /// Methods called on the guard while it lives (`contains_key`, `insert`...).
     pub methods: Vec<String>,
     /// The statement that drops it at once (`let _ = m.lock();`, `m.lock().unwrap();`).
-    pub discarded: Option<Span>,
+    pub discarded: Option<Discarded>,
     /// Taken at the top of a `#[test]` on a static lock and held for the whole test:
     /// the test-serialisation pattern.
     pub serialises_test: bool,

@@ -419,6 +419,9 @@ struct BodyWalker<'w, 'a, 'o> {
     /// The call (by address) whose result the statement being walked drops at once
     /// (see [`Call::result_dropped`]); null when there is none.
     dropped_call: *const (),
+    /// The statement about to be walked is the last of its block (and not its
+    /// tail); taken by the statement when it starts.
+    last_stmt: bool,
     /// The last call recorded as an event: its address and its index in `events`,
     /// so that an `.await` can name the call it awaits.
     last_call: (*const (), usize),
@@ -461,6 +464,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             extended: Vec::new(),
             slot: out.len(),
             dropped_call: std::ptr::null(),
+            last_stmt: false,
             last_call: (std::ptr::null(), 0),
             out,
             body: Body {

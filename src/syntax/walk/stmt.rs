@@ -40,6 +40,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 };
                 self.tail_expr(e, tail)
             } else {
+                self.last_stmt = i + 1 == n;
                 self.stmt(stmt)
             };
             if is_tail {
@@ -101,6 +102,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         match stmt {
             syn::Stmt::Local(local) => self.local(local),
             syn::Stmt::Expr(e, semi) => {
+                let last = std::mem::take(&mut self.last_stmt);
                 self.scopes.temps.push(Vec::new());
                 let target = if semi.is_some() {
                     self.result_call(e)
@@ -111,7 +113,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 let f = self.expr(e, false);
                 self.dropped_call = saved;
                 if semi.is_some() {
-                    self.discard_check(f.value, || stmt.span());
+                    self.discard_check(f.value, || stmt.span(), last.then_some(e));
                 }
                 self.end_temps();
                 f
@@ -137,6 +139,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn local(&mut self, local: &syn::Local) -> Flow {
+        let last = std::mem::take(&mut self.last_stmt);
         self.scopes.temps.push(Vec::new());
         let mut f = Flow::default();
         let mut ty = None;
@@ -218,7 +221,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         }
         match &local.pat {
-            syn::Pat::Wild(_) => self.discard_check(f.value, || local.span()),
+            syn::Pat::Wild(_) => {
+                let value = local
+                    .init
+                    .as_ref()
+                    .filter(|i| last && i.diverge.is_none() && local.attrs.is_empty())
+                    .map(|i| &*i.expr);
+                self.discard_check(f.value, || local.span(), value);
+            }
             pat => {
                 // `let x = &temp;`, `let x = &mut *temp;`, `let x = &temp.field;`:
                 // the borrowed temporary lives to the end of the block.
