@@ -277,7 +277,10 @@ mod tests {
         assert_eq!(fix["message"], "replace it");
         let edit = &fix["edits"][0];
         assert_eq!(edit["file"], "src/a.rs");
-        assert_eq!((edit["line"].as_u64(), edit["column"].as_u64()), (Some(3), Some(13)));
+        assert_eq!(
+            (edit["line"].as_u64(), edit["column"].as_u64()),
+            (Some(3), Some(13))
+        );
         assert_eq!(edit["start_byte"].as_u64(), Some(span.start as u64));
         assert_eq!(edit["end_byte"].as_u64(), Some(span.end as u64));
         assert_eq!(edit["replacement"], "drop(m.lock())");
