@@ -222,7 +222,7 @@ fn json_format_when_clean() {
     dir.create("lib.rs", CLEAN);
     dir.synclint(&["--format", "json"])
         .code(0)
-        .stdout_is("{\"version\":1,\"findings\":[],\"errors\":[]}\n");
+        .stdout_is("{\"version\":2,\"findings\":[],\"errors\":[]}\n");
 }
 
 #[test]
