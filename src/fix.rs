@@ -346,6 +346,63 @@ mod tests {
         );
     }
 
+    fn fixing(start: usize, end: usize, replacement: &str) -> Finding {
+        let span = crate::report::finding::Span {
+            start,
+            end,
+            ..Default::default()
+        };
+        crate::report::finding::RuleMeta {
+            id: "discarded-guard",
+            default: crate::report::finding::Level::Warn,
+            doc: "",
+            page: "",
+        }
+        .finding(span, "m", Vec::new(), "h")
+        .with_fix(Some(crate::report::finding::Fix {
+            message: "fix".into(),
+            edits: vec![Edit {
+                span,
+                replacement: replacement.into(),
+            }],
+        }))
+    }
+
+    #[test]
+    fn fixes_apply_back_to_front_and_an_overlapping_one_waits() {
+        let text = "abcdef";
+        let (a, b, c) = (fixing(0, 2, "X"), fixing(1, 3, "Y"), fixing(4, 6, "ZZZ"));
+        let findings = [(0, &a), (1, &b), (2, &c)];
+        let (new, fixed) = apply(text, &findings).expect("a fix applies");
+        assert_eq!(new, "XcdZZZ");
+        assert_eq!(fixed, vec![0, 2]);
+        // An edit past the text or inside a character is never applied.
+        let past = fixing(5, 9, "");
+        assert_eq!(apply(text, &[(0, &past)]), None);
+        let inside = fixing(1, 2, "");
+        assert_eq!(apply("é", &[(0, &inside)]), None);
+    }
+
+    #[test]
+    fn write_replaces_a_file_only_if_it_holds_the_text_read() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("a.rs");
+        std::fs::write(&path, "\u{feff}fn f() {}\n").expect("write");
+        write(&path, "fn f() {}\n", "fn g() {}\n").expect("written");
+        // The byte-order mark is kept, and no temporary file is left.
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "\u{feff}fn g() {}\n"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+        let refused = write(&path, "fn f() {}\n", "fn h() {}\n");
+        assert!(refused.is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "\u{feff}fn g() {}\n"
+        );
+    }
+
     #[test]
     fn diff_of_equal_texts_has_no_hunk() {
         assert_eq!(

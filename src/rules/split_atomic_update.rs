@@ -334,3 +334,22 @@ fn releases_through_field(e: &crate::flow::Event) -> bool {
                 .is_some_and(|s| s.len() >= 3 && s[0] == "self")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AtomicOrdering::*;
+
+    #[test]
+    fn the_update_is_as_strong_as_the_load_and_the_store() {
+        assert_eq!(combined(Acquire, Release), Some(AcqRel));
+        assert_eq!(combined(Acquire, Relaxed), Some(Acquire));
+        assert_eq!(combined(Relaxed, Release), Some(Release));
+        assert_eq!(combined(Relaxed, Relaxed), Some(Relaxed));
+        assert_eq!(combined(SeqCst, Relaxed), Some(SeqCst));
+        assert_eq!(combined(Relaxed, SeqCst), Some(SeqCst));
+        // A load cannot be `Release`, a store cannot be `Acquire`.
+        assert_eq!(combined(Release, Relaxed), None);
+        assert_eq!(combined(Relaxed, Acquire), None);
+    }
+}
