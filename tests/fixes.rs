@@ -263,3 +263,15 @@ fn fix_leaves_a_file_outside_the_given_paths() {
     let text = std::fs::read_to_string(dir.join("src/other.rs")).expect("read");
     assert_eq!(text, COUNTER);
 }
+
+#[test]
+fn a_discard_a_macro_wrote_gets_no_fix() {
+    let rule = "discarded-guard";
+    let (name, text) = fixture_files(rule)
+        .into_iter()
+        .find(|(name, _)| name.ends_with("macro_statement.rs"))
+        .expect("the fixture is there");
+    let report = run_rule(rule, vec![SourceFile::new(name, text, Default::default())]);
+    assert_eq!(report.findings.len(), 1);
+    assert!(report.findings[0].fix.is_none());
+}

@@ -247,12 +247,23 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 let own = whole.ends_with(';')
                     && (whole.starts_with("let ") || whole.starts_with(value))
                     && !value.is_empty()
-                    && !value.starts_with('#');
+                    && !value.starts_with('#')
+                    // A value that starts as a macro call (`take!(m)`) is the text
+                    // of the invocation whose tokens the macro wrote, not the value.
+                    && !is_macro_call(value);
                 own.then(|| value.into())
             });
             self.scopes.guards[g].discarded = Some(crate::flow::Discarded { stmt, last_value });
         }
     }
+}
+
+/// Whether a text starts with a macro call: a path followed by `!`.
+fn is_macro_call(text: &str) -> bool {
+    let name_end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(text.len());
+    name_end > 0 && text[name_end..].starts_with('!')
 }
 
 /// Whether a call made while no guard is alive can matter to any rule: it blocks,
