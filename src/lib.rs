@@ -24,6 +24,7 @@ pub mod discover;
 pub mod dump;
 pub mod ecosystem;
 pub mod error;
+pub mod fix;
 pub mod flow;
 pub mod graph;
 mod lock_map;

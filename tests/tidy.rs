@@ -144,6 +144,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "graph",
         ],
     ),
+    ("fix", &["report::finding", "source", "report", "syntax"]),
     (
         "lock_map",
         &[
@@ -172,6 +173,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "discover",
             "dump",
             "lock_map",
+            "fix",
         ],
     ),
     (
@@ -185,6 +187,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "rules",
             "suppress",
             "discover",
+            "fix",
             "root",
         ],
     ),

@@ -346,6 +346,7 @@ pub(crate) mod testing {
             message: "`MutexGuard` held across `.await`".into(),
             labels,
             help: "drop the guard before the `.await`".into(),
+            fix: None,
         }
     }
 }

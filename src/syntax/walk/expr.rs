@@ -41,6 +41,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     // The variable now holds a value computed from these calls only.
                     if let Some(v) = self.lookup_mut(&name) {
                         v.from_calls = calls;
+                        v.loaded = None;
                     }
                     self.assign(&name, right.value);
                     if let Some(ty) = self.expr_types(&a.right) {
@@ -70,6 +71,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Binary(b) => {
                 if is_compound_assign(&b.op) {
                     self.note_static_write(&b.left);
+                    self.forget_load(&b.left);
                 }
                 let l = self.expr(&b.left, false);
                 let r = self.expr(&b.right, false);
@@ -240,6 +242,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Reference(r) => {
                 if r.mutability.is_some() {
                     self.note_static_write(&r.expr);
+                    self.forget_load(&r.expr);
                 }
                 self.expr(&r.expr, false).place()
             }

@@ -53,6 +53,7 @@ use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
 use crate::syntax::items::{compact, type_text};
 
+mod atomics;
 mod calls;
 mod control;
 mod deps;
@@ -400,6 +401,9 @@ struct Var {
     /// A closure whose body is one acquisition (`let lock = || self.m.lock().unwrap();`):
     /// calling the variable takes that lock.
     lock_fn: Option<std::rc::Rc<GuardFn>>,
+    /// Bound directly to an atomic `load` (`let v = x.load(Ordering::Acquire);`) and
+    /// not assigned since: the load's event and the ordering it names.
+    loaded: Option<(usize, crate::flow::AtomicOrdering)>,
 }
 
 struct BodyWalker<'w, 'a, 'o> {
@@ -433,6 +437,9 @@ struct BodyWalker<'w, 'a, 'o> {
     /// The call (by address) whose result the statement being walked drops at once
     /// (see [`Call::result_dropped`]); null when there is none.
     dropped_call: *const (),
+    /// The statement about to be walked is the last of its block (and not its
+    /// tail); taken by the statement when it starts.
+    last_stmt: bool,
     /// The last call recorded as an event: its address and its index in `events`,
     /// so that an `.await` can name the call it awaits.
     last_call: (*const (), usize),
@@ -475,6 +482,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             extended: Vec::new(),
             slot: out.len(),
             dropped_call: std::ptr::null(),
+            last_stmt: false,
             last_call: (std::ptr::null(), 0),
             out,
             body: Body {
