@@ -553,6 +553,10 @@ pub struct Body {
     /// The `Fn..` type or bound of each callback parameter, compacted
     /// (`FnOnce()->T`), in the order of [`callback_params`](Self::callback_params).
     pub callback_sigs: Box<[String]>,
+    /// The traits bounding the type parameters the body sees (its `impl`'s or
+    /// trait's, then its own; `Self` in a trait's default body is bounded by the
+    /// trait), as (parameter, trait) pairs: `fn f<T: Store>(s: &T)` has `(T, Store)`.
+    pub trait_bounds: Box<[(String, String)]>,
     /// The return type as written, if any.
     pub ret_ty: Option<String>,
     /// How a method takes `self`; `None` for functions without a `self` parameter.

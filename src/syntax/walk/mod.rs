@@ -286,6 +286,9 @@ struct ItemCx {
     module: Vec<String>,
     self_ty: Option<String>,
     trait_name: Option<String>,
+    /// The traits bounding the type parameters in scope (the `impl`'s or the
+    /// trait's, then the function's own), as (parameter, trait) pairs.
+    bounds: Vec<(String, String)>,
 }
 
 enum BodyRef<'s> {
@@ -475,6 +478,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 params: spec.params.as_slice().into(),
                 callback_params: spec.callback_params.as_slice().into(),
                 callback_sigs: spec.callback_sigs.as_slice().into(),
+                trait_bounds: spec.cx.bounds.as_slice().into(),
                 ret_ty: spec.ret_ty.clone(),
                 self_kind: spec.self_kind,
                 span: fw.span(spec.span),
