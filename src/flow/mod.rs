@@ -268,6 +268,11 @@ pub struct CallArgs {
     /// a variable whose type may hold a lock: a callee's lock reached through its
     /// parameter is then this place's lock.
     pub arg_places: Box<[(u32, LockPath)]>,
+    /// Guards moved into the call by value (a guard, or a variable holding one, as
+    /// an argument of a call that is not a constructor, `drop` or a condvar wait):
+    /// (argument position, guard). The guard dies at the call in the caller; a
+    /// callee of the crate that does not drop that parameter holds it while it runs.
+    pub moved_guards: Box<[(u32, GuardId)]>,
 }
 
 impl CallArgs {
@@ -279,7 +284,8 @@ impl CallArgs {
             && self.name_args.is_empty()
             && self.lock_args.is_empty()
             && self.arg_borrows.is_empty()
-            && self.arg_places.is_empty();
+            && self.arg_places.is_empty()
+            && self.moved_guards.is_empty();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -319,6 +325,11 @@ impl Call {
     pub fn arg_places(&self) -> &[(u32, LockPath)] {
         self.args.as_ref().map_or(&[], |a| &a.arg_places)
     }
+
+    /// Guards moved into the call by value ([`CallArgs::moved_guards`]).
+    pub fn moved_guards(&self) -> &[(u32, GuardId)] {
+        self.args.as_ref().map_or(&[], |a| &a.moved_guards)
+    }
 }
 
 /// The argument facts print as fields of the call, empty lists included, whether
@@ -353,6 +364,7 @@ impl std::fmt::Debug for Call {
             .field("arg_borrows", &self.arg_borrows())
             .field("result_dropped", result_dropped)
             .field("arg_places", &self.arg_places())
+            .field("moved_guards", &self.moved_guards())
             .finish()
     }
 }
@@ -557,6 +569,9 @@ pub struct Body {
     /// trait's, then its own; `Self` in a trait's default body is bounded by the
     /// trait), as (parameter, trait) pairs: `fn f<T: Store>(s: &T)` has `(T, Store)`.
     pub trait_bounds: Box<[(String, String)]>,
+    /// The parameters (by position among those other than `self`) the body hands
+    /// to `drop`: a guard moved into it through one is not held to the body's end.
+    pub dropped_params: Box<[u32]>,
     /// The return type as written, if any.
     pub ret_ty: Option<String>,
     /// How a method takes `self`; `None` for functions without a `self` parameter.

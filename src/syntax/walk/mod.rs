@@ -479,6 +479,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 callback_params: spec.callback_params.as_slice().into(),
                 callback_sigs: spec.callback_sigs.as_slice().into(),
                 trait_bounds: spec.cx.bounds.as_slice().into(),
+                dropped_params: Box::default(),
                 ret_ty: spec.ret_ty.clone(),
                 self_kind: spec.self_kind,
                 span: fw.span(spec.span),
