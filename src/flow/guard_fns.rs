@@ -9,9 +9,10 @@
 //! another file. This module is plain data: it decides which files to walk again,
 //! and the walker decides what a call means.
 //!
-//! It does not follow free functions across files: a free function's lock is a
-//! static named in its own module, which the caller's file may not name the same
-//! way.
+//! Free functions whose body is one acquisition of a static of their file are
+//! listed too, with the module they are declared in: a call in another file names
+//! one by a path (`crate::a::state()`, or `state()` through a `use`), and the static
+//! is named by its last segment, as the graph names statics.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,11 +27,16 @@ use crate::report::finding::FileId;
 pub struct GuardFnFact {
     /// The method's name.
     pub name: String,
-    /// The head of its `impl`'s type (`Registry` for `impl<T> Registry<T>`).
+    /// The head of its `impl`'s type (`Registry` for `impl<T> Registry<T>`); empty
+    /// for a free function.
     pub owner: String,
     /// The fields from `self` to the lock (`["entries"]`); empty when the lock is
-    /// `self` itself, in a method of a lock type.
+    /// `self` itself, in a method of a lock type; for a free function, the static
+    /// it locks (`["STATE"]`).
     pub lock: Box<[String]>,
+    /// For a free function, the module it is declared in (the file's module, then
+    /// the inline modules around it: `["a"]` for `src/a.rs`); `None` for a method.
+    pub module: Option<Box<[String]>>,
     /// The lock method the body calls (`lock`, `read`, `write`...).
     pub method: String,
     /// The guard goes through `unwrap`-like calls.
@@ -60,6 +66,15 @@ pub struct CrateGuardFns {
 }
 
 impl CrateGuardFns {
+    /// Whether `name` is a free function of the crate that hands back a guard,
+    /// declared in a file other than `file`.
+    fn is_foreign_free_guard_fn(&self, file: FileId, name: &str) -> bool {
+        self.by_name.get(name).is_some_and(|fns| {
+            fns.iter()
+                .any(|f| f.file != file && f.guard.as_ref().is_some_and(|g| g.module.is_some()))
+        })
+    }
+
     /// The methods of `name` declared in files other than `file`.
     pub fn others(&self, file: FileId) -> impl Iterator<Item = (&str, &ForeignFn)> {
         self.by_name.iter().flat_map(move |(name, fns)| {
@@ -71,14 +86,25 @@ impl CrateGuardFns {
 
     /// Whether `flows` (of `file`) calls a guard method of this crate declared in
     /// another file: a method call of its name with no arguments on a place that the
-    /// walk left a call, not an acquisition ([`FileFlows::nullary_calls`]). A file
-    /// that does not is not walked again.
+    /// walk left a call, not an acquisition ([`FileFlows::nullary_calls`]), or a call
+    /// of a path ending in the name of such a free function. A file that does not is
+    /// not walked again.
     pub fn is_called_in(&self, file: FileId, flows: &FileFlows) -> bool {
-        flows.nullary_calls.iter().any(|m| {
-            self.by_name
-                .get(m)
-                .is_some_and(|fns| fns.iter().any(|f| f.file != file && f.guard.is_some()))
-        })
+        let method = flows.nullary_calls.iter().any(|m| {
+            self.by_name.get(m).is_some_and(|fns| {
+                fns.iter()
+                    .any(|f| f.file != file && f.guard.as_ref().is_some_and(|g| g.module.is_none()))
+            })
+        });
+        method
+            || flows.bodies.iter().any(|b| {
+                b.events.iter().any(|e| {
+                    e.call().and_then(|c| c.callee.path()).is_some_and(|p| {
+                        let name = p.rsplit("::").next().unwrap_or(p);
+                        self.is_foreign_free_guard_fn(file, name)
+                    })
+                })
+            })
     }
 
     /// Joins the guard methods of every file into one table per crate (files of no
@@ -96,7 +122,7 @@ impl CrateGuardFns {
                     .or_default()
                     .push(ForeignFn {
                         file,
-                        owner: Some(g.owner.clone()),
+                        owner: g.module.is_none().then(|| g.owner.clone()),
                         guard: Some(g.clone()),
                     });
             }

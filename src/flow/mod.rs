@@ -280,6 +280,11 @@ pub struct CallArgs {
     /// a variable whose type may hold a lock: a callee's lock reached through its
     /// parameter is then this place's lock.
     pub arg_places: Box<[(u32, LockPath)]>,
+    /// Guards moved into the call by value (a guard, or a variable holding one, as
+    /// an argument of a call that is not a constructor, `drop` or a condvar wait):
+    /// (argument position, guard). The guard dies at the call in the caller; a
+    /// callee of the crate that does not drop that parameter holds it while it runs.
+    pub moved_guards: Box<[(u32, GuardId)]>,
     /// For a `store` whose value is computed from a `load` in one of the shapes a
     /// read-modify-write replaces exactly, that shape (see [`StoreUpdate`]).
     pub store_update: Option<Box<StoreUpdate>>,
@@ -385,7 +390,8 @@ impl CallArgs {
             && self.lock_args.is_empty()
             && self.arg_borrows.is_empty()
             && self.arg_places.is_empty()
-            && self.store_update.is_none();
+            && self.store_update.is_none()
+            && self.moved_guards.is_empty();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -430,6 +436,11 @@ impl Call {
     pub fn store_update(&self) -> Option<&StoreUpdate> {
         self.args.as_ref().and_then(|a| a.store_update.as_deref())
     }
+
+    /// Guards moved into the call by value ([`CallArgs::moved_guards`]).
+    pub fn moved_guards(&self) -> &[(u32, GuardId)] {
+        self.args.as_ref().map_or(&[], |a| &a.moved_guards)
+    }
 }
 
 /// The argument facts print as fields of the call, empty lists included, whether
@@ -463,7 +474,8 @@ impl std::fmt::Debug for Call {
             .field("lock_args", &self.lock_args())
             .field("arg_borrows", &self.arg_borrows())
             .field("result_dropped", result_dropped)
-            .field("arg_places", &self.arg_places());
+            .field("arg_places", &self.arg_places())
+            .field("moved_guards", &self.moved_guards());
         // Printed only where there is one, so that the dump of the other calls reads
         // as it did before stores had a shape.
         if let Some(update) = self.store_update() {
@@ -669,6 +681,13 @@ pub struct Body {
     /// The `Fn..` type or bound of each callback parameter, compacted
     /// (`FnOnce()->T`), in the order of [`callback_params`](Self::callback_params).
     pub callback_sigs: Box<[String]>,
+    /// The traits bounding the type parameters the body sees (its `impl`'s or
+    /// trait's, then its own; `Self` in a trait's default body is bounded by the
+    /// trait), as (parameter, trait) pairs: `fn f<T: Store>(s: &T)` has `(T, Store)`.
+    pub trait_bounds: Box<[(String, String)]>,
+    /// The parameters (by position among those other than `self`) the body hands
+    /// to `drop`: a guard moved into it through one is not held to the body's end.
+    pub dropped_params: Box<[u32]>,
     /// The return type as written, if any.
     pub ret_ty: Option<String>,
     /// How a method takes `self`; `None` for functions without a `self` parameter.

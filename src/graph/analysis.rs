@@ -201,6 +201,13 @@ impl<'a> Analysis<'a> {
         self.graph.taken_through(self.flows, i, ei)
     }
 
+    /// The guards of body `i` the call at event `ei` moves into a callee of the
+    /// crate that holds them while it runs (it does not `drop` that parameter): what
+    /// the call takes through its callee is taken under them too.
+    pub fn handed_into(&self, i: BodyIdx, ei: usize) -> Vec<usize> {
+        self.graph.handed_into(self.flows, i, ei)
+    }
+
     /// The blocking calls the call at event `ei` of body `i` makes, with the call as
     /// the first hop (none when the call did not resolve).
     pub fn blocks_through(&self, i: BodyIdx, ei: usize) -> Vec<BlockingSite> {

@@ -136,6 +136,7 @@ impl Graph {
                     self_ty: b.self_ty.as_deref().and_then(type_name_of),
                     trait_name: b.trait_name.as_deref(),
                     ret_ty: b.ret_ty.as_deref(),
+                    bounds: &b.trait_bounds,
                     file_module,
                     inner_module: &b.module,
                     krate,

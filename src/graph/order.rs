@@ -41,7 +41,13 @@ impl Graph {
                 continue;
             }
             for (ei, e) in b.events.iter().enumerate() {
-                if e.live().is_empty() {
+                // A guard moved into a callee that holds it orders what the callee
+                // takes after its lock.
+                let handed = match &e.kind {
+                    EventKind::Call(_) => self.handed_into(flows, i, ei),
+                    _ => Vec::new(),
+                };
+                if e.live().is_empty() && handed.is_empty() {
                     continue;
                 }
                 let taken: Vec<(LockId, Span, Vec<Hop>)> = match &e.kind {
@@ -67,7 +73,7 @@ impl Graph {
                     EventKind::Await { .. } => Vec::new(),
                 };
                 for (to, taken_site, chain) in taken {
-                    for &h in e.live() {
+                    for &h in e.live().iter().chain(&handed) {
                         let held = &b.guards[h];
                         if held.kind.is_borrow() {
                             continue;

@@ -16,6 +16,8 @@ pub(super) struct FnInfo<'a> {
     pub(super) trait_name: Option<&'a str>,
     /// The return type as written.
     pub(super) ret_ty: Option<&'a str>,
+    /// The traits bounding the type parameters it sees, as (parameter, trait).
+    pub(super) bounds: &'a [(String, String)],
     /// The file's module, then the inline `mod`s around the body.
     pub(super) file_module: &'a [String],
     pub(super) inner_module: &'a [String],
@@ -56,6 +58,9 @@ enum RecvTy {
     Type(String),
     /// A trait object or opaque value of a trait (`Box<dyn Store>`, `impl Store`).
     Trait(String),
+    /// A value of a type parameter (`s: &T` with `T: Store + Send`, `Self` in a
+    /// trait's default body): the traits of the crate that bound it.
+    Bounded(Vec<String>),
 }
 
 impl Resolver<'_> {
@@ -79,6 +84,11 @@ impl Resolver<'_> {
                 // default and its impls in the crate; two impls are ambiguous.
                 RecvTy::Trait(tr) => self.unique(name, me.krate, |f| {
                     f.self_ty.is_some() && f.trait_name == Some(tr.as_str())
+                }),
+                // A bounded type parameter: the same, across the traits that bound
+                // it, since the method may be any of theirs.
+                RecvTy::Bounded(trs) => self.unique(name, me.krate, |f| {
+                    f.self_ty.is_some() && f.trait_name.is_some_and(|t| trs.iter().any(|b| b == t))
                 }),
             };
         }
@@ -111,6 +121,12 @@ impl Resolver<'_> {
                 })
             }
             ["Self"] => {
+                if let Some(trs) = self.bounded(me, "Self") {
+                    return self.unique(name, me.krate, |f| {
+                        f.self_ty.is_some()
+                            && f.trait_name.is_some_and(|t| trs.iter().any(|b| b == t))
+                    });
+                }
                 let ty = me.self_ty.clone()?;
                 self.unique(name, me.krate, |f| {
                     f.self_ty.as_deref() == Some(ty.as_str())
@@ -144,6 +160,11 @@ impl Resolver<'_> {
         let (root, fields) = segs.split_first()?;
         let krate = me.krate;
         let mut ty = if root == "self" {
+            if fields.is_empty() {
+                if let Some(trs) = self.bounded(me, "Self") {
+                    return Some(RecvTy::Bounded(trs));
+                }
+            }
             me.self_ty.clone()?
         } else if let Root::Built(built) = root_ty {
             if built.in_pointer && fields.is_empty() && is_pointer_method("Arc<", method) {
@@ -162,7 +183,12 @@ impl Resolver<'_> {
             if is_pointer_method(written, method) && fields.is_empty() {
                 return None;
             }
-            match type_name_of(written)? {
+            let name = type_name_of(written)?;
+            if let Some(trs) = self.bounded(me, &name) {
+                // A type parameter has no fields the crate declares.
+                return fields.is_empty().then_some(RecvTy::Bounded(trs));
+            }
+            match name {
                 t if t == "Self" => me.self_ty.clone()?,
                 t => t,
             }
@@ -182,6 +208,11 @@ impl Resolver<'_> {
                 }
             }
             let next = type_name_of(written)?;
+            if let Some(trs) = self.bounded(me, &next) {
+                // A field of a type parameter's type (`store: S`, `Arc<S>`), in an
+                // `impl<S: Store>` that names the parameter as its type does.
+                return last.then_some(RecvTy::Bounded(trs));
+            }
             if !self.model.has_type(krate, &next) {
                 return None;
             }
@@ -216,6 +247,29 @@ impl Resolver<'_> {
         let head = ret.split('<').next().unwrap_or(ret).trim();
         let name = head.rsplit("::").next().unwrap_or(head);
         (ret == "Self" || name == ty).then_some(ty)
+    }
+
+    /// The traits of the crate bounding the type parameter `param` of the body,
+    /// if it is one with such bounds: `Send`, `Clone` or a trait declared elsewhere
+    /// say nothing of which body runs.
+    fn bounded(&self, me: &FnInfo<'_>, param: &str) -> Option<Vec<String>> {
+        let mut bounded = false;
+        let mut trs = Vec::new();
+        for (p, tr) in me.bounds {
+            if p == param {
+                bounded = true;
+                if self.model.has_trait(me.krate, tr) {
+                    trs.push(tr.clone());
+                }
+            }
+        }
+        match (bounded, trs.is_empty()) {
+            (false, _) => None,
+            // A parameter bounded only by traits of elsewhere: its methods are
+            // not the crate's to name, and it is not a type of the crate either.
+            (true, true) => Some(Vec::new()),
+            (true, false) => Some(trs),
+        }
     }
 
     fn unique(&self, name: &str, krate: CrateId, ok: impl Fn(&FnInfo) -> bool) -> Option<BodyIdx> {

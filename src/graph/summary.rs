@@ -542,6 +542,42 @@ impl Graph {
 
     /// The locks a call at event `ei` of body `i` takes, in `i`'s frame, with the
     /// call as the first hop.
+    /// The guards the call at event `ei` of body `i` moves into its callee and the
+    /// callee holds while it runs: moved by value ([`Call::moved_guards`]) into a
+    /// parameter of a function of the crate that does not `drop` it. They die at
+    /// the call in `i`, but what the callee takes, it takes under them.
+    pub(super) fn handed_into(
+        &self,
+        flows: &[(FileId, FileFlows)],
+        i: BodyIdx,
+        ei: usize,
+    ) -> Vec<usize> {
+        let Some(call) = self.body(flows, i).events[ei].call() else {
+            return Vec::new();
+        };
+        if call.moved_guards().is_empty() {
+            return Vec::new();
+        }
+        let Some(k) = self.run_callee(flows, i, ei) else {
+            return Vec::new();
+        };
+        let kb = self.body(flows, k);
+        if !matches!(kb.kind, BodyKind::Fn | BodyKind::Method) {
+            return Vec::new();
+        }
+        // `Type::method(x, ..)` passes the receiver first.
+        let shift = u32::from(!call.callee.is_method() && kb.self_kind.is_some());
+        call.moved_guards()
+            .iter()
+            .filter(|(pos, _)| {
+                pos.checked_sub(shift).is_some_and(|p| {
+                    (p as usize) < kb.params.len() && !kb.dropped_params.contains(&p)
+                })
+            })
+            .map(|&(_, g)| g)
+            .collect()
+    }
+
     pub(super) fn taken_through(
         &self,
         flows: &[(FileId, FileFlows)],

@@ -383,7 +383,12 @@ impl Model {
             .map(|&i| TypeText::new(&self.field_decls[i as usize].1.ty))
     }
 
-    /// Whether a type of this name is declared in the crate.
+    /// Whether the crate declares a trait of this name.
+    pub fn has_trait(&self, krate: CrateId, name: &str) -> bool {
+        self.traits.contains_key(&(krate, name.to_string()))
+    }
+
+    /// Whether the crate declares a type of this name.
     pub fn has_type(&self, krate: CrateId, name: &str) -> bool {
         self.types.contains(&(krate, name.to_string()))
     }

@@ -24,7 +24,13 @@ impl Rule for DoubleLock {
                 continue;
             }
             for (ei, e) in body.events.iter().enumerate() {
-                if e.live().is_empty() {
+                // A guard moved into a callee that holds it is held by this thread
+                // while the callee runs.
+                let handed = match &e.kind {
+                    EventKind::Call(_) => cx.handed_into(i, ei),
+                    _ => Vec::new(),
+                };
+                if e.live().is_empty() && handed.is_empty() {
                     continue;
                 }
                 // What this event takes: (lock, kind, site, chain).
@@ -53,7 +59,7 @@ impl Rule for DoubleLock {
                     EventKind::Await { .. } => Vec::new(),
                 };
                 'taken: for (lock, kind, site, chain) in taken {
-                    for &h in e.live() {
+                    for &h in e.live().iter().chain(&handed) {
                         let held = &body.guards[h];
                         if is_borrow(held.kind) {
                             continue;

@@ -61,6 +61,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut arg_guard = None;
         let mut arg_guards = Vec::new();
         let mut closure_args = Vec::new();
+        let mut moved = Vec::new();
         let (_, arg_calls) = self.collecting_calls(|w| {
             for (pos, arg) in mc.args.iter().enumerate() {
                 if matches!(strip(arg), syn::Expr::Closure(_)) {
@@ -68,8 +69,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 }
                 let f = w.expr(arg, awaited);
                 out = out.or_div(f);
-                if f.value.is_some() {
+                if let Some(g) = f.value {
                     arg_guard = arg_guard.or(f.value);
+                    moved.push((pos as u32, g));
                 }
                 arg_guards.extend(f.value.or(f.within));
             }
@@ -108,6 +110,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         } else if self.fw.known.is_condvar_wait(&name) && arg_guard.is_some() {
             // The wait takes the guard and gives it back.
+            moved.clear();
             out.value = arg_guard;
             for arg in &mc.args {
                 if let Some(n) = path_var(arg) {
@@ -175,7 +178,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         } else {
             None
         };
-        let mut args = self.call_args(&mc.args, arg_guards, arg_calls, closure_args, arg_places);
+        let mut args = self.call_args(
+            &mc.args,
+            arg_guards,
+            arg_calls,
+            closure_args,
+            arg_places,
+            moved,
+        );
         if store_update.is_some() {
             args.get_or_insert_with(Box::default).store_update = store_update;
         }
@@ -236,6 +246,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         // `Some(guard)`, `Ok(guard)`, `Wrapper(guard)`: the value holds the guard.
         let is_ctor = !is_drop && is_tuple_constructor(func);
         let mut held = None;
+        let mut moved = Vec::new();
         let (_, arg_calls) = self.collecting_calls(|w| {
             for (pos, arg) in c.args.iter().enumerate() {
                 if matches!(strip(arg), syn::Expr::Closure(_)) {
@@ -251,6 +262,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     // ours to track (`Box::new(stdin.lock())`, `drop(g)`).
                     w.untemp(g);
                     w.kill(g);
+                    moved.push((pos as u32, g));
                 }
             }
         });
@@ -260,6 +272,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             c.args.iter().for_each(|a| self.move_out(a));
         }
         if is_drop {
+            self.note_dropped_params(c.args.iter());
             return out;
         }
         let Some(callee) = callee else {
@@ -290,7 +303,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 on_elem_of,
                 on_guard: None,
                 on_guard_value: false,
-                args: self.call_args(&c.args, arg_guards, arg_calls, closure_args, arg_places),
+                args: self.call_args(
+                    &c.args,
+                    arg_guards,
+                    arg_calls,
+                    closure_args,
+                    arg_places,
+                    moved,
+                ),
                 blocking: blocking.map(Box::new),
                 lit_arg: c.args.first().and_then(|a| self.str_arg(a)).map(Into::into),
                 result_dropped: self.is_dropped_result(std::ptr::from_ref(c).cast()),
@@ -303,6 +323,28 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 .unwrap_or_else(|| c.paren_token.span.close()),
         );
         out
+    }
+
+    /// Notes the parameters of this body handed to `drop` by name (`drop(g)`), so
+    /// that a guard its caller moves in through one is not taken as held to the end.
+    fn note_dropped_params<'e>(&mut self, args: impl Iterator<Item = &'e syn::Expr>) {
+        for arg in args {
+            let Some(id) = path_ident(strip(arg)) else {
+                continue;
+            };
+            let own = self
+                .lookup_ident(id)
+                .is_some_and(|v| v.origin.as_deref() == Some(self.origin.as_str()));
+            let Some(pos) = self.body.params.iter().position(|(p, _)| id == p) else {
+                continue;
+            };
+            let pos = pos as u32;
+            if own && !self.body.dropped_params.contains(&pos) {
+                let mut d = self.body.dropped_params.to_vec();
+                d.push(pos);
+                self.body.dropped_params = d.into();
+            }
+        }
     }
 
     /// A string argument: a literal, or a `const` of the body or file naming one.
@@ -392,8 +434,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         arg_calls: Vec<usize>,
         closure_args: Vec<(u32, u32)>,
         arg_places: Box<[(u32, LockPath)]>,
+        moved_guards: Vec<(u32, GuardId)>,
     ) -> Option<Box<CallArgs>> {
         CallArgs {
+            moved_guards: moved_guards.into(),
             arg_guards: arg_guards.into(),
             arg_calls: arg_calls.into(),
             closure_args: closure_args.into(),

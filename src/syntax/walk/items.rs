@@ -48,6 +48,7 @@ impl<'a> FileWalker<'a> {
                 let cx = ItemCx {
                     self_ty: None,
                     trait_name: None,
+                    bounds: Vec::new(),
                     ..cx.clone()
                 };
                 let spec = self.fn_spec(&f.attrs, &f.vis, &f.sig, BodyKind::Fn, &cx, &f.block);
@@ -61,6 +62,7 @@ impl<'a> FileWalker<'a> {
                         .as_ref()
                         .and_then(|(p, _)| p.segments.last())
                         .map(|s| s.ident.to_string()),
+                    bounds: trait_bounds(&imp.generics),
                     ..cx.clone()
                 };
                 for it in &imp.items {
@@ -80,9 +82,14 @@ impl<'a> FileWalker<'a> {
                 }
             }
             syn::Item::Trait(tr) => {
+                // In a trait's default body, `Self` is any type of the trait: a
+                // type parameter bounded by the trait itself.
+                let mut bounds = trait_bounds(&tr.generics);
+                bounds.push(("Self".to_string(), tr.ident.to_string()));
                 let cx = ItemCx {
                     self_ty: Some(tr.ident.to_string()),
                     trait_name: Some(tr.ident.to_string()),
+                    bounds,
                     ..cx.clone()
                 };
                 for it in &tr.items {
@@ -110,6 +117,7 @@ impl<'a> FileWalker<'a> {
                         module,
                         self_ty: None,
                         trait_name: None,
+                        bounds: Vec::new(),
                     };
                     self.items(items, &cx, out);
                 }
@@ -154,6 +162,11 @@ impl<'a> FileWalker<'a> {
             syn::ReturnType::Type(_, ty) => Some(type_text(ty)),
         };
         let is_test = is_test_fn(attrs);
+        let mut bounds = cx.bounds.clone();
+        // A function's own type parameters shadow the `impl`'s of the same name.
+        let own = trait_bounds(&sig.generics);
+        bounds.retain(|(p, _)| !own.iter().any(|(q, _)| q == p));
+        bounds.extend(own);
         BodySpec {
             kind,
             name: sig.ident.to_string(),
@@ -171,6 +184,7 @@ impl<'a> FileWalker<'a> {
             is_pub_restricted: matches!(vis, syn::Visibility::Restricted(_)),
             cx: ItemCx {
                 in_test: cx.in_test || is_test,
+                bounds,
                 ..cx.clone()
             },
             span: sig.ident.span(),
@@ -215,6 +229,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             module: self.body.module.to_vec(),
             self_ty: None,
             trait_name: None,
+            bounds: Vec::new(),
         };
         self.fw.item(item, &cx, self.out);
     }
@@ -273,6 +288,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 module: self.body.module.to_vec(),
                 self_ty: self.body.self_ty.clone(),
                 trait_name: None,
+                bounds: self.body.trait_bounds.to_vec(),
             },
             callback_params: Vec::new(),
             callback_sigs: Vec::new(),
@@ -411,6 +427,48 @@ pub(super) fn fn_bounded_type_params(generics: &syn::Generics) -> Vec<(String, S
                 let bounds = compact(&quote::ToTokens::to_token_stream(&pt.bounds).to_string());
                 if is_fn_type(&bounds) {
                     out.push((type_text(&pt.bounded_ty), bounds));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The traits bounding each type parameter, in the parameter list or a `where`
+/// clause, as (parameter, trait) pairs, the trait by its last path segment without
+/// arguments (`T: store::Store<K> + Send` gives `(T, Store)` and `(T, Send)`);
+/// `?Sized`, lifetimes and closure traits are left out.
+pub(super) fn trait_bounds(generics: &syn::Generics) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut add = |param: String, bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, _>| {
+        for b in bounds {
+            let syn::TypeParamBound::Trait(tb) = b else {
+                continue;
+            };
+            if tb.maybe.is_some() {
+                continue;
+            }
+            let Some(last) = tb.path.segments.last() else {
+                continue;
+            };
+            let name = last.ident.to_string();
+            if !matches!(name.as_str(), "Fn" | "FnMut" | "FnOnce") {
+                out.push((param.clone(), name));
+            }
+        }
+    };
+    for p in &generics.params {
+        if let syn::GenericParam::Type(tp) = p {
+            add(tp.ident.to_string(), &tp.bounds);
+        }
+    }
+    if let Some(wc) = &generics.where_clause {
+        for pred in &wc.predicates {
+            if let syn::WherePredicate::Type(pt) = pred {
+                if let syn::Type::Path(tp) = &pt.bounded_ty {
+                    if let Some(id) = tp.path.get_ident() {
+                        add(id.to_string(), &pt.bounds);
+                    }
                 }
             }
         }

@@ -174,13 +174,16 @@ pub fn walk_file(
         fields: HashMap::default(),
         guard_fns: HashMap::default(),
         nullary_calls: std::cell::RefCell::default(),
+        module: Vec::new(),
     };
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
     collect_fields(&ast.items, &mut fw.fields);
     fw.guard_fns = collect_guard_fns(&ast.items, &fw);
-    let guard_fns = export_guard_fns(&fw.guard_fns);
+    let file_module = crate::model::module_of(&file.path, file.krate.as_deref());
+    let guard_fns = export_guard_fns(&fw.guard_fns, &file_module);
     if let Some(crate_fns) = crate_fns {
         import_guard_fns(&mut fw.guard_fns, crate_fns, id);
+        fw.module = file_module;
     }
     let mut bodies = Vec::new();
     // Cargo's integration tests and benchmarks are test code throughout.
@@ -203,6 +206,10 @@ pub fn walk_file(
 }
 
 struct FileWalker<'a> {
+    /// The file's module in its crate (`["a"]` for `src/a.rs`), set when the file
+    /// is walked with the crate's guard functions in view, to match the paths its
+    /// calls name them by.
+    module: Vec<String>,
     file: &'a SourceFile,
     id: FileId,
     imports: &'a Imports,
@@ -231,6 +238,9 @@ struct FnDecl {
     owner: Option<String>,
     /// The inline module of the file it is declared in.
     module: Vec<String>,
+    /// For a free function of another file of the crate, the module it is declared
+    /// in, in full (`["a"]` for `src/a.rs`); a call names it by a path.
+    foreign_module: Option<Vec<String>>,
     /// The acquisition its body is, if it is one.
     guard: Option<GuardFn>,
     /// A method whose value is a call of another method of `self` with no arguments
@@ -305,6 +315,9 @@ struct ItemCx {
     module: Vec<String>,
     self_ty: Option<String>,
     trait_name: Option<String>,
+    /// The traits bounding the type parameters in scope (the `impl`'s or the
+    /// trait's, then the function's own), as (parameter, trait) pairs.
+    bounds: Vec<(String, String)>,
 }
 
 enum BodyRef<'s> {
@@ -501,6 +514,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 params: spec.params.as_slice().into(),
                 callback_params: spec.callback_params.as_slice().into(),
                 callback_sigs: spec.callback_sigs.as_slice().into(),
+                trait_bounds: spec.cx.bounds.as_slice().into(),
+                dropped_params: Box::default(),
                 ret_ty: spec.ret_ty.clone(),
                 self_kind: spec.self_kind,
                 span: fw.span(spec.span),

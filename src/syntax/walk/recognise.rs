@@ -134,14 +134,23 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let syn::Expr::Path(p) = strip(&c.func) else {
             return None;
         };
-        let id = p.path.get_ident().filter(|_| p.qself.is_none())?;
+        if p.qself.is_some() {
+            return None;
+        }
+        if let Some(g) = self.foreign_guard_fn(&p.path) {
+            let method = self.lock_method_on(&g.lock, &g.method, false)?;
+            return Some((g.lock.clone(), method, g));
+        }
+        let id = p.path.get_ident()?;
         let g = match self.lookup_ident(id) {
             Some(v) => v.lock_fn.as_deref()?.clone(),
             None => {
                 let decls = self.fw.guard_fns.get(&id.to_string())?;
-                let mut free = decls
-                    .iter()
-                    .filter(|d| d.owner.is_none() && d.module[..] == self.body.module[..]);
+                let mut free = decls.iter().filter(|d| {
+                    d.owner.is_none()
+                        && d.foreign_module.is_none()
+                        && d.module[..] == self.body.module[..]
+                });
                 let d = free.next()?;
                 if free.next().is_some() {
                     return None;
@@ -151,6 +160,66 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         };
         let method = self.lock_method_on(&g.lock, &g.method, false)?;
         Some((g.lock.clone(), method, g))
+    }
+
+    /// A call of a free function of another file of the crate that hands back a
+    /// guard of a static: the path, after the file's imports, names its module
+    /// (`crate::a::state`, `super::a::state`, `a::state` from the parent module, or
+    /// `state` through `use crate::a::state`), and exactly one such function fits.
+    /// A plain name that a local or a function of this file may be is left alone.
+    fn foreign_guard_fn(&self, path: &syn::Path) -> Option<GuardFn> {
+        let segs = path_segments(path);
+        let name = segs.last()?;
+        let decls = self.fw.guard_fns.get(name)?;
+        if !decls.iter().any(|d| d.foreign_module.is_some()) {
+            return None;
+        }
+        if segs.len() == 1 {
+            let id = path.get_ident()?;
+            if self.lookup_ident(id).is_some() {
+                return None;
+            }
+        }
+        let full = self.fw.imports.resolve(&segs);
+        let parts: Vec<&str> = full.split("::").collect();
+        let (_, quals) = parts.split_last()?;
+        let mut base: Vec<String> = self
+            .fw
+            .module
+            .iter()
+            .chain(self.body.module.iter())
+            .cloned()
+            .collect();
+        let mut quals = quals;
+        match quals.first() {
+            Some(&"crate") => {
+                base.clear();
+                quals = &quals[1..];
+            }
+            Some(&"self") => quals = &quals[1..],
+            Some(&"super") => {
+                while quals.first() == Some(&"super") {
+                    base.pop()?;
+                    quals = &quals[1..];
+                }
+            }
+            _ => {}
+        }
+        base.extend(quals.iter().map(|s| s.to_string()));
+        let mut fits = decls.iter().filter(|d| {
+            d.owner.is_none()
+                && match &d.foreign_module {
+                    Some(m) => *m == base,
+                    // The file's own function of the name in that module.
+                    None => self.fw.module.iter().chain(&d.module).eq(base.iter()),
+                }
+        });
+        let d = fits.next()?;
+        if fits.next().is_some() {
+            return None;
+        }
+        d.foreign_module.as_ref()?;
+        d.guard.clone().filter(|g| g.root == GuardRoot::Fixed)
     }
 
     /// `|| self.m.lock().unwrap()`: a closure with no parameters whose body is one

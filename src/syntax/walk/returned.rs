@@ -27,11 +27,31 @@ pub(super) fn collect_guard_fns(
 /// other files of the crate.
 pub(super) fn export_guard_fns(
     fns: &HashMap<String, Vec<FnDecl>>,
+    file_module: &[String],
 ) -> Box<[crate::flow::guard_fns::GuardFnFact]> {
     let mut out = Vec::new();
     for (name, decls) in fns {
         for d in decls {
-            let (Some(owner), Some(g)) = (&d.owner, &d.guard) else {
+            let Some(g) = &d.guard else {
+                continue;
+            };
+            let Some(owner) = &d.owner else {
+                // A free function locking a static of the file (the only free
+                // function with a guard): named by its module, its lock by the
+                // static's name.
+                let Some(lock) = path_var(&g.lock).filter(|_| g.root == GuardRoot::Fixed) else {
+                    continue;
+                };
+                let module: Vec<String> = file_module.iter().chain(&d.module).cloned().collect();
+                out.push(crate::flow::guard_fns::GuardFnFact {
+                    name: name.clone(),
+                    owner: String::new(),
+                    lock: Box::new([lock]),
+                    module: Some(module.into()),
+                    method: g.method.clone(),
+                    wrapped: g.wrapped,
+                    in_value: g.in_value,
+                });
                 continue;
             };
             let lock: Box<[String]> = match g.root {
@@ -46,6 +66,7 @@ pub(super) fn export_guard_fns(
                 name: name.clone(),
                 owner: owner.clone(),
                 lock,
+                module: None,
                 method: g.method.clone(),
                 wrapped: g.wrapped,
                 in_value: g.in_value,
@@ -67,6 +88,26 @@ pub(super) fn import_guard_fns(
     file: FileId,
 ) {
     for (name, f) in crate_fns.others(file) {
+        if let Some((g, module)) = f.guard.as_ref().and_then(|g| Some((g, g.module.as_ref()?))) {
+            // A free function of another file: its static, named as in its file.
+            let Some(lock) = g.lock.first().and_then(|s| syn::parse_str(s).ok()) else {
+                continue;
+            };
+            fns.entry(name.to_string()).or_default().push(FnDecl {
+                owner: None,
+                module: Vec::new(),
+                foreign_module: Some(module.to_vec()),
+                guard: Some(GuardFn {
+                    lock,
+                    root: GuardRoot::Fixed,
+                    method: g.method.clone(),
+                    wrapped: g.wrapped,
+                    in_value: g.in_value,
+                }),
+                via: None,
+            });
+            continue;
+        }
         let guard = f.guard.as_ref().and_then(|g| {
             let text = std::iter::once("self")
                 .chain(g.lock.iter().map(String::as_str))
@@ -88,6 +129,7 @@ pub(super) fn import_guard_fns(
         fns.entry(name.to_string()).or_default().push(FnDecl {
             owner: f.owner.clone(),
             module: Vec::new(),
+            foreign_module: None,
             guard,
             via: None,
         });
@@ -144,6 +186,7 @@ pub(super) fn collect_guard_fns_in(
             out.entry(name).or_default().push(FnDecl {
                 owner,
                 module: module.to_vec(),
+                foreign_module: None,
                 guard,
                 via,
             });
