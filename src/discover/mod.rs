@@ -142,13 +142,15 @@ pub fn discover_all(paths: &[PathBuf], config: &Config) -> Result<Discovery, Err
     // The packages of named files, with whether the named path was absolute (context
     // paths are shown in the same style).
     let mut crates: Vec<(Rc<Package>, bool)> = Vec::new();
+    let mut crate_roots: rustc_hash::FxHashSet<PathBuf> = rustc_hash::FxHashSet::default();
     for entry in named {
         let path = entry.path;
         let abs = absolute(&path);
         let package = finder.package_of(&abs);
         let krate = package.as_ref().filter(|p| p.contains(&abs));
         if let Some(package) = krate {
-            if !crates.iter().any(|(p, _)| p.root == package.root) {
+            if !crate_roots.contains(&package.root) {
+                crate_roots.insert(package.root.clone());
                 crates.push((Rc::clone(package), path.is_absolute()));
                 roots.add(&package.root);
             }

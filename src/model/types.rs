@@ -411,7 +411,8 @@ impl TypeReader<'_> {
 pub fn type_name_of(ty: &str) -> Option<String> {
     let t = pointee(ty);
     let head = t.split('<').next().unwrap_or(t);
-    let name = head.rsplit("::").next().unwrap_or(head).trim();
+    // A path's last segment (`rsplit(':')` is `rsplit("::")` on a path, and cheaper).
+    let name = head.rsplit(':').next().unwrap_or(head).trim();
     let is_path = !name.is_empty()
         && name.chars().all(|c| c.is_alphanumeric() || c == '_')
         && !matches!(name, "dyn" | "impl");
@@ -455,7 +456,7 @@ fn pointee(ty: &str) -> &str {
             continue;
         }
         let head = t.split('<').next().unwrap_or(t);
-        let last = head.rsplit("::").next().unwrap_or(head);
+        let last = head.rsplit(':').next().unwrap_or(head);
         if matches!(last, "Arc" | "Rc" | "Box" | "Weak" | "Pin" | "CachePadded") && t.contains('<')
         {
             let inner = &t[head.len() + 1..];

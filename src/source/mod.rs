@@ -164,7 +164,7 @@ impl SourceFile {
         }
         // Offsets fit in `u32`: a file that large is far past anything parsed.
         let mut line_starts = vec![0u32];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| (i + 1) as u32));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| (i + 1) as u32));
         let non_ascii_lines = if text.is_ascii() {
             Vec::new()
         } else {

@@ -403,6 +403,10 @@ pub(super) fn str_const(item: &syn::Item) -> Option<(String, String)> {
 /// Whether a type as written holds user code: `Fn(..)`, `impl FnMut(..)`,
 /// `&dyn FnOnce(..)`, `Box<dyn Fn(..) + Send>`.
 pub(super) fn is_fn_type(ty: &str) -> bool {
+    // Every form names its arguments in parentheses.
+    if !ty.contains('(') {
+        return false;
+    }
     ["Fn(", "FnMut(", "FnOnce("].iter().any(|f| {
         ty.match_indices(f)
             .any(|(i, _)| i == 0 || !ty[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'))

@@ -699,7 +699,7 @@ pub(super) fn collect_fields(
 }
 
 pub(super) fn is_async_path(full: &str) -> bool {
-    let first = full.split("::").next().unwrap_or_default();
+    let first = full.split(':').next().unwrap_or_default();
     ASYNC_CRATES.contains(&first)
 }
 
@@ -724,7 +724,7 @@ pub(super) fn expr_mentions_refcell(e: &syn::Expr) -> bool {
 /// `RwLock` for `LazyLock<RwLock<T>>`; raw locks (`RawMutex`) are not guard locks.
 pub(super) fn lock_type_in(ty: &str) -> Option<String> {
     ty.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-        .filter_map(|w| w.rsplit("::").next())
+        .filter_map(|w| w.rsplit(':').next())
         .find(|last| is_guard_lock(last))
         .map(str::to_string)
 }

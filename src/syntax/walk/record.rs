@@ -338,7 +338,7 @@ pub(super) fn may_resolve_in_crate(callee: &Callee, receiver: Option<&LockPath>)
             _ => false,
         }),
         Callee::Path(path) => {
-            let first = path.split("::").next().unwrap_or_default();
+            let first = path.split(':').next().unwrap_or_default();
             !matches!(
                 first,
                 "std" | "core" | "alloc" | "Some" | "Ok" | "Err" | "None"
