@@ -501,16 +501,25 @@ fn analyse_file(
         message,
     };
     let text = source::blank_literal_tables(&file.text);
-    let deep = source::nesting(&text);
-    if let Some((what, depth, limit, at)) = deep.too_deep() {
-        let span = file.span_of_bytes(id, at, at + 1);
-        return Err(problem(
-            ProblemKind::Parse,
-            Some(span),
-            format!("{what} nest too deep to analyse ({depth} levels; the limit is {limit})"),
-        ));
-    }
-    let cost = (deep.tokens as u64).saturating_mul(BYTES_PER_TOKEN);
+    // A text has at most one token per byte, and one no longer than the smallest
+    // nesting limit cannot go past it: for such a text, when even one token per
+    // byte fits the budget, the pass that measures both has nothing to say.
+    let bytes_bound = (text.len() as u64).saturating_mul(BYTES_PER_TOKEN);
+    let tokens = if !source::may_nest_too_deep(text.len()) && bytes_bound <= budget.limit {
+        text.len()
+    } else {
+        let deep = source::nesting(&text);
+        if let Some((what, depth, limit, at)) = deep.too_deep() {
+            let span = file.span_of_bytes(id, at, at + 1);
+            return Err(problem(
+                ProblemKind::Parse,
+                Some(span),
+                format!("{what} nest too deep to analyse ({depth} levels; the limit is {limit})"),
+            ));
+        }
+        deep.tokens
+    };
+    let cost = (tokens as u64).saturating_mul(BYTES_PER_TOKEN);
     if cost > budget.limit {
         let mib = |b: u64| b.div_ceil(1 << 20);
         return Err(problem(
@@ -518,7 +527,7 @@ fn analyse_file(
             None,
             format!(
                 "file too large to analyse: its {} tokens would need about {} MiB to parse, and the budget is {} MiB (`max_analysis_memory`)",
-                deep.tokens,
+                tokens,
                 mib(cost),
                 mib(budget.limit)
             ),

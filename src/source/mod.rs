@@ -9,8 +9,8 @@ mod prepass;
 
 use std::path::{Component, Path, PathBuf};
 
-pub(crate) use prepass::nesting;
 pub use prepass::{blank_2015_syntax, blank_literal_tables};
+pub(crate) use prepass::{may_nest_too_deep, nesting};
 
 use crate::report::finding::{FileId, Span};
 

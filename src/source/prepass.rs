@@ -368,6 +368,18 @@ static SPACE_BYTE: [bool; 256] = {
     t
 };
 
+/// Whether a text of `len` bytes could go past a limit of [`Nesting::too_deep`]:
+/// each level of every kind it measures takes at least one byte, so a text no
+/// longer than the smallest limit cannot.
+pub(crate) const fn may_nest_too_deep(len: usize) -> bool {
+    let smallest = if MAX_CHAIN < MAX_NESTING {
+        MAX_CHAIN
+    } else {
+        MAX_NESTING
+    };
+    len > smallest
+}
+
 /// How deep a text nests, by kind, with where each maximum is reached.
 #[derive(Default)]
 pub(crate) struct Nesting {

@@ -482,16 +482,10 @@ pub(super) fn trait_bounds(generics: &syn::Generics) -> Vec<(String, String)> {
 
 pub(super) fn is_test_fn(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
-        let segs: Vec<String> = a
-            .path()
+        a.path()
             .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        matches!(
-            segs.last().map(String::as_str),
-            Some("test" | "rstest" | "test_case")
-        )
+            .last()
+            .is_some_and(|s| s.ident == "test" || s.ident == "rstest" || s.ident == "test_case")
     })
 }
 
