@@ -163,6 +163,20 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "server",
+        &[
+            "report::finding",
+            "source",
+            "report",
+            "error",
+            "config",
+            "rules",
+            "suppress",
+            "discover",
+            "root",
+        ],
+    ),
+    (
         "cli",
         &[
             "report::finding",
@@ -174,6 +188,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "suppress",
             "discover",
             "root",
+            "server",
         ],
     ),
     (
