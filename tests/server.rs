@@ -481,3 +481,118 @@ fn exit_codes() {
     );
     run.code(2);
 }
+
+/// The crate is read whole from disk around the open document: an inversion whose
+/// other half is in a file that is not open is found, that file gets its own
+/// diagnostics, and the related sites point into it.
+#[test]
+fn sites_in_other_files_of_the_crate_are_related() {
+    let (_dir, root) = demo_crate(
+        "use std::sync::Mutex;\n\nmod audit;\n\npub struct Bank {\n    accounts: Mutex<Vec<u64>>,\n    journal: Mutex<Vec<String>>,\n}\n\nimpl Bank {\n    pub fn deposit(&self, amount: u64) {\n        let mut accounts = self.accounts.lock().unwrap();\n        let mut journal = self.journal.lock().unwrap();\n        accounts.push(amount);\n        journal.push(format!(\"deposit {amount}\"));\n    }\n}\n",
+    );
+    bin::write(
+        &root,
+        "src/audit.rs",
+        "impl super::Bank {\n    pub fn audit(&self) -> usize {\n        let journal = self.journal.lock().unwrap();\n        let accounts = self.accounts.lock().unwrap();\n        journal.len() + accounts.len()\n    }\n}\n",
+    );
+    let lib_path = root.join("src/lib.rs");
+    let lib = uri_of(&lib_path);
+    let audit = uri_of(&root.join("src/audit.rs"));
+    let text = std::fs::read_to_string(&lib_path).expect("read lib.rs");
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.open(&lib, &text);
+    let msg = client.wait("diagnostics with a site in audit.rs", |msg| {
+        msg["method"] == "textDocument/publishDiagnostics"
+            && msg["params"]["diagnostics"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|d| {
+                    d["code"] == "lock-order-inversion"
+                        && d["relatedInformation"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|r| r["location"]["uri"] == audit.as_str())
+                })
+    });
+    let uri = msg["params"]["uri"].as_str().expect("a URI");
+    assert!(uri == lib || uri == audit, "{msg:#}");
+    assert_eq!(client.shut_down(), 0);
+}
+
+/// Changes that come faster than the analysis are joined: the diagnostics of the
+/// last text are published, and no older version is published after a newer one.
+#[test]
+fn a_newer_change_supersedes_an_older_one() {
+    let (_dir, root) = demo_crate(FIXED);
+    let lib = uri_of(&root.join("src/lib.rs"));
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.open(&lib, HAZARDS);
+    let only_split = FIXED.replace(
+        "        self.size.fetch_add(bytes, Ordering::AcqRel);",
+        "        let size = self.size.load(Ordering::Acquire);\n        self.size.store(size + bytes, Ordering::Release);",
+    );
+    for (version, text) in [(2, FIXED), (3, only_split.as_str())] {
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": lib, "version": version},
+                "contentChanges": [{"text": text}],
+            }),
+        );
+    }
+    let msg = client.wait("the diagnostics of version 3", |msg| {
+        msg["method"] == "textDocument/publishDiagnostics"
+            && msg["params"]["uri"] == lib.as_str()
+            && msg["params"]["version"] == 3
+    });
+    let diagnostics = msg["params"]["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(codes(&diagnostics), ["split-atomic-update"], "{msg:#}");
+    let versions: Vec<i64> = client
+        .seen
+        .iter()
+        .filter(|m| m["params"]["uri"] == lib.as_str())
+        .filter_map(|m| m["params"]["version"].as_i64())
+        .collect();
+    assert!(versions.windows(2).all(|w| w[0] <= w[1]), "{versions:?}");
+    assert_eq!(client.shut_down(), 0);
+}
+
+/// A configuration above the workspace folder is not read: the opt-in rule it
+/// turns on stays off, where the command line, which looks up to `/`, finds it.
+#[test]
+fn nothing_above_the_workspace_folder_is_read() {
+    let dir = bin::tempdir();
+    let top = std::fs::canonicalize(dir.path()).expect("canonical temp folder");
+    bin::write(
+        &top,
+        "synclint.toml",
+        "[rules]\nsplit-atomic-update = \"deny\"\n",
+    );
+    let ws = top.join("ws");
+    bin::write(
+        &ws,
+        "Cargo.toml",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    bin::write(&ws, "src/lib.rs", HAZARDS);
+    let cli = bin::run(
+        bin::command(SYNCLINT, &ws, &["--format", "short", "src/lib.rs"]),
+        LIMIT,
+    );
+    cli.stdout_has("split-atomic-update");
+
+    let lib = uri_of(&ws.join("src/lib.rs"));
+    let mut client = Client::start(&ws);
+    client.initialize(&ws);
+    client.open(&lib, HAZARDS);
+    let found = client.diagnostics(&lib, |d| !d.is_empty());
+    assert_eq!(codes(&found), ["lock-order-inversion"], "{found:#?}");
+    assert_eq!(client.shut_down(), 0);
+}
