@@ -52,7 +52,8 @@ use crate::config::{self, Config, FileConfig, Level};
 use crate::discover::{self, CargoSelection};
 use crate::error::Error;
 use crate::report::finding::{RuleMeta, Severity};
-use crate::report::{self, Format, Printer, Style};
+use crate::report::lock_graph::GraphFormat;
+use crate::report::{self, Format, Printer, Report, Style};
 use crate::rules;
 use crate::source::Edition;
 use crate::suppress::{self, Baseline};
@@ -144,6 +145,26 @@ struct Args {
     /// Record every finding in this baseline file, print nothing, and exit 0
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+
+    /// Print the lock-order graph of the checked crates in this format instead of
+    /// findings (`dot` for Graphviz, `mermaid` for Markdown)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with_all = ["baseline", "write_baseline", "fix", "diff"]
+    )]
+    lock_graph: Option<GraphFormat>,
+
+    /// Apply the findings' machine-applicable fixes to the files, then report the
+    /// findings that remain
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
+    fix: bool,
+
+    /// Print the fixes as a unified diff instead of the findings, without writing;
+    /// exit 1 when there is a fix to show
+    #[arg(long, conflicts_with = "write_baseline")]
+    diff: bool,
 
     /// Exit with 0 even when there are findings (bad files and bad usage still exit 2)
     #[arg(long)]
@@ -391,7 +412,8 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         None if args.isolated => None,
         None => config::find(&root, &suppress::known_ids())?,
     };
-    let config = config_from(args, matches, file)?;
+    let mut config = config_from(args, matches, file)?;
+    config.lock_graph = args.lock_graph.is_some();
     let counts = Arc::new(crate::Progress::default());
     let progress = Progress::start(
         show_progress(args.quiet, io::stderr().is_terminal()),
@@ -409,6 +431,10 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
                 let _ = writeln!(err, "{notice}");
             }
         }
+    }
+
+    if let Some(format) = args.lock_graph {
+        return print_lock_graph(&report, format);
     }
 
     if let Some(path) = &args.write_baseline {
@@ -432,6 +458,17 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     }
     if let Some(path) = &args.baseline {
         Baseline::load(path)?.filter(&mut report);
+    }
+    if args.diff {
+        return show_diff(&report);
+    }
+    if args.fix && apply_fixes(&report, &paths) > 0 {
+        // Checked again, so that what is reported is what the files now hold.
+        report = crate::check(&paths, &config)?;
+        report.skipped.clear();
+        if let Some(path) = &args.baseline {
+            Baseline::load(path)?.filter(&mut report);
+        }
     }
 
     let stdout = io::stdout();
@@ -458,6 +495,104 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Prints the lock map on stdout and nothing else there: the files that could not
+/// be checked go to stderr (in the `short` format) and make the exit code 2;
+/// findings are not printed and do not change it.
+fn print_lock_graph(report: &report::Report, format: GraphFormat) -> Result<ExitCode, Failure> {
+    let graph = report.lock_graph.clone().unwrap_or_default();
+    let mut out = BufWriter::new(io::stdout().lock());
+    report::lock_graph::write(&mut out, &graph, &report.sources, format)?;
+    out.flush()?;
+    if report.problems.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let style = Style {
+        color: false,
+        width: 80,
+    };
+    let mut err = Printer::new(Format::Short, io::stderr().lock(), style, all_meta());
+    for problem in &report.problems {
+        // Stderr closed: the exit code still says that files were not checked.
+        let _ = err.problem(problem, &report.sources);
+    }
+    Ok(ExitCode::from(2))
+}
+
+/// `--diff`: the fixes as a unified diff on stdout, paths as the report shows
+/// them; exit 1 when there is one, 0 when there is nothing to fix, 2 when a file
+/// could not be checked.
+fn show_diff(report: &Report) -> Result<ExitCode, Failure> {
+    let (fixes, refused) = crate::fix::plan(report);
+    warn_refused(&refused);
+    let mut out = BufWriter::new(io::stdout().lock());
+    for f in &fixes {
+        let path = report.sources.get(f.file).display_path();
+        out.write_all(crate::fix::unified_diff(&path, &f.old, &f.new).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(if !report.problems.is_empty() {
+        ExitCode::from(2)
+    } else if fixes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `--fix`: writes the fixed texts of the files inside `roots` (a file the run
+/// read only as context of a named file, or reached through a link out of the
+/// roots, is left alone) and says on stderr what was fixed; returns how many files
+/// were written.
+fn apply_fixes(report: &Report, roots: &[PathBuf]) -> usize {
+    let (fixes, mut refused) = crate::fix::plan(report);
+    let roots: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    let (mut files, mut findings) = (0, 0);
+    for f in &fixes {
+        let inside = f
+            .path
+            .canonicalize()
+            .is_ok_and(|p| roots.iter().any(|r| p.starts_with(r)));
+        let result = if inside {
+            crate::fix::write(&f.path, &f.old, &f.new)
+        } else {
+            Err("outside the paths given".to_string())
+        };
+        match result {
+            Ok(()) => {
+                files += 1;
+                findings += f.fixed.len();
+            }
+            Err(reason) => refused.push(crate::fix::Refused {
+                path: f.path.clone(),
+                reason,
+            }),
+        }
+    }
+    warn_refused(&refused);
+    if files > 0 {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "fixed {} in {}",
+            plural(findings, "finding"),
+            plural(files, "file")
+        );
+    }
+    files
+}
+
+/// A `warning: not fixed` line on stderr for every file whose fixes were left.
+fn warn_refused(refused: &[crate::fix::Refused]) {
+    let mut err = io::stderr().lock();
+    for r in refused {
+        let _ = writeln!(
+            err,
+            "warning: not fixed `{}`: {}",
+            crate::error::shown_path(&r.path),
+            r.reason
+        );
+    }
 }
 
 /// Whether a run shows progress: only on a terminal, and never with `--quiet`.

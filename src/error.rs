@@ -112,6 +112,9 @@ pub enum ConfigErrorKind {
     UnknownRule,
     /// A value of the wrong type or shape (`synclint::config::invalid_value`).
     InvalidValue,
+    /// A `lock-order` name that no lock of the checked crates has
+    /// (`synclint::config::unknown_lock`).
+    UnknownLock,
 }
 
 impl ConfigErrorKind {
@@ -122,6 +125,7 @@ impl ConfigErrorKind {
             ConfigErrorKind::UnknownKey => "synclint::config::unknown_key",
             ConfigErrorKind::UnknownRule => "synclint::config::unknown_rule",
             ConfigErrorKind::InvalidValue => "synclint::config::invalid_value",
+            ConfigErrorKind::UnknownLock => "synclint::config::unknown_lock",
         }
     }
 }

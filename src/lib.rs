@@ -25,8 +25,10 @@ pub mod discover;
 pub mod dump;
 pub mod ecosystem;
 pub mod error;
+pub mod fix;
 pub mod flow;
 pub mod graph;
+mod lock_map;
 pub mod model;
 pub mod report;
 pub mod rules;
@@ -71,7 +73,25 @@ pub fn check_with_progress(
     let mut report = with_pool(config, || check_discovered(&files, config, progress));
     discover::retain_reported(&mut report, &files);
     report.skipped = discovery.skipped;
+    if let Some(err) = unknown_lock_error(config, &report) {
+        return Err(err);
+    }
     Ok(report)
+}
+
+/// The configuration error for the declared lock names no lock of the run has
+/// ([`Report::unknown_locks`]), labelled in the configuration file. A run with files
+/// that could not be analysed has none: their locks are not known, and the files are
+/// reported instead.
+pub fn unknown_lock_error(config: &Config, report: &Report) -> Option<Error> {
+    if report.unknown_locks.is_empty() || !report.problems.is_empty() {
+        return None;
+    }
+    let unknown: std::collections::HashSet<&str> =
+        report.unknown_locks.iter().map(String::as_str).collect();
+    config
+        .lock_order
+        .unknown_error(|name| !unknown.contains(name))
 }
 
 /// How far a run has got: the files it found and how many of them it has analysed.
@@ -348,7 +368,21 @@ fn finish(
         dump::model(out, &model);
         dump::graph(out, &graph);
     }
-    let cx = graph::Analysis::new(&sources, &flows, &model, &graph);
+    let cx = graph::Analysis::new(&sources, &flows, &model, &graph)
+        .with_declared_order(&config.lock_order.groups);
+    // The names are checked only when an order is declared: a normal run pays nothing.
+    let unknown_locks: Vec<String> = if config.lock_order.is_empty() {
+        Vec::new()
+    } else {
+        let known = cx.lock_names();
+        config
+            .lock_order
+            .names()
+            .filter(|name| !known.contains(*name))
+            .map(str::to_string)
+            .collect()
+    };
+    let lock_graph = config.lock_graph.then(|| lock_map::build(&cx));
     // Rules are independent readers of the same facts: they run in parallel, and
     // their findings are joined in registry order before sorting.
     let per_rule: Vec<Vec<Finding>> = rules::ALL
@@ -382,6 +416,8 @@ fn finish(
         findings,
         problems,
         skipped: Vec::new(),
+        lock_graph,
+        unknown_locks,
     }
 }
 

@@ -801,6 +801,7 @@ mod tests {
                 message: String::new(),
                 labels: Vec::new(),
                 help: String::new(),
+                fix: None,
             }
         };
         assert_eq!(

@@ -177,7 +177,7 @@ fn json_format() {
     let run = dir.synclint(&["--format", "json"]);
     run.code(2).stderr_is("");
     let v = run.json();
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
 
     let findings = v["findings"].as_array().expect("findings array");
     assert_eq!(findings.len(), 1, "{v:#}");
@@ -222,7 +222,7 @@ fn json_format_when_clean() {
     dir.create("lib.rs", CLEAN);
     dir.synclint(&["--format", "json"])
         .code(0)
-        .stdout_is("{\"version\":1,\"findings\":[],\"errors\":[]}\n");
+        .stdout_is("{\"version\":2,\"findings\":[],\"errors\":[]}\n");
 }
 
 #[test]
@@ -1319,4 +1319,43 @@ fn workspace_members_are_separate_crates() {
         .code(0)
         .stdout_is("");
     dir.synclint(&["--format", "short"]).code(0).stdout_is("");
+}
+
+#[test]
+fn sarif_carries_a_fix_as_replacements() {
+    let dir = Dir::new();
+    dir.create(
+        "src/lib.rs",
+        "use std::sync::atomic::{AtomicUsize, Ordering};\n\
+         pub fn bump(n: &AtomicUsize) {\n    n.store(n.load(Ordering::Relaxed) + 1, Ordering::Relaxed);\n}\n",
+    );
+    let run = dir.synclint(&["--format", "sarif", "--rule", "split-atomic-update"]);
+    run.code(1).stderr_is("");
+    let log = run.json();
+    assert_valid_sarif(&log);
+    let fix = &log["runs"][0]["results"][0]["fixes"][0];
+    assert_eq!(
+        fix["description"]["text"],
+        "replace the `load` and `store` with `fetch_add`"
+    );
+    let change = &fix["artifactChanges"][0];
+    assert_eq!(change["artifactLocation"]["uri"], "src/lib.rs");
+    let replacement = &change["replacements"][0];
+    assert_eq!(
+        replacement["insertedContent"]["text"],
+        "fetch_add(1, Ordering::Relaxed)"
+    );
+    let region = &replacement["deletedRegion"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(3), Some(7))
+    );
+    // `store(...)` to its closing parenthesis, as bytes of the file.
+    let text = std::fs::read_to_string(dir.path().join("src/lib.rs")).expect("read");
+    let start = region["byteOffset"].as_u64().expect("byteOffset") as usize;
+    let len = region["byteLength"].as_u64().expect("byteLength") as usize;
+    assert_eq!(
+        &text[start..start + len],
+        "store(n.load(Ordering::Relaxed) + 1, Ordering::Relaxed)"
+    );
 }

@@ -20,6 +20,7 @@ fixture_tests! {
     lock_across_callback => "lock-across-callback",
     double_lock => "double-lock",
     lock_order_inversion => "lock-order-inversion",
+    declared_lock_order => "declared-lock-order",
     check_then_act => "check-then-act",
     discarded_guard => "discarded-guard",
     blocking_in_async => "blocking-in-async",

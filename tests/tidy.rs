@@ -144,6 +144,18 @@ const LAYERS: &[(&str, &[&str])] = &[
             "graph",
         ],
     ),
+    ("fix", &["report::finding", "source", "report", "syntax"]),
+    (
+        "lock_map",
+        &[
+            "report::finding",
+            "source",
+            "report",
+            "model",
+            "graph",
+            "rules",
+        ],
+    ),
     (
         "root",
         &[
@@ -160,6 +172,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "suppress",
             "discover",
             "dump",
+            "lock_map",
+            "fix",
         ],
     ),
     (
@@ -187,6 +201,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "rules",
             "suppress",
             "discover",
+            "fix",
             "root",
             "server",
         ],

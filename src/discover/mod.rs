@@ -327,6 +327,45 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_root_level_target_takes_the_files_below_its_package_root() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path();
+        write(
+            root,
+            "p/Cargo.toml",
+            "[package]\nname = \"p\"\n\n[lib]\npath = \"lib.rs\"\n",
+        );
+        write(root, "p/lib.rs", "mod storage;");
+        write(root, "p/storage/mod.rs", "mod wal;");
+        write(root, "p/storage/wal.rs", "");
+        write(
+            root,
+            "p/nested/Cargo.toml",
+            "[package]\nname = \"nested\"\n",
+        );
+        write(root, "p/nested/src/lib.rs", "");
+        write(root, "q/Cargo.toml", "[package]\nname = \"q\"\n");
+        write(root, "q/src/lib.rs", "");
+        write(root, "q/scratch/s.rs", "");
+        let p = Some("p".to_string());
+        assert_eq!(
+            discovered(root, &["p", "q"], &Config::default()),
+            [
+                ("p/lib.rs".to_string(), true, p.clone()),
+                (
+                    "p/nested/src/lib.rs".to_string(),
+                    true,
+                    Some("p/nested".to_string())
+                ),
+                ("p/storage/mod.rs".to_string(), true, p.clone()),
+                ("p/storage/wal.rs".to_string(), true, p.clone()),
+                ("q/scratch/s.rs".to_string(), true, None),
+                ("q/src/lib.rs".to_string(), true, Some("q".to_string())),
+            ]
+        );
+    }
+
+    #[test]
     fn a_named_file_brings_its_crate_in_as_context() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path();

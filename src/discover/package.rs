@@ -27,12 +27,20 @@ pub struct Package {
     /// Target paths and source folders the manifest points outside the package (an
     /// absolute path, a `..` that leaves it, a symlink out of it); never read.
     pub skipped: Vec<Skipped>,
+    /// Whether a target's root file sits in the package root (`[lib] path =
+    /// "lib.rs"`): its modules (`storage.rs`, `storage/wal.rs`) are then files
+    /// anywhere under the root, not only under [`sources`](Self::sources).
+    pub root_target: bool,
 }
 
 impl Package {
-    /// Whether the file at `path` (absolute) is one of the package's sources.
+    /// Whether the file at `path` (absolute) is one of the package's sources. When a
+    /// target's root file sits in the package root, every file below the root is (the
+    /// callers ask the nearest package of a file, so one of a package nested below
+    /// is that package's).
     pub fn contains(&self, path: &Path) -> bool {
-        self.sources.iter().any(|s| path.starts_with(s))
+        (self.root_target && path.starts_with(&self.root))
+            || self.sources.iter().any(|s| path.starts_with(s))
     }
 }
 
@@ -115,6 +123,7 @@ fn read_package(dir: &Path) -> Option<Package> {
             edition: Edition::default(),
             sources,
             skipped,
+            root_target: false,
         });
     };
     package_from(dir, &table)
@@ -190,9 +199,12 @@ pub(super) fn package_from(dir: &Path, table: &toml::Table) -> Option<Package> {
                 .filter_map(|t| t.get("path").and_then(|p| p.as_str())),
         );
     }
+    let mut root_target = false;
     for path in target_paths {
         if let Some(joined) = checked(path) {
-            sources.push(target_source(dir, &joined));
+            let source = target_source(dir, &joined);
+            root_target |= source == joined;
+            sources.push(source);
         }
     }
     sources.sort();
@@ -207,6 +219,7 @@ pub(super) fn package_from(dir: &Path, table: &toml::Table) -> Option<Package> {
         edition,
         sources,
         skipped,
+        root_target,
     })
 }
 

@@ -70,16 +70,14 @@ impl CrateGuardFns {
     }
 
     /// Whether `flows` (of `file`) calls a guard method of this crate declared in
-    /// another file: a method call of its name that the walk left a call, not an
-    /// acquisition. A file that does not is not walked again.
+    /// another file: a method call of its name with no arguments on a place that the
+    /// walk left a call, not an acquisition ([`FileFlows::nullary_calls`]). A file
+    /// that does not is not walked again.
     pub fn is_called_in(&self, file: FileId, flows: &FileFlows) -> bool {
-        flows.bodies.iter().any(|b| {
-            b.events.iter().any(|e| {
-                e.call()
-                    .and_then(|c| c.callee.method())
-                    .and_then(|m| self.by_name.get(m))
-                    .is_some_and(|fns| fns.iter().any(|f| f.file != file && f.guard.is_some()))
-            })
+        flows.nullary_calls.iter().any(|m| {
+            self.by_name
+                .get(m)
+                .is_some_and(|fns| fns.iter().any(|f| f.file != file && f.guard.is_some()))
         })
     }
 

@@ -63,6 +63,18 @@ pub struct BuiltBy {
     pub in_pointer: bool,
 }
 
+/// A statement that drops the guard it makes at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discarded {
+    /// The whole statement, its `;` included.
+    pub stmt: Span,
+    /// The text of the value the statement drops (`m.lock()` of `let _ = m.lock();`),
+    /// when the statement is the file's own text, has no attributes and is the last
+    /// of its block: then nothing after it in the block could have been meant to run
+    /// under the lock, and `drop(m.lock());` says what the statement does.
+    pub last_value: Option<Box<str>>,
+}
+
 /// One guard: a value that keeps a lock held (or a `RefCell` borrowed) while it lives.
 #[derive(Clone, Debug)]
 pub struct Guard {
@@ -92,7 +104,7 @@ pub struct Guard {
     /// Methods called on the guard while it lives (`contains_key`, `insert`...).
     pub methods: Vec<String>,
     /// The statement that drops it at once (`let _ = m.lock();`, `m.lock().unwrap();`).
-    pub discarded: Option<Span>,
+    pub discarded: Option<Discarded>,
     /// Taken at the top of a `#[test]` on a static lock and held for the whole test:
     /// the test-serialisation pattern.
     pub serialises_test: bool,
@@ -268,6 +280,99 @@ pub struct CallArgs {
     /// a variable whose type may hold a lock: a callee's lock reached through its
     /// parameter is then this place's lock.
     pub arg_places: Box<[(u32, LockPath)]>,
+    /// For a `store` whose value is computed from a `load` in one of the shapes a
+    /// read-modify-write replaces exactly, that shape (see [`StoreUpdate`]).
+    pub store_update: Option<Box<StoreUpdate>>,
+}
+
+/// A memory ordering an atomic call's argument names (`Ordering::Acquire`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AtomicOrdering {
+    /// `Relaxed`.
+    Relaxed,
+    /// `Acquire`.
+    Acquire,
+    /// `Release`.
+    Release,
+    /// `AcqRel`.
+    AcqRel,
+    /// `SeqCst`.
+    SeqCst,
+}
+
+impl AtomicOrdering {
+    /// The variant a name is (`Acquire`), if it is one.
+    pub fn from_name(name: &str) -> Option<AtomicOrdering> {
+        Some(match name {
+            "Relaxed" => AtomicOrdering::Relaxed,
+            "Acquire" => AtomicOrdering::Acquire,
+            "Release" => AtomicOrdering::Release,
+            "AcqRel" => AtomicOrdering::AcqRel,
+            "SeqCst" => AtomicOrdering::SeqCst,
+            _ => return None,
+        })
+    }
+
+    /// The variant's name, as code writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AtomicOrdering::Relaxed => "Relaxed",
+            AtomicOrdering::Acquire => "Acquire",
+            AtomicOrdering::Release => "Release",
+            AtomicOrdering::AcqRel => "AcqRel",
+            AtomicOrdering::SeqCst => "SeqCst",
+        }
+    }
+}
+
+/// The operation a `store`'s value applies to the value a `load` read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateOp {
+    /// `v + n`, `n + v`, `v.wrapping_add(n)`: `fetch_add(n)`.
+    Add,
+    /// `v - n`, `v.wrapping_sub(n)`: `fetch_sub(n)`.
+    Sub,
+    /// `v | n`: `fetch_or(n)`.
+    Or,
+    /// `v & n`: `fetch_and(n)`.
+    And,
+    /// `v ^ n`: `fetch_xor(n)`.
+    Xor,
+    /// `v.max(n)`: `fetch_max(n)`.
+    Max,
+    /// `v.min(n)`: `fetch_min(n)`.
+    Min,
+    /// Any other expression of `v` alone, made of operators, literals, places and
+    /// side-effect-free methods of integers (`v.saturating_sub(1)`, `v * 2`):
+    /// `fetch_update` with a closure that computes it.
+    Update,
+}
+
+/// How a `store`'s value is made from a `load` of the same place, in a shape a
+/// read-modify-write can replace: `x.store(x.load(o) + n, o2)`, or
+/// `x.store(v + n, o2)` where `v` was bound by `let v = x.load(o);` and not
+/// assigned since. Recorded only where the store is a statement of its own (its
+/// `()` is not used) and its text is the file's own (not written by a macro), so
+/// that replacing the call's text from the method name to the closing parenthesis
+/// (the event's span) is enough.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreUpdate {
+    /// The `load` call (an index into [`Body::events`]).
+    pub load: usize,
+    /// The ordering the load names.
+    pub load_ordering: AtomicOrdering,
+    /// The ordering the store names.
+    pub ordering: AtomicOrdering,
+    /// What the store's ordering argument writes before the variant
+    /// (`Ordering::`, `atomic::Ordering::`), or nothing when the variant is named
+    /// alone (`SeqCst` after `use Ordering::*`).
+    pub ordering_path: Box<str>,
+    /// The operation.
+    pub op: UpdateOp,
+    /// The operand's source text (`1`, `n`, `self.step`); for
+    /// [`UpdateOp::Update`], the new value's source text with the loaded value
+    /// written as `current`.
+    pub operand: Box<str>,
 }
 
 impl CallArgs {
@@ -279,7 +384,8 @@ impl CallArgs {
             && self.name_args.is_empty()
             && self.lock_args.is_empty()
             && self.arg_borrows.is_empty()
-            && self.arg_places.is_empty();
+            && self.arg_places.is_empty()
+            && self.store_update.is_none();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -319,6 +425,11 @@ impl Call {
     pub fn arg_places(&self) -> &[(u32, LockPath)] {
         self.args.as_ref().map_or(&[], |a| &a.arg_places)
     }
+
+    /// The read-modify-write shape of a `store`'s value ([`CallArgs::store_update`]).
+    pub fn store_update(&self) -> Option<&StoreUpdate> {
+        self.args.as_ref().and_then(|a| a.store_update.as_deref())
+    }
 }
 
 /// The argument facts print as fields of the call, empty lists included, whether
@@ -337,8 +448,8 @@ impl std::fmt::Debug for Call {
             lit_arg,
             result_dropped,
         } = self;
-        f.debug_struct("Call")
-            .field("callee", callee)
+        let mut d = f.debug_struct("Call");
+        d.field("callee", callee)
             .field("receiver", receiver)
             .field("on_elem_of", on_elem_of)
             .field("on_guard", on_guard)
@@ -352,8 +463,13 @@ impl std::fmt::Debug for Call {
             .field("lock_args", &self.lock_args())
             .field("arg_borrows", &self.arg_borrows())
             .field("result_dropped", result_dropped)
-            .field("arg_places", &self.arg_places())
-            .finish()
+            .field("arg_places", &self.arg_places());
+        // Printed only where there is one, so that the dump of the other calls reads
+        // as it did before stores had a shape.
+        if let Some(update) = self.store_update() {
+            d.field("store_update", update);
+        }
+        d.finish()
     }
 }
 
@@ -600,6 +716,10 @@ pub struct FileFlows {
     /// The file's methods that hand their caller a guard of a lock of `self`, for
     /// the calls of other files of the crate ([`guard_fns`]).
     pub guard_fns: Box<[guard_fns::GuardFnFact]>,
+    /// The names, sorted, of the method calls with no arguments on a place
+    /// (`self.state()`, `reg.inner()`) that no guard method of the file answered:
+    /// the calls a guard method of another file of the crate could answer.
+    pub nullary_calls: Box<[String]>,
 }
 
 impl Body {

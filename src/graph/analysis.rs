@@ -5,6 +5,8 @@
 //! and, where it asks about a guard or an event, that body's guard or event index, as
 //! the body's own facts number them.
 
+use rustc_hash::FxHashSet;
+
 use super::{BlockingSite, BodyIdx, CycleClass, Graph, LockId, OrderEdge, Summary, Taken};
 use crate::flow::{Body, FileFlows};
 use crate::model::{CrateId, Model};
@@ -23,6 +25,8 @@ pub struct Analysis<'a> {
     flows: &'a [(FileId, FileFlows)],
     /// Lock identities, call resolution, summaries and the lock-order graph.
     graph: &'a Graph,
+    /// The lock orders the configuration declares, each a list of lock names.
+    declared: &'a [Vec<String>],
 }
 
 /// A body of the run: its index, file, crate and facts.
@@ -51,7 +55,36 @@ impl<'a> Analysis<'a> {
             model,
             flows,
             graph,
+            declared: &[],
         }
+    }
+
+    /// The same analysis, with the lock orders the run's configuration declares
+    /// (each group a list of lock names, as [`LockId::name`] gives them, in the
+    /// order they must be taken).
+    pub fn with_declared_order(self, declared: &'a [Vec<String>]) -> Self {
+        Analysis { declared, ..self }
+    }
+
+    /// The declared lock orders (see [`Analysis::with_declared_order`]); empty when
+    /// the configuration declares none.
+    pub fn declared_order(&self) -> &'a [Vec<String>] {
+        self.declared
+    }
+
+    /// The names of every lock of the run, held or taken (as [`LockId::name`] gives
+    /// them), once each.
+    pub fn lock_names(&self) -> FxHashSet<String> {
+        let mut names = FxHashSet::default();
+        let ids = self.graph.guard_ids.iter().flatten().flatten();
+        let ends = self.graph.edges.iter().flat_map(|e| [&e.from, &e.to]);
+        for id in ids.chain(ends) {
+            let name = id.name();
+            if !names.contains(name.as_ref()) {
+                names.insert(name.into_owned());
+            }
+        }
+        names
     }
 
     /// How many bodies the run has; every [`BodyIdx`] is below it.

@@ -1,6 +1,7 @@
 //! Plain data for what the analysis found: `Finding`, `Label`, `Span`, `Severity`, the
-//! `Level` a rule is configured to run at, and `RuleMeta`, what a rule (or an allow
-//! check) declares about itself.
+//! `Level` a rule is configured to run at, `RuleMeta`, what a rule (or an allow
+//! check) declares about itself, and `Fix`/`Edit`, the machine-applicable rewrite a
+//! finding may carry (`--fix`, `--diff`, JSON, SARIF and the language server read it).
 //!
 //! Nothing here knows about `syn` or formats text for a terminal; printers in the
 //! sibling modules turn these values into output.
@@ -158,8 +159,34 @@ impl RuleMeta {
             message: message.into(),
             labels,
             help: help.into(),
+            fix: None,
         }
     }
+}
+
+/// One replacement of a byte range of a file's text.
+///
+/// The span's byte range is what is replaced (an empty range inserts); its
+/// line/column give the same range for editors and SARIF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The text replaced, in the file of the finding's primary span.
+    pub span: Span,
+    /// The text put in its place.
+    pub replacement: String,
+}
+
+/// A machine-applicable rewrite that removes a finding: every edit is applied, or
+/// none.
+///
+/// A rule attaches one only where the rewrite is certain to keep what the code
+/// does; edits of one fix never overlap, and are listed in the order of the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, an imperative phrase ("replace with `fetch_add`").
+    pub message: String,
+    /// The replacements, in text order, none overlapping.
+    pub edits: Vec<Edit>,
 }
 
 /// One hazard, with every site involved.
@@ -177,9 +204,16 @@ pub struct Finding {
     pub labels: Vec<Label>,
     /// One imperative sentence saying how to fix it.
     pub help: String,
+    /// The machine-applicable rewrite that removes it, where one is certain.
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
+    /// The same finding, carrying `fix`.
+    pub fn with_fix(self, fix: Option<Fix>) -> Finding {
+        Finding { fix, ..self }
+    }
+
     /// The order findings are printed in: by file path, line, column, then rule.
     pub fn cmp_in(&self, other: &Finding, path_of: impl Fn(FileId) -> String) -> Ordering {
         path_of(self.primary.file)

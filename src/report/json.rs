@@ -1,12 +1,12 @@
 //! The `json` format: one JSON document per run, for tools. It is an API boundary:
 //! any change to the shape below bumps `version`.
 //!
-//! Schema, version 1 (lines and columns are 1-based; columns count characters; paths
+//! Schema, version 2 (lines and columns are 1-based; columns count characters; paths
 //! are as given or discovered, `/`-separated, without a leading `./`):
 //!
 //! ```text
 //! {
-//!   "version": 1,
+//!   "version": 2,
 //!   "findings": [
 //!     {
 //!       "rule": "lock-across-await",          // rule id
@@ -18,7 +18,14 @@
 //!       "labels": [                           // every site involved, in reading order
 //!         { "file": "src/cache.rs", "line": 12, "column": 9, "message": "lock acquired here" }
 //!       ],
-//!       "help": "drop the guard before the `.await`"
+//!       "help": "drop the guard before the `.await`",
+//!       "fixes": [                            // machine-applicable rewrites, at most one
+//!         { "message": "replace the `load` and `store` with `fetch_add`",
+//!           "edits": [                        // in text order, none overlapping
+//!             { "file": "src/cache.rs", "line": 8, "column": 19, "end_line": 8, "end_column": 70,
+//!               "start_byte": 170, "end_byte": 221, "replacement": "fetch_add(1, Ordering::SeqCst)" }
+//!           ] }
+//!       ]
 //!     }
 //!   ],
 //!   "errors": [                               // files that could not be read or parsed
@@ -28,7 +35,8 @@
 //! }
 //! ```
 //!
-//! `findings` and `errors` are always present (possibly empty) and in the run's sorted
+//! Version 2 added `fixes`. `findings`, `errors` and each finding's `fixes` are
+//! always present (possibly empty) and in the run's sorted
 //! order. An error's `line` and `column` are `null` when the file's text could not be
 //! loaded. The document is written on one line, followed by a newline, when the run
 //! ends. This printer does not use miette's JSON handler, which reports byte offsets
@@ -49,7 +57,7 @@ use crate::report::FileProblem;
 use crate::source::SourceMap;
 
 /// The schema version written in every document.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Buffers findings and writes one document in [`JsonPrinter::finish`].
 #[derive(Debug)]
@@ -78,6 +86,25 @@ struct JsonFinding {
     message: String,
     labels: Vec<JsonLabel>,
     help: String,
+    fixes: Vec<JsonFix>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonFix {
+    message: String,
+    edits: Vec<JsonEdit>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonEdit {
+    file: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    start_byte: usize,
+    end_byte: usize,
+    replacement: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -130,6 +157,27 @@ impl<W: Write> JsonPrinter<W> {
                 })
                 .collect(),
             help: finding.help.clone(),
+            fixes: finding
+                .fix
+                .iter()
+                .map(|fix| JsonFix {
+                    message: fix.message.clone(),
+                    edits: fix
+                        .edits
+                        .iter()
+                        .map(|e| JsonEdit {
+                            file: file_of(&e.span),
+                            line: e.span.line,
+                            column: e.span.column,
+                            end_line: e.span.end_line,
+                            end_column: e.span.end_column,
+                            start_byte: e.span.start,
+                            end_byte: e.span.end,
+                            replacement: e.replacement.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
         });
         Ok(())
     }
@@ -164,7 +212,7 @@ mod tests {
     use crate::report::testing::{sample_finding, sample_sources};
 
     #[test]
-    fn document_has_the_v1_shape() {
+    fn document_has_the_v2_shape() {
         let (sources, a, b) = sample_sources();
         let mut out = Vec::new();
         let mut p = JsonPrinter::new(&mut out);
@@ -181,7 +229,7 @@ mod tests {
         let text = String::from_utf8(out).expect("utf-8");
         assert!(text.ends_with("}\n") && text.lines().count() == 1);
         let v: serde_json::Value = serde_json::from_str(&text).expect("valid json");
-        assert_eq!(v["version"], 1);
+        assert_eq!(v["version"], 2);
         let f = &v["findings"][0];
         assert_eq!(f["rule"], "lock-across-await");
         assert_eq!(f["severity"], "warning");
@@ -201,10 +249,41 @@ mod tests {
         assert_eq!(labels[1]["line"], 4);
         assert_eq!(labels[1]["message"], "still held at this `.await`");
         assert_eq!(labels[2]["file"], "src/b.rs");
+        assert_eq!(f["fixes"], serde_json::json!([]));
         assert_eq!(
             v["errors"][0],
             serde_json::json!({"file": "src/bad.rs", "line": null, "column": null, "message": "file is not valid UTF-8"})
         );
+    }
+
+    #[test]
+    fn a_fix_carries_its_edits_by_position_and_byte() {
+        let (sources, a, _) = sample_sources();
+        let finding = sample_finding(&sources, a, None);
+        let span = finding.primary;
+        let finding = finding.with_fix(Some(crate::report::finding::Fix {
+            message: "replace it".into(),
+            edits: vec![crate::report::finding::Edit {
+                span,
+                replacement: "drop(m.lock())".into(),
+            }],
+        }));
+        let mut out = Vec::new();
+        let mut p = JsonPrinter::new(&mut out);
+        p.finding(&finding, &sources).expect("write");
+        p.finish().expect("flush");
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("valid json");
+        let fix = &v["findings"][0]["fixes"][0];
+        assert_eq!(fix["message"], "replace it");
+        let edit = &fix["edits"][0];
+        assert_eq!(edit["file"], "src/a.rs");
+        assert_eq!(
+            (edit["line"].as_u64(), edit["column"].as_u64()),
+            (Some(3), Some(13))
+        );
+        assert_eq!(edit["start_byte"].as_u64(), Some(span.start as u64));
+        assert_eq!(edit["end_byte"].as_u64(), Some(span.end as u64));
+        assert_eq!(edit["replacement"], "drop(m.lock())");
     }
 
     #[test]
@@ -213,7 +292,7 @@ mod tests {
         JsonPrinter::new(&mut out).finish().expect("flush");
         assert_eq!(
             String::from_utf8(out).expect("utf-8"),
-            "{\"version\":1,\"findings\":[],\"errors\":[]}\n"
+            "{\"version\":2,\"findings\":[],\"errors\":[]}\n"
         );
     }
 }

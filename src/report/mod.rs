@@ -17,6 +17,7 @@ pub mod fingerprint;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod lock_graph;
 pub mod sarif;
 pub mod short;
 pub mod snippet;
@@ -80,6 +81,11 @@ pub struct Report {
     /// Paths left out without being read (see [`crate::discover::discover_all`]); shown as
     /// notices, they do not change the exit code.
     pub skipped: Vec<Skipped>,
+    /// The lock map, when the run was asked for it (`--lock-graph`).
+    pub lock_graph: Option<lock_graph::LockGraph>,
+    /// The names of the declared lock order (`lock-order`) that no lock of the run
+    /// has, in declared order; the command line reports them as a configuration error.
+    pub unknown_locks: Vec<String>,
 }
 
 impl Report {
@@ -340,6 +346,7 @@ pub(crate) mod testing {
             message: "`MutexGuard` held across `.await`".into(),
             labels,
             help: "drop the guard before the `.await`".into(),
+            fix: None,
         }
     }
 }

@@ -11,7 +11,10 @@
 //! - `codeFlows`: for a finding with two or more labels, one thread flow that visits
 //!   the labels in order (acquisition, call sites, the blocking call or `.await`), which
 //!   is how a call chain is shown;
-//! - `partialFingerprints`: `synclint/v1`, the same fingerprint the baseline uses.
+//! - `partialFingerprints`: `synclint/v1`, the same fingerprint the baseline uses;
+//! - `fixes`: a finding's machine-applicable fix, as one fix whose `artifactChanges`
+//!   hold `replacements` (a `deletedRegion` by line, column and byte offset, and the
+//!   `insertedContent`).
 //!
 //! Files that could not be read or parsed are tool execution notifications of the
 //! run's invocation. Paths are relative URIs against `%SRCROOT%`, which
@@ -178,6 +181,39 @@ impl<W: Write> SarifPrinter<W> {
         });
         if let Some(i) = rule_index {
             result["ruleIndex"] = json!(i);
+        }
+        if let Some(fix) = &finding.fix {
+            // One artifact change per file the edits touch, in the order they come.
+            let mut changes: Vec<(crate::report::finding::FileId, Vec<Value>)> = Vec::new();
+            for e in &fix.edits {
+                let mut deleted = region(&e.span);
+                deleted["byteOffset"] = json!(e.span.start);
+                deleted["byteLength"] = json!(e.span.end.saturating_sub(e.span.start));
+                let replacement = json!({
+                    "deletedRegion": deleted,
+                    "insertedContent": { "text": e.replacement }
+                });
+                match changes.iter_mut().find(|(f, _)| *f == e.span.file) {
+                    Some((_, list)) => list.push(replacement),
+                    None => changes.push((e.span.file, vec![replacement])),
+                }
+            }
+            let changes: Vec<Value> = changes
+                .into_iter()
+                .map(|(file, replacements)| {
+                    json!({
+                        "artifactLocation": {
+                            "uri": uri_of(&sources.get(file).display_path()),
+                            "uriBaseId": "%SRCROOT%"
+                        },
+                        "replacements": replacements
+                    })
+                })
+                .collect();
+            result["fixes"] = json!([{
+                "description": { "text": fix.message },
+                "artifactChanges": changes
+            }]);
         }
         if !related.is_empty() {
             result["relatedLocations"] = Value::Array(related);

@@ -4,7 +4,7 @@
 use crate::flow::{Body, BodyKind, Guard};
 use crate::graph::BodyRef;
 use crate::model::{CrateId, Model, TypeText};
-use crate::report::finding::{FileId, Finding};
+use crate::report::finding::{Edit, FileId, Finding, Fix};
 use crate::rules::support::{
     guard_noun, handed_to_wait, has_guard_lock_type, is_real_guard, label, self_name,
 };
@@ -24,9 +24,10 @@ impl Rule for DiscardedGuard {
         let mut shadowed: Option<FxHashSet<(CrateId, &str)>> = None;
         for BodyRef { idx: i, body, .. } in cx.bodies() {
             for (g, guard) in body.guards.iter().enumerate() {
-                let Some(stmt) = guard.discarded else {
+                let Some(discarded) = &guard.discarded else {
                     continue;
                 };
+                let stmt = discarded.stmt;
                 if guard.is_try || !is_real_guard(guard, cx.model) {
                     continue;
                 }
@@ -61,11 +62,34 @@ impl Rule for DiscardedGuard {
                         continue;
                     }
                 }
-                out.push(META.finding(stmt, format!(
-                        "{} on `{}` is dropped at once: the critical section is empty",
-                        guard_noun(guard),
-                        guard.lock.text
-                    ), vec![label(stmt, "the guard is dropped at the end of this statement")], "bind the guard to a named variable (`let guard = ...`) for as long as the data must stay locked, or remove the statement"));
+                let message = format!(
+                    "{} on `{}` is dropped at once: the critical section is empty",
+                    guard_noun(guard),
+                    guard.lock.text
+                );
+                let labels = vec![label(
+                    stmt,
+                    "the guard is dropped at the end of this statement",
+                )];
+                let finding = match &discarded.last_value {
+                    // Last in its block: nothing after it can have been meant to run
+                    // under the lock, so the statement takes and releases it, as
+                    // `drop(..)` says (the rewrite rustc suggests).
+                    Some(value) => META
+                        .finding(stmt, message, labels, "write `drop(..)` to say the lock is taken and released at once (to wait for its holder), or remove the statement")
+                        .with_fix(Some(Fix {
+                            message: "drop the guard explicitly with `drop(..)`".to_string(),
+                            edits: vec![Edit {
+                                span: stmt,
+                                replacement: format!("drop({value});"),
+                            }],
+                        })),
+                    // Code follows that may have been meant to run under the lock:
+                    // holding it or releasing it at once are both plausible, and
+                    // only the author knows which, so no rewrite is offered.
+                    None => META.finding(stmt, message, labels, "bind the guard to a named variable (`let guard = ...`) for as long as the data must stay locked, or write `drop(..)` if taking and releasing the lock is meant; which one was meant cannot be told, so no fix is offered"),
+                };
+                out.push(finding);
             }
         }
     }

@@ -57,26 +57,35 @@ impl Rule for LockAcrossCallback {
                     let Some(call) = e.call() else { continue };
                     // `f(&mut *guard)`, `f(&mut guard.items[i])`: the callback is
                     // handed the locked data, so running it under the lock is the
-                    // point (a scoped accessor, a `retain` predicate).
-                    if call.arg_guards().contains(&g) || call.arg_borrows().contains(&g) {
-                        continue;
-                    }
-                    let (cb, why) = match callback(cx, &judge.served, i, body, call) {
-                        Some(cb) => {
-                            let why = match &cb.param {
-                                Some(p) => match param_owner(cx, i, p)
-                                    .and_then(|o| judge.user_param(o, p, 0))
-                                {
-                                    Some(why) => why,
-                                    None => continue,
-                                },
-                                None => Vec::new(),
-                            };
-                            (cb, why)
-                        }
-                        None => match judge.closure_run_now(i, call) {
-                            Some(found) => found,
-                            None => continue,
+                    // point (a scoped accessor, a `retain` predicate), unless it is a
+                    // private helper's whose callers hand it closures that call user
+                    // code with something else.
+                    let handed = call.arg_guards().contains(&g) || call.arg_borrows().contains(&g);
+                    let found = if handed {
+                        judge.handed_callback(i, body, call)
+                    } else {
+                        None
+                    };
+                    let (cb, why) = match found {
+                        Some(found) => found,
+                        None if handed => continue,
+                        None => match callback(cx, &judge.served, i, body, call) {
+                            Some(cb) => {
+                                let why = match &cb.param {
+                                    Some(p) => match param_owner(cx, i, p)
+                                        .and_then(|o| judge.user_param(o, p, 0))
+                                    {
+                                        Some(why) => why,
+                                        None => continue,
+                                    },
+                                    None => Vec::new(),
+                                };
+                                (cb, why)
+                            }
+                            None => match judge.closure_run_now(i, call) {
+                                Some(found) => found,
+                                None => continue,
+                            },
                         },
                     };
                     if first.is_none() {
@@ -200,6 +209,53 @@ impl<'c, 'a> Judge<'c, 'a> {
                     why.insert(0, label(ev.span, format!("given `{name}` here")));
                     return Some(why);
                 }
+            }
+        }
+        None
+    }
+
+    /// A callback parameter of a private helper called with the locked data
+    /// (`handler(&mut guard, ev)`), when a caller hands it a closure that calls user
+    /// code: `self.raw(|state, ev| { ..; user(ev) })` runs `user` under the helper's
+    /// lock. The public API's own callback parameter handed the data, and one a
+    /// caller hands on by name (`self.with_state(f)`), are the scoped accessor.
+    fn handed_callback(
+        &mut self,
+        i: BodyIdx,
+        body: &Body,
+        call: &Call,
+    ) -> Option<(Callback, Vec<Label>)> {
+        let cx = self.cx;
+        let cb = callback(cx, &self.served, i, body, call)?;
+        let p = cb.param.clone()?;
+        let h = param_owner(cx, i, &p)?;
+        let helper = cx.body(h);
+        if is_entry(cx, h, helper) {
+            return None;
+        }
+        let pos = helper.params.iter().position(|(n, _)| *n == p)? as u32;
+        for &(c, ei) in cx.callers(h) {
+            let Some(ev) = cx.body(c).events.get(ei) else {
+                continue;
+            };
+            let Some(given) = ev.call() else { continue };
+            let at = if helper.self_kind.is_some() && !given.callee.is_method() {
+                pos + 1
+            } else {
+                pos
+            };
+            let Some(&(_, k)) = given.closure_args().iter().find(|(q, _)| *q == at) else {
+                continue;
+            };
+            let Some(k) = cx.body_in_file_of(c, k as usize) else {
+                continue;
+            };
+            if let Some(mut why) = self.runs_user_code(k, 1) {
+                why.insert(
+                    0,
+                    label(ev.span, "given a closure here that calls user code"),
+                );
+                return Some((cb, why));
             }
         }
         None

@@ -27,7 +27,7 @@ impl Rule for LockOrderInversion {
         // owning both locks cannot interleave with any other order on them.
         // A lock private to one call of its function (a local built there and never
         // handed on) is reached by no other thread: no order on it can meet another.
-        let keep = |e: &OrderEdge| !is_exclusive(cx, e) && !on_private_local(cx, e);
+        let keep = |e: &OrderEdge| can_meet_another(cx, e);
         for class in cx.cycle_classes(&keep) {
             if let Some(f) = class_finding(cx, &class) {
                 out.push(f);
@@ -35,6 +35,14 @@ impl Rule for LockOrderInversion {
         }
         unordered_instances(cx, out);
     }
+}
+
+/// Whether an order takes part in the search for cycles: it is not taken only under
+/// exclusive access ([`is_exclusive`]) nor on a lock private to one call
+/// ([`on_private_local`]), so another thread's order can meet it. The lock map
+/// (`--lock-graph`) draws the others apart.
+pub(crate) fn can_meet_another(cx: &RuleCx<'_>, e: &OrderEdge) -> bool {
+    !is_exclusive(cx, e) && !on_private_local(cx, e)
 }
 
 /// Whether an order is taken only under exclusive access: its holder is a

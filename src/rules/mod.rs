@@ -10,6 +10,7 @@ pub mod support;
 mod blocking_in_async;
 mod check_then_act;
 mod condvar_misuse;
+mod declared_lock_order;
 mod discarded_guard;
 mod double_lock;
 mod exposed_guard;
@@ -27,6 +28,8 @@ use crate::graph::Analysis;
 use crate::report::finding::Finding;
 
 pub use crate::report::finding::RuleMeta;
+
+pub(crate) use lock_order_inversion::can_meet_another;
 
 /// Declares a rule: its unit struct, its [`RuleMeta`] (as `META`, for the rule's
 /// findings: `META.finding(..)`) and the [`Declared`] impl that hands it out.
@@ -87,6 +90,7 @@ pub const ALL: &[&dyn Rule] = &[
     &lock_across_callback::LockAcrossCallback,
     &double_lock::DoubleLock,
     &lock_order_inversion::LockOrderInversion,
+    &declared_lock_order::DeclaredLockOrder,
     &check_then_act::CheckThenAct,
     &split_atomic_update::SplitAtomicUpdate,
     &pub_collection_field::PubCollectionField,

@@ -14,10 +14,10 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::flow::methods::RAW_UNLOCKS;
-use crate::flow::{Body, Call, EventKind, GuardKind, LockPath, SelfKind};
+use crate::flow::{AtomicOrdering, Body, Call, EventKind, GuardKind, LockPath, SelfKind, UpdateOp};
 use crate::graph::{BodyIdx, BodyRef};
 use crate::model::{CrateId, Model};
-use crate::report::finding::Finding;
+use crate::report::finding::{Edit, Finding, Fix};
 use crate::rules::support::{
     has_guard_lock_type, is_borrow, label, place_type, root_name, self_name,
 };
@@ -88,13 +88,120 @@ impl Rule for SplitAtomicUpdate {
                     .map(|&li| label(body.events[li].span, "value loaded here"))
                     .collect();
                 labels.push(label(store.span, "and stored back here"));
+                let fix = fix_of(cx, i, body, si, &loads, target);
                 out.push(META.finding(store.span, format!(
                         "`{}` is updated by a separate `load` and `store`: an update another thread makes in between is lost",
                         target.text
-                    ), labels, "do the read-modify-write as one atomic operation: `fetch_add`, `fetch_sub`, `fetch_or`, `fetch_and` or `fetch_max` for arithmetic and bits, `fetch_update` or a `compare_exchange` loop for anything else"));
+                    ), labels, "do the read-modify-write as one atomic operation: `fetch_add`, `fetch_sub`, `fetch_or`, `fetch_and` or `fetch_max` for arithmetic and bits, `fetch_update` or a `compare_exchange` loop for anything else").with_fix(fix));
             }
         }
     }
+}
+
+/// The rewrite of the store into one read-modify-write, where the walker saw a
+/// shape that one maps exactly (`StoreUpdate`) and nothing else can change the
+/// atomic between the load and the store: every event in between is a `load`, or
+/// no call at all. A binding of the load keeps its value: only the store is
+/// rewritten, so `let v = x.load(..)` still holds what it read.
+///
+/// The ordering is the union of the two: the read half takes the load's acquire
+/// (or `SeqCst`), the write half the store's release (`Acquire` and `Release` give
+/// `AcqRel`, either `SeqCst` gives `SeqCst`). A `fetch_update` reads with the load's
+/// ordering where its exchange fails. An ordering named without its path
+/// (`SeqCst` after `use Ordering::*`) is kept only when the fix writes the same one,
+/// since another variant may not be in scope.
+fn fix_of(
+    cx: &RuleCx<'_>,
+    i: BodyIdx,
+    body: &Body,
+    si: usize,
+    loads: &[usize],
+    target: &LockPath,
+) -> Option<Fix> {
+    let update = body.events[si].call()?.store_update()?;
+    let li = update.load;
+    if !loads.contains(&li) {
+        return None;
+    }
+    let quiet = body.events[li + 1..si]
+        .iter()
+        .all(|e| e.call().is_none_or(|c| c.callee.method() == Some("load")));
+    if !quiet {
+        return None;
+    }
+    // The value type decides which operations exist: `fetch_add` is only on the
+    // integer atomics, the bit operations on those and `AtomicBool`.
+    let declared = place_type(cx.model, cx.crate_of(i), body.self_ty.as_deref(), target)?;
+    let ty = declared.text();
+    let integer = ty.names_any(&["AtomicU", "AtomicI"]);
+    let boolean = ty.names_any(&["AtomicBool"]);
+    let fits = match update.op {
+        UpdateOp::Or | UpdateOp::And | UpdateOp::Xor | UpdateOp::Update => integer || boolean,
+        UpdateOp::Add | UpdateOp::Sub | UpdateOp::Max | UpdateOp::Min => integer,
+    };
+    if !fits || ty.names_any(&["ArcSwap", "AtomicPtr"]) {
+        return None;
+    }
+    let set = combined(update.load_ordering, update.ordering)?;
+    let path = &update.ordering_path;
+    let named = |o: AtomicOrdering| (!path.is_empty() || o == update.ordering).then_some(o);
+    let method = match update.op {
+        UpdateOp::Add => "fetch_add",
+        UpdateOp::Sub => "fetch_sub",
+        UpdateOp::Or => "fetch_or",
+        UpdateOp::And => "fetch_and",
+        UpdateOp::Xor => "fetch_xor",
+        UpdateOp::Max => "fetch_max",
+        UpdateOp::Min => "fetch_min",
+        UpdateOp::Update => "fetch_update",
+    };
+    let replacement = if update.op == UpdateOp::Update {
+        let fetch = match update.load_ordering {
+            o @ (AtomicOrdering::Relaxed | AtomicOrdering::Acquire | AtomicOrdering::SeqCst) => o,
+            AtomicOrdering::Release | AtomicOrdering::AcqRel => return None,
+        };
+        let (set, fetch) = (named(set)?.name(), named(fetch)?.name());
+        // The closure always gives `Some`, so the result is always `Ok`; `.ok()`
+        // drops it without an unused `Result`.
+        format!(
+            "fetch_update({path}{set}, {path}{fetch}, |current| Some({})).ok()",
+            update.operand
+        )
+    } else {
+        format!("{method}({}, {path}{})", update.operand, named(set)?.name())
+    };
+    Some(Fix {
+        message: format!("replace the `load` and `store` with `{method}`"),
+        edits: vec![Edit {
+            span: body.events[si].span,
+            replacement,
+        }],
+    })
+}
+
+/// The ordering of one read-modify-write that is at least as strong as a load with
+/// `load` followed by a store with `store`, or `None` for a pair that names an
+/// ordering a load or a store cannot have.
+fn combined(load: AtomicOrdering, store: AtomicOrdering) -> Option<AtomicOrdering> {
+    use AtomicOrdering::*;
+    let acquire = match load {
+        Relaxed => false,
+        Acquire => true,
+        SeqCst => return Some(SeqCst),
+        Release | AcqRel => return None,
+    };
+    let release = match store {
+        Relaxed => false,
+        Release => true,
+        SeqCst => return Some(SeqCst),
+        Acquire | AcqRel => return None,
+    };
+    Some(match (acquire, release) {
+        (true, true) => AcqRel,
+        (true, false) => Acquire,
+        (false, true) => Release,
+        (false, false) => Relaxed,
+    })
 }
 
 /// A `load` of the same place.
@@ -226,4 +333,23 @@ fn releases_through_field(e: &crate::flow::Event) -> bool {
                 .and_then(|r| r.segments.as_ref())
                 .is_some_and(|s| s.len() >= 3 && s[0] == "self")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AtomicOrdering::*;
+
+    #[test]
+    fn the_update_is_as_strong_as_the_load_and_the_store() {
+        assert_eq!(combined(Acquire, Release), Some(AcqRel));
+        assert_eq!(combined(Acquire, Relaxed), Some(Acquire));
+        assert_eq!(combined(Relaxed, Release), Some(Release));
+        assert_eq!(combined(Relaxed, Relaxed), Some(Relaxed));
+        assert_eq!(combined(SeqCst, Relaxed), Some(SeqCst));
+        assert_eq!(combined(Relaxed, SeqCst), Some(SeqCst));
+        // A load cannot be `Release`, a store cannot be `Acquire`.
+        assert_eq!(combined(Release, Relaxed), None);
+        assert_eq!(combined(Relaxed, Acquire), None);
+    }
 }

@@ -136,9 +136,22 @@ pub struct SourceFile {
     /// Bytes of a `#!` line that `syn` leaves out of what it parses.
     shebang: usize,
     evicted: bool,
+    /// A hash of the text taken when it was freed, which a reload compares.
+    digest: u64,
+    /// A reload read a text other than the one freed: the file changed on disk.
+    changed: bool,
     /// Bytes of text when it was made, byte-order mark included: a reload reads no
     /// more than that.
     len: usize,
+}
+
+/// A hash of a text, to tell whether a file read again is the one read first.
+fn digest(text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(text.as_bytes());
+    h.write_usize(text.len());
+    h.finish()
 }
 
 impl SourceFile {
@@ -175,6 +188,8 @@ impl SourceFile {
             non_ascii_lines,
             shebang,
             evicted: false,
+            digest: 0,
+            changed: false,
             len,
         }
     }
@@ -206,6 +221,7 @@ impl SourceFile {
     /// Frees the text of a file read from disk; [`reload`](Self::reload) reads it
     /// again. Positions stay valid: the line index is kept.
     pub fn evict(&mut self) {
+        self.digest = digest(&self.text);
         self.text = String::new();
         self.evicted = true;
     }
@@ -228,9 +244,16 @@ impl SourceFile {
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
+        self.changed |= digest(&text) != self.digest;
         self.text = text;
         self.evicted = false;
         Ok(())
+    }
+
+    /// Whether the text read again by [`reload`](Self::reload) differs from the
+    /// one analysed, so that positions in it may not be the findings' positions.
+    pub fn changed_since_read(&self) -> bool {
+        self.changed
     }
 
     /// The path shown to users (see [`display_path`]).

@@ -345,6 +345,29 @@ const MAX_NESTING: usize = 50_000;
 /// (`fn() -> fn() -> ..`). Their frames are larger.
 const MAX_CHAIN: usize = 20_000;
 
+/// The bytes that continue a word or a number: ASCII letters, digits and `_`.
+static WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
+/// The bytes `u8::is_ascii_whitespace` accepts.
+static SPACE_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_whitespace();
+        b += 1;
+    }
+    t
+};
+
 /// How deep a text nests, by kind, with where each maximum is reached.
 #[derive(Default)]
 pub(crate) struct Nesting {
@@ -428,7 +451,7 @@ pub(crate) fn nesting(text: &str) -> Nesting {
                 // `break 'a break 'a`).
                 n.tokens += 1;
                 i += 1;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                while i < bytes.len() && WORD_BYTE[bytes[i] as usize] {
                     i += 1;
                 }
                 continue;
@@ -523,7 +546,7 @@ pub(crate) fn nesting(text: &str) -> Nesting {
             b if b.is_ascii_alphabetic() || b == b'_' => {
                 n.tokens += 1;
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                while i < bytes.len() && WORD_BYTE[bytes[i] as usize] {
                     i += 1;
                 }
                 let word = &bytes[start..i];
@@ -560,7 +583,7 @@ pub(crate) fn nesting(text: &str) -> Nesting {
                 continue;
             }
             b if b.is_ascii_whitespace() => {
-                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                while i < bytes.len() && SPACE_BYTE[bytes[i] as usize] {
                     i += 1;
                 }
                 continue;
@@ -569,7 +592,7 @@ pub(crate) fn nesting(text: &str) -> Nesting {
                 // A number is one token: `0x1F`, `1_000u32`.
                 n.tokens += 1;
                 prefix = 0;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                while i < bytes.len() && WORD_BYTE[bytes[i] as usize] {
                     i += 1;
                 }
                 continue;

@@ -62,6 +62,18 @@ pub fn file_facts(
     }
 }
 
+/// Whether a text parses as a file of the given edition, as [`file_facts`] reads
+/// it (edition-2015 syntax blanked where `syn` rejects it). The spans of the parse
+/// are freed before it returns.
+pub fn parses(text: &str, edition: source::Edition) -> bool {
+    let mut ok = syn::parse_file(text).is_ok();
+    if !ok && edition == source::Edition::E2015 {
+        ok = source::blank_2015_syntax(text).is_some_and(|t| syn::parse_file(&t).is_ok());
+    }
+    forget_spans();
+    ok
+}
+
 /// Frees the span table `proc_macro2` keeps for the current thread: every span of
 /// the files this thread parsed is dead once their facts are taken.
 pub fn forget_spans() {

@@ -7,7 +7,9 @@
 //! - `//~ rule-id (label)` — a label of a `rule-id` finding is on this line;
 //! - `//~ rule-id "text"` — the finding's message contains `text`.
 //!
-//! Header lines: `//@ edition: 2024`, `//@ config: allow = ["rule-id"]`.
+//! Header lines: `//@ edition: 2024`, and `//@ config: <a line of synclint.toml>`
+//! (`//@ config: lock-order = ["Cache.files", "Cache.state"]`), the lines of every
+//! file of a case joined into its configuration.
 //!
 //! The helpers of the tests that run the built binaries are in [`bin`].
 
@@ -18,6 +20,7 @@ pub mod bin;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use synclint::config::FileConfig;
 use synclint::source::{Edition, SourceFile};
 use synclint::{Config, Finding, Level, Report};
 
@@ -67,27 +70,33 @@ pub fn header_edition(text: &str) -> Option<Edition> {
         .find_map(Edition::parse)
 }
 
-/// Rules allowed by a `//@ config: allow = [..]` header.
-pub fn header_allows(text: &str) -> Vec<String> {
-    text.lines()
+/// The configuration of `//@ config:` header lines, each a line of `synclint.toml`
+/// (`//@ config: lock-order = ["Cache.files", "Cache.state"]`), joined over `texts`.
+pub fn header_config<'t>(texts: impl IntoIterator<Item = &'t str>) -> Option<FileConfig> {
+    let toml: String = texts
+        .into_iter()
+        .flat_map(str::lines)
         .filter_map(|l| l.trim().strip_prefix("//@ config:"))
-        .filter_map(|l| l.trim().strip_prefix("allow"))
-        .flat_map(|l| {
-            l.split('"')
-                .enumerate()
-                .filter(|(i, _)| i % 2 == 1)
-                .map(|(_, s)| s.to_string())
-                .collect::<Vec<_>>()
-        })
-        .collect()
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    if toml.is_empty() {
+        return None;
+    }
+    let ids = synclint::suppress::known_ids();
+    match synclint::config::from_text(Path::new("synclint.toml"), &toml, &ids) {
+        Ok(config) => Some(config),
+        Err(e) => panic!("bad `//@ config:` header: {e}\n{toml}"),
+    }
 }
 
-/// Runs only `rule` over the given files.
+/// Runs only `rule` over the given files, with the configuration of their
+/// `//@ config:` headers.
 pub fn run_rule(rule: &str, files: Vec<SourceFile>) -> Report {
-    let mut config = Config {
-        only: Some(vec![rule.to_string()]),
-        ..Config::default()
-    };
+    let mut config = Config::default();
+    if let Some(file) = header_config(files.iter().map(|f| f.text.as_str())) {
+        config.apply(file);
+    }
+    config.only = Some(vec![rule.to_string()]);
     config.levels.insert(rule.to_string(), Level::Warn);
     synclint::check_sources(files, &config)
 }
@@ -162,6 +171,11 @@ pub fn compare(rule: &str, file_name: &str, text: &str, report: &Report) -> Vec<
     }
     for p in &report.problems {
         problems.push(format!("file problem: {}: {}", p.path.display(), p.message));
+    }
+    for name in &report.unknown_locks {
+        problems.push(format!(
+            "`//@ config:` names `{name}`, which is no lock here"
+        ));
     }
     problems
 }

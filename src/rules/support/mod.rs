@@ -148,6 +148,9 @@ pub fn label(span: Span, message: impl Into<String>) -> Label {
 /// child process, and never match.
 pub fn env_mutation(call: &crate::flow::Call) -> Option<&'static str> {
     let path = call.callee.plain()?.trim_start_matches("::");
+    if !(path.ends_with("_var") || path.ends_with("_dir")) {
+        return None;
+    }
     let (module, name) = path.rsplit_once("::")?;
     if !(module == "env" || module.ends_with("std::env") || module.ends_with("core::env")) {
         return None;

@@ -29,6 +29,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire_via(&lock, method, &g, mc.span());
             return Flow::value(Some(g)).or_div(recv);
         }
+        if !awaited && mc.args.is_empty() && place_segments(&mc.receiver).is_some() {
+            // A guard method another file of the crate declares could answer it.
+            self.fw.nullary_calls.borrow_mut().insert(name.clone());
+        }
         if let Some((method, map_ty)) = self.shard_acquisition(mc, &name) {
             // The receiver and the key are evaluated before the shard is locked.
             let mut out = Flow::default().or_div(self.expr(&mc.receiver, false));
@@ -163,6 +167,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         } else {
             Box::default()
         };
+        let result_dropped = self.is_dropped_result(std::ptr::from_ref(mc).cast());
+        // A `store` whose `()` is used (a match arm's value) cannot become a
+        // `fetch_*` call, which returns the old value.
+        let store_update = if result_dropped {
+            self.store_update(mc, &arg_calls)
+        } else {
+            None
+        };
+        let mut args = self.call_args(&mc.args, arg_guards, arg_calls, closure_args, arg_places);
+        if store_update.is_some() {
+            args.get_or_insert_with(Box::default).store_update = store_update;
+        }
         self.call_event(
             std::ptr::from_ref(mc).cast(),
             Call {
@@ -171,14 +187,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 on_elem_of,
                 on_guard,
                 on_guard_value: on_guard.is_some() && recv.value == on_guard,
-                args: self.call_args(&mc.args, arg_guards, arg_calls, closure_args, arg_places),
+                args,
                 blocking: blocking.map(Box::new),
                 lit_arg: mc
                     .args
                     .first()
                     .and_then(|a| self.str_arg(a))
                     .map(Into::into),
-                result_dropped: self.is_dropped_result(std::ptr::from_ref(mc).cast()),
+                result_dropped,
             },
             span,
         );
@@ -385,6 +401,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             lock_args: self.lock_args(args.iter()).into(),
             arg_borrows: self.arg_borrows(args.iter()).into(),
             arg_places,
+            store_update: None,
         }
         .boxed()
     }

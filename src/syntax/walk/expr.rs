@@ -41,6 +41,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     // The variable now holds a value computed from these calls only.
                     if let Some(v) = self.lookup_mut(&name) {
                         v.from_calls = calls;
+                        v.loaded = None;
                     }
                     self.assign(&name, right.value);
                     if let Some(ty) = self.expr_types(&a.right) {
@@ -70,6 +71,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Binary(b) => {
                 if is_compound_assign(&b.op) {
                     self.note_static_write(&b.left);
+                    self.forget_load(&b.left);
                 }
                 let l = self.expr(&b.left, false);
                 let r = self.expr(&b.right, false);
@@ -240,6 +242,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Reference(r) => {
                 if r.mutability.is_some() {
                     self.note_static_write(&r.expr);
+                    self.forget_load(&r.expr);
                 }
                 self.expr(&r.expr, false).place()
             }
@@ -466,6 +469,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         }
         if EXPR_MACROS.contains(&name.as_str()) {
+            // Arguments that can make no fact (literals, and names that hold no
+            // guard, data read under one, call result or static) are not parsed.
+            if self.inert_tokens(&mac.tokens) {
+                return Flow {
+                    value: None,
+                    within: None,
+                    diverges,
+                };
+            }
             let parsed =
                 mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated);
             if let Ok(args) = parsed {
@@ -552,6 +564,68 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     /// In a macro syn cannot parse, a visible `.await` still counts.
+    /// Whether walking these macro arguments as expressions would record nothing:
+    /// they hold only literals, operators that neither call nor assign, brackets,
+    /// parentheses that are not a call, and names that are neither a variable
+    /// holding a guard, data read under one or a call's result, nor one of the
+    /// file's statics. No call, closure, block, path, nested macro, `.await` or
+    /// assignment can occur in such tokens, so there is nothing for the walk to see.
+    fn inert_tokens(&self, tokens: &TokenStream) -> bool {
+        // Whether the token before is one a `(` after would make a call of
+        // (a name, or a closing bracket).
+        let mut callee_before = false;
+        for tt in tokens.clone() {
+            match tt {
+                TokenTree::Literal(_) => callee_before = false,
+                TokenTree::Punct(p) => {
+                    if !matches!(
+                        p.as_char(),
+                        ',' | '.' | '&' | '*' | '+' | '-' | '/' | '%' | '<' | '>'
+                    ) {
+                        return false;
+                    }
+                    callee_before = false;
+                }
+                TokenTree::Group(g) => {
+                    let open = match g.delimiter() {
+                        proc_macro2::Delimiter::Parenthesis => !callee_before,
+                        proc_macro2::Delimiter::Bracket => true,
+                        _ => false,
+                    };
+                    if !open || !self.inert_tokens(&g.stream()) {
+                        return false;
+                    }
+                    callee_before = true;
+                }
+                TokenTree::Ident(i) => {
+                    if INERT_KEYWORDS_DENY.iter().any(|k| i == k) {
+                        return false;
+                    }
+                    match self.lookup_ident(&i) {
+                        Some(v) => {
+                            if v.guard.is_some()
+                                || !v.derived.is_empty()
+                                || !v.from_calls.is_empty()
+                                || v.lock_fn.is_some()
+                            {
+                                return false;
+                            }
+                        }
+                        None => {
+                            if !self.fw.statics.is_empty()
+                                && self.fw.statics.contains_key(&i.to_string())
+                            {
+                                return false;
+                            }
+                        }
+                    }
+                    callee_before = true;
+                }
+            }
+        }
+        true
+    }
+
     pub(super) fn scan_awaits(&mut self, tokens: &TokenStream) {
         let mut prev_dot = false;
         for tt in tokens.clone() {

@@ -311,6 +311,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 guard: None,
                 derived: Vec::new(),
                 elem_of: None,
+                // Event indices are the parent body's.
+                loaded: None,
                 ..v.clone()
             })
             .collect()

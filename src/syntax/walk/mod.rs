@@ -53,6 +53,7 @@ use crate::report::finding::{FileId, Span};
 use crate::source::SourceFile;
 use crate::syntax::items::{compact, type_text};
 
+mod atomics;
 mod calls;
 mod control;
 mod deps;
@@ -116,6 +117,14 @@ const EXPR_MACROS: &[&str] = &[
     "trace",
 ];
 
+/// Keywords that make macro arguments worth walking: control flow, closures,
+/// blocks, awaits and items (see `BodyWalker::inert_tokens`).
+const INERT_KEYWORDS_DENY: &[&str] = &[
+    "async", "await", "box", "break", "become", "const", "continue", "else", "fn", "for", "if",
+    "impl", "let", "loop", "match", "move", "return", "static", "struct", "unsafe", "while",
+    "yield",
+];
+
 /// Most data-source calls kept per call argument list or variable.
 const MAX_CALL_SOURCES: usize = 8;
 
@@ -164,6 +173,7 @@ pub fn walk_file(
         str_consts: HashMap::default(),
         fields: HashMap::default(),
         guard_fns: HashMap::default(),
+        nullary_calls: std::cell::RefCell::default(),
     };
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
     collect_fields(&ast.items, &mut fw.fields);
@@ -183,7 +193,13 @@ pub fn walk_file(
         ..ItemCx::default()
     };
     fw.items(&ast.items, &cx, &mut bodies);
-    FileFlows { bodies, guard_fns }
+    let mut nullary_calls: Vec<String> = fw.nullary_calls.take().into_iter().collect();
+    nullary_calls.sort_unstable();
+    FileFlows {
+        bodies,
+        guard_fns,
+        nullary_calls: nullary_calls.into(),
+    }
 }
 
 struct FileWalker<'a> {
@@ -202,6 +218,9 @@ struct FileWalker<'a> {
     /// The functions and methods of the file, by name, with the lock each hands its
     /// caller a guard of when its body is just that acquisition.
     guard_fns: HashMap<String, Vec<FnDecl>>,
+    /// The names of the method calls with no arguments on a place that no guard
+    /// method of the file answered (see [`FileFlows::nullary_calls`]).
+    nullary_calls: std::cell::RefCell<rustc_hash::FxHashSet<String>>,
 }
 
 /// A function or method the file declares, for the calls of its name.
@@ -382,6 +401,9 @@ struct Var {
     /// A closure whose body is one acquisition (`let lock = || self.m.lock().unwrap();`):
     /// calling the variable takes that lock.
     lock_fn: Option<std::rc::Rc<GuardFn>>,
+    /// Bound directly to an atomic `load` (`let v = x.load(Ordering::Acquire);`) and
+    /// not assigned since: the load's event and the ordering it names.
+    loaded: Option<(usize, crate::flow::AtomicOrdering)>,
 }
 
 struct BodyWalker<'w, 'a, 'o> {
@@ -415,6 +437,9 @@ struct BodyWalker<'w, 'a, 'o> {
     /// The call (by address) whose result the statement being walked drops at once
     /// (see [`Call::result_dropped`]); null when there is none.
     dropped_call: *const (),
+    /// The statement about to be walked is the last of its block (and not its
+    /// tail); taken by the statement when it starts.
+    last_stmt: bool,
     /// The last call recorded as an event: its address and its index in `events`,
     /// so that an `.await` can name the call it awaits.
     last_call: (*const (), usize),
@@ -457,6 +482,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             extended: Vec::new(),
             slot: out.len(),
             dropped_call: std::ptr::null(),
+            last_stmt: false,
             last_call: (std::ptr::null(), 0),
             out,
             body: Body {

@@ -226,17 +226,44 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// A guard created in this statement and dropped at its end is discarded.
     /// `span` is only computed for a discarded guard: `Spanned::span` walks the
     /// whole statement.
+    ///
+    /// `last` is the value the statement drops, when the statement is the last of
+    /// its block (see [`crate::flow::Discarded::last_value`]); its text is kept only
+    /// when the statement's text is the file's own: `let` ..`;` or the value and `;`.
     pub(super) fn discard_check(
         &mut self,
         value: Option<GuardId>,
         span: impl FnOnce() -> proc_macro2::Span,
+        last: Option<&syn::Expr>,
     ) {
         let Some(g) = value else { return };
         let created_here = self.scopes.temps.last().is_some_and(|t| t.contains(&g));
         if created_here && self.scopes.guards[g].name.is_none() {
-            self.scopes.guards[g].discarded = Some(self.fw.span(span()));
+            let stmt = self.fw.span(span());
+            let text = |s: Span| self.fw.file.text.get(s.start..s.end);
+            let last_value = last.and_then(|e| {
+                let value = text(self.fw.span(syn::spanned::Spanned::span(e)))?;
+                let whole = text(stmt)?;
+                let own = whole.ends_with(';')
+                    && (whole.starts_with("let ") || whole.starts_with(value))
+                    && !value.is_empty()
+                    && !value.starts_with('#')
+                    // A value that starts as a macro call (`take!(m)`) is the text
+                    // of the invocation whose tokens the macro wrote, not the value.
+                    && !is_macro_call(value);
+                own.then(|| value.into())
+            });
+            self.scopes.guards[g].discarded = Some(crate::flow::Discarded { stmt, last_value });
         }
     }
+}
+
+/// Whether a text starts with a macro call: a path followed by `!`.
+fn is_macro_call(text: &str) -> bool {
+    let name_end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(text.len());
+    name_end > 0 && text[name_end..].starts_with('!')
 }
 
 /// Whether a call made while no guard is alive can matter to any rule: it blocks,

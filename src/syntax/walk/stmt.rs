@@ -40,6 +40,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 };
                 self.tail_expr(e, tail)
             } else {
+                self.last_stmt = i + 1 == n;
                 self.stmt(stmt)
             };
             if is_tail {
@@ -101,6 +102,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         match stmt {
             syn::Stmt::Local(local) => self.local(local),
             syn::Stmt::Expr(e, semi) => {
+                let last = std::mem::take(&mut self.last_stmt);
                 self.scopes.temps.push(Vec::new());
                 let target = if semi.is_some() {
                     self.result_call(e)
@@ -111,7 +113,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 let f = self.expr(e, false);
                 self.dropped_call = saved;
                 if semi.is_some() {
-                    self.discard_check(f.value, || stmt.span());
+                    self.discard_check(f.value, || stmt.span(), last.then_some(e));
                 }
                 self.end_temps();
                 f
@@ -137,6 +139,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn local(&mut self, local: &syn::Local) -> Flow {
+        let last = std::mem::take(&mut self.last_stmt);
         self.scopes.temps.push(Vec::new());
         let mut f = Flow::default();
         let mut ty = None;
@@ -147,6 +150,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let mut ty_text = None;
         let mut built = None;
         let mut extended = Vec::new();
+        let mut loaded = None;
         let lock_fn = local
             .init
             .as_ref()
@@ -174,6 +178,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             alias = self.alias_of(&init.expr);
             ty_text = struct_literal_type(&init.expr);
             built = self.built_by(&init.expr);
+            loaded = self.loaded_by(&init.expr);
             let tys = self.expr_types(&init.expr);
             is_refcell = expr_mentions_refcell(&init.expr);
             ty = tys;
@@ -216,7 +221,14 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         }
         match &local.pat {
-            syn::Pat::Wild(_) => self.discard_check(f.value, || local.span()),
+            syn::Pat::Wild(_) => {
+                let value = local
+                    .init
+                    .as_ref()
+                    .filter(|i| last && i.diverge.is_none() && local.attrs.is_empty())
+                    .map(|i| &*i.expr);
+                self.discard_check(f.value, || local.span(), value);
+            }
             pat => {
                 // `let x = &temp;`, `let x = &mut *temp;`, `let x = &temp.field;`:
                 // the borrowed temporary lives to the end of the block.
@@ -274,6 +286,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         str_value: None,
                         borrows,
                         lock_fn: lock_fn.clone().filter(|_| is_whole),
+                        loaded: loaded.filter(|_| is_whole),
                     });
                 }
             }

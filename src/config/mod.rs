@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+mod lock_order;
+
+pub use lock_order::LockOrder;
+
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 use crate::model::known::{BlockingFn, BlockingMethod, Extensions, GuardKind, GuardMethod};
 pub use crate::report::finding::Level;
@@ -50,6 +54,10 @@ pub struct Config {
     /// Bytes the syntax trees being built at one time may take
     /// (`max_analysis_memory`); `None` uses [`crate::DEFAULT_ANALYSIS_MEMORY`].
     pub analysis_memory: Option<u64>,
+    /// The declared lock orders (`lock-order`), which `declared-lock-order` checks.
+    pub lock_order: LockOrder,
+    /// Whether the run builds the lock map (`--lock-graph`) into its report.
+    pub lock_graph: bool,
 }
 
 /// The default per-file size limit: far above any hand-written or generated source
@@ -127,6 +135,7 @@ impl Config {
         self.exclude = file.exclude;
         self.extensions = file.extensions;
         self.analysis_memory = file.analysis_memory.or(self.analysis_memory);
+        self.lock_order = file.lock_order;
         self.file = Some(file.path);
     }
 }
@@ -205,6 +214,8 @@ pub struct FileConfig {
     pub max_file_size: Option<u64>,
     /// `max_analysis_memory`, in bytes.
     pub analysis_memory: Option<u64>,
+    /// The declared lock orders, `lock-order`.
+    pub lock_order: LockOrder,
 }
 
 /// Finds the configuration for a run that checks `start` (a file or folder): the
@@ -304,6 +315,14 @@ pub fn load(path: &Path, ids: &[&str]) -> Result<FileConfig, Error> {
     doc.config(&table)
 }
 
+/// Reads the settings of a `synclint.toml` whose text is given, as [`load`] reads
+/// the file at `path` (for configurations held in memory, such as a test's).
+pub fn from_text(path: &Path, text: &str, ids: &[&str]) -> Result<FileConfig, Error> {
+    let doc = Doc { path, text, ids };
+    let table = doc.parse()?;
+    doc.config(&table)
+}
+
 /// The settings in a `Cargo.toml`'s `[package.metadata.synclint]` table, or else its
 /// `[workspace.metadata.synclint]` table; `None` when it has neither or does not parse.
 fn from_manifest(path: &Path, text: &str, ids: &[&str]) -> Result<Option<FileConfig>, Error> {
@@ -346,6 +365,7 @@ pub const KEYS: &[&str] = &[
     "blocking_function",
     "blocking_method",
     "max_analysis_memory",
+    lock_order::KEY,
 ];
 
 const GUARD_METHOD_KEYS: &[&str] = &["name", "kind", "try", "refcell"];
@@ -469,6 +489,9 @@ impl<'a> Doc<'a> {
         }
         if let Some(value) = table.get("max_analysis_memory") {
             config.analysis_memory = Some(self.size(value, "max_analysis_memory")?);
+        }
+        if let Some(value) = table.get(lock_order::KEY) {
+            config.lock_order = self.lock_order(value)?;
         }
         if let Some(value) = table.get("blocking_method") {
             for entry in self.tables(value, "blocking_method")? {
