@@ -596,3 +596,91 @@ fn nothing_above_the_workspace_folder_is_read() {
     assert_eq!(codes(&found), ["lock-order-inversion"], "{found:#?}");
     assert_eq!(client.shut_down(), 0);
 }
+
+/// `text` with LSP text edits applied (ASCII text: a character is a byte).
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |pos: &Value| -> usize {
+        let line = pos["line"].as_u64().expect("a line") as usize;
+        let character = pos["character"].as_u64().expect("a character") as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + character
+    };
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(&e["range"]["start"]),
+                offset(&e["range"]["end"]),
+                e["newText"].as_str().expect("a new text"),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, new) in edits {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+/// A finding's fix is offered as a quick fix on its range, and the buffer with
+/// the fix applied no longer has the finding.
+#[test]
+fn fixes_are_offered_as_quick_fixes() {
+    let (_dir, root) = demo_crate(HAZARDS);
+    let lib = uri_of(&root.join("src/lib.rs"));
+    let mut client = Client::start(&root);
+    let init = client.initialize(&root);
+    assert_eq!(
+        init["result"]["capabilities"]["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"]),
+        "{init}"
+    );
+    client.open(&lib, HAZARDS);
+    let found = client.diagnostics(&lib, has_both);
+    let split = found
+        .iter()
+        .find(|d| d["code"] == "split-atomic-update")
+        .expect("the split update")
+        .clone();
+    let resp = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": lib},
+            "range": split["range"],
+            "context": {"diagnostics": [split]},
+        }),
+    );
+    let actions = resp["result"].as_array().expect("a list of actions");
+    let action = actions
+        .iter()
+        .find(|a| a["kind"] == "quickfix" && a["diagnostics"][0]["code"] == "split-atomic-update")
+        .unwrap_or_else(|| panic!("a quick fix: {resp:#}"));
+    let edits = action["edit"]["changes"][lib.as_str()]
+        .as_array()
+        .expect("edits of lib.rs");
+    let fixed = apply_edits(HAZARDS, edits);
+    assert!(fixed.contains("fetch_add"), "{fixed}");
+
+    // Nowhere near a fixable finding, nothing is offered.
+    let none = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": lib},
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}},
+            "context": {"diagnostics": []},
+        }),
+    );
+    assert_eq!(none["result"], json!([]), "{none}");
+
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": lib, "version": 2},
+            "contentChanges": [{"text": fixed}],
+        }),
+    );
+    let left = client.diagnostics(&lib, |d| codes(d) == ["lock-order-inversion"]);
+    assert_eq!(codes(&left), ["lock-order-inversion"]);
+    assert_eq!(client.shut_down(), 0);
+}

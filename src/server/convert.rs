@@ -11,8 +11,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use lsp_types::{
-    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
-    NumberOrString, Position, Range, TextDocumentContentChangeEvent, Uri,
+    CodeAction, CodeActionKind, CodeDescription, Diagnostic, DiagnosticRelatedInformation,
+    DiagnosticSeverity, Location, NumberOrString, Position, Range, TextDocumentContentChangeEvent,
+    TextEdit, Uri, WorkspaceEdit,
 };
 
 use super::uri::uri_of;
@@ -25,16 +26,64 @@ use crate::{rules, suppress, Report};
 /// The `source` of every diagnostic.
 pub(super) const SOURCE: &str = "synclint";
 
-/// The diagnostics of a report, by the file of each finding's primary site.
-pub(super) fn diagnostics(report: &Report) -> BTreeMap<PathBuf, Vec<Diagnostic>> {
-    let mut out: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+/// What is published for one file: its diagnostics, and the quick fix of each
+/// finding that carries one.
+#[derive(Default)]
+pub(super) struct FileDiagnostics {
+    pub(super) diagnostics: Vec<Diagnostic>,
+    pub(super) fixes: Vec<CodeAction>,
+}
+
+/// The diagnostics and quick fixes of a report, by the file of each finding's
+/// primary site.
+pub(super) fn diagnostics(report: &Report) -> BTreeMap<PathBuf, FileDiagnostics> {
+    let mut out: BTreeMap<PathBuf, FileDiagnostics> = BTreeMap::new();
     for finding in &report.findings {
         let path = report.sources.get(finding.primary.file).path.clone();
-        out.entry(path)
-            .or_default()
-            .push(diagnostic(&report.sources, finding));
+        let diagnostic = diagnostic(&report.sources, finding);
+        let entry = out.entry(path).or_default();
+        entry
+            .fixes
+            .extend(quick_fix(&report.sources, finding, &diagnostic));
+        entry.diagnostics.push(diagnostic);
     }
     out
+}
+
+/// A finding's fix as a quick fix of its diagnostic: every edit of the fix, in its
+/// file, as one workspace edit.
+// `WorkspaceEdit::changes` is keyed by `Uri`, whose parsed form caches in a cell;
+// the key is never changed while in the map.
+#[allow(clippy::mutable_key_type)]
+pub(super) fn quick_fix(
+    sources: &SourceMap,
+    finding: &Finding,
+    diagnostic: &Diagnostic,
+) -> Option<CodeAction> {
+    let fix = finding.fix.as_ref()?;
+    let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> =
+        std::collections::HashMap::new();
+    for e in &fix.edits {
+        let uri = uri_of(&sources.get(e.span.file).path)?;
+        changes.entry(uri).or_default().push(TextEdit {
+            range: range(sources, e.span),
+            new_text: e.replacement.clone(),
+        });
+    }
+    Some(CodeAction {
+        title: shown(&fix.message),
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        edit: Some(WorkspaceEdit::new(changes)),
+        is_preferred: Some(true),
+        ..CodeAction::default()
+    })
+}
+
+/// Whether two ranges share a position (touching counts, as a cursor on either end
+/// of a diagnostic asks for its fixes).
+pub(super) fn overlap(a: Range, b: Range) -> bool {
+    a.start <= b.end && b.start <= a.end
 }
 
 /// One finding as a diagnostic: its rule id as the code, a link to the rule's page,

@@ -10,6 +10,8 @@
 //! site as `relatedInformation`. A file whose findings are gone gets an empty list.
 //! Configuration and allow comments apply as on the command line. A save of a
 //! `synclint.toml` or `Cargo.toml` analyses every open document's crate again.
+//! A finding that carries a fix offers it as a quick fix (`textDocument/codeAction`
+//! on its range), while the document is at the version the fix was computed from.
 //!
 //! The main loop only keeps the buffers and answers requests; the analysis runs on
 //! its own thread ([`worker`]), debounced, one crate at a time, and a change that
@@ -42,10 +44,11 @@ use lsp_types::notification::{
     Notification as _,
 };
 use lsp_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams, InitializeParams, InitializeResult, SaveOptions, ServerCapabilities,
-    ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions,
+    CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams, InitializeResult,
+    SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
 };
 
 use worker::{Job, OpenDoc, Root, Shared, Worker};
@@ -174,6 +177,10 @@ fn capabilities() -> ServerCapabilities {
                 ..TextDocumentSyncOptions::default()
             },
         )),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
         ..ServerCapabilities::default()
     }
 }
@@ -219,6 +226,16 @@ impl Session {
             "shutdown" => {
                 self.shut_down = true;
                 Response::new_ok(req.id, ())
+            }
+            "textDocument/codeAction" => {
+                match serde_json::from_value::<CodeActionParams>(req.params) {
+                    Ok(params) => Response::new_ok(req.id, self.code_actions(&params)),
+                    Err(err) => Response::new_err(
+                        req.id,
+                        ErrorCode::InvalidParams as i32,
+                        format!("bad parameters: {err}"),
+                    ),
+                }
             }
             _ => Response::new_err(
                 req.id,
@@ -303,6 +320,38 @@ impl Session {
             }
             _ => {}
         }
+    }
+
+    /// The quick fixes of the diagnostics that `params.range` touches, from the last
+    /// analysis; none when the document changed since (its edits would land in the
+    /// wrong place) or the client asks only for other kinds of action.
+    fn code_actions(&self, params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+        let wanted = params.context.only.as_ref().is_none_or(|only| {
+            only.iter()
+                .any(|k| k == &CodeActionKind::QUICKFIX || k.as_str().is_empty())
+        });
+        let Some(path) = uri::path_of(&params.text_document.uri) else {
+            return Vec::new();
+        };
+        let shared = self.docs();
+        let Some((version, actions)) = shared.fixes.get(&path) else {
+            return Vec::new();
+        };
+        let current = shared.docs.get(&path).map(|d| d.version);
+        if !wanted || current != *version {
+            return Vec::new();
+        }
+        actions
+            .iter()
+            .filter(|a| {
+                a.diagnostics
+                    .iter()
+                    .flatten()
+                    .any(|d| convert::overlap(d.range, params.range))
+            })
+            .cloned()
+            .map(CodeActionOrCommand::CodeAction)
+            .collect()
     }
 
     fn docs(&self) -> std::sync::MutexGuard<'_, Shared> {

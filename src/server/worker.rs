@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use lsp_server::{Message, Notification};
 use lsp_types::notification::{LogMessage, Notification as _, PublishDiagnostics};
-use lsp_types::{Diagnostic, LogMessageParams, MessageType, PublishDiagnosticsParams};
+use lsp_types::{CodeAction, LogMessageParams, MessageType, PublishDiagnosticsParams};
 
 use super::convert;
 use super::uri::uri_of;
@@ -70,6 +70,9 @@ pub(super) struct Shared {
     pub(super) docs: HashMap<PathBuf, OpenDoc>,
     /// The workspace folders.
     pub(super) roots: Vec<Root>,
+    /// The quick fixes last published for each file, with the version of the
+    /// document they were computed from (`None` for a file that was not open).
+    pub(super) fixes: HashMap<PathBuf, (Option<i32>, Vec<CodeAction>)>,
 }
 
 /// What is analysed together: a crate, or one file alone.
@@ -98,7 +101,7 @@ pub(super) struct Worker {
 
 /// What one analysis produced.
 struct Outcome {
-    diagnostics: BTreeMap<PathBuf, Vec<Diagnostic>>,
+    diagnostics: BTreeMap<PathBuf, convert::FileDiagnostics>,
     /// The open documents of the unit, with the versions analysed.
     open: BTreeMap<PathBuf, i32>,
 }
@@ -328,7 +331,7 @@ impl Worker {
 
     /// Publishes the diagnostics of `outcome`, and an empty list for every file of
     /// the unit that had some and has none now, and for its open documents.
-    fn publish(&mut self, unit: &Unit, outcome: Outcome) {
+    fn publish(&mut self, unit: &Unit, mut outcome: Outcome) {
         let before = self.published.remove(unit).unwrap_or_default();
         let mut targets: BTreeSet<PathBuf> = before;
         targets.extend(outcome.diagnostics.keys().cloned());
@@ -338,14 +341,23 @@ impl Worker {
             let Some(uri) = uri_of(&path) else {
                 continue;
             };
-            let diagnostics = outcome.diagnostics.get(&path).cloned().unwrap_or_default();
-            if !diagnostics.is_empty() {
+            let found = outcome.diagnostics.remove(&path).unwrap_or_default();
+            if !found.diagnostics.is_empty() {
                 now.insert(path.clone());
+            }
+            let version = outcome.open.get(&path).copied();
+            {
+                let mut shared = self.lock();
+                if found.fixes.is_empty() {
+                    shared.fixes.remove(&path);
+                } else {
+                    shared.fixes.insert(path.clone(), (version, found.fixes));
+                }
             }
             let params = PublishDiagnosticsParams {
                 uri,
-                diagnostics,
-                version: outcome.open.get(&path).copied(),
+                diagnostics: found.diagnostics,
+                version,
             };
             (self.send)(Message::Notification(Notification::new(
                 PublishDiagnostics::METHOD.to_string(),
