@@ -32,6 +32,9 @@
 //! `--quiet` is not given; it is cleared before anything is printed. (`SYNCLINT_PROGRESS_DELAY_MS`
 //! changes the one-second delay, for the tests.)
 //!
+//! `server`, first on the command line, starts the language server instead
+//! ([`crate::server`]).
+//!
 //! This module does not analyse anything and does not know how findings look: that
 //! is [`report`]'s job.
 
@@ -67,7 +70,12 @@ pub enum Invocation {
 
 /// Finds concurrency hazards in Rust source code without compiling it.
 #[derive(Debug, Parser)]
-#[command(name = "synclint", version, max_term_width = 100)]
+#[command(
+    name = "synclint",
+    version,
+    max_term_width = 100,
+    after_help = "`synclint server` runs a language server on stdin and stdout (docs/editors.md)."
+)]
 struct Args {
     /// Files or folders to check [default: the current folder; for `cargo synclint`, the
     /// current package]
@@ -234,6 +242,9 @@ where
     let mut argv: Vec<OsString> = args.into_iter().map(Into::into).collect();
     if invocation == Invocation::Cargo && argv.get(1).is_some_and(|a| a == "synclint") {
         argv.remove(1);
+    }
+    if argv.get(1).is_some_and(|a| a == "server") {
+        return crate::server::run(&argv[2..]);
     }
     if argv.get(1).is_some_and(|a| a == "--pre-commit") {
         argv = pre_commit_argv(argv);

@@ -9,6 +9,7 @@
 //!   guard lifetimes and what happens while guards live.
 //! - [`rules`] reads flows and the model and produces [`Finding`]s.
 //! - [`report`] prints findings; it knows nothing about `syn`.
+//! - [`server`] is `synclint server`, the language server, over the same analysis.
 //!
 //! Data flows one way: paths, files, parsed files, per-file facts, crate model, rule
 //! findings, printer. Parsing and per-file work run in parallel; output is sorted so
@@ -31,6 +32,7 @@ mod lock_map;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod syntax;

@@ -86,10 +86,19 @@ fn expected_entries() -> Vec<Entry> {
     ]
 }
 
+/// The first `lang` block of `docs/editors.md` that holds `needle` (the page also
+/// shows the language server's set-up in blocks of the same languages).
+fn editor_block(lang: &str, needle: &str) -> String {
+    code_blocks(&doc("editors.md"), lang)
+        .into_iter()
+        .find(|b| b.contains(needle))
+        .unwrap_or_else(|| panic!("a {lang} block with {needle} in docs/editors.md"))
+}
+
 #[test]
 fn vscode_problem_matcher_reads_short_output() {
-    let blocks = code_blocks(&doc("editors.md"), "json");
-    let tasks: Value = serde_json::from_str(&blocks[0]).expect("the tasks.json block is JSON");
+    let tasks: Value = serde_json::from_str(&editor_block("json", "\"tasks\""))
+        .expect("the tasks.json block is JSON");
     let matchers = tasks["tasks"][0]["problemMatcher"]
         .as_array()
         .expect("problem matchers");
@@ -274,7 +283,7 @@ fn emacs_to_rust(elisp: &str) -> String {
 
 #[test]
 fn emacs_regexp_reads_short_output() {
-    let block = code_blocks(&doc("editors.md"), "elisp").remove(0);
+    let block = editor_block("elisp", "compilation-error-regexp-alist");
     let start = block.find("\"^").expect("the regexp string") + 1;
     let end = start + block[start..].find("\"\n").expect("its end");
     let re = regex::Regex::new(&emacs_to_rust(&block[start..end])).expect("translates");
@@ -546,8 +555,8 @@ fn hostile_shown() -> Vec<String> {
 
 #[test]
 fn vscode_and_emacs_patterns_are_not_spoofed_by_file_names() {
-    let blocks = code_blocks(&doc("editors.md"), "json");
-    let tasks: Value = serde_json::from_str(&blocks[0]).expect("the tasks.json block is JSON");
+    let tasks: Value = serde_json::from_str(&editor_block("json", "\"tasks\""))
+        .expect("the tasks.json block is JSON");
     let matchers: Vec<regex::Regex> = tasks["tasks"][0]["problemMatcher"]
         .as_array()
         .expect("problem matchers")
@@ -556,7 +565,7 @@ fn vscode_and_emacs_patterns_are_not_spoofed_by_file_names() {
             regex::Regex::new(m["pattern"]["regexp"].as_str().expect("a regexp")).expect("compiles")
         })
         .collect();
-    let block = code_blocks(&doc("editors.md"), "elisp").remove(0);
+    let block = editor_block("elisp", "compilation-error-regexp-alist");
     let start = block.find("\"^").expect("the regexp string") + 1;
     let end = start + block[start..].find("\"\n").expect("its end");
     let emacs = regex::Regex::new(&emacs_to_rust(&block[start..end])).expect("translates");
@@ -610,4 +619,34 @@ fn vim_errorformat_is_not_spoofed_by_file_names() {
         vec!["2|5|w|discarded-guard|1"; HOSTILE_NAMES.len()],
         "{output}"
     );
+}
+
+/// The language server's set-ups in `docs/editors.md` start `synclint server`: the
+/// VS Code settings are JSON, the Helix configuration is TOML and names the server
+/// for Rust, and the Neovim and Emacs ones pass the same command.
+#[test]
+fn editor_setups_start_the_language_server() {
+    let settings: Value =
+        serde_json::from_str(&editor_block("json", "glspc")).expect("the settings are JSON");
+    assert_eq!(settings["glspc.serverPath"], "synclint");
+    assert_eq!(settings["glspc.serverArgs"], serde_json::json!(["server"]));
+    let helix: toml::Table =
+        toml::from_str(&editor_block("toml", "language-server")).expect("the Helix block is TOML");
+    assert_eq!(
+        helix["language-server"]["synclint"]["command"].as_str(),
+        Some("synclint")
+    );
+    assert_eq!(
+        helix["language-server"]["synclint"]["args"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>()),
+        Some(vec!["server"])
+    );
+    let languages = helix["language"].as_array().expect("[[language]]");
+    assert!(languages.iter().any(|l| l["name"].as_str() == Some("rust")
+        && l["language-servers"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s.as_str() == Some("synclint")))));
+    assert!(editor_block("lua", "vim.lsp.start").contains(r#"cmd = { "synclint", "server" }"#));
+    assert!(editor_block("elisp", "eglot").contains(r#"("synclint" "server")"#));
 }

@@ -177,6 +177,20 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "server",
+        &[
+            "report::finding",
+            "source",
+            "report",
+            "error",
+            "config",
+            "rules",
+            "suppress",
+            "discover",
+            "root",
+        ],
+    ),
+    (
         "cli",
         &[
             "report::finding",
@@ -189,6 +203,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "discover",
             "fix",
             "root",
+            "server",
         ],
     ),
     (

@@ -228,13 +228,29 @@ pub struct FileConfig {
 /// `ids` are the ids a `[rules]` table may name (the command line hands it
 /// `suppress::known_ids()`): the configuration sits below the rules and knows none.
 pub fn find(start: &Path, ids: &[&str]) -> Result<Option<FileConfig>, Error> {
+    find_within(start, None, ids)
+}
+
+/// [`find`], looking no higher than the folder `stop` (absolute) when it is given:
+/// the language server reads nothing above the workspace folders its client named.
+/// A `start` outside `stop` finds nothing.
+pub fn find_within(
+    start: &Path,
+    stop: Option<&Path>,
+    ids: &[&str],
+) -> Result<Option<FileConfig>, Error> {
     let abs = crate::source::absolute(start);
     let first = if abs.is_dir() {
         Some(abs.as_path())
     } else {
         abs.parent()
     };
-    for dir in first.into_iter().flat_map(Path::ancestors) {
+    let within = |dir: &Path| stop.is_none_or(|stop| dir.starts_with(stop));
+    for dir in first
+        .into_iter()
+        .flat_map(Path::ancestors)
+        .take_while(|d| within(d))
+    {
         let own = dir.join(FILE_NAME);
         if own.is_file() {
             return load(&shown(&own), ids).map(Some);
@@ -796,6 +812,28 @@ mod tests {
     /// The ids these tests hand to the reader, as the command line hands it every
     /// rule's and allow check's.
     const IDS: &[&str] = &["lock-across-await", "discarded-guard", "unused-allow"];
+
+    /// A configuration above the folder a search stops at is not read; one at or
+    /// below it is.
+    #[test]
+    fn find_within_looks_no_higher_than_its_stop() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let top = dir.path();
+        std::fs::create_dir_all(top.join("ws/pkg/src")).expect("folders");
+        std::fs::write(top.join(FILE_NAME), "[rules]\ndiscarded-guard = \"deny\"\n")
+            .expect("write");
+        let start = top.join("ws/pkg/src");
+        assert!(find(&start, IDS).expect("valid").is_some());
+        let ws = top.join("ws");
+        assert!(find_within(&start, Some(&ws), IDS)
+            .expect("valid")
+            .is_none());
+        std::fs::write(top.join("ws/pkg").join(FILE_NAME), "").expect("write");
+        let found = find_within(&start, Some(&ws), IDS).expect("valid");
+        let path = found.map(|f| f.path).expect("found");
+        assert!(path.ends_with("ws/pkg/synclint.toml"), "{}", path.display());
+        assert!(find_within(top, Some(&ws), IDS).expect("valid").is_none());
+    }
 
     fn parse(text: &str) -> Result<FileConfig, Error> {
         let doc = Doc {

@@ -39,7 +39,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::source::Edition;
 
-pub use package::{Package, PackageFinder};
+pub use package::{package_within, Package, PackageFinder};
 use walk::{normalize, walk, Entry, Roots};
 pub use workspace::{cargo_plan, CargoPlan, CargoSelection, Workspace};
 

@@ -93,6 +93,19 @@ impl PackageFinder {
     }
 }
 
+/// The package whose manifest is nearest above the file at `path`, looking no higher
+/// than the folder `stop` (absolute): `None` when no folder from the file's up to
+/// `stop` has a package manifest, or the file is outside `stop`. No manifest above
+/// `stop` is read but the workspace manifest an `edition.workspace = true` names.
+pub fn package_within(path: &Path, stop: &Path) -> Option<Package> {
+    let abs = absolute(path);
+    abs.parent()
+        .into_iter()
+        .flat_map(Path::ancestors)
+        .take_while(|d| d.starts_with(stop))
+        .find_map(read_package)
+}
+
 /// The package whose manifest is in `dir`, or `None` when `dir` has no package
 /// manifest (no `Cargo.toml`, or one without `[package]`).
 fn read_package(dir: &Path) -> Option<Package> {
