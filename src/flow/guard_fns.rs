@@ -66,15 +66,6 @@ pub struct CrateGuardFns {
 }
 
 impl CrateGuardFns {
-    /// Whether `name` is a free function of the crate that hands back a guard,
-    /// declared in a file other than `file`.
-    fn is_foreign_free_guard_fn(&self, file: FileId, name: &str) -> bool {
-        self.by_name.get(name).is_some_and(|fns| {
-            fns.iter()
-                .any(|f| f.file != file && f.guard.as_ref().is_some_and(|g| g.module.is_some()))
-        })
-    }
-
     /// The methods of `name` declared in files other than `file`.
     pub fn others(&self, file: FileId) -> impl Iterator<Item = (&str, &ForeignFn)> {
         self.by_name.iter().flat_map(move |(name, fns)| {
@@ -84,27 +75,16 @@ impl CrateGuardFns {
         })
     }
 
-    /// Whether `flows` (of `file`) calls a guard method of this crate declared in
-    /// another file: a method call of its name with no arguments on a place that the
-    /// walk left a call, not an acquisition ([`FileFlows::nullary_calls`]), or a call
-    /// of a path ending in the name of such a free function. A file that does not is
-    /// not walked again.
+    /// Whether `flows` (of `file`) calls a guard method or free function of this
+    /// crate declared in another file: a call of its name with no arguments, on a
+    /// place or through a path, that the walk left a call, not an acquisition
+    /// ([`FileFlows::nullary_calls`]). A file that does not is not walked again.
     pub fn is_called_in(&self, file: FileId, flows: &FileFlows) -> bool {
-        let method = flows.nullary_calls.iter().any(|m| {
-            self.by_name.get(m).is_some_and(|fns| {
-                fns.iter()
-                    .any(|f| f.file != file && f.guard.as_ref().is_some_and(|g| g.module.is_none()))
-            })
-        });
-        method
-            || flows.bodies.iter().any(|b| {
-                b.events.iter().any(|e| {
-                    e.call().and_then(|c| c.callee.path()).is_some_and(|p| {
-                        let name = p.rsplit("::").next().unwrap_or(p);
-                        self.is_foreign_free_guard_fn(file, name)
-                    })
-                })
-            })
+        flows.nullary_calls.iter().any(|m| {
+            self.by_name
+                .get(m)
+                .is_some_and(|fns| fns.iter().any(|f| f.file != file && f.guard.is_some()))
+        })
     }
 
     /// Joins the guard methods of every file into one table per crate (files of no

@@ -735,9 +735,10 @@ pub struct FileFlows {
     /// The file's methods that hand their caller a guard of a lock of `self`, for
     /// the calls of other files of the crate ([`guard_fns`]).
     pub guard_fns: Box<[guard_fns::GuardFnFact]>,
-    /// The names, sorted, of the method calls with no arguments on a place
-    /// (`self.state()`, `reg.inner()`) that no guard method of the file answered:
-    /// the calls a guard method of another file of the crate could answer.
+    /// The names, sorted, of the calls with no arguments that no guard function of
+    /// the file answered, method calls on a place (`self.state()`, `reg.inner()`)
+    /// and calls through a path (`crate::a::state()`, the path's last name): the
+    /// calls a guard function of another file of the crate could answer.
     pub nullary_calls: Box<[String]>,
 }
 

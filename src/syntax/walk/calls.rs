@@ -217,6 +217,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             return Flow::value(Some(g));
         }
         let func = strip(&c.func);
+        if let syn::Expr::Path(p) = func {
+            if !awaited && c.args.is_empty() && p.qself.is_none() {
+                if let Some(last) = p.path.segments.last() {
+                    // A guard function another file of the crate declares could answer it.
+                    self.fw
+                        .nullary_calls
+                        .borrow_mut()
+                        .insert(last.ident.to_string());
+                }
+            }
+        }
         let callee = match func {
             syn::Expr::Path(p) if p.qself.is_none() => Some(Callee::Path(
                 self.fw.imports.resolve(&path_segments(&p.path)),

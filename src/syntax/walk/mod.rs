@@ -225,8 +225,8 @@ struct FileWalker<'a> {
     /// The functions and methods of the file, by name, with the lock each hands its
     /// caller a guard of when its body is just that acquisition.
     guard_fns: HashMap<String, Vec<FnDecl>>,
-    /// The names of the method calls with no arguments on a place that no guard
-    /// method of the file answered (see [`FileFlows::nullary_calls`]).
+    /// The names of the calls with no arguments that no guard function of the file
+    /// answered (see [`FileFlows::nullary_calls`]).
     nullary_calls: std::cell::RefCell<rustc_hash::FxHashSet<String>>,
 }
 
