@@ -704,6 +704,24 @@ pub struct Body {
     pub returns: Box<[Returned]>,
     /// Marked `#[serial]` (serial_test) or `#[file_serial]`.
     pub is_serial: bool,
+    /// Local locks this body moves into a field of a struct literal
+    /// (`Inner { paused, .. }` with `let paused = Arc::new(Mutex::new(..))`).
+    pub stored_locks: Box<[StoredLock]>,
+}
+
+/// A local lock moved into a named field of a struct literal: from then on the lock
+/// is that field of the value built, and the clones the body's closures captured
+/// before are the same lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredLock {
+    /// Where the local was declared ([`local_origin`]).
+    pub origin: String,
+    /// The local's name.
+    pub name: String,
+    /// The struct's type (`Self` resolved to the `impl` type), last segment.
+    pub owner: String,
+    /// The field it is moved into.
+    pub field: String,
 }
 
 impl Body {

@@ -277,6 +277,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         ty_text: ty_text.clone().filter(|_| is_whole),
                         built: built.clone().filter(|_| is_whole),
                         alias: alias.clone().filter(|_| is_whole),
+                        is_param: false,
                         derived: derived.clone(),
                         elem_of: None,
                         guard_in_tuple: false,
