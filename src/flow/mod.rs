@@ -247,6 +247,11 @@ pub struct Call {
     pub result_dropped: bool,
 }
 
+/// The position in [`CallArgs::closure_args`] of the closure a call calls itself:
+/// a local bound to a closure expression and called by name, which runs the
+/// closure's body there.
+pub const CALLS_CLOSURE: u32 = u32::MAX;
+
 /// What a call's arguments carry that rules read. [`Call`] keeps it boxed and only
 /// when some list is not empty; read it through the call's accessors
 /// ([`Call::arg_guards`]...), which give an empty list when there is none.
@@ -259,7 +264,8 @@ pub struct CallArgs {
     /// `let v = x.load(..)`, the `load`.
     pub arg_calls: Box<[usize]>,
     /// Arguments that are closures written at the call: (argument position, index of
-    /// the closure's body in [`FileFlows::bodies`]).
+    /// the closure's body in [`FileFlows::bodies`]). A call of a local bound to a
+    /// closure (`let wait = || ..; wait();`) has the closure at [`CALLS_CLOSURE`].
     pub closure_args: Box<[(u32, u32)]>,
     /// Arguments that are a plain name, perhaps borrowed (`f`, `&mut f`): (argument
     /// position, name).

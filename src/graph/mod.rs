@@ -230,7 +230,9 @@ impl Graph {
                         .closure_args()
                         .iter()
                         .filter(|&&(pos, _)| {
-                            runs_at_once(call, cs[ei].map(|k| (k, body_of(&bodies[k]))), pos)
+                            // `wait()` on `let wait = || ..;` runs the closure.
+                            pos == crate::flow::CALLS_CLOSURE
+                                || runs_at_once(call, cs[ei].map(|k| (k, body_of(&bodies[k]))), pos)
                         })
                         .filter_map(|&(_, cb)| {
                             let k = first + cb as usize;

@@ -393,6 +393,10 @@ struct Var {
     alias: Option<Vec<String>>,
     /// A parameter of the body that declared it.
     is_param: bool,
+    /// Bound to a closure expression (not `async`, not a one-acquisition
+    /// [`lock_fn`](Self::lock_fn)): the closure's body index in the file's bodies,
+    /// which a call of the variable runs.
+    closure_body: Option<u32>,
     /// Guards the value was computed from (`let found = m.read().contains_key(k);`).
     derived: Vec<GuardId>,
     /// An element taken out of the collection this guard protects (a `for`
