@@ -397,6 +397,41 @@ fn incremental_edits_are_applied() {
     assert_eq!(client.shut_down(), 0);
 }
 
+/// A buffer that does not parse (half typed) gets one `parse` error where the
+/// parser stopped instead of its findings; fixing it brings them back.
+#[test]
+fn an_unparsable_buffer_says_where() {
+    let (_dir, root) = demo_crate(HAZARDS);
+    let lib = uri_of(&root.join("src/lib.rs"));
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.open(&lib, HAZARDS);
+    client.diagnostics(&lib, has_both);
+    let broken = format!("{HAZARDS}\nfn half(");
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": lib, "version": 2},
+            "contentChanges": [{"text": broken}],
+        }),
+    );
+    let found = client.diagnostics(&lib, |d| codes(d) == ["parse"]);
+    assert_eq!(codes(&found), ["parse"], "{found:#?}");
+    let line = found[0]["range"]["start"]["line"].as_u64().unwrap_or(0);
+    assert!(line >= HAZARDS.lines().count() as u64, "{found:#?}");
+    assert_eq!(found[0]["severity"], 1, "{found:#?}");
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": {"uri": lib, "version": 3},
+            "contentChanges": [{"text": HAZARDS}],
+        }),
+    );
+    let back = client.diagnostics(&lib, has_both);
+    assert!(has_both(&back), "{back:#?}");
+    assert_eq!(client.shut_down(), 0);
+}
+
 /// An allow comment in the buffer silences its finding, as on the command line.
 #[test]
 fn allow_comments_apply() {

@@ -247,6 +247,11 @@ pub struct Call {
     pub result_dropped: bool,
 }
 
+/// The position in [`CallArgs::closure_args`] of the closure a call calls itself:
+/// a local bound to a closure expression and called by name, which runs the
+/// closure's body there.
+pub const CALLS_CLOSURE: u32 = u32::MAX;
+
 /// What a call's arguments carry that rules read. [`Call`] keeps it boxed and only
 /// when some list is not empty; read it through the call's accessors
 /// ([`Call::arg_guards`]...), which give an empty list when there is none.
@@ -259,7 +264,8 @@ pub struct CallArgs {
     /// `let v = x.load(..)`, the `load`.
     pub arg_calls: Box<[usize]>,
     /// Arguments that are closures written at the call: (argument position, index of
-    /// the closure's body in [`FileFlows::bodies`]).
+    /// the closure's body in [`FileFlows::bodies`]). A call of a local bound to a
+    /// closure (`let wait = || ..; wait();`) has the closure at [`CALLS_CLOSURE`].
     pub closure_args: Box<[(u32, u32)]>,
     /// Arguments that are a plain name, perhaps borrowed (`f`, `&mut f`): (argument
     /// position, name).
@@ -704,6 +710,24 @@ pub struct Body {
     pub returns: Box<[Returned]>,
     /// Marked `#[serial]` (serial_test) or `#[file_serial]`.
     pub is_serial: bool,
+    /// Local locks this body moves into a field of a struct literal
+    /// (`Inner { paused, .. }` with `let paused = Arc::new(Mutex::new(..))`).
+    pub stored_locks: Box<[StoredLock]>,
+}
+
+/// A local lock moved into a named field of a struct literal: from then on the lock
+/// is that field of the value built, and the clones the body's closures captured
+/// before are the same lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredLock {
+    /// Where the local was declared ([`local_origin`]).
+    pub origin: String,
+    /// The local's name.
+    pub name: String,
+    /// The struct's type (`Self` resolved to the `impl` type), last segment.
+    pub owner: String,
+    /// The field it is moved into.
+    pub field: String,
 }
 
 impl Body {

@@ -170,6 +170,13 @@ impl<'a> Analysis<'a> {
         self.graph.callees[i].get(ei).copied().flatten()
     }
 
+    /// The closures the call at event `ei` of body `i` runs before it returns: closures
+    /// written as arguments of a call that runs them, or the closure a local bound to
+    /// one stands for (`wait()` after `let wait = || ..;`).
+    pub fn closures_run(&self, i: BodyIdx, ei: usize) -> &'a [BodyIdx] {
+        self.graph.closure_callees(i, ei)
+    }
+
     /// The resolved calls of body `i`, as (event index, callee), in event order.
     pub fn callees(&self, i: BodyIdx) -> impl Iterator<Item = (usize, BodyIdx)> + 'a {
         self.graph.callees[i]

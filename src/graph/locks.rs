@@ -10,6 +10,28 @@ use super::BodyIdx;
 use crate::flow::{Body, LockPath};
 use crate::model::known::is_static_name;
 use crate::model::{type_name_of, CrateId, Model};
+use rustc_hash::FxHashMap;
+
+/// The local locks the run's struct literals move into fields
+/// ([`StoredLock`](crate::flow::StoredLock)), by the local's origin and name: the
+/// field's owner type and name, or `None` when two literals disagree.
+pub(super) type StoredLocks<'f> = FxHashMap<(&'f str, &'f str), Option<(&'f str, &'f str)>>;
+
+/// Collects [`StoredLocks`] from every body.
+pub(super) fn stored_locks<'f>(bodies: impl Iterator<Item = &'f Body>) -> StoredLocks<'f> {
+    let mut out = StoredLocks::default();
+    for s in bodies.flat_map(|b| b.stored_locks.iter()) {
+        let to = (s.owner.as_str(), s.field.as_str());
+        out.entry((s.origin.as_str(), s.name.as_str()))
+            .and_modify(|e| {
+                if *e != Some(to) {
+                    *e = None;
+                }
+            })
+            .or_insert(Some(to));
+    }
+    out
+}
 
 /// Which lock a guard's lock is, across the crate, whatever object it is taken on.
 ///
@@ -143,6 +165,7 @@ pub(super) fn lock_id(
     idx: BodyIdx,
     body: &Body,
     lock: &LockPath,
+    stored: &StoredLocks<'_>,
 ) -> Option<LockId> {
     let segs = lock.segments.as_ref()?;
     let root = segs.first()?;
@@ -183,6 +206,23 @@ pub(super) fn lock_id(
         }
     }
     if segs.len() == 1 {
+        // A local lock the declaring body moved into a field of a struct literal is
+        // that field, in the closures that captured a clone of it: they may run on
+        // another thread while the value is used. In the declaring body itself the
+        // lock is not yet shared.
+        if let Some(from) = lock.root_origin.as_deref() {
+            if let Some(Some((owner, field))) = stored.get(&(from, root.as_str())) {
+                if !body.declared_here(from) && model.field_type(krate, owner, field).is_some() {
+                    return id(
+                        LockClass::Field {
+                            owner: (*owner).to_string(),
+                            field: (*field).to_string(),
+                        },
+                        Some(segs.clone()),
+                    );
+                }
+            }
+        }
         // A lock in a local or parameter: only the function that declared it (and
         // the closures it made) knows it.
         let origin = lock

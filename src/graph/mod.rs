@@ -159,6 +159,7 @@ impl Graph {
         };
 
         let crate_of: Vec<CrateId> = infos.iter().map(|i| i.krate).collect();
+        let stored = &locks::stored_locks(bodies.iter().map(body_of));
         let guard_ids: Vec<Vec<Option<LockId>>> = bodies
             .par_iter()
             .enumerate()
@@ -166,7 +167,7 @@ impl Graph {
                 let b = body_of(at);
                 b.guards
                     .iter()
-                    .map(|g| lock_id(model, &infos[i], i, b, &g.lock))
+                    .map(|g| lock_id(model, &infos[i], i, b, &g.lock, stored))
                     .collect()
             })
             .collect();
@@ -202,7 +203,7 @@ impl Graph {
                         .iter()
                         .map(|(pos, path)| ArgLock {
                             pos: *pos,
-                            lock: lock_id(model, info, i, b, path),
+                            lock: lock_id(model, info, i, b, path, stored),
                             param: param_of(b, path),
                         })
                         .collect();
@@ -229,7 +230,9 @@ impl Graph {
                         .closure_args()
                         .iter()
                         .filter(|&&(pos, _)| {
-                            runs_at_once(call, cs[ei].map(|k| (k, body_of(&bodies[k]))), pos)
+                            // `wait()` on `let wait = || ..;` runs the closure.
+                            pos == crate::flow::CALLS_CLOSURE
+                                || runs_at_once(call, cs[ei].map(|k| (k, body_of(&bodies[k]))), pos)
                         })
                         .filter_map(|&(_, cb)| {
                             let k = first + cb as usize;

@@ -150,13 +150,15 @@ impl Rule for CondvarMisuse {
                 if e.live().is_empty() {
                     continue;
                 }
-                let (Some(k), Some(call)) = (cx.callee(i, ei), e.call()) else {
-                    continue;
-                };
-                if k == i {
-                    continue;
-                }
-                let Some((wait, chain)) = wait_through(cx, &waits, k, 0) else {
+                let Some(call) = e.call() else { continue };
+                // The function called, or the closures the call runs there.
+                let found = cx
+                    .callee(i, ei)
+                    .into_iter()
+                    .chain(cx.closures_run(i, ei).iter().copied())
+                    .filter(|&k| k != i)
+                    .find_map(|k| Some((k, wait_through(cx, &waits, k, 0)?)));
+                let Some((k, (wait, chain))) = found else {
                     continue;
                 };
                 let mut others = other_guards(cx, i, body, e.live(), call.arg_guards());

@@ -47,6 +47,25 @@ pub(super) fn diagnostics(report: &Report) -> BTreeMap<PathBuf, FileDiagnostics>
             .extend(quick_fix(&report.sources, finding, &diagnostic));
         entry.diagnostics.push(diagnostic);
     }
+    // A file that could not be read or parsed (a half-typed buffer) says so where
+    // the parser stopped, as the command line does; its findings are not known.
+    for problem in &report.problems {
+        let range = problem
+            .span
+            .map(|span| range(&report.sources, span))
+            .unwrap_or_default();
+        out.entry(problem.path.clone())
+            .or_default()
+            .diagnostics
+            .push(Diagnostic {
+                range,
+                severity: Some(DiagnosticSeverity::ERROR),
+                code: Some(NumberOrString::String(problem.kind.as_str().to_string())),
+                source: Some(SOURCE.to_string()),
+                message: shown(&problem.message),
+                ..Diagnostic::default()
+            });
+    }
     out
 }
 

@@ -301,6 +301,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 name: b.path.clone(),
                 why: b.why.clone(),
             });
+        // `wait()` on `let wait = || ..;`: the call runs the closure's body.
+        if let Some(cb) = path_var(func).and_then(|n| self.lookup(&n).and_then(|v| v.closure_body))
+        {
+            closure_args.push((crate::flow::CALLS_CLOSURE, cb));
+        }
         let arg_places = if may_resolve_in_crate(&callee, None) {
             self.arg_places(c.args.iter())
         } else {

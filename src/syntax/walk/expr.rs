@@ -274,6 +274,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 if let Some(rest) = &s.rest {
                     out = out.or_div(self.expr(rest, false));
                 }
+                if s.qself.is_none() {
+                    self.note_stored_locks(s);
+                }
                 out.with_value(held)
             }
             syn::Expr::Try(t) => {

@@ -391,6 +391,12 @@ struct Var {
     built: Option<crate::flow::BuiltBy>,
     /// The place this variable aliases (`let m = &self.state;`), as segments.
     alias: Option<Vec<String>>,
+    /// A parameter of the body that declared it.
+    is_param: bool,
+    /// Bound to a closure expression (not `async`, not a one-acquisition
+    /// [`lock_fn`](Self::lock_fn)): the closure's body index in the file's bodies,
+    /// which a call of the variable runs.
+    closure_body: Option<u32>,
     /// Guards the value was computed from (`let found = m.read().contains_key(k);`).
     derived: Vec<GuardId>,
     /// An element taken out of the collection this guard protects (a `for`
@@ -429,6 +435,7 @@ struct BodyWalker<'w, 'a, 'o> {
     /// when it is done.
     static_refs: Vec<crate::flow::StaticRef>,
     returns: Vec<crate::flow::Returned>,
+    stored_locks: Vec<crate::flow::StoredLock>,
     unsafe_depth: usize,
     /// The enclosing loops of this body, innermost last: `true` for a `for` loop
     /// whose body never leaves it early (no `break`, `return` or `?`).
@@ -474,6 +481,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 lock_ty: lock_type_in(ty),
                 ty_text: Some(ty.clone()),
                 origin: Some(origin.clone()),
+                is_param: true,
                 ..Var::default()
             });
         }
@@ -487,6 +495,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             events: Vec::new(),
             static_refs: Vec::new(),
             returns: Vec::new(),
+            stored_locks: Vec::new(),
             unsafe_depth: 0,
             loops: Vec::new(),
             origin,
@@ -524,6 +533,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 static_refs: Box::default(),
                 returns: Box::default(),
                 is_serial: spec.is_serial,
+                stored_locks: Box::default(),
             },
         };
         bw.out.push(bw.body.clone());
@@ -535,6 +545,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         self.body.events = std::mem::take(&mut self.events).into();
         self.body.static_refs = std::mem::take(&mut self.static_refs).into();
         self.body.returns = std::mem::take(&mut self.returns).into();
+        self.body.stored_locks = std::mem::take(&mut self.stored_locks).into();
         self.out[self.slot] = self.body;
     }
 }

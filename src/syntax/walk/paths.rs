@@ -89,4 +89,44 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         Some(self.resolve_place(segs).0)
     }
+
+    /// Records the local locks a struct literal moves into its named fields
+    /// (`Inner { paused, state: Arc::clone(&state), .. }`): each is, from then on,
+    /// that field of the value built ([`StoredLock`](crate::flow::StoredLock)).
+    /// Only locals the body built as a lock count: a parameter stays the caller's lock.
+    pub(super) fn note_stored_locks(&mut self, s: &syn::ExprStruct) {
+        let Some(last) = s.path.segments.last() else {
+            return;
+        };
+        let owner = if last.ident == "Self" {
+            match self.body.self_ty.as_deref().and_then(type_name_of) {
+                Some(t) => t,
+                None => return,
+            }
+        } else {
+            last.ident.to_string()
+        };
+        for fv in &s.fields {
+            let syn::Member::Named(field) = &fv.member else {
+                continue;
+            };
+            let Some(segs) = self.alias_of(&fv.expr) else {
+                continue;
+            };
+            let [name] = segs.as_slice() else { continue };
+            let Some(v) = self.lookup(name) else { continue };
+            if v.is_param || v.lock_ty.is_none() || v.guard.is_some() {
+                continue;
+            }
+            let Some(origin) = v.origin.clone() else {
+                continue;
+            };
+            self.stored_locks.push(crate::flow::StoredLock {
+                origin,
+                name: name.clone(),
+                owner: owner.clone(),
+                field: field.to_string(),
+            });
+        }
+    }
 }

@@ -156,6 +156,12 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             .as_ref()
             .and_then(|i| self.lock_closure(&i.expr))
             .map(std::rc::Rc::new);
+        let closure_body = local.init.as_ref().and_then(|i| match strip(&i.expr) {
+            syn::Expr::Closure(c) if c.asyncness.is_none() && lock_fn.is_none() => {
+                u32::try_from(self.out.len()).ok()
+            }
+            _ => None,
+        });
         if let Some(init) = &local.init {
             let mut targets = Vec::new();
             extending_operands(&init.expr, &mut targets);
@@ -277,6 +283,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         ty_text: ty_text.clone().filter(|_| is_whole),
                         built: built.clone().filter(|_| is_whole),
                         alias: alias.clone().filter(|_| is_whole),
+                        is_param: false,
+                        closure_body: closure_body.filter(|_| is_whole),
                         derived: derived.clone(),
                         elem_of: None,
                         guard_in_tuple: false,
