@@ -39,9 +39,10 @@
 //! is [`report`]'s job.
 
 use std::ffi::OsString;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -53,10 +54,17 @@ use crate::discover::{self, CargoSelection};
 use crate::error::Error;
 use crate::report::finding::{RuleMeta, Severity};
 use crate::report::lock_graph::GraphFormat;
-use crate::report::{self, Format, Printer, Report, Style};
+use crate::report::{self, Format, Printer, Style};
 use crate::rules;
 use crate::source::Edition;
 use crate::suppress::{self, Baseline};
+
+mod output;
+
+use output::{
+    apply_fixes, check_buffer_alone, output, print_lock_graph, print_statistics, read_stdin,
+    show_diff,
+};
 
 /// Which binary is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +93,28 @@ struct Args {
     /// Output format
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human)]
     format: Format,
+
+    /// Write what would go to stdout (findings, statistics, a diff or the lock graph)
+    /// to this file instead
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output_file: Option<PathBuf>,
+
+    /// When to colour the output: `auto` colours a terminal unless `NO_COLOR` is set
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    /// Print how many findings each rule reported instead of the findings
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
+    statistics: bool,
+
+    /// Read the text of this file from stdin instead of from the disk, and check it
+    /// with the rest of its crate (for editors); the file need not exist
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with_all = ["paths", "fix", "workspace", "package", "manifest_path"]
+    )]
+    stdin_filename: Option<PathBuf>,
 
     /// Run only this rule (repeatable)
     #[arg(long = "rule", value_name = "ID")]
@@ -152,7 +182,7 @@ struct Args {
         long,
         value_enum,
         value_name = "FORMAT",
-        conflicts_with_all = ["baseline", "write_baseline", "fix", "diff"]
+        conflicts_with_all = ["baseline", "write_baseline", "fix", "diff", "statistics"]
     )]
     lock_graph: Option<GraphFormat>,
 
@@ -196,6 +226,40 @@ struct Args {
         conflicts_with = "paths"
     )]
     manifest_path: Option<PathBuf>,
+}
+
+/// The values `--color` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    /// Colour a terminal, unless `NO_COLOR` is set to anything but "".
+    Auto,
+    /// Always colour, even a file or a pipe.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The `--color` of the run, for the hook that draws tool errors: 0 is `auto`, 1
+/// `always`, 2 `never`. Set once the command line is parsed.
+static COLOR: AtomicU8 = AtomicU8::new(0);
+
+impl ColorChoice {
+    fn current() -> ColorChoice {
+        match COLOR.load(Ordering::Relaxed) {
+            1 => ColorChoice::Always,
+            2 => ColorChoice::Never,
+            _ => ColorChoice::Auto,
+        }
+    }
+
+    fn set(self) {
+        let n = match self {
+            ColorChoice::Auto => 0,
+            ColorChoice::Always => 1,
+            ColorChoice::Never => 2,
+        };
+        COLOR.store(n, Ordering::Relaxed);
+    }
 }
 
 /// The values `--edition` accepts.
@@ -273,12 +337,13 @@ where
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
+    args.color.set();
     match execute(&args, &matches, invocation) {
         Ok(code) => code,
         Err(Failure::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Output(err)) => report_error(Error::Io {
             context: "cannot write output".to_string(),
-            source: err,
+            error: err,
         }),
         Err(Failure::Tool(err)) => report_error(err),
     }
@@ -373,7 +438,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
             return Err(unknown_rule(id).into());
         };
         let doc = meta.doc;
-        let mut out = io::stdout().lock();
+        let (mut out, _) = output(args)?;
         out.write_all(doc.as_bytes())?;
         if !doc.ends_with('\n') {
             out.write_all(b"\n")?;
@@ -382,7 +447,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         return Ok(ExitCode::SUCCESS);
     }
     if args.list_rules {
-        list_rules(&mut io::stdout().lock())?;
+        list_rules(&mut output(args)?.0)?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -397,11 +462,13 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     let (paths, root) = if use_cargo {
         let cwd = std::env::current_dir().map_err(|source| Error::Io {
             context: "cannot read the current folder".to_string(),
-            source,
+            error: source,
         })?;
         let plan = discover::cargo_plan(&cwd, &selection)?;
         notices.extend(plan.skipped);
         (plan.paths, plan.start)
+    } else if let Some(path) = &args.stdin_filename {
+        (vec![path.clone()], path.clone())
     } else if args.paths.is_empty() {
         (vec![PathBuf::from(".")], PathBuf::from("."))
     } else {
@@ -414,12 +481,22 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     };
     let mut config = config_from(args, matches, file)?;
     config.lock_graph = args.lock_graph.is_some();
+    if let Some(path) = &args.stdin_filename {
+        config.buffer = Some(read_stdin(path, config.max_file_size())?);
+    }
+    let (out, out_is_terminal) = output(args)?;
     let counts = Arc::new(crate::Progress::default());
     let progress = Progress::start(
         show_progress(args.quiet, io::stderr().is_terminal()),
         Arc::clone(&counts),
     );
-    let checked = crate::check_with_progress(&paths, &config, &counts);
+    let checked = match &config.buffer {
+        // A buffer for a file that does not exist is checked alone.
+        Some(buffer) if std::fs::symlink_metadata(&buffer.path).is_err() => {
+            Ok(check_buffer_alone(buffer, &config))
+        }
+        _ => crate::check_with_progress(&paths, &config, &counts),
+    };
     progress.finish();
     let mut report = checked?;
     notices.extend(std::mem::take(&mut report.skipped));
@@ -434,7 +511,7 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     }
 
     if let Some(format) = args.lock_graph {
-        return print_lock_graph(&report, format);
+        return print_lock_graph(&report, format, out);
     }
 
     if let Some(path) = &args.write_baseline {
@@ -457,32 +534,30 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = &args.baseline {
-        Baseline::load(path)?.filter(&mut report);
+        report.baselined = Baseline::load(path)?.filter(&mut report);
     }
     if args.diff {
-        return show_diff(&report);
+        return show_diff(&report, out);
     }
     if args.fix && apply_fixes(&report, &paths) > 0 {
         // Checked again, so that what is reported is what the files now hold.
         report = crate::check(&paths, &config)?;
         report.skipped.clear();
         if let Some(path) = &args.baseline {
-            Baseline::load(path)?.filter(&mut report);
+            report.baselined = Baseline::load(path)?.filter(&mut report);
         }
     }
 
-    let stdout = io::stdout();
-    let style = Style {
-        color: use_color(stdout.is_terminal()),
-        width: width(stdout.is_terminal()),
-    };
-    let mut printer = Printer::new(
-        args.format,
-        BufWriter::new(stdout.lock()),
-        style,
-        all_meta(),
-    );
-    report::print_report(&mut printer, &report)?;
+    if args.statistics {
+        print_statistics(&report, args.format, out)?;
+    } else {
+        let style = Style {
+            color: use_color(out_is_terminal),
+            width: width(out_is_terminal),
+        };
+        let mut printer = Printer::new(args.format, out, style, all_meta());
+        report::print_report(&mut printer, &report)?;
+    }
 
     let has_findings = report
         .findings
@@ -495,104 +570,6 @@ fn execute(args: &Args, matches: &ArgMatches, invocation: Invocation) -> Result<
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Prints the lock map on stdout and nothing else there: the files that could not
-/// be checked go to stderr (in the `short` format) and make the exit code 2;
-/// findings are not printed and do not change it.
-fn print_lock_graph(report: &report::Report, format: GraphFormat) -> Result<ExitCode, Failure> {
-    let graph = report.lock_graph.clone().unwrap_or_default();
-    let mut out = BufWriter::new(io::stdout().lock());
-    report::lock_graph::write(&mut out, &graph, &report.sources, format)?;
-    out.flush()?;
-    if report.problems.is_empty() {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let style = Style {
-        color: false,
-        width: 80,
-    };
-    let mut err = Printer::new(Format::Short, io::stderr().lock(), style, all_meta());
-    for problem in &report.problems {
-        // Stderr closed: the exit code still says that files were not checked.
-        let _ = err.problem(problem, &report.sources);
-    }
-    Ok(ExitCode::from(2))
-}
-
-/// `--diff`: the fixes as a unified diff on stdout, paths as the report shows
-/// them; exit 1 when there is one, 0 when there is nothing to fix, 2 when a file
-/// could not be checked.
-fn show_diff(report: &Report) -> Result<ExitCode, Failure> {
-    let (fixes, refused) = crate::fix::plan(report);
-    warn_refused(&refused);
-    let mut out = BufWriter::new(io::stdout().lock());
-    for f in &fixes {
-        let path = report.sources.get(f.file).display_path();
-        out.write_all(crate::fix::unified_diff(&path, &f.old, &f.new).as_bytes())?;
-    }
-    out.flush()?;
-    Ok(if !report.problems.is_empty() {
-        ExitCode::from(2)
-    } else if fixes.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-/// `--fix`: writes the fixed texts of the files inside `roots` (a file the run
-/// read only as context of a named file, or reached through a link out of the
-/// roots, is left alone) and says on stderr what was fixed; returns how many files
-/// were written.
-fn apply_fixes(report: &Report, roots: &[PathBuf]) -> usize {
-    let (fixes, mut refused) = crate::fix::plan(report);
-    let roots: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
-    let (mut files, mut findings) = (0, 0);
-    for f in &fixes {
-        let inside = f
-            .path
-            .canonicalize()
-            .is_ok_and(|p| roots.iter().any(|r| p.starts_with(r)));
-        let result = if inside {
-            crate::fix::write(&f.path, &f.old, &f.new)
-        } else {
-            Err("outside the paths given".to_string())
-        };
-        match result {
-            Ok(()) => {
-                files += 1;
-                findings += f.fixed.len();
-            }
-            Err(reason) => refused.push(crate::fix::Refused {
-                path: f.path.clone(),
-                reason,
-            }),
-        }
-    }
-    warn_refused(&refused);
-    if files > 0 {
-        let _ = writeln!(
-            io::stderr().lock(),
-            "fixed {} in {}",
-            plural(findings, "finding"),
-            plural(files, "file")
-        );
-    }
-    files
-}
-
-/// A `warning: not fixed` line on stderr for every file whose fixes were left.
-fn warn_refused(refused: &[crate::fix::Refused]) {
-    let mut err = io::stderr().lock();
-    for r in refused {
-        let _ = writeln!(
-            err,
-            "warning: not fixed `{}`: {}",
-            crate::error::shown_path(&r.path),
-            r.reason
-        );
-    }
 }
 
 /// Whether a run shows progress: only on a terminal, and never with `--quiet`.
@@ -786,9 +763,16 @@ fn list_rules(out: &mut impl Write) -> io::Result<()> {
     out.flush()
 }
 
-/// Colour only on a terminal, and never when `NO_COLOR` is set to anything but "".
+/// Whether to colour an output, by `--color`: for `auto`, only a terminal, and never
+/// when `NO_COLOR` is set to anything but "".
 fn use_color(is_terminal: bool) -> bool {
-    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    match ColorChoice::current() {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }
 
 /// The width to wrap human output at: `COLUMNS` on a terminal when set, else 80, so
@@ -801,17 +785,19 @@ fn width(is_terminal: bool) -> usize {
     }
 }
 
-/// Installs the miette hook used for tool errors: graphical, unicode, colour only
-/// when stderr (where they go) is a terminal and `NO_COLOR` is unset.
+/// Installs the miette hook used for tool errors: graphical, unicode, coloured by
+/// `--color` as for stderr (where they go), as it is when the error is drawn.
 fn install_hook() {
-    let is_terminal = io::stderr().is_terminal();
-    let style = Style {
-        color: use_color(is_terminal),
-        width: width(is_terminal),
-    };
     // Fails only when a hook is already installed (a second run in one process),
     // which is the same hook.
-    let _ = miette::set_hook(Box::new(move |_| Box::new(report::human::handler(style))));
+    let _ = miette::set_hook(Box::new(move |_| {
+        let is_terminal = io::stderr().is_terminal();
+        let style = Style {
+            color: use_color(is_terminal),
+            width: width(is_terminal),
+        };
+        Box::new(report::human::handler(style))
+    }));
 }
 
 /// Prints a tool error on stderr through the miette hook, its texts escaped; returns

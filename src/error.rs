@@ -91,13 +91,14 @@ pub enum Error {
     },
 
     /// An I/O error outside any one source file.
-    #[error("{context}: {source}")]
+    #[error("{context}: {error}")]
     #[diagnostic(code(synclint::io))]
     Io {
         /// What was being done.
         context: String,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error, shown in the message (not as a cause, which would
+        /// repeat it).
+        error: std::io::Error,
     },
 }
 
@@ -149,6 +150,9 @@ pub struct ConfigError {
     text: String,
     /// The file's text as shown: hazards escaped, long lines cut around the span.
     view: SnippetView<'static>,
+    /// The other errors found in the same file, in the order of the text; shown
+    /// after this one.
+    pub also: Vec<ConfigError>,
 }
 
 impl ConfigError {
@@ -173,6 +177,7 @@ impl ConfigError {
             name: shown_path(path),
             text: text.to_string(),
             view: SnippetView::new(text, &[start, end]).into_owned(),
+            also: Vec::new(),
         }
     }
 
@@ -184,7 +189,12 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&escape::text(&self.message, Keep::LineBreaks))
+        f.write_str(&escape::text(&self.message, Keep::LineBreaks))?;
+        match self.also.len() {
+            0 => Ok(()),
+            1 => f.write_str(" (and 1 more error in the file)"),
+            n => write!(f, " (and {n} more errors in the file)"),
+        }
     }
 }
 
@@ -203,6 +213,13 @@ impl Diagnostic for ConfigError {
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(self)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.also.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.also.iter().map(|e| e as &dyn Diagnostic)))
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -347,6 +364,12 @@ impl Diagnostic for Shown {
         self.inner.source_code()
     }
 
+    /// The inner diagnostic's, which escape their own texts (only configuration
+    /// errors have any).
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.inner.related()
+    }
+
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let labels = self.inner.labels()?;
         Some(Box::new(labels.map(|l| {
@@ -430,15 +453,15 @@ mod tests {
     fn every_text_of_an_error_and_its_causes_is_escaped() {
         let err = Error::Io {
             context: "cannot read `a\u{1b}]0;t\u{7}`".to_string(),
-            source: std::io::Error::other("b\u{202e}c"),
+            error: std::io::Error::other("b\u{202e}c"),
         };
         let shown = Shown::from(err);
         assert_eq!(
             shown.to_string(),
             "cannot read `a\\u{1b}]0;t\\u{7}`: b\\u{202e}c"
         );
-        let cause = std::error::Error::source(&shown).expect("a cause");
-        assert_eq!(cause.to_string(), "b\\u{202e}c");
+        // The reason is in the message, not repeated as a cause.
+        assert!(std::error::Error::source(&shown).is_none());
         let text = render(&shown);
         assert!(!text.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{text}");
         assert!(text.contains("synclint::io"), "{text}");

@@ -132,11 +132,17 @@ fn check_discovered(
         .enumerate()
         .map(|(i, d)| {
             let id = FileId(i as u32);
-            let done = match load(&d.path, d.edition, config.max_file_size()) {
+            let buffer = config.buffer.as_ref().filter(|b| b.is_for(&d.path));
+            let loaded = match buffer {
+                Some(b) => decode(&d.path, b.bytes.to_vec(), d.edition),
+                None => load(&d.path, d.edition, config.max_file_size()),
+            };
+            let done = match loaded {
                 Ok(file) => {
                     let mut file = file.with_krate(d.krate.clone());
                     let res = analyse_file(&file, id, &known, &budget, None);
-                    if res.is_ok() && !file.text.contains(suppress::MARKER) {
+                    // A buffer's text cannot be read again from the disk.
+                    if res.is_ok() && buffer.is_none() && !file.text.contains(suppress::MARKER) {
                         file.evict();
                     }
                     (file, res)
@@ -227,6 +233,16 @@ fn load(path: &Path, edition: source::Edition, limit: u64) -> Result<SourceFile,
             other => format!("cannot read file: {other}"),
         },
     })?;
+    decode(path, bytes, edition)
+}
+
+/// The file at `path` holding `bytes`; text that is not UTF-8 becomes a
+/// [`FileProblem`].
+pub fn decode(
+    path: &Path,
+    bytes: Vec<u8>,
+    edition: source::Edition,
+) -> Result<SourceFile, FileProblem> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(path, text, edition)),
         Err(e) => {
@@ -418,6 +434,7 @@ fn finish(
         skipped: Vec::new(),
         lock_graph,
         unknown_locks,
+        baselined: 0,
     }
 }
 

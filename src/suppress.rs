@@ -571,7 +571,7 @@ impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, Error> {
         let cannot_read = |source| Error::Io {
             context: format!("cannot read baseline `{}`", crate::error::shown_path(path)),
-            source,
+            error: source,
         };
         let bytes = crate::source::read_limited(path, MAX_BASELINE_SIZE).map_err(|e| {
             cannot_read(match e {
@@ -660,7 +660,7 @@ impl Baseline {
         text.push('\n');
         std::fs::write(path, text).map_err(|source| Error::Io {
             context: format!("cannot write baseline `{}`", crate::error::shown_path(path)),
-            source,
+            error: source,
         })?;
         Ok(n)
     }

@@ -818,6 +818,44 @@ fn config_unknown_keys_and_bad_values_exit_2() {
 }
 
 #[test]
+fn every_config_error_of_a_file_is_reported_at_once() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD).create(
+        "synclint.toml",
+        "exclud = [\"gen\"]\nmax_file_size = \"ten\"\n\n[rules]\nlock-across-awiat = \"deny\"\ndouble-lock = \"forbid\"\n\n[[guard_method]]\nname = \"x\"\nkind = \"mutx\"\n",
+    );
+    let run = dir.synclint(&[]);
+    run.code(2)
+        .stdout_is("")
+        .stderr_has("unknown key `exclud` in the configuration (and 4 more errors in the file)");
+    // Each in the order of the file, with its own place and help.
+    let order = [
+        "[synclint.toml:1:1]",
+        "[synclint.toml:2:17]",
+        "[synclint.toml:5:1]",
+        "did you mean `lock-across-await`?",
+        "[synclint.toml:6:15]",
+        "[synclint.toml:10:8]",
+        "did you mean `mutex`?",
+    ];
+    let mut from = 0;
+    for needle in order {
+        let at = run.stderr[from..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} after byte {from}:\n{}", run.stderr));
+        from += at + needle.len();
+    }
+    // Fixed one by one, the count goes down; the file is read again each run.
+    dir.create("synclint.toml", "exclud = []\nexcludd = []\n");
+    dir.synclint(&[])
+        .code(2)
+        .stderr_has("unknown key `exclud` in the configuration (and 1 more error in the file)")
+        .stderr_has("unknown key `excludd`");
+    dir.create("synclint.toml", "exclude = []\n");
+    dir.synclint(&["--format", "short"]).code(1);
+}
+
+#[test]
 fn config_sets_levels_excludes_and_is_found_upward() {
     let dir = Dir::new();
     dir.create("src/lib.rs", HAZARD)
@@ -994,7 +1032,7 @@ fn baseline_reports_only_new_findings_and_survives_edits() {
     assert_eq!(baseline["findings"][0]["rule"], "lock-across-await");
     dir.synclint(&["--baseline", "synclint-baseline.json"])
         .code(0)
-        .stdout_is("no findings (1 file checked)\n");
+        .stdout_is("no findings (1 file checked, 1 finding hidden by the baseline)\n");
 
     // Lines inserted above the finding: it still matches.
     dir.create(
@@ -1358,4 +1396,187 @@ fn sarif_carries_a_fix_as_replacements() {
         &text[start..start + len],
         "store(n.load(Ordering::Relaxed) + 1, Ordering::Relaxed)"
     );
+}
+
+/// `synclint ARGS` in `dir` with `input` on stdin.
+fn synclint_with_stdin(dir: &Dir, args: &[&str], input: &[u8]) -> Run {
+    let feed = bin::tempdir();
+    let fed = feed.path().join("stdin");
+    std::fs::write(&fed, input).expect("write stdin");
+    let mut cmd = bin::command(SYNCLINT, dir.path(), args);
+    cmd.stdin(std::fs::File::open(&fed).expect("open stdin"));
+    bin::run(cmd, LIMIT)
+}
+
+#[test]
+fn statistics_count_findings_per_rule() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", format!("mod a;\n{HAZARD}"))
+        .create("src/a.rs", HAZARD)
+        .create("src/b.rs", CLEAN);
+    dir.synclint(&["--statistics"])
+        .code(1)
+        .stdout_is("2  lock-across-await  warning\n2 findings in 2 files (3 files checked)\n")
+        .stderr_is("");
+    let run = dir.synclint(&["--statistics", "--format", "json"]);
+    run.code(1);
+    assert_eq!(
+        run.json(),
+        serde_json::json!({
+            "version": 1,
+            "statistics": [
+                { "rule": "lock-across-await", "severity": "warning", "count": 2, "fixable": 0 }
+            ]
+        })
+    );
+    // Levels apply: a denied rule counts as errors, an allowed one not at all.
+    dir.synclint(&["--statistics", "--deny", "lock-across-await"])
+        .code(1)
+        .stdout_has("2  lock-across-await  error\n");
+    dir.synclint(&["--statistics", "--allow", "lock-across-await"])
+        .code(0)
+        .stdout_is("no findings (3 files checked)\n");
+    // A file that does not parse is named on stderr and makes the exit code 2.
+    dir.create("src/c.rs", BROKEN);
+    dir.synclint(&["--statistics"])
+        .code(2)
+        .stdout_has("2 findings in 2 files (3 files checked, 1 file could not be checked)\n")
+        .stderr_has("src/c.rs:2:19: error[parse]");
+}
+
+#[test]
+fn output_file_takes_what_stdout_would_get() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD);
+    dir.synclint(&["--format", "short", "--output-file", "out.txt"])
+        .code(1)
+        .stdout_is("")
+        .stderr_is("");
+    let written = std::fs::read_to_string(dir.path().join("out.txt")).expect("written");
+    assert!(
+        written.starts_with("src/lib.rs:1:48: warning[lock-across-await]: "),
+        "{written}"
+    );
+    // The human format, to a file, has no colour unless asked for.
+    dir.synclint(&["-o", "out.txt"]).code(1).stdout_is("");
+    let written = std::fs::read_to_string(dir.path().join("out.txt")).expect("written");
+    assert!(
+        written.ends_with("1 finding in 1 file (1 file checked)\n"),
+        "{written}"
+    );
+    assert!(!written.contains('\u{1b}'), "{written}");
+    dir.synclint(&["-o", "out.txt", "--color", "always"])
+        .code(1);
+    let written = std::fs::read_to_string(dir.path().join("out.txt")).expect("written");
+    assert!(written.contains("\u{1b}["), "{written}");
+    // The lock map and the statistics go there too.
+    dir.synclint(&["--lock-graph", "dot", "-o", "graph.dot"])
+        .code(0)
+        .stdout_is("");
+    let graph = std::fs::read_to_string(dir.path().join("graph.dot")).expect("written");
+    assert!(graph.starts_with("digraph"), "{graph}");
+    // A file that cannot be created is a clear error, exit 2.
+    dir.synclint(&["-o", "no/such/folder/out.txt"])
+        .code(2)
+        .stdout_is("")
+        .stderr_has("cannot write `no/such/folder/out.txt`");
+}
+
+#[test]
+fn color_always_and_never_override_the_terminal_and_no_color() {
+    let dir = Dir::new();
+    dir.create("src/lib.rs", HAZARD);
+    let run = dir.synclint(&["--color", "always"]);
+    run.code(1);
+    assert!(run.stdout.contains("\u{1b}["), "{}", run.stdout);
+    let mut cmd = bin::command(SYNCLINT, dir.path(), &["--color", "always"]);
+    cmd.env("NO_COLOR", "1");
+    let run = bin::run(cmd, LIMIT);
+    assert!(run.stdout.contains("\u{1b}["), "{}", run.stdout);
+    // Piped output is plain by default and with `never`.
+    for args in [&[][..], &["--color", "never"][..]] {
+        let run = dir.synclint(args);
+        run.code(1);
+        assert!(!run.stdout.contains('\u{1b}'), "{args:?}: {}", run.stdout);
+    }
+    // Tool errors on stderr follow it too.
+    let run = dir.synclint(&["--color", "always", "no/such.rs"]);
+    run.code(2);
+    assert!(run.stderr.contains("\u{1b}["), "{}", run.stderr);
+    dir.synclint(&["--color", "sometimes"])
+        .code(2)
+        .stderr_has("invalid value 'sometimes' for '--color <WHEN>'");
+}
+
+#[test]
+fn stdin_filename_checks_the_buffer_in_place_of_the_file() {
+    let dir = Dir::new();
+    dir.create(
+        "Cargo.toml",
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .create("src/lib.rs", "mod a;\nmod b;\n")
+    .create("src/a.rs", HAZARD)
+    .create("src/b.rs", CLEAN);
+    let short = ["--format", "short", "--stdin-filename"];
+    // The unsaved text fixes the hazard on disk: nothing is reported.
+    synclint_with_stdin(
+        &dir,
+        &[&short[..], &["src/a.rs"]].concat(),
+        CLEAN.as_bytes(),
+    )
+    .code(0)
+    .stdout_is("");
+    // The unsaved text adds one: it is reported at that path, and only that file's
+    // findings are.
+    synclint_with_stdin(
+        &dir,
+        &[&short[..], &["src/b.rs"]].concat(),
+        HAZARD.as_bytes(),
+    )
+    .code(1)
+    .stdout_is(
+        "src/b.rs:1:48: warning[lock-across-await]: `MutexGuard` on `m` held across an `.await`\n",
+    );
+    // The rest of the crate is read: a guard returned by another file's method is
+    // followed into the buffer.
+    dir.create(
+        "src/a.rs",
+        "pub struct S { m: std::sync::Mutex<u8> }\nimpl S {\n    pub fn state(&self) -> std::sync::MutexGuard<'_, u8> { self.m.lock().unwrap() }\n}\n",
+    );
+    let uses = "use crate::a::S;\nasync fn f(s: &S) { let g = s.state(); x().await; }\n";
+    let run = synclint_with_stdin(&dir, &[&short[..], &["src/b.rs"]].concat(), uses.as_bytes());
+    run.code(1).stdout_has("src/b.rs:2:");
+    // A file that does not exist is checked alone.
+    synclint_with_stdin(&dir, &[&short[..], &["src/new.rs"]].concat(), HAZARD.as_bytes())
+        .code(1)
+        .stdout_is("src/new.rs:1:48: warning[lock-across-await]: `MutexGuard` on `m` held across an `.await`\n");
+    // Text that does not parse or is not UTF-8 is reported as a file would be.
+    synclint_with_stdin(
+        &dir,
+        &[&short[..], &["src/b.rs"]].concat(),
+        BROKEN.as_bytes(),
+    )
+    .code(2)
+    .stdout_has("src/b.rs:2:19: error[parse]: cannot parse file: expected");
+    synclint_with_stdin(
+        &dir,
+        &[&short[..], &["src/b.rs"]].concat(),
+        b"fn f() {}\n\xff\n",
+    )
+    .code(2)
+    .stdout_has("src/b.rs: error[encoding]: file is not valid UTF-8");
+    // The size limit applies to stdin.
+    synclint_with_stdin(
+        &dir,
+        &["--max-file-size", "10", "--stdin-filename", "src/b.rs"],
+        HAZARD.as_bytes(),
+    )
+    .code(2)
+    .stdout_is("")
+    .stderr_has("it is larger than the limit");
+    // Paths and `--stdin-filename` exclude each other.
+    dir.synclint(&["--stdin-filename", "src/b.rs", "src"])
+        .code(2)
+        .stderr_has("cannot be used with");
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use toml::de::DeValue;
 
-use super::{Doc, Value};
+use super::parse::{Doc, Value};
 use crate::error::{ConfigErrorKind, Error};
 
 /// The key of the declared lock order in a configuration table.

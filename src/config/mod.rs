@@ -12,18 +12,19 @@
 //! the ids a `[rules]` table may name are handed in.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use toml::de::{DeTable, DeValue};
-use toml::Spanned;
+use toml::de::DeTable;
 
 mod lock_order;
+mod parse;
 
 pub use lock_order::LockOrder;
+use parse::Doc;
+pub use parse::KEYS;
 
-use crate::error::{ConfigError, ConfigErrorKind, Error};
-use crate::model::known::{BlockingFn, BlockingMethod, Extensions, GuardKind, GuardMethod};
+use crate::error::{ConfigErrorKind, Error};
+use crate::model::known::Extensions;
 pub use crate::report::finding::Level;
 use crate::report::finding::{RuleMeta, Severity};
 use crate::source::Edition;
@@ -58,6 +59,35 @@ pub struct Config {
     pub lock_order: LockOrder,
     /// Whether the run builds the lock map (`--lock-graph`) into its report.
     pub lock_graph: bool,
+    /// A text that stands for one file's, as read from stdin (`--stdin-filename`).
+    pub buffer: Option<Buffer>,
+}
+
+/// The text of a file that is not read from disk: the bytes given on stdin for the
+/// file at `path`, which is analysed with the rest of its crate in place of what
+/// the disk holds.
+#[derive(Clone, Debug)]
+pub struct Buffer {
+    /// The path the text stands for, as given.
+    pub path: PathBuf,
+    /// That path with every link resolved, when the file exists; files found on
+    /// disk are matched against it.
+    pub real: Option<PathBuf>,
+    /// The bytes read.
+    pub bytes: std::sync::Arc<[u8]>,
+}
+
+impl Buffer {
+    /// Whether the file found at `path` is the one this buffer stands for.
+    pub fn is_for(&self, path: &Path) -> bool {
+        if path.file_name() != self.path.file_name() {
+            return false;
+        }
+        match &self.real {
+            Some(real) => path.canonicalize().is_ok_and(|p| &p == real),
+            None => path == self.path,
+        }
+    }
 }
 
 /// The default per-file size limit: far above any hand-written or generated source
@@ -296,7 +326,7 @@ fn shown(path: &Path) -> PathBuf {
 pub fn load(path: &Path, ids: &[&str]) -> Result<FileConfig, Error> {
     let text = read_text(path).map_err(|source| Error::Io {
         context: format!("cannot read `{}`", crate::error::shown_path(path)),
-        source,
+        error: source,
     })?;
     if path.file_name().is_some_and(|n| n == "Cargo.toml") {
         return Ok(
@@ -354,431 +384,6 @@ fn from_manifest(path: &Path, text: &str, ids: &[&str]) -> Result<Option<FileCon
     Ok(None)
 }
 
-/// The keys a configuration table may have, in the order `docs/configuration.md`
-/// lists them.
-pub const KEYS: &[&str] = &[
-    "exclude",
-    "max_file_size",
-    "rules",
-    "guard_method",
-    "async_locks",
-    "blocking_function",
-    "blocking_method",
-    "max_analysis_memory",
-    lock_order::KEY,
-];
-
-const GUARD_METHOD_KEYS: &[&str] = &["name", "kind", "try", "refcell"];
-const BLOCKING_FUNCTION_KEYS: &[&str] = &["path", "why"];
-const BLOCKING_METHOD_KEYS: &[&str] = &["name", "args", "receivers", "async_receivers", "why"];
-const GUARD_KINDS: &[&str] = &["mutex", "read", "write", "borrow", "borrow_mut"];
-
-/// What a user's blocking call does, when the entry does not say.
-const DEFAULT_WHY: &str = "blocks the thread";
-
-/// One configuration text being read, for errors that point into it.
-struct Doc<'a> {
-    path: &'a Path,
-    text: &'a str,
-    /// The ids a `[rules]` table may name.
-    ids: &'a [&'a str],
-}
-
-type Table<'i> = DeTable<'i>;
-type Value<'i> = Spanned<DeValue<'i>>;
-
-impl<'a> Doc<'a> {
-    fn parse(&self) -> Result<Spanned<Table<'a>>, Error> {
-        DeTable::parse(self.text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            let message = e.message().trim().trim_end_matches('.').to_string();
-            self.error(
-                ConfigErrorKind::Syntax,
-                span,
-                format!(
-                    "`{}` is not valid TOML",
-                    crate::error::shown_path(self.path)
-                ),
-                &message,
-                None,
-            )
-        })
-    }
-
-    fn error(
-        &self,
-        kind: ConfigErrorKind,
-        span: Range<usize>,
-        message: String,
-        label: &str,
-        help: Option<String>,
-    ) -> Error {
-        Error::Config(Box::new(ConfigError::new(
-            kind,
-            self.path,
-            self.text,
-            span,
-            message,
-            label.to_string(),
-            help,
-        )))
-    }
-
-    fn config(&self, table: &Spanned<Table<'_>>) -> Result<FileConfig, Error> {
-        self.config_table(table.get_ref())
-    }
-
-    fn config_table(&self, table: &Table<'_>) -> Result<FileConfig, Error> {
-        self.check_keys(table, KEYS, "configuration")?;
-        let base = crate::source::absolute(self.path)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let mut config = FileConfig {
-            path: self.path.to_path_buf(),
-            ..FileConfig::default()
-        };
-        if let Some(value) = table.get("exclude") {
-            let patterns = self.strings(value, "exclude")?;
-            let texts: Vec<String> = patterns.iter().map(|(s, _)| s.clone()).collect();
-            config.exclude = Exclude::new(&base, texts).map_err(|(i, why)| {
-                self.error(
-                    ConfigErrorKind::InvalidValue,
-                    patterns[i].1.clone(),
-                    format!("`{}` is not a valid glob", patterns[i].0),
-                    &why,
-                    None,
-                )
-            })?;
-        }
-        if let Some(value) = table.get("max_file_size") {
-            config.max_file_size = Some(self.size(value, "max_file_size")?);
-        }
-        if let Some(value) = table.get("rules") {
-            config.levels = self.rules(value)?;
-        }
-        if let Some(value) = table.get("guard_method") {
-            for entry in self.tables(value, "guard_method")? {
-                config
-                    .extensions
-                    .guard_methods
-                    .push(self.guard_method(entry)?);
-            }
-        }
-        if let Some(value) = table.get("async_locks") {
-            config.extensions.async_locks = self
-                .strings(value, "async_locks")?
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect();
-        }
-        if let Some(value) = table.get("blocking_function") {
-            for entry in self.tables(value, "blocking_function")? {
-                let table = entry
-                    .get_ref()
-                    .as_table()
-                    .expect("invariant: `tables` returns only tables");
-                self.check_keys(table, BLOCKING_FUNCTION_KEYS, "blocking_function")?;
-                let path = self.required_str(entry, "path", "blocking_function")?;
-                let why = self.optional_str(table, "why")?;
-                config.extensions.blocking_fns.push(BlockingFn {
-                    path,
-                    why: why.unwrap_or_else(|| DEFAULT_WHY.to_string()),
-                });
-            }
-        }
-        if let Some(value) = table.get("max_analysis_memory") {
-            config.analysis_memory = Some(self.size(value, "max_analysis_memory")?);
-        }
-        if let Some(value) = table.get(lock_order::KEY) {
-            config.lock_order = self.lock_order(value)?;
-        }
-        if let Some(value) = table.get("blocking_method") {
-            for entry in self.tables(value, "blocking_method")? {
-                config
-                    .extensions
-                    .blocking_methods
-                    .push(self.blocking_method(entry)?);
-            }
-        }
-        Ok(config)
-    }
-
-    /// Every key of `table` must be one of `known`.
-    fn check_keys(&self, table: &Table<'_>, known: &[&str], what: &str) -> Result<(), Error> {
-        let mut unknown: Vec<&Spanned<_>> = table
-            .keys()
-            .filter(|k| !known.contains(&k.get_ref().as_ref()))
-            .collect();
-        unknown.sort_by_key(|k| k.span().start);
-        let Some(key) = unknown.first() else {
-            return Ok(());
-        };
-        let name: &str = key.get_ref();
-        let help = match closest(name, known.iter().copied()) {
-            Some(near) => format!("did you mean `{near}`?"),
-            None => format!(
-                "the keys of the {what} are {}",
-                known
-                    .iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        Err(self.error(
-            ConfigErrorKind::UnknownKey,
-            key.span(),
-            format!("unknown key `{name}` in the {what}"),
-            "unknown key",
-            Some(help),
-        ))
-    }
-
-    /// A size key: a number of bytes, or a string with a unit (`"10MiB"`).
-    fn size(&self, value: &Value<'_>, key: &str) -> Result<u64, Error> {
-        let parsed = match value.get_ref() {
-            DeValue::Integer(i) => u64::from_str_radix(i.as_str(), i.radix())
-                .map_err(|_| "must be a positive number of bytes".to_string())
-                .and_then(|n| parse_size(&n.to_string())),
-            DeValue::String(s) => parse_size(s),
-            _ => Err("expected a number of bytes or a string such as \"10MiB\"".to_string()),
-        };
-        parsed.map_err(|why| {
-            self.error(
-                ConfigErrorKind::InvalidValue,
-                value.span(),
-                format!("`{key}` is not a valid size"),
-                &why,
-                None,
-            )
-        })
-    }
-
-    fn rules(&self, value: &Value<'_>) -> Result<BTreeMap<String, Level>, Error> {
-        let Some(table) = value.get_ref().as_table() else {
-            return Err(self.wrong_type(value, "`rules`", "a table of rule ids and levels"));
-        };
-        let mut entries: Vec<_> = table.iter().collect();
-        entries.sort_by_key(|(k, _)| k.span().start);
-        let mut levels = BTreeMap::new();
-        for (key, level) in entries {
-            let id: &str = key.get_ref();
-            if !self.ids.contains(&id) {
-                let help = match closest(id, self.ids.iter().copied()) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => "run `synclint --list-rules` to see every rule".to_string(),
-                };
-                return Err(self.error(
-                    ConfigErrorKind::UnknownRule,
-                    key.span(),
-                    format!("unknown rule `{id}`"),
-                    "not a rule id",
-                    Some(help),
-                ));
-            }
-            let parsed = level.get_ref().as_str().and_then(Level::parse);
-            let Some(parsed) = parsed else {
-                return Err(self.error(
-                    ConfigErrorKind::InvalidValue,
-                    level.span(),
-                    format!("the level of `{id}` must be `allow`, `warn` or `deny`"),
-                    "not a level",
-                    level
-                        .get_ref()
-                        .as_str()
-                        .and_then(|s| closest(s, ["allow", "warn", "deny"]))
-                        .map(|near| format!("did you mean `{near}`?")),
-                ));
-            };
-            levels.insert(id.to_string(), parsed);
-        }
-        Ok(levels)
-    }
-
-    fn guard_method(&self, entry: &Value<'_>) -> Result<GuardMethod, Error> {
-        let table = entry
-            .get_ref()
-            .as_table()
-            .expect("invariant: `tables` returns only tables");
-        self.check_keys(table, GUARD_METHOD_KEYS, "guard_method")?;
-        let name = self.required_str(entry, "name", "guard_method")?;
-        let kind_name = self.required_str(entry, "kind", "guard_method")?;
-        let kind = match kind_name.as_str() {
-            "mutex" => GuardKind::Mutex,
-            "read" => GuardKind::Read,
-            "write" => GuardKind::Write,
-            "borrow" => GuardKind::Borrow,
-            "borrow_mut" => GuardKind::BorrowMut,
-            other => {
-                let span = table.get("kind").map(|v| v.span()).unwrap_or(entry.span());
-                return Err(self.error(
-                    ConfigErrorKind::InvalidValue,
-                    span,
-                    format!("unknown guard kind `{other}`"),
-                    "not a guard kind",
-                    Some(match closest(other, GUARD_KINDS.iter().copied()) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => "the kinds are `mutex`, `read`, `write`, `borrow` and `borrow_mut`"
-                            .to_string(),
-                    }),
-                ));
-            }
-        };
-        Ok(GuardMethod {
-            name,
-            kind,
-            is_try: self.optional_bool(table, "try")?.unwrap_or(false),
-            refcell: self.optional_bool(table, "refcell")?.unwrap_or(false),
-            shard: false,
-        })
-    }
-
-    fn blocking_method(&self, entry: &Value<'_>) -> Result<BlockingMethod, Error> {
-        let table = entry
-            .get_ref()
-            .as_table()
-            .expect("invariant: `tables` returns only tables");
-        self.check_keys(table, BLOCKING_METHOD_KEYS, "blocking_method")?;
-        let name = self.required_str(entry, "name", "blocking_method")?;
-        let Some(args) = table.get("args") else {
-            return Err(self.missing(entry, "args", "blocking_method"));
-        };
-        let n_args = args
-            .get_ref()
-            .as_integer()
-            .and_then(|i| i.as_str().parse::<usize>().ok());
-        let Some(n_args) = n_args else {
-            return Err(self.wrong_type(args, "`args`", "a number of arguments, such as `0`"));
-        };
-        let list = |key: &str| -> Result<Option<Vec<String>>, Error> {
-            table
-                .get(key)
-                .map(|v| {
-                    self.strings(v, key)
-                        .map(|xs| xs.into_iter().map(|(s, _)| s).collect())
-                })
-                .transpose()
-        };
-        Ok(BlockingMethod {
-            name,
-            args: n_args,
-            receivers: list("receivers")?,
-            async_receivers: list("async_receivers")?,
-            why: self
-                .optional_str(table, "why")?
-                .unwrap_or_else(|| DEFAULT_WHY.to_string()),
-        })
-    }
-
-    /// An array of tables (`[[key]]`), or one inline table.
-    fn tables<'v, 'i>(&self, value: &'v Value<'i>, key: &str) -> Result<Vec<&'v Value<'i>>, Error> {
-        match value.get_ref() {
-            DeValue::Array(items) => {
-                for item in items.iter() {
-                    if !item.get_ref().is_table() {
-                        return Err(self.wrong_type(
-                            item,
-                            &format!("an entry of `{key}`"),
-                            "a table",
-                        ));
-                    }
-                }
-                Ok(items.iter().collect())
-            }
-            DeValue::Table(_) => Ok(vec![value]),
-            _ => Err(self.wrong_type(
-                value,
-                &format!("`{key}`"),
-                &format!("an array of tables (`[[{key}]]`)"),
-            )),
-        }
-    }
-
-    /// An array of strings, each with its span.
-    fn strings(&self, value: &Value<'_>, key: &str) -> Result<Vec<(String, Range<usize>)>, Error> {
-        let DeValue::Array(items) = value.get_ref() else {
-            return Err(self.wrong_type(value, &format!("`{key}`"), "an array of strings"));
-        };
-        items
-            .iter()
-            .map(|item| match item.get_ref().as_str() {
-                Some(s) => Ok((s.to_string(), item.span())),
-                None => Err(self.wrong_type(item, &format!("an entry of `{key}`"), "a string")),
-            })
-            .collect()
-    }
-
-    fn required_str(&self, entry: &Value<'_>, key: &str, what: &str) -> Result<String, Error> {
-        let table = entry
-            .get_ref()
-            .as_table()
-            .expect("invariant: `tables` returns only tables");
-        match self.optional_str(table, key)? {
-            Some(s) if !s.trim().is_empty() => Ok(s),
-            Some(_) => {
-                let span = table.get(key).map_or(entry.span(), |v| v.span());
-                Err(self.error(
-                    ConfigErrorKind::InvalidValue,
-                    span,
-                    format!("`{key}` of a `{what}` entry is empty"),
-                    "empty",
-                    None,
-                ))
-            }
-            None => Err(self.missing(entry, key, what)),
-        }
-    }
-
-    fn optional_str(&self, table: &Table<'_>, key: &str) -> Result<Option<String>, Error> {
-        table
-            .get(key)
-            .map(|v| match v.get_ref().as_str() {
-                Some(s) => Ok(s.to_string()),
-                None => Err(self.wrong_type(v, &format!("`{key}`"), "a string")),
-            })
-            .transpose()
-    }
-
-    fn optional_bool(&self, table: &Table<'_>, key: &str) -> Result<Option<bool>, Error> {
-        table
-            .get(key)
-            .map(|v| match v.get_ref().as_bool() {
-                Some(b) => Ok(b),
-                None => Err(self.wrong_type(v, &format!("`{key}`"), "`true` or `false`")),
-            })
-            .transpose()
-    }
-
-    fn missing(&self, entry: &Value<'_>, key: &str, what: &str) -> Error {
-        self.error(
-            ConfigErrorKind::InvalidValue,
-            entry.span(),
-            format!("a `{what}` entry needs `{key}`"),
-            &format!("`{key}` missing here"),
-            None,
-        )
-    }
-
-    fn wrong_type(&self, value: &Value<'_>, what: &str, expected: &str) -> Error {
-        self.error(
-            ConfigErrorKind::InvalidValue,
-            value.span(),
-            format!("{what} must be {expected}"),
-            &format!("this is {}", article(value.get_ref().type_str())),
-            None,
-        )
-    }
-}
-
-fn article(type_name: &str) -> String {
-    if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        format!("an {type_name}")
-    } else {
-        format!("a {type_name}")
-    }
-}
-
 /// The candidate closest to `word` by edit distance, when it is close enough to be
 /// what was meant.
 pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
@@ -808,6 +413,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ConfigError;
+    use crate::model::known::GuardKind;
 
     /// The ids these tests hand to the reader, as the command line hands it every
     /// rule's and allow check's.
@@ -903,7 +510,7 @@ receivers = ["Device"]
         assert_eq!(ext.async_locks, ["my_rt::Mutex"]);
         assert_eq!(ext.blocking_fns[0].why, "waits for the network");
         assert_eq!(ext.blocking_methods[0].args, 0);
-        assert_eq!(ext.blocking_methods[0].why, DEFAULT_WHY);
+        assert_eq!(ext.blocking_methods[0].why, parse::DEFAULT_WHY);
         assert!(config.exclude.is_excluded(Path::new("/cfg/gen/deep/x.rs")));
         assert!(config
             .exclude

@@ -101,7 +101,7 @@ pub fn handler(style: Style) -> GraphicalReportHandler {
 }
 
 /// `2 findings in 1 file (5 files checked)`, `no findings (5 files checked)`, plus
-/// how many files could not be checked.
+/// how many files could not be checked and how many findings the baseline hid.
 pub fn footer(summary: &Summary) -> String {
     let checked = plural(summary.files_checked, "file");
     let mut line = if summary.findings == 0 {
@@ -117,6 +117,12 @@ pub fn footer(summary: &Summary) -> String {
         line.push_str(&format!(
             ", {} could not be checked",
             plural(summary.problems, "file")
+        ));
+    }
+    if summary.baselined > 0 {
+        line.push_str(&format!(
+            ", {} hidden by the baseline",
+            plural(summary.baselined, "finding")
         ));
     }
     line.push(')');
@@ -577,6 +583,7 @@ mod tests {
                 findings,
                 files_with_findings,
                 problems,
+                baselined: 0,
             })
         };
         assert_eq!(s(0, 0, 1, 0), "no findings (1 file checked)");
@@ -584,6 +591,15 @@ mod tests {
         assert_eq!(
             s(1, 1, 3, 2),
             "1 finding in 1 file (3 files checked, 2 files could not be checked)"
+        );
+        let hidden = Summary {
+            files_checked: 4,
+            baselined: 3,
+            ..Summary::default()
+        };
+        assert_eq!(
+            footer(&hidden),
+            "no findings (4 files checked, 3 findings hidden by the baseline)"
         );
     }
 }

@@ -21,6 +21,7 @@ pub mod lock_graph;
 pub mod sarif;
 pub mod short;
 pub mod snippet;
+pub mod statistics;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -86,6 +87,8 @@ pub struct Report {
     /// The names of the declared lock order (`lock-order`) that no lock of the run
     /// has, in declared order; the command line reports them as a configuration error.
     pub unknown_locks: Vec<String>,
+    /// Findings left out because the baseline (`--baseline`) records them.
+    pub baselined: usize,
 }
 
 impl Report {
@@ -170,6 +173,8 @@ pub struct Summary {
     pub files_with_findings: usize,
     /// Files that could not be read or parsed.
     pub problems: usize,
+    /// Findings the baseline hid.
+    pub baselined: usize,
 }
 
 impl Summary {
@@ -183,6 +188,7 @@ impl Summary {
             findings: report.findings.len(),
             files_with_findings: files.len(),
             problems: report.problems.len(),
+            baselined: report.baselined,
         }
     }
 }
