@@ -1580,3 +1580,45 @@ fn stdin_filename_checks_the_buffer_in_place_of_the_file() {
         .code(2)
         .stderr_has("cannot be used with");
 }
+
+/// The crate behind README's first example: `src/cache.rs` as the example shows it
+/// (lines 12 to 15), in a file of its own.
+const README_CACHE: &str = "use std::sync::Mutex;
+
+pub struct State {
+    pub url: String,
+}
+
+pub struct Cache {
+    state: Mutex<State>,
+}
+
+impl Cache {
+    pub async fn refresh(&self) {
+        let state = self.state.lock().unwrap();
+        let fresh = fetch(&state.url).await;
+        drop(fresh);
+    }
+}
+
+async fn fetch(url: &str) -> String {
+    url.to_string()
+}
+";
+
+#[test]
+fn readme_first_example_is_what_the_command_prints() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let command = "```console\n$ cargo run --release -- src\n";
+    let start = readme
+        .find(command)
+        .expect("README's first example runs `cargo run --release -- src`")
+        + command.len();
+    let end = start + readme[start..].find("```").expect("the example ends");
+    let dir = Dir::new();
+    dir.create("src/cache.rs", README_CACHE);
+    dir.synclint(&["src"])
+        .code(1)
+        .stdout_is(&readme[start..end]);
+}

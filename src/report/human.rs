@@ -235,9 +235,9 @@ impl<'a> FindingDiagnostic<'a> {
         let same_site =
             |s: &Span| s.file == primary.file && (s.start, s.end) == (primary.start, primary.end);
         let label_text = |message: &str| escape::text(message, Keep::LineBreaks).into_owned();
+        let labels = one_per_span(&finding.labels);
         // The primary site takes the text of a label at the same span, if any.
-        let primary_text = finding
-            .labels
+        let primary_text = labels
             .iter()
             .find(|l| same_site(&l.span))
             .map(|l| label_text(&l.message));
@@ -246,7 +246,7 @@ impl<'a> FindingDiagnostic<'a> {
         let mut here = vec![primary];
         let mut other_files: BTreeMap<String, (FileId, Vec<&Label>)> = BTreeMap::new();
         let mut same_file = Vec::new();
-        for label in finding.labels.iter().filter(|l| !same_site(&l.span)) {
+        for label in labels.iter().filter(|l| !same_site(&l.span)) {
             if label.span.file == primary.file {
                 here.push(label.span);
                 same_file.push(label);
@@ -302,6 +302,25 @@ impl<'a> FindingDiagnostic<'a> {
             help,
         }
     }
+}
+
+/// The labels with one per span: the texts of labels on the same span joined with
+/// "; " (a text given twice kept once), in the order each span first comes, so that
+/// one place reads as one place.
+fn one_per_span(labels: &[Label]) -> Vec<Label> {
+    let mut out: Vec<Label> = Vec::with_capacity(labels.len());
+    for label in labels {
+        let key = |l: &Label| (l.span.file, l.span.start, l.span.end);
+        match out.iter_mut().find(|o| key(o) == key(label)) {
+            Some(same) => {
+                if !same.message.split("; ").any(|m| m == label.message) {
+                    same.message = format!("{}; {}", same.message, label.message);
+                }
+            }
+            None => out.push(label.clone()),
+        }
+    }
+    out
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {
@@ -573,6 +592,120 @@ mod tests {
             column(lines[at], "m.lock()"),
             "{text}"
         );
+    }
+
+    /// A file of `lines` numbered lines, `let x{n} = 1;`, with its sources.
+    fn numbered(lines: usize) -> (SourceMap, FileId) {
+        let mut sources = SourceMap::default();
+        let text: String = (1..=lines)
+            .map(|n| format!("    let x{n} = {n};\n"))
+            .collect();
+        let id = sources.add(crate::source::SourceFile::new(
+            "src/long.rs",
+            text,
+            crate::source::Edition::E2021,
+        ));
+        (sources, id)
+    }
+
+    fn finding_at(sources: &SourceMap, id: FileId, sites: &[(&str, &str)]) -> Finding {
+        let span = |needle: &str| crate::report::testing::span_of(sources, id, needle);
+        Finding {
+            rule: "lock-order-inversion",
+            severity: Severity::Warn,
+            primary: span(sites[0].0),
+            message: "inverted".into(),
+            labels: sites
+                .iter()
+                .map(|(needle, message)| Label {
+                    span: span(needle),
+                    message: message.to_string(),
+                })
+                .collect(),
+            help: String::new(),
+            fix: None,
+        }
+    }
+
+    #[test]
+    fn far_apart_labels_show_their_own_lines_only() {
+        let (sources, id) = numbered(400);
+        let finding = finding_at(
+            &sources,
+            id,
+            &[
+                ("let x5 ", "first"),
+                ("let x150 ", "second"),
+                ("let x260 ", "third"),
+                ("let x390 ", "fourth"),
+            ],
+        );
+        let text = render(|p| p.finding(&finding, &sources).expect("write"));
+        println!("{text}");
+        for line in [4, 5, 6, 149, 150, 151, 259, 260, 261, 389, 390, 391] {
+            assert!(text.contains(&format!("let x{line} = ")), "{line}: {text}");
+        }
+        for line in [8, 100, 148, 152, 200, 258, 262, 300, 388] {
+            assert!(!text.contains(&format!("let x{line} = ")), "{line}: {text}");
+        }
+        // One snippet per site, each with its own header.
+        assert_eq!(text.matches("╭─[src/long.rs:").count(), 4, "{text}");
+        // Sites whose lines touch share one snippet.
+        let near = finding_at(&sources, id, &[("let x300 ", "a"), ("let x302 ", "b")]);
+        let text = render(|p| p.finding(&near, &sources).expect("write"));
+        assert_eq!(text.matches("╭─[src/long.rs:").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn labels_on_one_span_read_as_one_place() {
+        let (sources, id) = numbered(10);
+        let finding = finding_at(
+            &sources,
+            id,
+            &[
+                ("let x2 ", "taken here"),
+                ("let x5 ", "`A.a` while `A.b` is held"),
+                ("let x5 ", "`A.b` while `A.a` is held"),
+                ("let x5 ", "`A.a` while `A.b` is held"),
+            ],
+        );
+        let text = render(|p| p.finding(&finding, &sources).expect("write"));
+        println!("{text}");
+        assert!(
+            text.contains("╰── `A.a` while `A.b` is held; `A.b` while `A.a` is held\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("╰── ").count(), 2, "{text}");
+    }
+
+    #[test]
+    fn code_lines_are_never_wrapped() {
+        let mut sources = SourceMap::default();
+        let line = format!(
+            "fn f() {{ let g = m.lock(); {} x().await; }}",
+            "y(); ".repeat(30)
+        );
+        let id = sources.add(crate::source::SourceFile::new(
+            "src/wide.rs",
+            format!("{line}\n"),
+            crate::source::Edition::E2021,
+        ));
+        let finding = finding_at(
+            &sources,
+            id,
+            &[("m.lock()", "acquired"), (".await", "held")],
+        );
+        let mut out = Vec::new();
+        let style = Style {
+            color: false,
+            width: 40,
+        };
+        HumanPrinter::new(&mut out, style)
+            .finding(&finding, &sources)
+            .expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        println!("{text}");
+        assert!(text.contains(&format!(" 1 │ {line}\n")), "{text}");
     }
 
     #[test]

@@ -146,13 +146,19 @@ impl<'a> SnippetView<'a> {
         } else {
             (inner.line(), inner.column())
         };
+        // miette's own count is of every line break from the start of the text,
+        // and it joins two labels' contexts when the first context's line plus
+        // this count reaches the second's: every label in the second half of a
+        // file would share one snippet with the label before it, however far
+        // apart. The lines of the context itself join only contexts that touch.
+        let line_count = inner.data().iter().filter(|&&b| b == b'\n').count();
         Ok(Box::new(MietteSpanContents::new_named(
             name.to_string(),
             inner.data(),
             *inner.span(),
             line,
             column,
-            inner.line_count(),
+            line_count,
         )))
     }
 
