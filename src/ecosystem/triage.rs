@@ -67,9 +67,9 @@ struct TriageDoc {
 /// The comment at the top of the triage file; [`render_triage`] writes it.
 pub const TRIAGE_HEADER: &str = "\
 # Every finding synclint reports on the shared corpus (`../shared/bench`), with a verdict.
-# `cargo run --release --bin synclint-ecosystem` checks that this file and the tool agree;
-# `-- --update` rewrites it (matched entries kept, vanished ones dropped, new findings
-# added as `untriaged`). See docs/ecosystem.md.
+# `cargo run --release --features dev --bin synclint-ecosystem` checks that this file and
+# the tool agree; `-- --update` rewrites it (matched entries kept, vanished ones dropped,
+# new findings added as `untriaged`). See docs/ecosystem.md.
 #
 # verdict: `real` (a hazard a maintainer would want to know about), `deliberate` (the
 # pattern is there on purpose: a test, a benchmark, a documented protocol), `false` (a

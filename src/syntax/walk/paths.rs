@@ -98,18 +98,16 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let Some(last) = s.path.segments.last() else {
             return;
         };
-        let owner = if last.ident == "Self" {
-            match self.body.self_ty.as_deref().and_then(type_name_of) {
-                Some(t) => t,
-                None => return,
-            }
-        } else {
-            last.ident.to_string()
-        };
+        let mut owner: Option<String> = None;
         for fv in &s.fields {
             let syn::Member::Named(field) = &fv.member else {
                 continue;
             };
+            // Most fields are not a local lock; only a name of the body (maybe in
+            // an `Arc::clone`) can be one, which is seen without allocating.
+            if !self.may_be_local(&fv.expr) {
+                continue;
+            }
             let Some(segs) = self.alias_of(&fv.expr) else {
                 continue;
             };
@@ -121,12 +119,62 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let Some(origin) = v.origin.clone() else {
                 continue;
             };
+            if owner.is_none() {
+                owner = Some(if last.ident == "Self" {
+                    match self.body.self_ty.as_deref().and_then(type_name_of) {
+                        Some(t) => t,
+                        None => return,
+                    }
+                } else {
+                    last.ident.to_string()
+                });
+            }
             self.stored_locks.push(crate::flow::StoredLock {
                 origin,
                 name: name.clone(),
-                owner: owner.clone(),
+                owner: owner.clone().unwrap_or_default(),
                 field: field.to_string(),
             });
+        }
+    }
+
+    /// Whether `e` names a variable of the body by its bare name (borrowed,
+    /// dereferenced, cloned, or in an `Arc::clone` / `Rc::clone`): the only fields
+    /// [`note_stored_locks`](Self::note_stored_locks) can link.
+    fn may_be_local(&self, e: &syn::Expr) -> bool {
+        match strip(e) {
+            syn::Expr::Path(p) if p.qself.is_none() => p
+                .path
+                .get_ident()
+                .is_some_and(|id| self.lookup_ident(id).is_some()),
+            syn::Expr::Call(c) => {
+                let syn::Expr::Path(f) = strip(&c.func) else {
+                    return false;
+                };
+                let n = f.path.segments.len();
+                n >= 2
+                    && f.path.segments[n - 1].ident == "clone"
+                    && matches!(
+                        f.path.segments[n - 2].ident.to_string().as_str(),
+                        "Arc" | "Rc"
+                    )
+                    && c.args.first().is_some_and(|a| self.may_be_local(a))
+            }
+            // As `place_segments` reads a place: `&x`, `*x`, `x.clone()`.
+            syn::Expr::Reference(r) => self.may_be_local(&r.expr),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                self.may_be_local(&u.expr)
+            }
+            syn::Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && ["as_ref", "clone", "deref", "borrow", "get_ref"]
+                        .iter()
+                        .any(|n| m.method == n) =>
+            {
+                self.may_be_local(&m.receiver)
+            }
+            // A field is a place of two names or more, which is not linked.
+            _ => false,
         }
     }
 }
