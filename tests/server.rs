@@ -632,6 +632,56 @@ fn nothing_above_the_workspace_folder_is_read() {
     assert_eq!(client.shut_down(), 0);
 }
 
+/// A folder added after `initialize` is read from then on, and one removed is not:
+/// a document of a crate outside every folder is checked alone (the other half of
+/// its inversion, in another file, is not seen), and in full once its folder is
+/// added.
+#[test]
+fn workspace_folders_added_and_removed_are_followed() {
+    let (_dir, root) = demo_crate(
+        "use std::sync::Mutex;\n\nmod audit;\n\npub struct Bank {\n    accounts: Mutex<Vec<u64>>,\n    journal: Mutex<Vec<String>>,\n}\n\nimpl Bank {\n    pub fn deposit(&self, amount: u64) {\n        let mut accounts = self.accounts.lock().unwrap();\n        let mut journal = self.journal.lock().unwrap();\n        accounts.push(amount);\n        journal.push(format!(\"deposit {amount}\"));\n    }\n}\n",
+    );
+    bin::write(
+        &root,
+        "src/audit.rs",
+        "impl super::Bank {\n    pub fn audit(&self) -> usize {\n        let journal = self.journal.lock().unwrap();\n        let accounts = self.accounts.lock().unwrap();\n        journal.len() + accounts.len()\n    }\n}\n",
+    );
+    let other = bin::tempdir();
+    let elsewhere = std::fs::canonicalize(other.path()).expect("canonical temp folder");
+    let lib_path = root.join("src/lib.rs");
+    let lib = uri_of(&lib_path);
+    let text = std::fs::read_to_string(&lib_path).expect("read lib.rs");
+    let mut client = Client::start(&elsewhere);
+    let init = client.initialize(&elsewhere);
+    let folders = &init["result"]["capabilities"]["workspace"]["workspaceFolders"];
+    assert_eq!(folders["supported"], true, "{init:#}");
+    assert_eq!(folders["changeNotifications"], true, "{init:#}");
+    client.open(&lib, &text);
+    let alone = client.diagnostics(&lib, |_| true);
+    assert!(codes(&alone).is_empty(), "{alone:#?}");
+
+    let change = |added: &Path, removed: &Path| {
+        json!({"event": {
+            "added": [{"uri": uri_of(added), "name": "added"}],
+            "removed": [{"uri": uri_of(removed), "name": "removed"}],
+        }})
+    };
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        change(&root, &elsewhere),
+    );
+    let whole = client.diagnostics(&lib, |d| !d.is_empty());
+    assert_eq!(codes(&whole), ["lock-order-inversion"], "{whole:#?}");
+
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        change(&elsewhere, &root),
+    );
+    let again = client.diagnostics(&lib, |d| d.is_empty());
+    assert!(again.is_empty());
+    assert_eq!(client.shut_down(), 0);
+}
+
 /// `text` with LSP text edits applied (ASCII text: a character is a byte).
 fn apply_edits(text: &str, edits: &[Value]) -> String {
     let offset = |pos: &Value| -> usize {

@@ -21,8 +21,9 @@
 //! absolute path ([`uri`]), a document that is not open, a malformed notification,
 //! an edit whose range lies outside the text (clamped, see [`convert`]). A request
 //! the server does not know gets `MethodNotFound`. Nothing is read outside the
-//! workspace folders the client named, but the manifest of a package's workspace;
-//! a document outside them is analysed alone, from its buffer.
+//! workspace folders the client named (at `initialize`, then with
+//! `workspace/didChangeWorkspaceFolders`), but the manifest of a package's
+//! workspace; a document outside them is analysed alone, from its buffer.
 //!
 //! The exit code is 0 after `shutdown` then `exit`, 1 for an `exit` without
 //! `shutdown` or a client that went away, 2 for bad arguments.
@@ -40,15 +41,16 @@ use std::time::Duration;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _,
+    DidChangeTextDocument, DidChangeWorkspaceFolders, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, Notification as _,
 };
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
-    CodeActionProviderCapability, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, InitializeParams, InitializeResult,
-    SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    CodeActionProviderCapability, DidChangeTextDocumentParams, DidChangeWorkspaceFoldersParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    InitializeParams, InitializeResult, OneOf, SaveOptions, ServerCapabilities, ServerInfo,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 
 use worker::{Job, OpenDoc, Root, Shared, Worker};
@@ -181,6 +183,13 @@ fn capabilities() -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..CodeActionOptions::default()
         })),
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -315,6 +324,32 @@ impl Session {
                     return;
                 };
                 if self.docs().docs.remove(&path).is_some() {
+                    self.changed(path);
+                }
+            }
+            DidChangeWorkspaceFolders::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidChangeWorkspaceFoldersParams>(n.params)
+                else {
+                    return;
+                };
+                let removed: Vec<PathBuf> = p
+                    .event
+                    .removed
+                    .iter()
+                    .filter_map(|f| uri::path_of(&f.uri))
+                    .collect();
+                let open: Vec<PathBuf> = {
+                    let mut shared = self.docs();
+                    shared.roots.retain(|r| !removed.contains(&r.given));
+                    for path in p.event.added.iter().filter_map(|f| uri::path_of(&f.uri)) {
+                        if !shared.roots.iter().any(|r| r.given == path) {
+                            shared.roots.push(Root::new(path));
+                        }
+                    }
+                    shared.docs.keys().cloned().collect()
+                };
+                // What each open document may read has changed: analyse them again.
+                for path in open {
                     self.changed(path);
                 }
             }
