@@ -53,6 +53,8 @@ pub(super) type Value<'i> = Spanned<DeValue<'i>>;
 #[derive(Default)]
 struct Errors {
     found: Vec<ConfigError>,
+    /// An error that is not about a spot of the file, kept as it is.
+    other: Option<Error>,
 }
 
 impl Errors {
@@ -74,22 +76,18 @@ impl Errors {
                 self.found.push(*e);
                 self.found.extend(also);
             }
-            // Only configuration errors are made while reading a configuration.
-            other => self.found.push(ConfigError::new(
-                ConfigErrorKind::InvalidValue,
-                Path::new(""),
-                "",
-                0..0,
-                other.to_string(),
-                String::new(),
-                None,
-            )),
+            other => {
+                self.other.get_or_insert(other);
+            }
         }
     }
 
     /// `Ok` when nothing was recorded, else one error: the first in the file, with
     /// the others after it.
     fn finish(mut self) -> Result<(), Error> {
+        if let Some(other) = self.other {
+            return Err(other);
+        }
         self.found.sort_by_key(|e| (e.span.start, e.span.end));
         self.found
             .dedup_by(|a, b| a.span == b.span && a.message == b.message);

@@ -308,19 +308,22 @@ impl<'a> FindingDiagnostic<'a> {
 /// "; " (a text given twice kept once), in the order each span first comes, so that
 /// one place reads as one place.
 fn one_per_span(labels: &[Label]) -> Vec<Label> {
-    let mut out: Vec<Label> = Vec::with_capacity(labels.len());
+    let mut spans: Vec<(Span, Vec<&str>)> = Vec::with_capacity(labels.len());
     for label in labels {
-        let key = |l: &Label| (l.span.file, l.span.start, l.span.end);
-        match out.iter_mut().find(|o| key(o) == key(label)) {
-            Some(same) => {
-                if !same.message.split("; ").any(|m| m == label.message) {
-                    same.message = format!("{}; {}", same.message, label.message);
-                }
-            }
-            None => out.push(label.clone()),
+        let key = |s: &Span| (s.file, s.start, s.end);
+        match spans.iter_mut().find(|(s, _)| key(s) == key(&label.span)) {
+            Some((_, texts)) if texts.contains(&label.message.as_str()) => {}
+            Some((_, texts)) => texts.push(&label.message),
+            None => spans.push((label.span, vec![&label.message])),
         }
     }
-    out
+    spans
+        .into_iter()
+        .map(|(span, texts)| Label {
+            span,
+            message: texts.join("; "),
+        })
+        .collect()
 }
 
 impl fmt::Display for FindingDiagnostic<'_> {

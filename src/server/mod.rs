@@ -303,10 +303,7 @@ impl Session {
                     return;
                 };
                 if is_config(&path) {
-                    let open: Vec<PathBuf> = self.docs().docs.keys().cloned().collect();
-                    for path in open {
-                        self.changed(path);
-                    }
+                    self.all_changed();
                 } else if is_rust(&path) {
                     if let Some(text) = p.text {
                         if let Some(doc) = self.docs().docs.get_mut(&path) {
@@ -338,7 +335,7 @@ impl Session {
                     .iter()
                     .filter_map(|f| uri::path_of(&f.uri))
                     .collect();
-                let open: Vec<PathBuf> = {
+                {
                     let mut shared = self.docs();
                     shared.roots.retain(|r| !removed.contains(&r.given));
                     for path in p.event.added.iter().filter_map(|f| uri::path_of(&f.uri)) {
@@ -346,12 +343,9 @@ impl Session {
                             shared.roots.push(Root::new(path));
                         }
                     }
-                    shared.docs.keys().cloned().collect()
-                };
-                // What each open document may read has changed: analyse them again.
-                for path in open {
-                    self.changed(path);
                 }
+                // What each open document may read has changed.
+                self.all_changed();
             }
             _ => {}
         }
@@ -395,6 +389,15 @@ impl Session {
 
     fn changed(&self, path: PathBuf) {
         let _ = self.jobs.send(Job::Changed(path));
+    }
+
+    /// Every open document analysed again: what they read has changed (a
+    /// configuration saved, the workspace folders).
+    fn all_changed(&self) {
+        let open: Vec<PathBuf> = self.docs().docs.keys().cloned().collect();
+        for path in open {
+            self.changed(path);
+        }
     }
 }
 

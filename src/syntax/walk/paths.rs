@@ -73,11 +73,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let syn::Expr::Path(p) = strip(&c.func) else {
                 return None;
             };
-            let segs = path_segments(&p.path);
-            let is_clone = segs.len() >= 2
-                && segs[segs.len() - 1] == "clone"
-                && matches!(segs[segs.len() - 2].as_str(), "Arc" | "Rc");
-            return match (is_clone, c.args.first()) {
+            return match (is_shared_clone(&p.path), c.args.first()) {
                 (true, Some(arg)) => self.alias_of(arg),
                 _ => None,
             };
@@ -120,19 +116,18 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 continue;
             };
             if owner.is_none() {
-                owner = Some(if last.ident == "Self" {
-                    match self.body.self_ty.as_deref().and_then(type_name_of) {
-                        Some(t) => t,
-                        None => return,
-                    }
+                owner = if last.ident == "Self" {
+                    self.body.self_ty.as_deref().and_then(type_name_of)
                 } else {
-                    last.ident.to_string()
-                });
+                    Some(last.ident.to_string())
+                };
             }
+            // `Self` outside an impl: no type to store into.
+            let Some(owner) = owner.clone() else { return };
             self.stored_locks.push(crate::flow::StoredLock {
                 origin,
                 name: name.clone(),
-                owner: owner.clone().unwrap_or_default(),
+                owner,
                 field: field.to_string(),
             });
         }
@@ -148,16 +143,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 .get_ident()
                 .is_some_and(|id| self.lookup_ident(id).is_some()),
             syn::Expr::Call(c) => {
-                let syn::Expr::Path(f) = strip(&c.func) else {
-                    return false;
-                };
-                let n = f.path.segments.len();
-                n >= 2
-                    && f.path.segments[n - 1].ident == "clone"
-                    && matches!(
-                        f.path.segments[n - 2].ident.to_string().as_str(),
-                        "Arc" | "Rc"
-                    )
+                matches!(strip(&c.func), syn::Expr::Path(f) if is_shared_clone(&f.path))
                     && c.args.first().is_some_and(|a| self.may_be_local(a))
             }
             // As `place_segments` reads a place: `&x`, `*x`, `x.clone()`.
@@ -165,14 +151,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
                 self.may_be_local(&u.expr)
             }
-            syn::Expr::MethodCall(m)
-                if m.args.is_empty()
-                    && ["as_ref", "clone", "deref", "borrow", "get_ref"]
-                        .iter()
-                        .any(|n| m.method == n) =>
-            {
-                self.may_be_local(&m.receiver)
-            }
+            syn::Expr::MethodCall(m) if is_place_method(m) => self.may_be_local(&m.receiver),
             // A field is a place of two names or more, which is not linked.
             _ => false,
         }

@@ -288,6 +288,23 @@ pub(super) fn path_var(e: &syn::Expr) -> Option<String> {
 }
 
 /// A receiver as field/path segments, when it is a plain place expression.
+/// Whether `m` names the same lock as its receiver: `self.inner.as_ref()`,
+/// `lock.clone()`, `.deref()`, `.borrow()`, `.get_ref()`.
+pub(super) fn is_place_method(m: &syn::ExprMethodCall) -> bool {
+    m.args.is_empty()
+        && ["as_ref", "clone", "deref", "borrow", "get_ref"]
+            .iter()
+            .any(|n| m.method == n)
+}
+
+/// Whether `path` is `Arc::clone` or `Rc::clone`, under any prefix.
+pub(super) fn is_shared_clone(path: &syn::Path) -> bool {
+    let n = path.segments.len();
+    n >= 2
+        && path.segments[n - 1].ident == "clone"
+        && (path.segments[n - 2].ident == "Arc" || path.segments[n - 2].ident == "Rc")
+}
+
 pub(super) fn place_segments(e: &syn::Expr) -> Option<Vec<String>> {
     match strip(e) {
         syn::Expr::Path(p) if p.qself.is_none() => Some(path_segments(&p.path)),
@@ -301,15 +318,7 @@ pub(super) fn place_segments(e: &syn::Expr) -> Option<Vec<String>> {
         }
         syn::Expr::Reference(r) => place_segments(&r.expr),
         syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place_segments(&u.expr),
-        // `self.inner.as_ref()`, `lock.clone()` name the same lock.
-        syn::Expr::MethodCall(m)
-            if m.args.is_empty()
-                && ["as_ref", "clone", "deref", "borrow", "get_ref"]
-                    .iter()
-                    .any(|n| m.method == n) =>
-        {
-            place_segments(&m.receiver)
-        }
+        syn::Expr::MethodCall(m) if is_place_method(m) => place_segments(&m.receiver),
         _ => None,
     }
 }
