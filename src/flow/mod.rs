@@ -731,6 +731,39 @@ pub struct StoredLock {
 }
 
 impl Body {
+    /// A body with nothing in it, which allocates nothing: the place a walk keeps
+    /// for a body until its facts are done.
+    pub fn placeholder(kind: BodyKind, span: Span) -> Body {
+        Body {
+            kind,
+            name: String::new(),
+            is_async: false,
+            is_unsafe: false,
+            is_test: false,
+            in_test: false,
+            self_ty: None,
+            trait_name: None,
+            module: Box::default(),
+            is_pub: false,
+            is_exported: false,
+            is_pub_restricted: false,
+            params: Box::default(),
+            callback_params: Box::default(),
+            callback_sigs: Box::default(),
+            trait_bounds: Box::default(),
+            dropped_params: Box::default(),
+            ret_ty: None,
+            self_kind: None,
+            span,
+            guards: Box::default(),
+            events: Box::default(),
+            static_refs: Box::default(),
+            returns: Box::default(),
+            is_serial: false,
+            stored_locks: Box::default(),
+        }
+    }
+
     /// Events of the given shape with guard `g` alive.
     pub fn events_while_held(&self, g: GuardId) -> impl Iterator<Item = &Event> {
         self.events.iter().filter(move |e| e.live().contains(&g))

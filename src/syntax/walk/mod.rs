@@ -536,7 +536,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 stored_locks: Box::default(),
             },
         };
-        bw.out.push(bw.body.clone());
+        // The slot is filled by `finish`; until then it holds an empty body, not a
+        // copy of this one.
+        bw.out.push(Body::placeholder(spec.kind, bw.body.span));
         bw
     }
 
