@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use super::BodyIdx;
 use crate::flow::{Body, BuiltBy, Call};
-use crate::model::{object_trait_of, type_name_of, CrateId, Model};
+use crate::model::{lock_data_of, object_trait_of, type_name_of, CrateId, Model};
 
 /// A function's resolution key.
 pub(super) struct FnInfo<'a> {
@@ -67,6 +67,19 @@ impl Resolver<'_> {
     pub(super) fn resolve(&self, caller: BodyIdx, call: &Call, body: &Body) -> Option<BodyIdx> {
         let me = &self.infos[caller];
         if let Some(name) = call.callee.method() {
+            // A method called on a guard (`g.insert(..)`, `m.lock().unwrap().len()`)
+            // is the protected type's, through the guard's `Deref`.
+            if let Some(g) = call.on_guard.filter(|_| call.on_guard_value) {
+                let data = body
+                    .guards
+                    .get(g)
+                    .and_then(|guard| self.lock_data_type(me, &guard.lock));
+                return data.and_then(|ty| {
+                    self.unique(name, me.krate, |f| {
+                        f.self_ty.as_deref() == Some(ty.as_str())
+                    })
+                });
+            }
             let recv = call.receiver.as_ref()?;
             let segs = recv.segments.as_ref()?;
             // `self.m()` resolves in the impl's type; `x.m()` in `x`'s declared type;
@@ -150,6 +163,26 @@ impl Resolver<'_> {
     /// declared type of a parameter or local, then the declared types of the fields
     /// along the path while they are types of the crate. `None` when any step is
     /// unknown, or when a smart pointer's own method may be the one called.
+    /// The type a lock protects, from the declarations of its place: the field's
+    /// type for `self.state` or `x.inner.state`, the variable's for a parameter or
+    /// an annotated local (`m: &Mutex<S>` gives `S`).
+    fn lock_data_type(&self, me: &FnInfo<'_>, lock: &crate::flow::LockPath) -> Option<String> {
+        let segs = lock.segments.as_deref()?;
+        let (root, fields) = segs.split_first()?;
+        let (mut ty, mut written) = if root == "self" {
+            (me.self_ty.clone()?, None)
+        } else {
+            let root_ty = lock.root_ty.as_deref()?;
+            (type_name_of(root_ty)?, Some(root_ty))
+        };
+        for f in fields {
+            let w = self.model.field_type(me.krate, &ty, f)?;
+            ty = type_name_of(w)?;
+            written = Some(w);
+        }
+        lock_data_of(written?)
+    }
+
     fn receiver_ty(
         &self,
         me: &FnInfo<'_>,

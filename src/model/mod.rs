@@ -11,7 +11,7 @@ pub mod imports;
 pub mod known;
 pub mod types;
 
-pub use types::{object_trait_of, type_name_of, PlaceType, TypeText, TypeTree};
+pub use types::{lock_data_of, object_trait_of, type_name_of, PlaceType, TypeText, TypeTree};
 
 use std::collections::BTreeSet;
 

@@ -419,6 +419,20 @@ pub fn type_name_of(ty: &str) -> Option<String> {
     is_path.then(|| name.to_string())
 }
 
+/// The type a lock as written protects, reduced as [`type_name_of`] reduces:
+/// `Arc<RwLock<State>>` and `&Mutex<Vec<u8>>` give `State` and `Vec`; a type that
+/// is no `Mutex`, `RwLock`, `ReentrantMutex` or `RefCell` gives `None`.
+pub fn lock_data_of(ty: &str) -> Option<String> {
+    let t = pointee(ty);
+    let head = t.split('<').next().unwrap_or(t);
+    let name = head.rsplit(':').next().unwrap_or(head).trim();
+    if !matches!(name, "Mutex" | "RwLock" | "ReentrantMutex" | "RefCell") {
+        return None;
+    }
+    let inner = t[head.len()..].strip_prefix('<')?.strip_suffix('>')?;
+    type_name_of(inner)
+}
+
 /// The trait a type as written is an object or an opaque value of, through
 /// references and smart pointers: `Box<dyn Store + Send>`, `&dyn Store`,
 /// `impl Store` give `Store` (last path segment, without its arguments).

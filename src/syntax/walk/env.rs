@@ -194,6 +194,102 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 ..Var::default()
             });
         }
+        if !self.fw.variants.is_empty() {
+            self.type_variant_fields(pat);
+        }
+    }
+
+    /// Gives the names a pattern binds to the fields of one of the file's enum
+    /// variants (`Kind::Multi { ref state, .. }`, `Location::After(bar)`,
+    /// `Self::Idle(x)`) the types those fields are declared with, so that a call or
+    /// an acquisition on them resolves as on a field. A variant named without its
+    /// enum (after `use Kind::*`) gives nothing.
+    fn type_variant_fields(&mut self, pat: &syn::Pat) {
+        let (path, subpats): (&syn::Path, Vec<(String, &syn::Pat)>) = match pat {
+            syn::Pat::TupleStruct(t) => (
+                &t.path,
+                t.elems
+                    .iter()
+                    // After `..` the positions are not known.
+                    .take_while(|p| !matches!(p, syn::Pat::Rest(_)))
+                    .enumerate()
+                    .map(|(i, p)| (i.to_string(), p))
+                    .collect(),
+            ),
+            syn::Pat::Struct(st) => (
+                &st.path,
+                st.fields
+                    .iter()
+                    .map(|f| {
+                        let member = match &f.member {
+                            syn::Member::Named(n) => n.to_string(),
+                            syn::Member::Unnamed(i) => i.index.to_string(),
+                        };
+                        (member, &*f.pat)
+                    })
+                    .collect(),
+            ),
+            syn::Pat::Or(o) => return o.cases.iter().for_each(|c| self.type_variant_fields(c)),
+            syn::Pat::Tuple(t) => return t.elems.iter().for_each(|p| self.type_variant_fields(p)),
+            syn::Pat::Slice(sl) => {
+                return sl.elems.iter().for_each(|p| self.type_variant_fields(p))
+            }
+            syn::Pat::Reference(r) => return self.type_variant_fields(&r.pat),
+            syn::Pat::Paren(p) => return self.type_variant_fields(&p.pat),
+            syn::Pat::Ident(i) => {
+                if let Some((_, sub)) = &i.subpat {
+                    self.type_variant_fields(sub);
+                }
+                return;
+            }
+            _ => return,
+        };
+        let n = path.segments.len();
+        let fields = (n >= 2)
+            .then(|| {
+                let enum_name = path.segments[n - 2].ident.to_string();
+                let enum_name = if enum_name == "Self" {
+                    crate::model::type_name_of(self.body.self_ty.as_deref()?)?
+                } else {
+                    enum_name
+                };
+                let key = format!("{enum_name}::{}", path.segments[n - 1].ident);
+                self.fw.variants.get(&key).cloned()
+            })
+            .flatten()
+            .unwrap_or_default();
+        for (member, sub) in subpats {
+            match sub {
+                syn::Pat::Ident(i) if i.subpat.is_none() => {
+                    if let Some((_, ty)) = fields.iter().find(|(f, _)| *f == member) {
+                        self.give_type(&i.ident.to_string(), ty);
+                    }
+                }
+                other => self.type_variant_fields(other),
+            }
+        }
+    }
+
+    /// Types a variable declared without one as `ty`, as a parameter of that type
+    /// would be.
+    fn give_type(&mut self, name: &str, ty: &str) {
+        let ty_name = self.fw.type_name(ty);
+        let lock_ty = lock_type_in(ty);
+        let is_async_lock = self
+            .fw
+            .imports
+            .is_async_lock_type(ty, &self.fw.known.async_locks);
+        let Some(v) = self.lookup_mut(name) else {
+            return;
+        };
+        if v.ty.is_some() || v.ty_text.is_some() {
+            return;
+        }
+        v.ty = ty_name;
+        v.is_refcell = ty.contains("RefCell<");
+        v.is_async_lock = is_async_lock;
+        v.lock_ty = lock_ty;
+        v.ty_text = Some(ty.to_string());
     }
 
     /// The guard whose data the variable at the root of a place is or refers to

@@ -172,12 +172,13 @@ pub fn walk_file(
         statics: HashMap::default(),
         str_consts: HashMap::default(),
         fields: HashMap::default(),
+        variants: HashMap::default(),
         guard_fns: HashMap::default(),
         nullary_calls: std::cell::RefCell::default(),
         module: Vec::new(),
     };
     collect_statics(&ast.items, &mut fw.statics, &mut fw.str_consts);
-    collect_fields(&ast.items, &mut fw.fields);
+    collect_fields(&ast.items, &mut fw.fields, &mut fw.variants);
     fw.guard_fns = collect_guard_fns(&ast.items, &fw);
     let file_module = crate::model::module_of(&file.path, file.krate.as_deref());
     let guard_fns = export_guard_fns(&fw.guard_fns, &file_module);
@@ -222,6 +223,10 @@ struct FileWalker<'a> {
     /// its type as written, so that a receiver `self.tx` has the type its
     /// declaration gives.
     fields: HashMap<String, Vec<(String, String)>>,
+    /// The fields of the file's enum variants, by `Enum::Variant`: each field's name
+    /// (its position for a tuple variant) and its type as written, so that a name a
+    /// pattern binds to a field (`Kind::Multi { state, .. }`) has that field's type.
+    variants: HashMap<String, Vec<(String, String)>>,
     /// The functions and methods of the file, by name, with the lock each hands its
     /// caller a guard of when its body is just that acquisition.
     guard_fns: HashMap<String, Vec<FnDecl>>,

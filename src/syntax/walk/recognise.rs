@@ -673,6 +673,7 @@ pub(super) fn strip_pointer(ty: &str) -> &str {
 pub(super) fn collect_fields(
     items: &[syn::Item],
     out: &mut HashMap<String, Vec<(String, String)>>,
+    variants: &mut HashMap<String, Vec<(String, String)>>,
 ) {
     for item in items {
         match item {
@@ -688,9 +689,30 @@ pub(super) fn collect_fields(
                     .and_modify(|known| known.clear())
                     .or_insert(fields);
             }
+            syn::Item::Enum(e) => {
+                for v in &e.variants {
+                    let fields = v
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            let name = f
+                                .ident
+                                .as_ref()
+                                .map_or_else(|| i.to_string(), |n| n.to_string());
+                            (name, type_text(&f.ty))
+                        })
+                        .collect();
+                    // Likewise for two enums of one name.
+                    variants
+                        .entry(format!("{}::{}", e.ident, v.ident))
+                        .and_modify(|known| known.clear())
+                        .or_insert(fields);
+                }
+            }
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    collect_fields(items, out);
+                    collect_fields(items, out, variants);
                 }
             }
             _ => {}
