@@ -67,6 +67,11 @@ impl Resolver<'_> {
     pub(super) fn resolve(&self, caller: BodyIdx, call: &Call, body: &Body) -> Option<BodyIdx> {
         let me = &self.infos[caller];
         if let Some(name) = call.callee.method() {
+            // No body of the crate has the name (`unwrap`, `iter`): nothing to
+            // work out about the receiver.
+            if !self.by_name.contains_key(&(me.krate, name)) {
+                return None;
+            }
             // A method called on a guard (`g.insert(..)`, `m.lock().unwrap().len()`)
             // is the protected type's, through the guard's `Deref`.
             if let Some(g) = call.on_guard.filter(|_| call.on_guard_value) {
@@ -105,7 +110,12 @@ impl Resolver<'_> {
                 }),
             };
         }
-        let segs: Vec<&str> = call.callee.name().split("::").collect();
+        let path = call.callee.name();
+        let last = path.rsplit("::").next().unwrap_or(path);
+        if !self.by_name.contains_key(&(me.krate, last)) {
+            return None;
+        }
+        let segs: Vec<&str> = path.split("::").collect();
         let (&name, quals) = segs.split_last()?;
         if !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
             return None;

@@ -147,6 +147,44 @@ fn index_fields<K: std::hash::Hash + Eq>(
     index
 }
 
+/// The fields of a run, joined from its files, with their indexes.
+struct FieldTables {
+    decls: Vec<(CrateId, FieldDecl)>,
+    by_owner: FxHashMap<(CrateId, String), Vec<u32>>,
+    by_name: FxHashMap<String, Vec<u32>>,
+    async_lock: BTreeSet<String>,
+}
+
+impl FieldTables {
+    fn build(files: Vec<(CrateId, Vec<FieldDecl>)>) -> FieldTables {
+        let mut decls = Vec::with_capacity(files.iter().map(|(_, f)| f.len()).sum());
+        let mut async_lock = BTreeSet::new();
+        let mut sync_lock = BTreeSet::new();
+        for (krate, fields) in files {
+            for field in fields {
+                if field.is_async_lock {
+                    async_lock.insert(field.name.clone());
+                } else if known::names_sync_lock(&field.ty) {
+                    sync_lock.insert(field.name.clone());
+                }
+                decls.push((krate, field));
+            }
+        }
+        async_lock.retain(|f| !sync_lock.contains(f));
+        // The two indexes are built side by side.
+        let (by_owner, by_name) = rayon::join(
+            || index_fields(&decls, |(krate, f)| (*krate, f.owner.clone())),
+            || index_fields(&decls, |(_, f)| f.name.clone()),
+        );
+        FieldTables {
+            decls,
+            by_owner,
+            by_name,
+            async_lock,
+        }
+    }
+}
+
 /// Where a static is declared (its full module path) and its type.
 pub type StaticAt = (Vec<String>, String);
 
@@ -214,11 +252,33 @@ impl Model {
             ..Model::default()
         };
         let mut crate_ids: FxHashMap<Option<PathBuf>, CrateId> = FxHashMap::default();
-        let mut sync_lock_fields = BTreeSet::new();
+        // Crates are numbered in the order of the files; then the fields, the
+        // largest part, are joined and indexed beside the rest.
+        let mut files: Vec<(FileId, &SourceFile, CrateId, FileItems)> = files
+            .into_iter()
+            .map(|(id, file, items)| {
+                let next = crate_ids.len() as CrateId;
+                let krate = *crate_ids.entry(file.krate.clone()).or_insert(next);
+                (id, file, krate, items)
+            })
+            .collect();
+        let fields: Vec<(CrateId, Vec<FieldDecl>)> = files
+            .iter_mut()
+            .map(|(_, _, krate, items)| (*krate, std::mem::take(&mut items.fields)))
+            .collect();
+        let (fields, ()) = rayon::join(|| FieldTables::build(fields), || model.join_items(files));
+        model.field_decls = fields.decls;
+        model.fields = fields.by_owner;
+        model.fields_named = fields.by_name;
+        model.async_lock_fields = fields.async_lock;
+        model
+    }
+
+    /// Joins everything of the files' declarations but their fields.
+    fn join_items(&mut self, files: Vec<(FileId, &SourceFile, CrateId, FileItems)>) {
+        let model = self;
         let mut public_mods: Vec<(CrateId, Vec<String>)> = Vec::new();
-        for (id, file, items) in files {
-            let next = crate_ids.len() as CrateId;
-            let krate = *crate_ids.entry(file.krate.clone()).or_insert(next);
+        for (id, file, krate, items) in files {
             let module = match file.path_in_package() {
                 Some(rel) => module_of(rel, None),
                 None => module_of(&file.path, file.krate.as_deref()),
@@ -297,30 +357,10 @@ impl Model {
             model
                 .api_types
                 .extend(items.api_types.into_iter().map(|t| (krate, t)));
-            for field in items.fields {
-                if field.is_async_lock {
-                    model.async_lock_fields.insert(field.name.clone());
-                } else if known::names_sync_lock(&field.ty) {
-                    sync_lock_fields.insert(field.name.clone());
-                }
-                model.field_decls.push((krate, field));
-            }
         }
-        // The two indexes of the fields are built side by side.
-        let decls = &model.field_decls;
-        let (fields, fields_named) = rayon::join(
-            || index_fields(decls, |(krate, f)| (*krate, f.owner.clone())),
-            || index_fields(decls, |(_, f)| f.name.clone()),
-        );
-        model.fields = fields;
-        model.fields_named = fields_named;
-        model
-            .async_lock_fields
-            .retain(|f| !sync_lock_fields.contains(f));
         for m in &public_mods {
             model.private_mods.remove(m);
         }
-        model
     }
 
     /// Whether an item of this module path, named `name` (or a method of the type

@@ -472,32 +472,89 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
         }
         if EXPR_MACROS.contains(&name.as_str()) {
+            let fields = LOG_MACROS.contains(&name.as_str());
+            let text = self
+                .macro_text(mac)
+                .and_then(|t| mac_text::read(t, fields, |n| self.holds_name(n)));
             // Arguments that can make no fact (literals, and names that hold no
             // guard, data read under one, call result or static) are not parsed.
-            if self.inert_tokens(&mac.tokens) {
+            let inert = match text {
+                Some(t) => t.inert,
+                None => self.inert_tokens(&mac.tokens, fields),
+            };
+            if inert {
                 return Flow {
                     value: None,
                     within: None,
                     diverges,
                 };
             }
-            let parsed =
-                mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated);
-            if let Ok(args) = parsed {
-                let f = self.exprs(&args, awaited);
-                return Flow {
-                    value: None,
-                    within: None,
-                    diverges: diverges || f.diverges,
-                };
+            // Nor are arguments that cannot parse as expressions (`target: ..`,
+            // `?x`): their awaits are still counted below.
+            if !text.is_some_and(|t| t.not_exprs) {
+                let parsed =
+                    mac.parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated);
+                if let Ok(args) = parsed {
+                    let f = self.exprs(&args, awaited);
+                    return Flow {
+                        value: None,
+                        within: None,
+                        diverges: diverges || f.diverges,
+                    };
+                }
             }
         }
-        self.scan_awaits(&mac.tokens);
+        self.scan_macro_awaits(mac);
         Flow {
             value: None,
             within: None,
             diverges,
         }
+    }
+
+    /// The text between a macro's delimiters, when it is the text of the tokens
+    /// there: the delimiters' spans point at the delimiters in the file (not at a
+    /// definition's text or nowhere, as for tokens a macro made) and nothing between
+    /// them was substituted (`$x`).
+    fn macro_text(&self, mac: &syn::Macro) -> Option<&'a str> {
+        let (open, close, chars) = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(d) => (d.span.open(), d.span.close(), (b'(', b')')),
+            syn::MacroDelimiter::Bracket(d) => (d.span.open(), d.span.close(), (b'[', b']')),
+            syn::MacroDelimiter::Brace(d) => (d.span.open(), d.span.close(), (b'{', b'}')),
+        };
+        let (open, close) = (self.fw.span(open), self.fw.span(close));
+        let file: &'a SourceFile = self.fw.file;
+        let bytes = file.text.as_bytes();
+        let sits = |s: &Span, c: u8| s.end == s.start + 1 && bytes.get(s.start) == Some(&c);
+        if !sits(&open, chars.0) || !sits(&close, chars.1) || open.end > close.start {
+            return None;
+        }
+        let text = file.text.get(open.end..close.start)?;
+        (!text.contains('$')).then_some(text)
+    }
+
+    /// Whether a name in macro arguments is one the walk follows: a variable
+    /// holding a guard, data read under one or a call's result, or (unshadowed) one
+    /// of the file's statics.
+    fn holds_name(&self, name: &str) -> bool {
+        match self.lookup(name) {
+            Some(v) => {
+                v.guard.is_some()
+                    || !v.derived.is_empty()
+                    || !v.from_calls.is_empty()
+                    || v.lock_fn.is_some()
+            }
+            None => self.fw.statics.contains_key(name),
+        }
+    }
+
+    /// [`scan_awaits`](Self::scan_awaits) over a macro's tokens, unless the text
+    /// between its delimiters has no `await` in it.
+    pub(super) fn scan_macro_awaits(&mut self, mac: &syn::Macro) {
+        if self.macro_text(mac).is_some_and(|t| !t.contains("await")) {
+            return;
+        }
+        self.scan_awaits(&mac.tokens);
     }
 
     /// `join!(a, b)`, `try_join!(..)` and `select! { p = fut => handler, .. }` read as
@@ -566,28 +623,52 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
-    /// In a macro syn cannot parse, a visible `.await` still counts.
     /// Whether walking these macro arguments as expressions would record nothing:
-    /// they hold only literals, operators that neither call nor assign, brackets,
-    /// parentheses that are not a call, and names that are neither a variable
-    /// holding a guard, data read under one or a call's result, nor one of the
-    /// file's statics. No call, closure, block, path, nested macro, `.await` or
-    /// assignment can occur in such tokens, so there is nothing for the walk to see.
-    fn inert_tokens(&self, tokens: &TokenStream) -> bool {
+    /// they hold only literals, paths, operators that neither call nor assign
+    /// (comparisons included), brackets, parentheses that are not a call, and names
+    /// that are neither a variable holding a guard, data read under one or a call's
+    /// result, nor one of the file's statics. No call, closure, block, struct
+    /// literal, nested macro, `?`, `.await` or assignment can occur in such tokens,
+    /// so there is nothing for the walk to see. With `fields` (a logging macro's
+    /// arguments), `name = value`, `target: ..` and the `?x` and `%x` sigils are its
+    /// field syntax, not an assignment or a `?`.
+    fn inert_tokens(&self, tokens: &TokenStream, fields: bool) -> bool {
         // Whether the token before is one a `(` after would make a call of
-        // (a name, or a closing bracket).
+        // (a name, a closing bracket, the `>` of a turbofish).
         let mut callee_before = false;
+        // The two punctuation marks just before, when joined to this one (`<<=`).
+        let mut joined: [Option<char>; 2] = [None, None];
         for tt in tokens.clone() {
             match tt {
                 TokenTree::Literal(_) => callee_before = false,
                 TokenTree::Punct(p) => {
-                    if !matches!(
-                        p.as_char(),
-                        ',' | '.' | '&' | '*' | '+' | '-' | '/' | '%' | '<' | '>'
-                    ) {
+                    let c = p.as_char();
+                    let alone = p.spacing() == proc_macro2::Spacing::Alone;
+                    let ok = match c {
+                        ',' | '.' | '&' | '*' | '+' | '-' | '/' | '%' | '<' | '>' | ':' => true,
+                        // `==`, `!=`, `<=`, `>=`; not `=`, `+=`, `<<=`.
+                        '=' if alone => match joined {
+                            [Some('=' | '!'), _] => true,
+                            [Some('<'), p] => p != Some('<'),
+                            [Some('>'), p] => p != Some('>'),
+                            [None, _] => fields,
+                            _ => false,
+                        },
+                        '=' => joined[0].is_none(),
+                        // Negation or `!=`, not a nested macro's `name!`.
+                        '!' => !alone || !callee_before,
+                        '?' => fields && !callee_before,
+                        _ => false,
+                    };
+                    if !ok {
                         return false;
                     }
-                    callee_before = false;
+                    joined = if alone {
+                        [None, None]
+                    } else {
+                        [Some(c), joined[0]]
+                    };
+                    callee_before = c == '>';
                 }
                 TokenTree::Group(g) => {
                     let open = match g.delimiter() {
@@ -595,9 +676,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                         proc_macro2::Delimiter::Bracket => true,
                         _ => false,
                     };
-                    if !open || !self.inert_tokens(&g.stream()) {
+                    if !open || !self.inert_tokens(&g.stream(), fields) {
                         return false;
                     }
+                    joined = [None, None];
                     callee_before = true;
                 }
                 TokenTree::Ident(i) => {
@@ -622,6 +704,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                             }
                         }
                     }
+                    joined = [None, None];
                     callee_before = true;
                 }
             }
@@ -629,6 +712,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         true
     }
 
+    /// In a macro syn cannot parse, a visible `.await` still counts.
     pub(super) fn scan_awaits(&mut self, tokens: &TokenStream) {
         let mut prev_dot = false;
         for tt in tokens.clone() {

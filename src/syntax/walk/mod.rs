@@ -60,6 +60,7 @@ mod deps;
 mod env;
 mod expr;
 mod items;
+mod mac_text;
 mod paths;
 mod recognise;
 mod record;
@@ -116,6 +117,10 @@ const EXPR_MACROS: &[&str] = &[
     "error",
     "trace",
 ];
+
+/// Macros among [`EXPR_MACROS`] whose arguments are a logging macro's: fields
+/// (`name = value`, `?debug`, `%display`), a `target:`, then the format arguments.
+const LOG_MACROS: &[&str] = &["info", "debug", "warn", "error", "trace"];
 
 /// Keywords that make macro arguments worth walking: control flow, closures,
 /// blocks, awaits and items (see `BodyWalker::inert_tokens`).
