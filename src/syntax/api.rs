@@ -258,6 +258,23 @@ impl ApiCollector<'_> {
         let Some(last) = tp.path.segments.last() else {
             return;
         };
+        let trait_name = it
+            .trait_
+            .as_ref()
+            .and_then(|(p, _)| p.segments.last())
+            .map(|s| s.ident.to_string());
+        let is_thread =
+            it.unsafety.is_some() && matches!(trait_name.as_deref(), Some("Send" | "Sync"));
+        let is_kept_trait = matches!(
+            trait_name.as_deref(),
+            Some("Deref" | "DerefMut" | "Drop" | "Clone")
+        );
+        // Methods and a `Deref` target are kept for the parameters of the self type
+        // they use: an impl of a type with none (`impl Cache`, `impl Foo<u8>`) keeps
+        // nothing of them.
+        if it.generics.type_params().next().is_none() && !is_thread && !is_kept_trait {
+            return;
+        }
         let self_name = last.ident.to_string();
         let self_prefix: Vec<String> = tp
             .path
@@ -287,11 +304,6 @@ impl ApiCollector<'_> {
             .collect();
         // Bounds by impl parameter, from the parameter list and the `where` clause.
         let params = param_bounds(&it.generics);
-        let trait_name = it
-            .trait_
-            .as_ref()
-            .and_then(|(p, _)| p.segments.last())
-            .map(|s| s.ident.to_string());
         let mut bounded: Vec<usize> = Vec::new();
         let note_bounds = |name: &str, names: Vec<String>, bounded: &mut Vec<usize>| {
             if let (Some(&p), Some(tr)) = (pos.get(name), trait_name.as_deref()) {
@@ -345,12 +357,6 @@ impl ApiCollector<'_> {
                 _ => {}
             }
         }
-        let is_thread =
-            it.unsafety.is_some() && matches!(trait_name.as_deref(), Some("Send" | "Sync"));
-        let is_kept_trait = matches!(
-            trait_name.as_deref(),
-            Some("Deref" | "DerefMut" | "Drop" | "Clone")
-        );
         if methods.is_empty() && deref_uses.is_empty() && !is_thread && !is_kept_trait {
             return;
         }

@@ -5,20 +5,40 @@ use std::collections::HashMap;
 use syn::visit::Visit;
 
 use crate::model::imports::Imports;
+use crate::report::finding::FileId;
+use crate::source::SourceFile;
 
-/// Collects every `use` of a file, at any module depth.
-pub fn collect(file: &syn::File) -> Imports {
-    let mut c = Collector::default();
+/// Collects every `use` and `type` alias of a file, at any module depth. `source`
+/// is the file the tree was parsed from: a block whose text has neither word is
+/// passed by.
+pub fn collect(file: &syn::File, source: &SourceFile, id: FileId) -> Imports {
+    let mut c = Collector {
+        imports: Imports::default(),
+        source,
+        id,
+    };
     c.visit_file(file);
     c.imports
 }
 
-#[derive(Default)]
-struct Collector {
+struct Collector<'s> {
     imports: Imports,
+    source: &'s SourceFile,
+    id: FileId,
 }
 
-impl Collector {
+/// Whether a text has the word `use` or `type` in it (as a word: not in `user`).
+fn has_item_word(text: &str) -> bool {
+    let b = text.as_bytes();
+    let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    ["use", "type"].iter().any(|w| {
+        text.match_indices(w).any(|(i, _)| {
+            !word(i.checked_sub(1).and_then(|p| b.get(p))) && !word(b.get(i + w.len()))
+        })
+    })
+}
+
+impl Collector<'_> {
     fn tree(&mut self, prefix: &str, tree: &syn::UseTree) {
         let join = |name: &str| {
             if prefix.is_empty() {
@@ -189,7 +209,17 @@ impl syn::visit_mut::VisitMut for Renamer<'_> {
     }
 }
 
-impl<'ast> Visit<'ast> for Collector {
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let open = self.source.span(self.id, b.brace_token.span.open());
+        let close = self.source.span(self.id, b.brace_token.span.close());
+        let text = self.source.text.get(open.start..close.end);
+        if text.is_some_and(|t| !has_item_word(t)) {
+            return;
+        }
+        syn::visit::visit_block(self, b);
+    }
+
     fn visit_item_use(&mut self, it: &'ast syn::ItemUse) {
         self.tree("", &it.tree);
     }
@@ -215,17 +245,37 @@ impl<'ast> Visit<'ast> for Collector {
 mod tests {
     use super::*;
 
+    fn collect_str(text: &str) -> Imports {
+        let source = SourceFile::new(
+            "src/a.rs",
+            text.to_string(),
+            crate::source::Edition::default(),
+        );
+        let file = syn::parse_file(text).expect("invariant: test source parses");
+        collect(&file, &source, FileId(0))
+    }
+
+    #[test]
+    fn items_inside_bodies_are_found_and_blocks_without_one_passed_by() {
+        let imports = collect_str(
+            "fn f() { let user = 1; if user > 0 { use std::sync::mpsc; } } fn g() { let used = 2; }",
+        );
+        assert_eq!(
+            imports.resolve(&seg("mpsc::channel")),
+            "std::sync::mpsc::channel"
+        );
+        assert!(has_item_word("{ use a; }"));
+        assert!(has_item_word("{ type A = u8; }"));
+        assert!(!has_item_word("{ let user = used; cause(typed); }"));
+    }
+
     fn seg(s: &str) -> Vec<String> {
         s.split("::").map(str::to_string).collect()
     }
 
     #[test]
     fn resolves_through_use_trees() {
-        let file: syn::File = syn::parse_str(
-            "use std::{fs::{self, File}, thread::sleep as nap}; use tokio::sync::*; mod m { use std::sync::mpsc; }",
-        )
-        .expect("invariant: test source parses");
-        let imports = collect(&file);
+        let imports = collect_str("use std::{fs::{self, File}, thread::sleep as nap}; use tokio::sync::*; mod m { use std::sync::mpsc; }");
         assert_eq!(imports.resolve(&seg("fs::read")), "std::fs::read");
         assert_eq!(imports.resolve(&seg("File::open")), "std::fs::File::open");
         assert_eq!(imports.resolve(&seg("nap")), "std::thread::sleep");
@@ -239,11 +289,7 @@ mod tests {
 
     #[test]
     fn async_lock_types_follow_the_files_aliases() {
-        let file: syn::File = syn::parse_str(
-            "use futures_intrusive::sync::LocalMutex; type Fork = LocalMutex<()>; type Forks = Vec<Fork>; type Plain = std::sync::Mutex<()>;",
-        )
-        .expect("invariant: test source parses");
-        let imports = collect(&file);
+        let imports = collect_str("use futures_intrusive::sync::LocalMutex; type Fork = LocalMutex<()>; type Forks = Vec<Fork>; type Plain = std::sync::Mutex<()>;");
         let known = ["futures_intrusive::sync::LocalMutex".to_string()];
         assert!(imports.is_async_lock_type("&Fork", &known));
         assert!(imports.is_async_lock_type("Rc<Forks>", &known));
@@ -285,9 +331,7 @@ mod tests {
 
     #[test]
     fn conflicting_imports_resolve_to_nothing() {
-        let file: syn::File = syn::parse_str("mod a { use std::fs; } mod b { use tokio::fs; }")
-            .expect("invariant: parses");
-        let imports = collect(&file);
+        let imports = collect_str("mod a { use std::fs; } mod b { use tokio::fs; }");
         assert_eq!(imports.resolve(&seg("fs::read")), "fs::read");
     }
 }

@@ -49,7 +49,7 @@ pub fn file_facts(
     match parsed {
         Ok(mut ast) => {
             imports::expand_renamed_types(&mut ast);
-            let imports = imports::collect(&ast);
+            let imports = imports::collect(&ast, file, id);
             let items = items::collect(&ast, &imports, known, file, id);
             macros::expand_local_macros(&mut ast);
             let flows = walk::walk_file(&ast, &imports, known, file, id, crate_fns);

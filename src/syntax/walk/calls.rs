@@ -31,7 +31,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         if !awaited && mc.args.is_empty() && place_segments(&mc.receiver).is_some() {
             // A guard method another file of the crate declares could answer it.
-            self.fw.nullary_calls.borrow_mut().insert(name.clone());
+            let mut seen = self.fw.nullary_calls.borrow_mut();
+            if !seen.contains(&name) {
+                seen.insert(name.clone());
+            }
         }
         if let Some((method, map_ty)) = self.shard_acquisition(mc, &name) {
             // The receiver and the key are evaluated before the shard is locked.
@@ -221,10 +224,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             if !awaited && c.args.is_empty() && p.qself.is_none() {
                 if let Some(last) = p.path.segments.last() {
                     // A guard function another file of the crate declares could answer it.
-                    self.fw
-                        .nullary_calls
-                        .borrow_mut()
-                        .insert(last.ident.to_string());
+                    let mut seen = self.fw.nullary_calls.borrow_mut();
+                    let name = last.ident.to_string();
+                    if !seen.contains(&name) {
+                        seen.insert(name);
+                    }
                 }
             }
         }
