@@ -419,6 +419,9 @@ pub(super) fn fn_bounded_type_params(generics: &syn::Generics) -> Vec<(String, S
     let mut out = Vec::new();
     for p in &generics.params {
         if let syn::GenericParam::Type(tp) = p {
+            if !may_name_fn_trait(&tp.bounds) {
+                continue;
+            }
             let bounds = compact(&quote::ToTokens::to_token_stream(&tp.bounds).to_string());
             if is_fn_type(&bounds) {
                 out.push((tp.ident.to_string(), bounds));
@@ -428,6 +431,9 @@ pub(super) fn fn_bounded_type_params(generics: &syn::Generics) -> Vec<(String, S
     if let Some(wc) = &generics.where_clause {
         for pred in &wc.predicates {
             if let syn::WherePredicate::Type(pt) = pred {
+                if !may_name_fn_trait(&pt.bounds) {
+                    continue;
+                }
                 let bounds = compact(&quote::ToTokens::to_token_stream(&pt.bounds).to_string());
                 if is_fn_type(&bounds) {
                     out.push((type_text(&pt.bounded_ty), bounds));
@@ -436,6 +442,43 @@ pub(super) fn fn_bounded_type_params(generics: &syn::Generics) -> Vec<(String, S
         }
     }
     out
+}
+
+/// Whether bounds may name a closure trait (`Fn(..)`, `FnMut(..)`, `FnOnce(..)`)
+/// anywhere in them, as [`is_fn_type`] reads their text; tokens left unparsed (a
+/// macro, verbatim tokens) may. Printing the bounds to read them costs far more.
+fn may_name_fn_trait<'b>(bounds: impl IntoIterator<Item = &'b syn::TypeParamBound>) -> bool {
+    use syn::visit::Visit;
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            let named = s.ident == "Fn" || s.ident == "FnMut" || s.ident == "FnOnce";
+            if named && matches!(s.arguments, syn::PathArguments::Parenthesized(_)) {
+                self.0 = true;
+            }
+            syn::visit::visit_path_segment(self, s);
+        }
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            self.0 = true;
+        }
+        fn visit_type(&mut self, t: &'ast syn::Type) {
+            if matches!(t, syn::Type::Verbatim(_)) {
+                self.0 = true;
+            }
+            syn::visit::visit_type(self, t);
+        }
+        fn visit_type_param_bound(&mut self, b: &'ast syn::TypeParamBound) {
+            if matches!(b, syn::TypeParamBound::Verbatim(_)) {
+                self.0 = true;
+            }
+            syn::visit::visit_type_param_bound(self, b);
+        }
+    }
+    let mut f = Finder(false);
+    for b in bounds {
+        f.visit_type_param_bound(b);
+    }
+    f.0
 }
 
 /// The traits bounding each type parameter, in the parameter list or a `where`

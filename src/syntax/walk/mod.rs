@@ -587,6 +587,21 @@ impl Flow {
 mod tests {
     use super::*;
 
+    /// Closure-trait bounds are found in the parameter list, nested in other
+    /// bounds, and in the `where` clause; other bounds are passed by.
+    #[test]
+    fn closure_trait_bounds_are_found() {
+        let item: syn::ItemFn = syn::parse_str(
+            "fn f<F: Fn(u8) + Send, G: Clone, H: Iterator<Item = Box<dyn FnMut()>>, K>() where K: FnOnce() -> u8, G: Copy {}",
+        )
+        .expect("invariant: test item parses");
+        let found: Vec<String> = fn_bounded_type_params(&item.sig.generics)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(found, ["F", "H", "K"]);
+    }
+
     /// The spans read from outer tokens equal the ones `Spanned` finds by printing.
     #[test]
     fn expression_spans_match_spanned() {
