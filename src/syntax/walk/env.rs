@@ -136,10 +136,11 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
     }
 
-    /// A `move` closure or async block takes the guards it names.
+    /// A `move` closure or async block takes the guards it names (not the names
+    /// it declares itself, see [`captured_idents`]).
     pub(super) fn kill_captured(&mut self, tokens: &TokenStream) {
         let mut idents = HashSet::default();
-        collect_idents(tokens, &mut idents);
+        captured_idents(tokens, &mut idents);
         for name in idents {
             self.forget_guard_of(&name);
         }

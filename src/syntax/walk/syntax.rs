@@ -323,6 +323,49 @@ pub(super) fn place_segments(e: &syn::Expr) -> Option<Vec<String>> {
     }
 }
 
+/// The names a closure's tokens take from around it: every identifier except one
+/// whose first appearance is the name a `let` binds (`let g = ..`, `let mut g`).
+/// A macro whose expansion declares `let _a = ..` in a function and again in a
+/// closure inside it writes the same name twice; the closure's is its own.
+pub(super) fn captured_idents(tokens: &TokenStream, out: &mut HashSet<String>) {
+    fn walk(
+        tokens: &TokenStream,
+        seen: &mut HashSet<String>,
+        out: &mut HashSet<String>,
+        after_let: &mut bool,
+    ) {
+        for tt in tokens.clone() {
+            match tt {
+                TokenTree::Group(g) => {
+                    *after_let = false;
+                    walk(&g.stream(), seen, out, after_let);
+                    *after_let = false;
+                }
+                TokenTree::Ident(i) => {
+                    if i == "let" {
+                        *after_let = true;
+                        continue;
+                    }
+                    if *after_let && (i == "mut" || i == "ref") {
+                        continue;
+                    }
+                    let declared = std::mem::take(after_let);
+                    let name = i.to_string();
+                    if !seen.contains(&name) {
+                        if !declared {
+                            out.insert(name.clone());
+                        }
+                        seen.insert(name);
+                    }
+                }
+                _ => *after_let = false,
+            }
+        }
+    }
+    let mut seen = HashSet::default();
+    walk(tokens, &mut seen, out, &mut false);
+}
+
 pub(super) fn collect_idents(tokens: &TokenStream, out: &mut HashSet<String>) {
     for tt in tokens.clone() {
         match tt {
