@@ -637,30 +637,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         // (a name, a closing bracket, the `>` of a turbofish).
         let mut callee_before = false;
         // The two punctuation marks just before, when joined to this one (`<<=`).
-        let mut joined: [Option<char>; 2] = [None, None];
+        let mut joined: [Option<u8>; 2] = [None, None];
         for tt in tokens.clone() {
             match tt {
                 TokenTree::Literal(_) => callee_before = false,
                 TokenTree::Punct(p) => {
-                    let c = p.as_char();
+                    // Punctuation is ASCII.
+                    let c = u8::try_from(p.as_char()).unwrap_or(b'#');
                     let alone = p.spacing() == proc_macro2::Spacing::Alone;
-                    let ok = match c {
-                        ',' | '.' | '&' | '*' | '+' | '-' | '/' | '%' | '<' | '>' | ':' => true,
-                        // `==`, `!=`, `<=`, `>=`; not `=`, `+=`, `<<=`.
-                        '=' if alone => match joined {
-                            [Some('=' | '!'), _] => true,
-                            [Some('<'), p] => p != Some('<'),
-                            [Some('>'), p] => p != Some('>'),
-                            [None, _] => fields,
-                            _ => false,
-                        },
-                        '=' => joined[0].is_none(),
-                        // Negation or `!=`, not a nested macro's `name!`.
-                        '!' => !alone || !callee_before,
-                        '?' => fields && !callee_before,
-                        _ => false,
-                    };
-                    if !ok {
+                    if !mac_text::inert_punct(c, alone, joined, callee_before, fields) {
                         return false;
                     }
                     joined = if alone {
@@ -668,7 +653,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     } else {
                         [Some(c), joined[0]]
                     };
-                    callee_before = c == '>';
+                    callee_before = c == b'>';
                 }
                 TokenTree::Group(g) => {
                     let open = match g.delimiter() {

@@ -155,6 +155,36 @@ fn comment_end(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
+/// Whether a punctuation mark in macro arguments can make no fact: an operator
+/// that neither calls nor assigns (`==`, `!=`, `<=` and `>=` included; not `=`,
+/// `+=` or `<<=`), a negation (not a nested macro's `name!`), a path's `::`. With
+/// `fields`, a logging macro's `name = value` and `?x` are its field syntax.
+/// `joined` holds the two marks just before when they are joined to this one,
+/// `alone` says this one is not joined to the next, and `callee_before` that the
+/// token before is one a call could follow (a name, a closing bracket).
+pub(super) fn inert_punct(
+    c: u8,
+    alone: bool,
+    joined: [Option<u8>; 2],
+    callee_before: bool,
+    fields: bool,
+) -> bool {
+    match c {
+        b',' | b'.' | b'&' | b'*' | b'+' | b'-' | b'/' | b'%' | b'<' | b'>' | b':' => true,
+        b'=' if alone => match joined {
+            [Some(b'=' | b'!'), _] => true,
+            [Some(b'<'), p] => p != Some(b'<'),
+            [Some(b'>'), p] => p != Some(b'>'),
+            [None, _] => fields,
+            _ => false,
+        },
+        b'=' => joined[0].is_none(),
+        b'!' => !alone || !callee_before,
+        b'?' => fields && !callee_before,
+        _ => false,
+    }
+}
+
 /// Reads the text between a macro's delimiters. `holds(name)` says whether a name
 /// is one the walk follows (a variable holding a guard, data read under one or a
 /// call's result, or one of the file's statics); `fields` reads a logging macro's
@@ -255,23 +285,7 @@ pub(super) fn read(text: &str, fields: bool, holds: impl Fn(&str) -> bool) -> Op
             b'$' => return None,
             _ if is_punct(c) => {
                 let alone = !joint_at(b, i);
-                let ok = match c {
-                    b',' | b'.' | b'&' | b'*' | b'+' | b'-' | b'/' | b'%' | b'<' | b'>' | b':' => {
-                        true
-                    }
-                    b'=' if alone => match joined {
-                        [Some(b'=' | b'!'), _] => true,
-                        [Some(b'<'), p] => p != Some(b'<'),
-                        [Some(b'>'), p] => p != Some(b'>'),
-                        [None, _] => fields,
-                        _ => false,
-                    },
-                    b'=' => joined[0].is_none(),
-                    b'!' => !alone || !callee_before,
-                    b'?' => fields && !callee_before,
-                    _ => false,
-                };
-                if !ok {
+                if !inert_punct(c, alone, joined, callee_before, fields) {
                     out.inert = false;
                 }
                 if top {
