@@ -66,12 +66,17 @@ enum RecvTy {
 impl Resolver<'_> {
     pub(super) fn resolve(&self, caller: BodyIdx, call: &Call, body: &Body) -> Option<BodyIdx> {
         let me = &self.infos[caller];
+        // No body of the crate has the name (`unwrap`, `mem::take`): nothing to work
+        // out about the receiver or the path.
+        let path = call.callee.name();
+        let last = call
+            .callee
+            .method()
+            .unwrap_or_else(|| path.rsplit("::").next().unwrap_or(path));
+        if !self.by_name.contains_key(&(me.krate, last)) {
+            return None;
+        }
         if let Some(name) = call.callee.method() {
-            // No body of the crate has the name (`unwrap`, `iter`): nothing to
-            // work out about the receiver.
-            if !self.by_name.contains_key(&(me.krate, name)) {
-                return None;
-            }
             // A method called on a guard (`g.insert(..)`, `m.lock().unwrap().len()`)
             // is the protected type's, through the guard's `Deref`.
             if let Some(g) = call.on_guard.filter(|_| call.on_guard_value) {
@@ -109,11 +114,6 @@ impl Resolver<'_> {
                     f.self_ty.is_some() && f.trait_name.is_some_and(|t| trs.iter().any(|b| b == t))
                 }),
             };
-        }
-        let path = call.callee.name();
-        let last = path.rsplit("::").next().unwrap_or(path);
-        if !self.by_name.contains_key(&(me.krate, last)) {
-            return None;
         }
         let segs: Vec<&str> = path.split("::").collect();
         let (&name, quals) = segs.split_last()?;

@@ -276,59 +276,50 @@ impl Model {
 
     /// Joins everything of the files' declarations but their fields.
     fn join_items(&mut self, files: Vec<(FileId, &SourceFile, CrateId, FileItems)>) {
-        let model = self;
         let mut public_mods: Vec<(CrateId, Vec<String>)> = Vec::new();
         for (id, file, krate, items) in files {
             let module = match file.path_in_package() {
                 Some(rel) => module_of(rel, None),
                 None => module_of(&file.path, file.krate.as_deref()),
             };
-            model.file_crate[id.0 as usize] = krate;
+            self.file_crate[id.0 as usize] = krate;
             for st in &items.statics {
                 let mut path = module.clone();
                 path.extend(st.module.iter().cloned());
-                model
-                    .statics
+                self.statics
                     .entry((krate, st.name.clone()))
                     .or_default()
                     .push((path, st.ty.clone()));
             }
-            model.api.push((krate, module.clone(), items.api));
-            model.file_module[id.0 as usize] = module;
-            model
-                .types
+            self.api.push((krate, module.clone(), items.api));
+            self.file_module[id.0 as usize] = module;
+            self.types
                 .extend(items.types.into_iter().map(|t| (krate, t)));
-            model
-                .type_decls
+            self.type_decls
                 .extend(items.type_decls.into_iter().map(|t| (krate, t)));
-            model
-                .static_decls
+            self.static_decls
                 .extend(items.statics.into_iter().map(|t| (krate, t)));
-            model
-                .unsafe_impls
+            self.unsafe_impls
                 .extend(items.unsafe_impls.into_iter().map(|t| (krate, t)));
-            model
-                .in_arc
+            self.in_arc
                 .extend(items.in_arc.into_iter().map(|t| (krate, t)));
-            model
-                .callback_aliases
+            self.callback_aliases
                 .extend(items.callback_aliases.into_iter().map(|t| (krate, t)));
             let mut api_mods = Vec::new();
             for (inner, is_api) in items.mods {
-                let mut path = model.file_module[id.0 as usize].clone();
+                let mut path = self.file_module[id.0 as usize].clone();
                 path.extend(inner);
                 if is_api {
                     api_mods.push((krate, path));
                 } else {
-                    model.private_mods.insert((krate, path));
+                    self.private_mods.insert((krate, path));
                 }
             }
             public_mods.extend(api_mods);
-            model
-                .reexports
+            self.reexports
                 .extend(items.reexports.into_iter().map(|n| (krate, n)));
             for (inner, path) in items.reexport_globs {
-                let mut base = model.file_module[id.0 as usize].clone();
+                let mut base = self.file_module[id.0 as usize].clone();
                 base.extend(inner);
                 let mut rest = path.as_slice();
                 match rest.first().map(String::as_str) {
@@ -346,20 +337,19 @@ impl Model {
                 }
                 base.extend(rest.iter().cloned());
                 if ok {
-                    model.reexport_globs.insert((krate, base));
+                    self.reexport_globs.insert((krate, base));
                 } else {
-                    model.reexports_any.insert(krate);
+                    self.reexports_any.insert(krate);
                 }
             }
             for (name, is_api) in items.traits {
-                *model.traits.entry((krate, name)).or_default() |= is_api;
+                *self.traits.entry((krate, name)).or_default() |= is_api;
             }
-            model
-                .api_types
+            self.api_types
                 .extend(items.api_types.into_iter().map(|t| (krate, t)));
         }
         for m in &public_mods {
-            model.private_mods.remove(m);
+            self.private_mods.remove(m);
         }
     }
 

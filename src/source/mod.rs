@@ -10,7 +10,7 @@ mod prepass;
 use std::path::{Component, Path, PathBuf};
 
 pub use prepass::{blank_2015_syntax, blank_literal_tables};
-pub(crate) use prepass::{may_nest_too_deep, nesting};
+pub(crate) use prepass::{is_word_byte, may_nest_too_deep, nesting};
 
 use crate::report::finding::{FileId, Span};
 
@@ -354,6 +354,27 @@ impl SourceFile {
         self.span_of_bytes(file, start, end)
     }
 
+    /// The text between a pair of delimiters parsed out of this file (`(`, `)`
+    /// given as `chars`), without them, when both sit where their spans say: not for
+    /// tokens a macro made, whose spans point at a definition's text or nowhere.
+    pub fn delimited_text(
+        &self,
+        file: FileId,
+        delim: &proc_macro2::extra::DelimSpan,
+        chars: (u8, u8),
+    ) -> Option<&str> {
+        let (open, close) = (
+            self.span(file, delim.open()),
+            self.span(file, delim.close()),
+        );
+        let bytes = self.text.as_bytes();
+        let sits = |s: &Span, c: u8| s.end == s.start + 1 && bytes.get(s.start) == Some(&c);
+        if !sits(&open, chars.0) || !sits(&close, chars.1) || open.end > close.start {
+            return None;
+        }
+        self.text.get(open.end..close.start)
+    }
+
     /// The byte offset of a parser position on a line with only ASCII text.
     fn ascii_offset(&self, at: proc_macro2::LineColumn) -> Option<usize> {
         let idx = at.line.checked_sub(1)?;
@@ -460,6 +481,26 @@ pub fn relative_to(base: &Path, target: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delimited_text_is_read_where_the_delimiters_sit() {
+        let text = "fn f() { g(a, \"é\"); }";
+        let file = SourceFile::new("src/a.rs", text, Edition::default());
+        let item: syn::ItemFn = syn::parse_str(text).expect("invariant: test item parses");
+        let syn::Stmt::Expr(syn::Expr::Call(call), _) = &item.block.stmts[0] else {
+            panic!("a call statement");
+        };
+        let parens = &call.paren_token.span;
+        assert_eq!(
+            file.delimited_text(FileId(0), parens, (b'(', b')')),
+            Some("a, \"é\"")
+        );
+        assert_eq!(file.delimited_text(FileId(0), parens, (b'[', b']')), None);
+        assert_eq!(
+            file.delimited_text(FileId(0), &item.block.brace_token.span, (b'{', b'}')),
+            Some(" g(a, \"é\"); ")
+        );
+    }
 
     /// Every token's span, through line and column on ASCII lines, equals the one
     /// from the parser's byte range, around a `#!` line, a byte-order mark,

@@ -345,6 +345,11 @@ const MAX_NESTING: usize = 50_000;
 /// (`fn() -> fn() -> ..`). Their frames are larger.
 const MAX_CHAIN: usize = 20_000;
 
+/// Whether a byte continues a word or a number: an ASCII letter, digit or `_`.
+pub(crate) fn is_word_byte(c: u8) -> bool {
+    WORD_BYTE[c as usize]
+}
+
 /// The bytes that continue a word or a number: ASCII letters, digits and `_`.
 static WORD_BYTE: [bool; 256] = {
     let mut t = [false; 256];

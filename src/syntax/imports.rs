@@ -30,7 +30,7 @@ struct Collector<'s> {
 /// Whether a text has the word `use` or `type` in it (as a word: not in `user`).
 fn has_item_word(text: &str) -> bool {
     let b = text.as_bytes();
-    let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let word = |c: Option<&u8>| c.is_some_and(|&c| crate::source::is_word_byte(c));
     ["use", "type"].iter().any(|w| {
         text.match_indices(w).any(|(i, _)| {
             !word(i.checked_sub(1).and_then(|p| b.get(p))) && !word(b.get(i + w.len()))
@@ -211,9 +211,9 @@ impl syn::visit_mut::VisitMut for Renamer<'_> {
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_block(&mut self, b: &'ast syn::Block) {
-        let open = self.source.span(self.id, b.brace_token.span.open());
-        let close = self.source.span(self.id, b.brace_token.span.close());
-        let text = self.source.text.get(open.start..close.end);
+        let text = self
+            .source
+            .delimited_text(self.id, &b.brace_token.span, (b'{', b'}'));
         if text.is_some_and(|t| !has_item_word(t)) {
             return;
         }

@@ -31,10 +31,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         if !awaited && mc.args.is_empty() && place_segments(&mc.receiver).is_some() {
             // A guard method another file of the crate declares could answer it.
-            let mut seen = self.fw.nullary_calls.borrow_mut();
-            if !seen.contains(&name) {
-                seen.insert(name.clone());
-            }
+            self.fw.note_nullary_call(&name);
         }
         if let Some((method, map_ty)) = self.shard_acquisition(mc, &name) {
             // The receiver and the key are evaluated before the shard is locked.
@@ -224,11 +221,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             if !awaited && c.args.is_empty() && p.qself.is_none() {
                 if let Some(last) = p.path.segments.last() {
                     // A guard function another file of the crate declares could answer it.
-                    let mut seen = self.fw.nullary_calls.borrow_mut();
-                    let name = last.ident.to_string();
-                    if !seen.contains(&name) {
-                        seen.insert(name);
-                    }
+                    self.fw.note_nullary_call(&last.ident.to_string());
                 }
             }
         }

@@ -471,11 +471,10 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 };
             }
         }
+        let source = self.macro_text(mac);
         if EXPR_MACROS.contains(&name.as_str()) {
             let fields = LOG_MACROS.contains(&name.as_str());
-            let text = self
-                .macro_text(mac)
-                .and_then(|t| mac_text::read(t, fields, |n| self.holds_name(n)));
+            let text = source.and_then(|t| mac_text::read(t, fields, |n| self.holds_name(n)));
             // Arguments that can make no fact (literals, and names that hold no
             // guard, data read under one, call result or static) are not parsed.
             let inert = match text {
@@ -504,7 +503,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 }
             }
         }
-        self.scan_macro_awaits(mac);
+        self.scan_macro_awaits(mac, source);
         Flow {
             value: None,
             within: None,
@@ -513,45 +512,32 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     /// The text between a macro's delimiters, when it is the text of the tokens
-    /// there: the delimiters' spans point at the delimiters in the file (not at a
-    /// definition's text or nowhere, as for tokens a macro made) and nothing between
-    /// them was substituted (`$x`).
+    /// there (see [`SourceFile::delimited_text`]) and nothing between them was
+    /// substituted (`$x`).
     fn macro_text(&self, mac: &syn::Macro) -> Option<&'a str> {
-        let (open, close, chars) = match &mac.delimiter {
-            syn::MacroDelimiter::Paren(d) => (d.span.open(), d.span.close(), (b'(', b')')),
-            syn::MacroDelimiter::Bracket(d) => (d.span.open(), d.span.close(), (b'[', b']')),
-            syn::MacroDelimiter::Brace(d) => (d.span.open(), d.span.close(), (b'{', b'}')),
+        let (span, chars) = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(d) => (&d.span, (b'(', b')')),
+            syn::MacroDelimiter::Bracket(d) => (&d.span, (b'[', b']')),
+            syn::MacroDelimiter::Brace(d) => (&d.span, (b'{', b'}')),
         };
-        let (open, close) = (self.fw.span(open), self.fw.span(close));
         let file: &'a SourceFile = self.fw.file;
-        let bytes = file.text.as_bytes();
-        let sits = |s: &Span, c: u8| s.end == s.start + 1 && bytes.get(s.start) == Some(&c);
-        if !sits(&open, chars.0) || !sits(&close, chars.1) || open.end > close.start {
-            return None;
-        }
-        let text = file.text.get(open.end..close.start)?;
-        (!text.contains('$')).then_some(text)
+        file.delimited_text(self.fw.id, span, chars)
+            .filter(|t| !t.contains('$'))
     }
 
-    /// Whether a name in macro arguments is one the walk follows: a variable
-    /// holding a guard, data read under one or a call's result, or (unshadowed) one
-    /// of the file's statics.
+    /// Whether a name in macro arguments is one the walk follows (see
+    /// [`holds_facts`]), or, unshadowed, one of the file's statics.
     fn holds_name(&self, name: &str) -> bool {
         match self.lookup(name) {
-            Some(v) => {
-                v.guard.is_some()
-                    || !v.derived.is_empty()
-                    || !v.from_calls.is_empty()
-                    || v.lock_fn.is_some()
-            }
+            Some(v) => holds_facts(v),
             None => self.fw.statics.contains_key(name),
         }
     }
 
     /// [`scan_awaits`](Self::scan_awaits) over a macro's tokens, unless the text
-    /// between its delimiters has no `await` in it.
-    pub(super) fn scan_macro_awaits(&mut self, mac: &syn::Macro) {
-        if self.macro_text(mac).is_some_and(|t| !t.contains("await")) {
+    /// between its delimiters (`text`, from [`Self::macro_text`]) has no `await`.
+    fn scan_macro_awaits(&mut self, mac: &syn::Macro, text: Option<&str>) {
+        if text.is_some_and(|t| !t.contains("await")) {
             return;
         }
         self.scan_awaits(&mac.tokens);
@@ -671,23 +657,15 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                     if INERT_KEYWORDS_DENY.iter().any(|k| i == k) {
                         return false;
                     }
-                    match self.lookup_ident(&i) {
-                        Some(v) => {
-                            if v.guard.is_some()
-                                || !v.derived.is_empty()
-                                || !v.from_calls.is_empty()
-                                || v.lock_fn.is_some()
-                            {
-                                return false;
-                            }
-                        }
+                    let holds = match self.lookup_ident(&i) {
+                        Some(v) => holds_facts(v),
                         None => {
-                            if !self.fw.statics.is_empty()
+                            !self.fw.statics.is_empty()
                                 && self.fw.statics.contains_key(&i.to_string())
-                            {
-                                return false;
-                            }
                         }
+                    };
+                    if holds {
+                        return false;
                     }
                     joined = [None, None];
                     callee_before = true;
@@ -792,4 +770,10 @@ fn skip_biased(input: syn::parse::ParseStream<'_>) -> syn::Result<()> {
         input.parse::<syn::Token![;]>()?;
     }
     Ok(())
+}
+
+/// Whether a variable carries something the walk follows through uses of it: a
+/// guard, data read under one, a call's result, or a closure that takes a lock.
+fn holds_facts(v: &Var) -> bool {
+    v.guard.is_some() || !v.derived.is_empty() || !v.from_calls.is_empty() || v.lock_fn.is_some()
 }

@@ -11,6 +11,15 @@ impl<'a> FileWalker<'a> {
         self.file.span(self.id, span)
     }
 
+    /// Records a call with no arguments, by name: a guard method another file of
+    /// the crate declares could answer it. A name is copied once.
+    pub(super) fn note_nullary_call(&self, name: &str) {
+        let mut seen = self.nullary_calls.borrow_mut();
+        if !seen.contains(name) {
+            seen.insert(name.to_string());
+        }
+    }
+
     /// The short name of a type as written, unless it comes from an async crate.
     pub(super) fn type_name(&self, ty: &str) -> Option<String> {
         let mut ty = ty.trim_start_matches('&');

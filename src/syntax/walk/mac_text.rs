@@ -11,6 +11,7 @@
 //! walk then asks the tokens.
 
 use super::INERT_KEYWORDS_DENY;
+use crate::source::is_word_byte;
 
 /// What the text of a macro's arguments says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,10 +49,6 @@ fn is_punct(c: u8) -> bool {
             | b'?'
             | b'\''
     )
-}
-
-fn is_ident_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
 }
 
 /// Whether the punctuation at `i` is joined to the next token (`Spacing::Joint`):
@@ -222,7 +219,7 @@ pub(super) fn read(text: &str, fields: bool, holds: impl Fn(&str) -> bool) -> Op
             b'0'..=b'9' => {
                 i += 1;
                 while i < b.len() {
-                    if is_ident_byte(b[i]) {
+                    if is_word_byte(b[i]) {
                         i += 1;
                     } else if b[i] == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
                         i += 2;
@@ -233,7 +230,7 @@ pub(super) fn read(text: &str, fields: bool, holds: impl Fn(&str) -> bool) -> Op
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let start = i;
-                while i < b.len() && is_ident_byte(b[i]) {
+                while i < b.len() && is_word_byte(b[i]) {
                     i += 1;
                 }
                 let word = &text[start..i];
