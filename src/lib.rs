@@ -157,43 +157,17 @@ fn check_discovered(
             done
         })
         .collect();
-    let mut per_file = per_file;
-    let tables = guard_tables(
-        per_file
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (file, res))| Some((FileId(i as u32), file, res.as_ref().ok()?))),
-    );
-    if !tables.is_empty() {
-        per_file
-            .par_iter_mut()
-            .with_max_len(1)
-            .enumerate()
-            .for_each(|(i, (file, res))| {
-                let id = FileId(i as u32);
-                let Some(table) = rewalk_table(&tables, id, file, res) else {
-                    return;
-                };
-                let evicted = file.is_evicted();
-                if file.reload().is_err() {
-                    return;
-                }
-                // A walk that fails now keeps the facts of the first one.
-                if let Ok(f) = analyse_file(file, id, &known, &budget, Some(table)) {
-                    *res = Ok(f);
-                }
-                if evicted {
-                    file.evict();
-                }
-            });
-    }
     let mut sources = SourceMap::default();
     let mut results = Vec::with_capacity(per_file.len());
     for (file, res) in per_file {
         let id = sources.add(file);
         results.push((id, res));
     }
-    let mut report = finish(sources, results, config, None);
+    let rewalk = Rewalk {
+        known: &known,
+        budget: &budget,
+    };
+    let mut report = finish(sources, results, config, Some(&rewalk), None);
     reload_cited(&mut report);
     report
 }
@@ -265,23 +239,62 @@ pub fn decode(
 
 /// The guard methods of each crate of the run, joined from the facts of its files
 /// (see [`flow::guard_fns`]).
-fn guard_tables<'f>(
-    facts: impl Iterator<Item = (FileId, &'f SourceFile, &'f FileFacts)> + Clone,
+fn guard_tables(
+    sources: &SourceMap,
+    flows: &[(FileId, FileFlows)],
 ) -> std::collections::HashMap<Option<PathBuf>, CrateGuardFns> {
-    CrateGuardFns::gather(facts.map(|(id, file, f)| (id, file.krate.as_deref(), &f.flows)))
+    CrateGuardFns::gather(
+        flows
+            .iter()
+            .map(|(id, f)| (*id, sources.get(*id).krate.as_deref(), f)),
+    )
 }
 
-/// The table a file is walked again with: its crate's, when the file calls a guard
-/// method that another file of the crate declares.
-fn rewalk_table<'t>(
-    tables: &'t std::collections::HashMap<Option<PathBuf>, CrateGuardFns>,
-    id: FileId,
-    file: &SourceFile,
-    res: &Result<FileFacts, FileProblem>,
-) -> Option<&'t CrateGuardFns> {
-    let facts = res.as_ref().ok()?;
-    let table = tables.get(&file.krate)?;
-    table.is_called_in(id, &facts.flows).then_some(table)
+/// What walking files again needs: files that call a guard method another file of
+/// their crate declares are walked once more with their crate's table of guard
+/// methods (see [`flow::guard_fns`]), once every file has been walked.
+struct Rewalk<'r> {
+    known: &'r model::known::Known,
+    budget: &'r Budget,
+}
+
+impl Rewalk<'_> {
+    /// Walks again the files that call a guard method another file of their crate
+    /// declares, replacing their flows. A file's items do not depend on the table,
+    /// so they are kept. An evicted file's text is read into a copy, since the
+    /// sources are shared with the model being built beside this; the files whose
+    /// text changed on disk since the first read are returned.
+    fn run(&self, sources: &SourceMap, flows: &mut [(FileId, FileFlows)]) -> Vec<FileId> {
+        let tables = guard_tables(sources, flows);
+        if tables.is_empty() {
+            return Vec::new();
+        }
+        flows
+            .par_iter_mut()
+            .with_max_len(1)
+            .filter_map(|(id, ff)| {
+                let file = sources.get(*id);
+                let table = tables.get(&file.krate)?;
+                if !table.is_called_in(*id, ff) {
+                    return None;
+                }
+                let copy;
+                let file = if file.is_evicted() {
+                    let mut c = file.clone();
+                    c.reload().ok()?;
+                    copy = c;
+                    &copy
+                } else {
+                    file
+                };
+                // A walk that fails now keeps the facts of the first one.
+                if let Ok(f) = analyse_file(file, *id, self.known, self.budget, Some(table)) {
+                    *ff = f.flows;
+                }
+                file.changed_since_read().then_some(*id)
+            })
+            .collect()
+    }
 }
 
 /// What the per-file pass keeps of a file once its syntax tree is dropped.
@@ -326,36 +339,22 @@ fn check_sources_into(
             .map(|&id| (id, analyse_file(sources.get(id), id, &known, &budget, None)))
             .collect()
     });
-    let mut results = results;
-    let tables = guard_tables(
-        results
-            .iter()
-            .filter_map(|(id, res)| Some((*id, sources.get(*id), res.as_ref().ok()?))),
-    );
-    if !tables.is_empty() {
-        with_pool(config, || {
-            results
-                .par_iter_mut()
-                .with_max_len(1)
-                .for_each(|(id, res)| {
-                    let file = sources.get(*id);
-                    if let Some(table) = rewalk_table(&tables, *id, file, res) {
-                        if let Ok(f) = analyse_file(file, *id, &known, &budget, Some(table)) {
-                            *res = Ok(f);
-                        }
-                    }
-                });
-        });
-    }
-    finish(sources, results, config, dump)
+    let rewalk = Rewalk {
+        known: &known,
+        budget: &budget,
+    };
+    with_pool(config, || {
+        finish(sources, results, config, Some(&rewalk), dump)
+    })
 }
 
 /// The crate-wide part of a run: the model, the graph, the rules, allow comments.
 /// With `dump`, the facts of each stage are written there (see [`dump`]).
 fn finish(
-    sources: SourceMap,
+    mut sources: SourceMap,
     results: Vec<(FileId, Result<FileFacts, FileProblem>)>,
     config: &Config,
+    rewalk: Option<&Rewalk<'_>>,
     mut dump: Option<&mut String>,
 ) -> Report {
     let mut facts = Vec::with_capacity(results.len());
@@ -366,19 +365,32 @@ fn finish(
             Err(p) => problems.push(p),
         }
     }
-    let (items, flows): (Vec<_>, Vec<(FileId, FileFlows)>) = facts
+    let (items, mut flows): (Vec<_>, Vec<(FileId, FileFlows)>) = facts
         .into_iter()
         .map(|(id, f)| ((id, f.items), (id, f.flows)))
         .unzip();
-    if let Some(out) = dump.as_deref_mut() {
-        dump::per_file(out, &sources, &items, &flows);
-    }
-    let model = Model::build(
-        sources.len(),
-        items
-            .into_iter()
-            .map(|(id, items)| (id, sources.get(id), items)),
+    // The model is built from the items alone, so the files that need it are
+    // walked again beside it.
+    let items_dump = dump.is_some().then(|| items.clone());
+    let (model, changed) = rayon::join(
+        || {
+            Model::build(
+                sources.len(),
+                items
+                    .into_iter()
+                    .map(|(id, items)| (id, sources.get(id), items)),
+            )
+        },
+        || rewalk.map_or_else(Vec::new, |r| r.run(&sources, &mut flows)),
     );
+    for id in changed {
+        // Read the changed text again into the file itself, so that it says so.
+        let file = sources.get_mut(id);
+        let _ = file.reload();
+    }
+    if let (Some(out), Some(items)) = (dump.as_deref_mut(), &items_dump) {
+        dump::per_file(out, &sources, items, &flows);
+    }
     let graph = graph::Graph::build(&flows, &model);
     if let Some(out) = dump {
         dump::model(out, &model);
