@@ -391,7 +391,39 @@ fn finish(
     if let (Some(out), Some(items)) = (dump.as_deref_mut(), &items_dump) {
         dump::per_file(out, &sources, items, &flows);
     }
-    let graph = graph::Graph::build(&flows, &model);
+    // Rules are independent readers of the same facts: they run in parallel, those
+    // that read only the model while the graph is built, and their findings are
+    // joined in registry order before sorting.
+    let run_rules = |cx: &graph::Analysis<'_>, graph_rules: bool| -> Vec<(usize, Vec<Finding>)> {
+        rules::ALL
+            .par_iter()
+            .enumerate()
+            .with_max_len(1)
+            .filter(|(_, rule)| rule.reads_graph() == graph_rules)
+            .map(|(i, rule)| {
+                let mut found = Vec::new();
+                if let Some(severity) = config.severity_of(rule.meta()) {
+                    rule.check(cx, &mut found);
+                    // A rule builds its findings from its metadata, at its default
+                    // level; the run's level is set here.
+                    for f in &mut found {
+                        f.severity = severity;
+                    }
+                }
+                (i, found)
+            })
+            .collect()
+    };
+    let no_graph = graph::Graph::default();
+    let (graph, mut per_rule) = rayon::join(
+        || graph::Graph::build(&flows, &model),
+        || {
+            run_rules(
+                &graph::Analysis::new(&sources, &flows, &model, &no_graph),
+                false,
+            )
+        },
+    );
     if let Some(out) = dump {
         dump::model(out, &model);
         dump::graph(out, &graph);
@@ -411,24 +443,9 @@ fn finish(
             .collect()
     };
     let lock_graph = config.lock_graph.then(|| lock_map::build(&cx));
-    // Rules are independent readers of the same facts: they run in parallel, and
-    // their findings are joined in registry order before sorting.
-    let per_rule: Vec<Vec<Finding>> = rules::ALL
-        .par_iter()
-        .with_max_len(1)
-        .map(|rule| {
-            let mut found = Vec::new();
-            if let Some(severity) = config.severity_of(rule.meta()) {
-                rule.check(&cx, &mut found);
-                // A rule builds its findings from its metadata, at its default
-                // level; the run's level is set here.
-                for f in &mut found {
-                    f.severity = severity;
-                }
-            }
-            found
-        })
-        .collect();
+    per_rule.extend(run_rules(&cx, true));
+    per_rule.sort_by_key(|(i, _)| *i);
+    let per_rule: Vec<Vec<Finding>> = per_rule.into_iter().map(|(_, f)| f).collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     suppress::apply_allows(&sources, &mut findings, config);
     findings.sort_by(|a, b| a.cmp_in(b, |id| sources.get(id).display_path()));

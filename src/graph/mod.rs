@@ -75,7 +75,7 @@ struct ArgLock {
 /// The crate-wide graph. Its tables are indexed by [`BodyIdx`] (and then by guard or
 /// event index); they are private to this module, and rules read them through
 /// [`Analysis`].
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Graph {
     /// Every body of the run.
     bodies: Vec<BodyAt>,

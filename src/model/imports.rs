@@ -34,6 +34,19 @@ impl Imports {
         out.strip_prefix("::").map(str::to_string).unwrap_or(out)
     }
 
+    /// [`resolve`](Self::resolve) for a path whose segments are already joined by
+    /// `::` (`fs::read`), reusing its text.
+    pub fn resolve_joined(&self, mut path: String) -> String {
+        let head = path.find("::").unwrap_or(path.len());
+        if let Some(Some(full)) = self.names.get(&path[..head]) {
+            path.replace_range(..head, full);
+        }
+        match path.strip_prefix("::") {
+            Some(rest) => rest.to_string(),
+            None => path,
+        }
+    }
+
     /// Whether any import path starts with `prefix` (`tokio::`).
     pub fn mentions(&self, prefix: &str) -> bool {
         self.names

@@ -285,6 +285,22 @@ mod tests {
         );
         assert_eq!(imports.resolve(&seg("other::f")), "other::f");
         assert_eq!(imports.globs(), ["tokio::sync"]);
+        // The joined form resolves every path as the segment form does.
+        for path in [
+            "fs::read",
+            "File::open",
+            "nap",
+            "mpsc::channel",
+            "other::f",
+            "fs",
+            "x",
+        ] {
+            assert_eq!(
+                imports.resolve_joined(path.to_string()),
+                imports.resolve(&seg(path)),
+                "{path}"
+            );
+        }
     }
 
     #[test]

@@ -47,6 +47,11 @@ declare_rule! {
 }
 
 impl Rule for UnsafeSendSync {
+    /// It reads only the model's declarations.
+    fn reads_graph(&self) -> bool {
+        false
+    }
+
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let crates: FxHashSet<CrateId> = cx
             .model

@@ -227,7 +227,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let callee = match func {
             syn::Expr::Path(p) if p.qself.is_none() => Some(Callee::Path(
-                self.fw.imports.resolve(&path_segments(&p.path)),
+                self.fw.imports.resolve_joined(path_text(&p.path)),
             )),
             other => {
                 self.expr(other, false);

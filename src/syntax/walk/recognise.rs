@@ -729,10 +729,7 @@ pub(super) fn expr_mentions_refcell(e: &syn::Expr) -> bool {
     match strip(e) {
         syn::Expr::Call(c) => {
             let is_new = match strip(&c.func) {
-                syn::Expr::Path(p) => {
-                    let segs = path_segments(&p.path);
-                    segs.iter().any(|s| s == "RefCell")
-                }
+                syn::Expr::Path(p) => p.path.segments.iter().any(|s| s.ident == "RefCell"),
                 _ => false,
             };
             is_new || c.args.iter().any(expr_mentions_refcell)
@@ -760,10 +757,10 @@ pub(super) fn constructed_type(e: &syn::Expr) -> String {
             let syn::Expr::Path(p) = strip(&c.func) else {
                 return String::new();
             };
-            let segs = path_segments(&p.path);
-            if segs.len() < 2 {
+            if p.path.segments.len() < 2 {
                 return String::new();
             }
+            let segs = path_segments(&p.path);
             let ty = segs[..segs.len() - 1].join("::");
             let inner = c.args.first().map(constructed_type).unwrap_or_default();
             format!("{ty}<{inner}>")

@@ -29,7 +29,13 @@ pub(super) struct Scopes {
     /// The guards each enclosing `loop` breaks with (`break m.lock()`,
     /// `break slot.expect(..)`), innermost last.
     pub(super) breaks: Vec<Vec<GuardId>>,
+    /// The emptied variable lists of ended scopes, taken again by the next scopes
+    /// so that a body's blocks do not each allocate and grow their own.
+    pub(super) spare_vars: Vec<Vec<Var>>,
 }
+
+/// Emptied variable lists kept for reuse, at most.
+const MAX_SPARE_SCOPES: usize = 32;
 
 /// What branches change and joins merge: which guards are alive, and which guards
 /// each variable in scope may hold.
@@ -351,15 +357,23 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     }
 
     pub(super) fn push_scope(&mut self) {
-        self.scopes.blocks.push(Scope::default());
+        let vars = self.scopes.spare_vars.pop().unwrap_or_default();
+        self.scopes.blocks.push(Scope {
+            vars,
+            owned: Vec::new(),
+        });
     }
 
     /// Ends a block scope, dropping the guards it owns except `keep` (the block's value).
     pub(super) fn pop_scope(&mut self, keep: Option<GuardId>) {
-        let Some(scope) = self.scopes.blocks.pop() else {
+        let Some(Scope { mut vars, owned }) = self.scopes.blocks.pop() else {
             return;
         };
-        for g in scope.owned {
+        if self.scopes.spare_vars.len() < MAX_SPARE_SCOPES {
+            vars.clear();
+            self.scopes.spare_vars.push(vars);
+        }
+        for g in owned {
             if Some(g) == keep {
                 // A block's value outlives the block; with no temporary scope open
                 // it is left alive (unlike a kept temporary, see `end_temps_keeping`).

@@ -167,6 +167,20 @@ pub(super) fn path_segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
+/// A path's segments joined by `::` (`std::fs::read`), written into one string.
+pub(super) fn path_text(path: &syn::Path) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (i, s) in path.segments.iter().enumerate() {
+        if i > 0 {
+            out.push_str("::");
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, "{}", s.ident);
+    }
+    out
+}
+
 /// The identifier a path expression is, if it is a single one (compared in place,
 /// where `path_var` would allocate its text).
 pub(super) fn path_ident(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
