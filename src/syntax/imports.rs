@@ -32,9 +32,8 @@ fn has_item_word(text: &str) -> bool {
     let b = text.as_bytes();
     let word = |c: Option<&u8>| c.is_some_and(|&c| crate::source::is_word_byte(c));
     ["use", "type"].iter().any(|w| {
-        text.match_indices(w).any(|(i, _)| {
-            !word(i.checked_sub(1).and_then(|p| b.get(p))) && !word(b.get(i + w.len()))
-        })
+        memchr::memmem::find_iter(b, w.as_bytes())
+            .any(|i| !word(i.checked_sub(1).and_then(|p| b.get(p))) && !word(b.get(i + w.len())))
     })
 }
 

@@ -62,6 +62,7 @@ impl Collector<'_> {
                 ty,
                 vis: match &field.vis {
                     syn::Visibility::Inherited => String::new(),
+                    syn::Visibility::Public(_) => "pub".to_string(),
                     vis => compact(&quote::ToTokens::to_token_stream(vis).to_string()),
                 },
                 span: self.src.span(self.id, span),
