@@ -157,17 +157,43 @@ fn check_discovered(
             done
         })
         .collect();
+    let mut per_file = per_file;
+    let tables = guard_tables(
+        per_file
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (file, res))| Some((FileId(i as u32), file, res.as_ref().ok()?))),
+    );
+    if !tables.is_empty() {
+        per_file
+            .par_iter_mut()
+            .with_max_len(1)
+            .enumerate()
+            .for_each(|(i, (file, res))| {
+                let id = FileId(i as u32);
+                let Some(table) = rewalk_table(&tables, id, file, res) else {
+                    return;
+                };
+                let evicted = file.is_evicted();
+                if file.reload().is_err() {
+                    return;
+                }
+                // A walk that fails now keeps the facts of the first one.
+                if let Ok(f) = analyse_file(file, id, &known, &budget, Some(table)) {
+                    *res = Ok(f);
+                }
+                if evicted {
+                    file.evict();
+                }
+            });
+    }
     let mut sources = SourceMap::default();
     let mut results = Vec::with_capacity(per_file.len());
     for (file, res) in per_file {
         let id = sources.add(file);
         results.push((id, res));
     }
-    let rewalk = Rewalk {
-        known: &known,
-        budget: &budget,
-    };
-    let mut report = finish(sources, results, config, Some(&rewalk), None);
+    let mut report = finish(sources, results, config, None);
     reload_cited(&mut report);
     report
 }
@@ -239,62 +265,23 @@ pub fn decode(
 
 /// The guard methods of each crate of the run, joined from the facts of its files
 /// (see [`flow::guard_fns`]).
-fn guard_tables(
-    sources: &SourceMap,
-    flows: &[(FileId, FileFlows)],
+fn guard_tables<'f>(
+    facts: impl Iterator<Item = (FileId, &'f SourceFile, &'f FileFacts)> + Clone,
 ) -> std::collections::HashMap<Option<PathBuf>, CrateGuardFns> {
-    CrateGuardFns::gather(
-        flows
-            .iter()
-            .map(|(id, f)| (*id, sources.get(*id).krate.as_deref(), f)),
-    )
+    CrateGuardFns::gather(facts.map(|(id, file, f)| (id, file.krate.as_deref(), &f.flows)))
 }
 
-/// What walking files again needs: files that call a guard method another file of
-/// their crate declares are walked once more with their crate's table of guard
-/// methods (see [`flow::guard_fns`]), once every file has been walked.
-struct Rewalk<'r> {
-    known: &'r model::known::Known,
-    budget: &'r Budget,
-}
-
-impl Rewalk<'_> {
-    /// Walks again the files that call a guard method another file of their crate
-    /// declares, replacing their flows. A file's items do not depend on the table,
-    /// so they are kept. An evicted file's text is read into a copy, since the
-    /// sources are shared with the model being built beside this; the files whose
-    /// text changed on disk since the first read are returned.
-    fn run(&self, sources: &SourceMap, flows: &mut [(FileId, FileFlows)]) -> Vec<FileId> {
-        let tables = guard_tables(sources, flows);
-        if tables.is_empty() {
-            return Vec::new();
-        }
-        flows
-            .par_iter_mut()
-            .with_max_len(1)
-            .filter_map(|(id, ff)| {
-                let file = sources.get(*id);
-                let table = tables.get(&file.krate)?;
-                if !table.is_called_in(*id, ff) {
-                    return None;
-                }
-                let copy;
-                let file = if file.is_evicted() {
-                    let mut c = file.clone();
-                    c.reload().ok()?;
-                    copy = c;
-                    &copy
-                } else {
-                    file
-                };
-                // A walk that fails now keeps the facts of the first one.
-                if let Ok(f) = analyse_file(file, *id, self.known, self.budget, Some(table)) {
-                    *ff = f.flows;
-                }
-                file.changed_since_read().then_some(*id)
-            })
-            .collect()
-    }
+/// The table a file is walked again with: its crate's, when the file calls a guard
+/// method that another file of the crate declares.
+fn rewalk_table<'t>(
+    tables: &'t std::collections::HashMap<Option<PathBuf>, CrateGuardFns>,
+    id: FileId,
+    file: &SourceFile,
+    res: &Result<FileFacts, FileProblem>,
+) -> Option<&'t CrateGuardFns> {
+    let facts = res.as_ref().ok()?;
+    let table = tables.get(&file.krate)?;
+    table.is_called_in(id, &facts.flows).then_some(table)
 }
 
 /// What the per-file pass keeps of a file once its syntax tree is dropped.
@@ -339,22 +326,36 @@ fn check_sources_into(
             .map(|&id| (id, analyse_file(sources.get(id), id, &known, &budget, None)))
             .collect()
     });
-    let rewalk = Rewalk {
-        known: &known,
-        budget: &budget,
-    };
-    with_pool(config, || {
-        finish(sources, results, config, Some(&rewalk), dump)
-    })
+    let mut results = results;
+    let tables = guard_tables(
+        results
+            .iter()
+            .filter_map(|(id, res)| Some((*id, sources.get(*id), res.as_ref().ok()?))),
+    );
+    if !tables.is_empty() {
+        with_pool(config, || {
+            results
+                .par_iter_mut()
+                .with_max_len(1)
+                .for_each(|(id, res)| {
+                    let file = sources.get(*id);
+                    if let Some(table) = rewalk_table(&tables, *id, file, res) {
+                        if let Ok(f) = analyse_file(file, *id, &known, &budget, Some(table)) {
+                            *res = Ok(f);
+                        }
+                    }
+                });
+        });
+    }
+    finish(sources, results, config, dump)
 }
 
 /// The crate-wide part of a run: the model, the graph, the rules, allow comments.
 /// With `dump`, the facts of each stage are written there (see [`dump`]).
 fn finish(
-    mut sources: SourceMap,
+    sources: SourceMap,
     results: Vec<(FileId, Result<FileFacts, FileProblem>)>,
     config: &Config,
-    rewalk: Option<&Rewalk<'_>>,
     mut dump: Option<&mut String>,
 ) -> Report {
     let mut facts = Vec::with_capacity(results.len());
@@ -365,65 +366,20 @@ fn finish(
             Err(p) => problems.push(p),
         }
     }
-    let (items, mut flows): (Vec<_>, Vec<(FileId, FileFlows)>) = facts
+    let (items, flows): (Vec<_>, Vec<(FileId, FileFlows)>) = facts
         .into_iter()
         .map(|(id, f)| ((id, f.items), (id, f.flows)))
         .unzip();
-    // The model is built from the items alone, so the files that need it are
-    // walked again beside it.
-    let items_dump = dump.is_some().then(|| items.clone());
-    let (model, changed) = rayon::join(
-        || {
-            Model::build(
-                sources.len(),
-                items
-                    .into_iter()
-                    .map(|(id, items)| (id, sources.get(id), items)),
-            )
-        },
-        || rewalk.map_or_else(Vec::new, |r| r.run(&sources, &mut flows)),
-    );
-    for id in changed {
-        // Read the changed text again into the file itself, so that it says so.
-        let file = sources.get_mut(id);
-        let _ = file.reload();
+    if let Some(out) = dump.as_deref_mut() {
+        dump::per_file(out, &sources, &items, &flows);
     }
-    if let (Some(out), Some(items)) = (dump.as_deref_mut(), &items_dump) {
-        dump::per_file(out, &sources, items, &flows);
-    }
-    // Rules are independent readers of the same facts: they run in parallel, those
-    // that read only the model while the graph is built, and their findings are
-    // joined in registry order before sorting.
-    let run_rules = |cx: &graph::Analysis<'_>, graph_rules: bool| -> Vec<(usize, Vec<Finding>)> {
-        rules::ALL
-            .par_iter()
-            .enumerate()
-            .with_max_len(1)
-            .filter(|(_, rule)| rule.reads_graph() == graph_rules)
-            .map(|(i, rule)| {
-                let mut found = Vec::new();
-                if let Some(severity) = config.severity_of(rule.meta()) {
-                    rule.check(cx, &mut found);
-                    // A rule builds its findings from its metadata, at its default
-                    // level; the run's level is set here.
-                    for f in &mut found {
-                        f.severity = severity;
-                    }
-                }
-                (i, found)
-            })
-            .collect()
-    };
-    let no_graph = graph::Graph::default();
-    let (graph, mut per_rule) = rayon::join(
-        || graph::Graph::build(&flows, &model),
-        || {
-            run_rules(
-                &graph::Analysis::new(&sources, &flows, &model, &no_graph),
-                false,
-            )
-        },
+    let model = Model::build(
+        sources.len(),
+        items
+            .into_iter()
+            .map(|(id, items)| (id, sources.get(id), items)),
     );
+    let graph = graph::Graph::build(&flows, &model);
     if let Some(out) = dump {
         dump::model(out, &model);
         dump::graph(out, &graph);
@@ -443,9 +399,24 @@ fn finish(
             .collect()
     };
     let lock_graph = config.lock_graph.then(|| lock_map::build(&cx));
-    per_rule.extend(run_rules(&cx, true));
-    per_rule.sort_by_key(|(i, _)| *i);
-    let per_rule: Vec<Vec<Finding>> = per_rule.into_iter().map(|(_, f)| f).collect();
+    // Rules are independent readers of the same facts: they run in parallel, and
+    // their findings are joined in registry order before sorting.
+    let per_rule: Vec<Vec<Finding>> = rules::ALL
+        .par_iter()
+        .with_max_len(1)
+        .map(|rule| {
+            let mut found = Vec::new();
+            if let Some(severity) = config.severity_of(rule.meta()) {
+                rule.check(&cx, &mut found);
+                // A rule builds its findings from its metadata, at its default
+                // level; the run's level is set here.
+                for f in &mut found {
+                    f.severity = severity;
+                }
+            }
+            found
+        })
+        .collect();
     let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     suppress::apply_allows(&sources, &mut findings, config);
     findings.sort_by(|a, b| a.cmp_in(b, |id| sources.get(id).display_path()));

@@ -75,7 +75,7 @@ struct ArgLock {
 /// The crate-wide graph. Its tables are indexed by [`BodyIdx`] (and then by guard or
 /// event index); they are private to this module, and rules read them through
 /// [`Analysis`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Graph {
     /// Every body of the run.
     bodies: Vec<BodyAt>,
@@ -145,34 +145,13 @@ impl Graph {
             })
             .collect();
         // Calls resolve within their own crate only: keyed by crate, a common name
-        // (`new`, `get`) is not searched across every crate of a run. The table is
-        // built while the guards' locks are named on the other threads.
-        let by_name_of = || {
-            let mut by_name: FxHashMap<(CrateId, &str), Vec<BodyIdx>> =
-                FxHashMap::with_capacity_and_hasher(infos.len(), Default::default());
-            for (i, info) in infos.iter().enumerate() {
-                if info.callable {
-                    by_name.entry((info.krate, info.name)).or_default().push(i);
-                }
+        // (`new`, `get`) is not searched across every crate of a run.
+        let mut by_name: FxHashMap<(CrateId, &str), Vec<BodyIdx>> = FxHashMap::default();
+        for (i, info) in infos.iter().enumerate() {
+            if info.callable {
+                by_name.entry((info.krate, info.name)).or_default().push(i);
             }
-            by_name
-        };
-        let stored = locks::stored_locks(bodies.iter().map(body_of));
-        let guard_ids_of = || -> Vec<Vec<Option<LockId>>> {
-            bodies
-                .par_iter()
-                .enumerate()
-                .map(|(i, at)| {
-                    let b = body_of(at);
-                    b.guards
-                        .iter()
-                        .map(|g| lock_id(model, &infos[i], i, b, &g.lock, &stored))
-                        .collect()
-                })
-                .collect()
-        };
-        let (by_name, guard_ids) = rayon::join(by_name_of, guard_ids_of);
-        let stored = &stored;
+        }
         let resolver = Resolver {
             infos: &infos,
             by_name: &by_name,
@@ -180,6 +159,18 @@ impl Graph {
         };
 
         let crate_of: Vec<CrateId> = infos.iter().map(|i| i.krate).collect();
+        let stored = &locks::stored_locks(bodies.iter().map(body_of));
+        let guard_ids: Vec<Vec<Option<LockId>>> = bodies
+            .par_iter()
+            .enumerate()
+            .map(|(i, at)| {
+                let b = body_of(at);
+                b.guards
+                    .iter()
+                    .map(|g| lock_id(model, &infos[i], i, b, &g.lock, stored))
+                    .collect()
+            })
+            .collect();
         let callees: Vec<Vec<Option<BodyIdx>>> = bodies
             .par_iter()
             .enumerate()

@@ -81,13 +81,6 @@ pub trait Declared {
 pub trait Rule: Declared + Sync {
     /// Pushes every finding of this rule.
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>);
-
-    /// Whether the rule reads the graph (bodies, calls, locks, summaries). A rule
-    /// that reads only the crate-wide model is run while the graph is built, on an
-    /// analysis whose graph is empty.
-    fn reads_graph(&self) -> bool {
-        true
-    }
 }
 
 /// Every rule, in the order of the README's rule table.

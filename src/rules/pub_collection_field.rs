@@ -51,11 +51,6 @@ const TRANSPARENT: &[&str] = &["Option", "Box", "Pin", "CachePadded"];
 const SHARED_POINTERS: &[&str] = &["Arc", "Rc"];
 
 impl Rule for PubCollectionField {
-    /// It reads only the model's declarations.
-    fn reads_graph(&self) -> bool {
-        false
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         // FIXME(pub-collection-field): `pub(crate)` fields should count when
         // configured; rules do not see the configuration yet.

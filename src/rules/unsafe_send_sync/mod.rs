@@ -47,11 +47,6 @@ declare_rule! {
 }
 
 impl Rule for UnsafeSendSync {
-    /// It reads only the model's declarations.
-    fn reads_graph(&self) -> bool {
-        false
-    }
-
     fn check(&self, cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
         let crates: FxHashSet<CrateId> = cx
             .model
