@@ -267,14 +267,14 @@ pub fn decode(
 /// (see [`flow::guard_fns`]).
 fn guard_tables<'f>(
     facts: impl Iterator<Item = (FileId, &'f SourceFile, &'f FileFacts)> + Clone,
-) -> std::collections::HashMap<Option<PathBuf>, CrateGuardFns> {
+) -> rustc_hash::FxHashMap<Option<PathBuf>, CrateGuardFns> {
     CrateGuardFns::gather(facts.map(|(id, file, f)| (id, file.krate.as_deref(), &f.flows)))
 }
 
 /// The table a file is walked again with: its crate's, when the file calls a guard
 /// method that another file of the crate declares.
 fn rewalk_table<'t>(
-    tables: &'t std::collections::HashMap<Option<PathBuf>, CrateGuardFns>,
+    tables: &'t rustc_hash::FxHashMap<Option<PathBuf>, CrateGuardFns>,
     id: FileId,
     file: &SourceFile,
     res: &Result<FileFacts, FileProblem>,

@@ -14,7 +14,7 @@
 //! one by a path (`crate::a::state()`, or `state()` through a `use`), and the static
 //! is named by its last segment, as the graph names statics.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{BodyKind, FileFlows};
@@ -92,7 +92,7 @@ impl CrateGuardFns {
     pub fn gather<'f>(
         files: impl Iterator<Item = (FileId, Option<&'f Path>, &'f FileFlows)> + Clone,
     ) -> HashMap<Option<PathBuf>, CrateGuardFns> {
-        let mut out: HashMap<Option<PathBuf>, CrateGuardFns> = HashMap::new();
+        let mut out: HashMap<Option<PathBuf>, CrateGuardFns> = HashMap::default();
         for (file, krate, flows) in files.clone() {
             for g in flows.guard_fns.iter() {
                 out.entry(krate.map(Path::to_path_buf))

@@ -6,7 +6,7 @@
 //! The tables are embedded at build time and parsed once. This module only answers
 //! look-ups; deciding what a call means in context is the walker's job.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -414,7 +414,7 @@ impl Known {
     pub fn from_toml(locks: &str, blocking: &str) -> Result<Known, toml::de::Error> {
         let locks: LocksFile = toml::from_str(locks)?;
         let blocking: BlockingFile = toml::from_str(blocking)?;
-        let mut blocking_methods: HashMap<String, Vec<BlockingMethod>> = HashMap::new();
+        let mut blocking_methods: HashMap<String, Vec<BlockingMethod>> = HashMap::default();
         for m in blocking.method {
             blocking_methods.entry(m.name.clone()).or_default().push(m);
         }

@@ -2,7 +2,7 @@
 //! function parameter, a `Box<dyn Fn..>` field, or a trait object (a listener taken
 //! out of a locked collection). Page: rules/lock-across-callback.md.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rustc_hash::FxHashSet;
 
@@ -142,8 +142,8 @@ impl<'c, 'a> Judge<'c, 'a> {
     fn new(cx: &'c RuleCx<'a>) -> Self {
         Judge {
             cx,
-            params: HashMap::new(),
-            bodies: HashMap::new(),
+            params: HashMap::default(),
+            bodies: HashMap::default(),
             served: served_traits(cx),
         }
     }

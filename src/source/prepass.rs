@@ -430,6 +430,52 @@ pub(crate) fn nesting(text: &str) -> Nesting {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        // White space and words first: most of a file's bytes.
+        if SPACE_BYTE[b as usize] {
+            while i < bytes.len() && SPACE_BYTE[bytes[i] as usize] {
+                i += 1;
+            }
+            continue;
+        }
+        if b.is_ascii_alphabetic() || b == b'_' {
+            n.tokens += 1;
+            let start = i;
+            while i < bytes.len() && WORD_BYTE[bytes[i] as usize] {
+                i += 1;
+            }
+            let word = &bytes[start..i];
+            if matches!(word, b"r" | b"br" | b"cr")
+                && matches!(bytes.get(i), Some(b'"') | Some(b'#'))
+            {
+                // A raw string: no escapes, ends at `"` and as many `#` as it opened with.
+                let hashes = bytes[i..].iter().take_while(|&&c| c == b'#').count();
+                if bytes.get(i + hashes) == Some(&b'"') {
+                    let close = format!("\"{}", "#".repeat(hashes));
+                    let from = i + hashes + 1;
+                    i = text[from..]
+                        .find(&close)
+                        .map_or(bytes.len(), |at| from + at + close.len());
+                    continue;
+                }
+            }
+            match word {
+                // `*const T`, `&mut x`: the word belongs to the prefix run.
+                b"const" | b"mut" | b"raw" if prefix > 0 => {}
+                // Keywords whose operand `syn` parses by recursion, as it does
+                // for prefix operators: `break break ... x`, `return return ...`.
+                b"break" | b"return" | b"yield" | b"become" | b"box" => {
+                    prefix += 1;
+                    bump(&mut n.prefix, prefix, start);
+                }
+                b"as" => {
+                    prefix = 0;
+                    ops += 1;
+                    bump(&mut n.operators, ops, start);
+                }
+                _ => prefix = 0,
+            }
+            continue;
+        }
         let next = bytes.get(i + 1).copied().unwrap_or(0);
         match b {
             // Comments are skipped with a fast search (`i` is at an ASCII byte, so on a
@@ -559,51 +605,6 @@ pub(crate) fn nesting(text: &str) -> Nesting {
                 prefix = 0;
                 ops += 1;
                 bump(&mut n.operators, ops, i);
-            }
-            b if b.is_ascii_alphabetic() || b == b'_' => {
-                n.tokens += 1;
-                let start = i;
-                while i < bytes.len() && WORD_BYTE[bytes[i] as usize] {
-                    i += 1;
-                }
-                let word = &bytes[start..i];
-                if matches!(word, b"r" | b"br" | b"cr")
-                    && matches!(bytes.get(i), Some(b'"') | Some(b'#'))
-                {
-                    // A raw string: no escapes, ends at `"` and as many `#` as it opened with.
-                    let hashes = bytes[i..].iter().take_while(|&&c| c == b'#').count();
-                    if bytes.get(i + hashes) == Some(&b'"') {
-                        let close = format!("\"{}", "#".repeat(hashes));
-                        let from = i + hashes + 1;
-                        i = text[from..]
-                            .find(&close)
-                            .map_or(bytes.len(), |at| from + at + close.len());
-                        continue;
-                    }
-                }
-                match word {
-                    // `*const T`, `&mut x`: the word belongs to the prefix run.
-                    b"const" | b"mut" | b"raw" if prefix > 0 => {}
-                    // Keywords whose operand `syn` parses by recursion, as it does
-                    // for prefix operators: `break break ... x`, `return return ...`.
-                    b"break" | b"return" | b"yield" | b"become" | b"box" => {
-                        prefix += 1;
-                        bump(&mut n.prefix, prefix, start);
-                    }
-                    b"as" => {
-                        prefix = 0;
-                        ops += 1;
-                        bump(&mut n.operators, ops, start);
-                    }
-                    _ => prefix = 0,
-                }
-                continue;
-            }
-            b if b.is_ascii_whitespace() => {
-                while i < bytes.len() && SPACE_BYTE[bytes[i] as usize] {
-                    i += 1;
-                }
-                continue;
             }
             b if b.is_ascii_digit() => {
                 // A number is one token: `0x1F`, `1_000u32`.

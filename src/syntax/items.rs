@@ -268,7 +268,8 @@ pub(super) fn param_bounds(generics: &syn::Generics) -> Vec<(String, String)> {
 /// macros, bounds with lifetimes or `for<..>`) through their tokens, with the same
 /// result: one space only between two words.
 pub fn type_text(ty: &syn::Type) -> String {
-    let mut out = String::new();
+    // The allocator's smallest block holds 24 bytes: most types fit it at once.
+    let mut out = String::with_capacity(24);
     match TypeWriter(&mut out).ty(ty) {
         Some(()) => out,
         None => compact(&quote::ToTokens::to_token_stream(ty).to_string()),

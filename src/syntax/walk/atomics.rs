@@ -14,7 +14,7 @@ use syn::spanned::Spanned;
 
 use crate::flow::{AtomicOrdering, StoreUpdate, UpdateOp};
 
-use super::syntax::{path_ident, place_segments, strip};
+use super::syntax::{is_place, path_ident, place_segments, strip};
 use super::BodyWalker;
 
 /// Methods of the integer types that compute a value from their receiver and
@@ -191,7 +191,7 @@ impl BodyWalker<'_, '_, '_> {
                 }
                 p.qself.is_none()
             }
-            syn::Expr::Field(f) => place_segments(&f.base).is_some(),
+            syn::Expr::Field(f) => is_place(&f.base),
             syn::Expr::Cast(c) => self.is_pure(&c.expr, target, found),
             syn::Expr::Unary(u) => {
                 matches!(u.op, syn::UnOp::Neg(_) | syn::UnOp::Not(_))

@@ -9,7 +9,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
     /// The guard a method receiver is, or is a place inside.
     pub(super) fn receiver_guard(&self, recv: &syn::Expr, flow: Flow) -> Option<GuardId> {
         flow.value.or(flow.within).or_else(|| {
-            let root = place_segments(recv)?.into_iter().next()?;
+            let root = place_root(recv)?;
             self.guard_var(&root)
         })
     }
@@ -29,7 +29,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             let g = self.acquire_via(&lock, method, &g, mc.span());
             return Flow::value(Some(g)).or_div(recv);
         }
-        if !awaited && mc.args.is_empty() && place_segments(&mc.receiver).is_some() {
+        let place = place_segments(&mc.receiver);
+        if !awaited && mc.args.is_empty() && place.is_some() {
             // A guard method another file of the crate declares could answer it.
             self.fw.note_nullary_call(&name);
         }
@@ -52,7 +53,6 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             self.scopes.guards[g].methods.push(name.clone());
             self.note_use(g);
         }
-        let place = place_segments(&mc.receiver);
         let on_elem_of = place
             .as_ref()
             .and_then(|s| s.first())
@@ -241,7 +241,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 })
             }
         };
-        let on_elem_of = path_var(func).and_then(|n| self.lookup(&n).and_then(|v| v.elem_of));
+        let on_elem_of =
+            path_ident(func).and_then(|n| self.lookup_ident(n).and_then(|v| v.elem_of));
         let is_drop = callee.as_ref().and_then(Callee::path).is_some_and(|p| {
             matches!(
                 p,
@@ -299,7 +300,8 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                 why: b.why.clone(),
             });
         // `wait()` on `let wait = || ..;`: the call runs the closure's body.
-        if let Some(cb) = path_var(func).and_then(|n| self.lookup(&n).and_then(|v| v.closure_body))
+        if let Some(cb) =
+            path_ident(func).and_then(|n| self.lookup_ident(n).and_then(|v| v.closure_body))
         {
             closure_args.push((crate::flow::CALLS_CLOSURE, cb));
         }

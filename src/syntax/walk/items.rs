@@ -55,10 +55,11 @@ impl<'a> FileWalker<'a> {
         match item {
             syn::Item::Fn(f) => {
                 let cx = ItemCx {
+                    in_test: cx.in_test,
+                    module: cx.module.clone(),
                     self_ty: None,
                     trait_name: None,
                     bounds: Vec::new(),
-                    ..cx.clone()
                 };
                 let spec = self.fn_spec(&f.attrs, &f.vis, &f.sig, BodyKind::Fn, &cx, &f.block);
                 self.walk_body(spec, out);
@@ -159,6 +160,9 @@ impl<'a> FileWalker<'a> {
                 if is_fn_type(ty) {
                     return Some((n.clone(), ty.clone()));
                 }
+                if fn_bounded.is_empty() {
+                    return None;
+                }
                 let name = crate::model::type_name_of(ty)?;
                 fn_bounded
                     .iter()
@@ -171,7 +175,8 @@ impl<'a> FileWalker<'a> {
             syn::ReturnType::Type(_, ty) => Some(type_text(ty)),
         };
         let is_test = is_test_fn(attrs);
-        let mut bounds = cx.bounds.clone();
+        let mut bounds = Vec::with_capacity(cx.bounds.len());
+        bounds.extend(cx.bounds.iter().cloned());
         // A function's own type parameters shadow the `impl`'s of the same name.
         let own = trait_bounds(&sig.generics);
         bounds.retain(|(p, _)| !own.iter().any(|(q, _)| q == p));
@@ -194,7 +199,9 @@ impl<'a> FileWalker<'a> {
             cx: ItemCx {
                 in_test: cx.in_test || is_test,
                 bounds,
-                ..cx.clone()
+                module: cx.module.clone(),
+                self_ty: cx.self_ty.clone(),
+                trait_name: cx.trait_name.clone(),
             },
             span: sig.ident.span(),
             params,
@@ -215,8 +222,9 @@ impl<'a> FileWalker<'a> {
     }
 
     pub(super) fn walk_body(&self, spec: BodySpec<'_>, out: &mut Vec<Body>) {
-        let mut bw = BodyWalker::new(self, &spec, out);
-        match spec.body {
+        let body = spec.body;
+        let mut bw = BodyWalker::new(self, spec, out);
+        match body {
             BodyRef::Block(block) => {
                 bw.block(block, Tail::FnBody);
             }

@@ -330,6 +330,7 @@ struct ItemCx {
     bounds: Vec<(String, String)>,
 }
 
+#[derive(Clone, Copy)]
 enum BodyRef<'s> {
     Block(&'s syn::Block),
     Expr(&'s syn::Expr),
@@ -476,11 +477,16 @@ struct BodyWalker<'w, 'a, 'o> {
 }
 
 impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
-    fn new(fw: &'w FileWalker<'a>, spec: &BodySpec<'_>, out: &'o mut Vec<Body>) -> Self {
-        let mut top = Scope::default();
-        top.vars.extend(spec.captured.iter().cloned());
+    /// A walker for one body. The spec's lists move into the body's record; only
+    /// the parameters are copied, into the top scope's variables.
+    fn new(fw: &'w FileWalker<'a>, spec: BodySpec<'_>, out: &'o mut Vec<Body>) -> Self {
+        let mut top = Scope {
+            vars: spec.captured,
+            ..Scope::default()
+        };
         let at = spec.span.start();
         let origin = crate::flow::local_origin(&spec.name, fw.id, at.line, at.column);
+        top.vars.reserve(spec.params.len());
         for (name, ty) in &spec.params {
             top.vars.push(Var {
                 name: name.clone(),
@@ -519,23 +525,23 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             out,
             body: Body {
                 kind: spec.kind,
-                name: spec.name.clone(),
+                name: spec.name,
                 is_async: spec.is_async,
                 is_unsafe: spec.is_unsafe,
                 is_test: spec.is_test,
                 in_test: spec.cx.in_test,
-                self_ty: spec.cx.self_ty.clone(),
-                trait_name: spec.cx.trait_name.clone(),
-                module: spec.cx.module.as_slice().into(),
+                self_ty: spec.cx.self_ty,
+                trait_name: spec.cx.trait_name,
+                module: spec.cx.module.into_boxed_slice(),
                 is_pub: spec.is_pub,
                 is_exported: spec.is_exported,
                 is_pub_restricted: spec.is_pub_restricted,
-                params: spec.params.as_slice().into(),
-                callback_params: spec.callback_params.as_slice().into(),
-                callback_sigs: spec.callback_sigs.as_slice().into(),
-                trait_bounds: spec.cx.bounds.as_slice().into(),
+                params: spec.params.into_boxed_slice(),
+                callback_params: spec.callback_params.into_boxed_slice(),
+                callback_sigs: spec.callback_sigs.into_boxed_slice(),
+                trait_bounds: spec.cx.bounds.into_boxed_slice(),
                 dropped_params: Box::default(),
-                ret_ty: spec.ret_ty.clone(),
+                ret_ty: spec.ret_ty,
                 self_kind: spec.self_kind,
                 span: fw.span(spec.span),
                 guards: Box::default(),

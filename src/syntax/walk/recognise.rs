@@ -84,7 +84,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             return None;
         }
         let decls = self.fw.guard_fns.get(name)?;
-        place_segments(&mc.receiver)?;
+        if !is_place(&mc.receiver) {
+            return None;
+        }
         let recv = strip_borrows(&mc.receiver);
         let owner = match path_var(recv).as_deref() {
             Some("self") => self.body.self_ty.as_deref().map(type_head),
@@ -235,7 +237,9 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         let HeldAt::Lock(recv, method, wrapped) = held.at else {
             return None;
         };
-        place_segments(recv)?;
+        if !is_place(recv) {
+            return None;
+        }
         Some(GuardFn {
             lock: strip_borrows(recv).clone(),
             root: GuardRoot::Fixed,
@@ -560,7 +564,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
             }
             e => e,
         };
-        self.lookup(&path_var(e)?)?.guard
+        self.lookup_ident(path_ident(e)?)?.guard
     }
 
     /// The element type of the sequence a guard protects, when its lock is a field

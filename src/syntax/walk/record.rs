@@ -106,7 +106,7 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
         }
         let (place, is_clone, is_ref) = match strip(e) {
             syn::Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => (
-                place_segments(&m.receiver).map(|_| self.lock_path(&m.receiver)),
+                is_place(&m.receiver).then(|| self.lock_path(&m.receiver)),
                 true,
                 false,
             ),
@@ -120,25 +120,17 @@ impl<'w, 'a, 'o> BodyWalker<'w, 'a, 'o> {
                             syn::Expr::Reference(r) => &*r.expr,
                             other => other,
                         };
-                        (
-                            place_segments(inner).map(|_| self.lock_path(inner)),
-                            true,
-                            false,
-                        )
+                        (is_place(inner).then(|| self.lock_path(inner)), true, false)
                     }
                     _ => (None, false, false),
                 }
             }
             syn::Expr::Reference(r) => (
-                place_segments(&r.expr).map(|_| self.lock_path(&r.expr)),
+                is_place(&r.expr).then(|| self.lock_path(&r.expr)),
                 false,
                 true,
             ),
-            other => (
-                place_segments(other).map(|_| self.lock_path(other)),
-                false,
-                false,
-            ),
+            other => (is_place(other).then(|| self.lock_path(other)), false, false),
         };
         if f.value.is_none() && f.within.is_none() && place.is_none() {
             // Nothing a rule looks at; and `Spanned::span` walks the whole

@@ -225,7 +225,7 @@ pub(super) fn collect_guard_fns_in(
                                 return None;
                             }
                         };
-                        let root = if path_var(recv).as_deref() == Some("self") {
+                        let root = if path_ident(recv).is_some_and(|i| i == "self") {
                             is_lock.then_some(GuardRoot::SelfLock)?
                         } else {
                             rebase(recv, recv)?;
@@ -342,7 +342,7 @@ pub(super) fn held_shape<'e>(e: &'e syn::Expr, known: &Known) -> Option<Held<'e>
         syn::Expr::Tuple(t) => t.elems.iter().collect(),
         syn::Expr::Call(c) if is_holder_constructor(&c.func) => c.args.iter().collect(),
         syn::Expr::MethodCall(mc)
-            if mc.args.is_empty() && path_var(&mc.receiver).as_deref() == Some("self") =>
+            if mc.args.is_empty() && path_ident(&mc.receiver).is_some_and(|i| i == "self") =>
         {
             let name = mc.method.to_string();
             if known.guard_method(&name).is_some() || known.is_passthrough(&name) {

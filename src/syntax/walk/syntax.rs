@@ -170,7 +170,8 @@ pub(super) fn path_segments(path: &syn::Path) -> Vec<String> {
 /// A path's segments joined by `::` (`std::fs::read`), written into one string.
 pub(super) fn path_text(path: &syn::Path) -> String {
     use std::fmt::Write;
-    let mut out = String::new();
+    // The allocator's smallest block holds 24 bytes: most paths fit it at once.
+    let mut out = String::with_capacity(24);
     for (i, s) in path.segments.iter().enumerate() {
         if i > 0 {
             out.push_str("::");
@@ -320,19 +321,53 @@ pub(super) fn is_shared_clone(path: &syn::Path) -> bool {
 }
 
 pub(super) fn place_segments(e: &syn::Expr) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    place_segments_into(e, &mut out)?;
+    Some(out)
+}
+
+/// The place expression under `e` (see [`place_segments`]) and its root path, when
+/// it is one.
+fn place_base(e: &syn::Expr) -> Option<&syn::Path> {
     match strip(e) {
-        syn::Expr::Path(p) if p.qself.is_none() => Some(path_segments(&p.path)),
+        syn::Expr::Path(p) if p.qself.is_none() => Some(&p.path),
+        syn::Expr::Field(f) => place_base(&f.base),
+        syn::Expr::Reference(r) => place_base(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place_base(&u.expr),
+        syn::Expr::MethodCall(m) if is_place_method(m) => place_base(&m.receiver),
+        _ => None,
+    }
+}
+
+/// Whether [`place_segments`] reads `e` as a place, without writing its segments.
+pub(super) fn is_place(e: &syn::Expr) -> bool {
+    place_base(e).is_some()
+}
+
+/// The first of [`place_segments`], without writing the others.
+pub(super) fn place_root(e: &syn::Expr) -> Option<String> {
+    place_base(e)?.segments.first().map(|s| s.ident.to_string())
+}
+
+fn place_segments_into(e: &syn::Expr, out: &mut Vec<String>) -> Option<()> {
+    match strip(e) {
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            out.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+            Some(())
+        }
         syn::Expr::Field(f) => {
-            let mut base = place_segments(&f.base)?;
-            base.push(match &f.member {
+            place_segments_into(&f.base, out)?;
+            out.push(match &f.member {
                 syn::Member::Named(n) => n.to_string(),
                 syn::Member::Unnamed(i) => i.index.to_string(),
             });
-            Some(base)
+            Some(())
         }
-        syn::Expr::Reference(r) => place_segments(&r.expr),
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place_segments(&u.expr),
-        syn::Expr::MethodCall(m) if is_place_method(m) => place_segments(&m.receiver),
+        syn::Expr::Reference(r) => place_segments_into(&r.expr, out),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+            place_segments_into(&u.expr, out)
+        }
+        syn::Expr::MethodCall(m) if is_place_method(m) => place_segments_into(&m.receiver, out),
         _ => None,
     }
 }
