@@ -520,11 +520,12 @@ fn analyse_file(
         message,
     };
     let text = source::blank_literal_tables(&file.text);
-    // A text has at most one token per byte, and one no longer than the smallest
-    // nesting limit cannot go past it: for such a text, when even one token per
-    // byte fits the budget, the pass that measures both has nothing to say.
+    // A text has at most one token per byte, and one whose counts of brackets and
+    // chain openers are within the nesting limits cannot go past them (see
+    // `may_nest_too_deep`): for such a text, when even one token per byte fits the
+    // budget, the pass that measures both has nothing to say.
     let bytes_bound = (text.len() as u64).saturating_mul(BYTES_PER_TOKEN);
-    let tokens = if !source::may_nest_too_deep(text.len()) && bytes_bound <= budget.limit {
+    let tokens = if bytes_bound <= budget.limit && !source::may_nest_too_deep(&text) {
         text.len()
     } else {
         let deep = source::nesting(&text);

@@ -373,16 +373,74 @@ static SPACE_BYTE: [bool; 256] = {
     t
 };
 
-/// Whether a text of `len` bytes could go past a limit of [`Nesting::too_deep`]:
-/// each level of every kind it measures takes at least one byte, so a text no
-/// longer than the smallest limit cannot.
-pub(crate) const fn may_nest_too_deep(len: usize) -> bool {
+/// Whether a text could go past a limit of [`Nesting::too_deep`], by counts that
+/// are cheaper than [`nesting`]'s pass: each level of every kind it measures takes at
+/// least one byte, so a text no longer than the smallest limit cannot; nor can one
+/// with no more opening brackets than [`MAX_NESTING`] and no more of the bytes and
+/// words at which a chain gains a level than [`MAX_CHAIN`]. The counts include
+/// comments and literals, which [`nesting`] skips, so they only ever count more than
+/// it does.
+pub(crate) fn may_nest_too_deep(text: &str) -> bool {
     let smallest = if MAX_CHAIN < MAX_NESTING {
         MAX_CHAIN
     } else {
         MAX_NESTING
     };
-    len > smallest
+    if text.len() <= smallest {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    let counts = byte_counts(bytes);
+    let count = |set: &[u8]| -> usize { set.iter().map(|&b| counts[b as usize]).sum() };
+    if count(b"([{") > MAX_NESTING {
+        return true;
+    }
+    // The bytes at which a chain gains a level: a prefix operator, a binary or
+    // postfix operator, a call or index bracket, `<`, the `-` of `->`.
+    let punct = count(b"([=!&*-+/%^|?.<");
+    // The words are counted only when they could make the difference: no two of
+    // their occurrences overlap (none ends with a letter another starts with) and
+    // each takes two bytes or more, so there are at most half as many as bytes.
+    punct > MAX_CHAIN
+        || (punct + bytes.len() / 2 > MAX_CHAIN && punct + chain_words(bytes) > MAX_CHAIN)
+}
+
+/// How often each byte value occurs (four tables filled in turn, so that runs of
+/// one byte do not wait on their own counts).
+fn byte_counts(bytes: &[u8]) -> [usize; 256] {
+    let mut tables = [[0u32; 256]; 4];
+    let mut chunks = bytes.chunks_exact(4);
+    for c in &mut chunks {
+        tables[0][c[0] as usize] += 1;
+        tables[1][c[1] as usize] += 1;
+        tables[2][c[2] as usize] += 1;
+        tables[3][c[3] as usize] += 1;
+    }
+    for &b in chunks.remainder() {
+        tables[0][b as usize] += 1;
+    }
+    let mut out = [0usize; 256];
+    for (i, n) in out.iter_mut().enumerate() {
+        *n = tables.iter().map(|t| t[i] as usize).sum();
+    }
+    out
+}
+
+/// Occurrences of the words at which a chain gains a level (`as`, `break`, `return`,
+/// `yield`, `become`, `box`), also inside longer words.
+fn chain_words(bytes: &[u8]) -> usize {
+    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    FINDERS
+        .get_or_init(|| {
+            ["as", "break", "return", "yield", "become", "box"]
+                .iter()
+                .map(|w| memchr::memmem::Finder::new(w.as_bytes()))
+                .collect()
+        })
+        .iter()
+        .map(|f| f.find_iter(bytes).count())
+        .sum()
 }
 
 /// How deep a text nests, by kind, with where each maximum is reached.
@@ -692,6 +750,31 @@ mod tests {
         // The same brackets in code count, and an unterminated comment ends the text.
         assert_eq!(nesting(&format!("fn f() {{ {deep} }}")).brackets.0, 101);
         assert_eq!(nesting(&format!("fn f() {{}} /* {deep}")).brackets.0, 1);
+    }
+
+    #[test]
+    fn the_quick_bound_holds_whenever_the_pass_finds_too_deep() {
+        let deep_kinds = [
+            format!("fn f() {{ {} }}", "(".repeat(MAX_NESTING + 1)),
+            format!("fn f() {{ {}x; }}", "!".repeat(MAX_CHAIN + 1)),
+            format!("fn f() {{ {}x; }}", "break ".repeat(MAX_CHAIN + 1)),
+            format!("fn f() {{ x{}; }}", " as u8".repeat(MAX_CHAIN + 1)),
+            format!("fn f() {{ x{}; }}", ".a".repeat(MAX_CHAIN + 1)),
+            format!("fn f() {{ a{}; }}", " = a".repeat(MAX_CHAIN + 1)),
+            format!("type T = {}u8;", "Vec<".repeat(MAX_CHAIN + 1)),
+            format!("type T = {}u8;", "fn() -> ".repeat(MAX_CHAIN + 1)),
+            format!("fn f() {{ g{}; }}", "()".repeat(MAX_CHAIN + 1)),
+        ];
+        for text in &deep_kinds {
+            assert!(nesting(text).too_deep().is_some(), "{}", &text[..40]);
+            assert!(may_nest_too_deep(text), "{}", &text[..40]);
+        }
+        // Long code of ordinary shape is passed without the full pass.
+        let ordinary = "fn f(a: &u8) -> u8 { let b = a.max(&1); g(b) }\n".repeat(1000);
+        assert!(ordinary.len() > MAX_CHAIN);
+        assert!(nesting(&ordinary).too_deep().is_none());
+        assert!(!may_nest_too_deep(&ordinary));
+        assert!(!may_nest_too_deep(&"(".repeat(MAX_CHAIN)));
     }
 
     #[test]
