@@ -522,10 +522,12 @@ fn analyse_file(
     let text = source::blank_literal_tables(&file.text);
     // A text has at most one token per byte, and one whose counts of brackets and
     // chain openers are within the nesting limits cannot go past them (see
-    // `may_nest_too_deep`): for such a text, when even one token per byte fits the
-    // budget, the pass that measures both has nothing to say.
+    // `may_nest_too_deep`): for such a text, when even one token per byte takes
+    // little of the budget, the pass that measures both has nothing to say. A
+    // larger text is measured, so that it does not hold more of the budget than it
+    // needs (a table blanked in place keeps its length and loses its tokens).
     let bytes_bound = (text.len() as u64).saturating_mul(BYTES_PER_TOKEN);
-    let tokens = if bytes_bound <= budget.limit && !source::may_nest_too_deep(&text) {
+    let tokens = if bytes_bound <= budget.limit / 8 && !source::may_nest_too_deep(&text) {
         text.len()
     } else {
         let deep = source::nesting(&text);
