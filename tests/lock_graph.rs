@@ -298,18 +298,31 @@ impl Parser {
     }
 }
 
-/// Renders `text` with Graphviz when it is installed: `Some(true)` when `dot -Tsvg`
-/// accepts it, `None` when there is no `dot`.
-fn graphviz_accepts(text: &str) -> Option<bool> {
-    let dot = ["/usr/bin/dot", "/usr/local/bin/dot"]
+/// Renders `text` with Graphviz when it is at hand: `Some(Ok(()))` when it accepts
+/// the graph, `Some(Err(message))` when it rejects it, `None` when there is none. Graphviz is the `dot` program, or else the
+/// WebAssembly build `.ci/run` installs (`SYNCLINT_VIZ` names its script, run by
+/// `node`).
+fn graphviz_accepts(text: &str) -> Option<Result<(), String>> {
+    let mut cmd = match ["/usr/bin/dot", "/usr/local/bin/dot"]
         .into_iter()
-        .find(|p| Path::new(p).is_file())?;
-    let mut child = Command::new(dot)
-        .arg("-Tsvg")
-        .env_clear()
+        .find(|p| Path::new(p).is_file())
+    {
+        Some(dot) => {
+            let mut c = Command::new(dot);
+            c.arg("-Tsvg").env_clear();
+            c
+        }
+        None => {
+            let script = std::env::var_os("SYNCLINT_VIZ")?;
+            let mut c = Command::new("node");
+            c.arg(script);
+            c
+        }
+    };
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .ok()?;
     child
@@ -317,8 +330,24 @@ fn graphviz_accepts(text: &str) -> Option<bool> {
         .take()
         .expect("piped stdin")
         .write_all(text.as_bytes())
-        .expect("write to dot");
-    Some(child.wait().expect("dot runs").success())
+        .expect("write to Graphviz");
+    let out = child.wait_with_output().expect("Graphviz runs");
+    Some(if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    })
+}
+
+/// Where `.ci/run` installs Graphviz (`SYNCLINT_VIZ`), it runs, accepts a graph and
+/// rejects a broken one, so that the lock-map tests below check their output with it.
+#[test]
+fn graphviz_runs_where_ci_installs_it() {
+    if std::env::var_os("SYNCLINT_VIZ").is_none() {
+        return;
+    }
+    assert_eq!(graphviz_accepts("digraph g { a -> b }"), Some(Ok(())));
+    assert!(matches!(graphviz_accepts("digraph g { a -> }"), Some(Err(m)) if !m.is_empty()));
 }
 
 #[test]
@@ -354,8 +383,8 @@ fn dot_shows_both_locks_and_the_inverted_pair() {
     assert!(!plain.contains_key("color"));
     assert_eq!(dot.nodes["c0_n0"]["class"], "cycle");
     assert!(!dot.nodes["c0_n2"].contains_key("class"));
-    if let Some(ok) = graphviz_accepts(&run.stdout) {
-        assert!(ok, "graphviz rejects:\n{}", run.stdout);
+    if let Some(verdict) = graphviz_accepts(&run.stdout) {
+        assert_eq!(verdict, Ok(()), "graphviz rejects:\n{}", run.stdout);
     }
     // The same bytes on every run and thread count.
     let again = synclint(dir.path(), &["--lock-graph", "dot", "--threads", "1"]);
@@ -397,8 +426,8 @@ fn hostile_names_are_escaped_in_both_formats() {
     let dot = Dot::parse(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{}", run.stdout));
     let (_, _, attrs) = dot.labelled_edges()[0];
     assert_eq!(attrs["label"], "1× we\"ird\\\\n\\u{1b}[31m|#.rs:3 in f");
-    if let Some(ok) = graphviz_accepts(&run.stdout) {
-        assert!(ok, "graphviz rejects:\n{}", run.stdout);
+    if let Some(verdict) = graphviz_accepts(&run.stdout) {
+        assert_eq!(verdict, Ok(()), "graphviz rejects:\n{}", run.stdout);
     }
     let run = synclint(dir.path(), &["--lock-graph", "mermaid", "."]);
     run.code(0);
@@ -533,8 +562,8 @@ fn several_crates_are_clusters_named_by_their_folder() {
         dot.edges.iter().all(|(a, b, _)| a[..3] == b[..3]),
         "orders stay in their crate"
     );
-    if let Some(ok) = graphviz_accepts(&run.stdout) {
-        assert!(ok, "graphviz rejects:\n{}", run.stdout);
+    if let Some(verdict) = graphviz_accepts(&run.stdout) {
+        assert_eq!(verdict, Ok(()), "graphviz rejects:\n{}", run.stdout);
     }
     let run = synclint(dir.path(), &["--lock-graph", "mermaid", "one", "two"]);
     run.code(0)
