@@ -448,6 +448,10 @@ pub const DEFAULT_ANALYSIS_MEMORY: u64 = 2 << 30;
 /// literals, nested calls), rounded up; see `docs/performance.md`.
 const BYTES_PER_TOKEN: u64 = 600;
 
+/// A text charged one token per byte, without the nesting pass's count, takes at
+/// most this fraction of the budget (one over it).
+const UNMEASURED_SHARE: u64 = 8;
+
 /// The memory the syntax trees being built at one time may take, by their
 /// estimates. A file larger than the whole budget is not parsed; the others wait
 /// until their estimate fits beside the trees being built on other threads (one
@@ -527,7 +531,9 @@ fn analyse_file(
     // larger text is measured, so that it does not hold more of the budget than it
     // needs (a table blanked in place keeps its length and loses its tokens).
     let bytes_bound = (text.len() as u64).saturating_mul(BYTES_PER_TOKEN);
-    let tokens = if bytes_bound <= budget.limit / 8 && !source::may_nest_too_deep(&text) {
+    let tokens = if bytes_bound <= budget.limit / UNMEASURED_SHARE
+        && !source::may_nest_too_deep(&text)
+    {
         text.len()
     } else {
         let deep = source::nesting(&text);

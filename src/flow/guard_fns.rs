@@ -14,7 +14,7 @@
 //! one by a path (`crate::a::state()`, or `state()` through a `use`), and the static
 //! is named by its last segment, as the graph names statics.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use super::{BodyKind, FileFlows};
@@ -62,7 +62,7 @@ pub struct ForeignFn {
 /// types with a method of the name, resolve to nothing rather than to a guess.
 #[derive(Clone, Debug, Default)]
 pub struct CrateGuardFns {
-    by_name: HashMap<String, Vec<ForeignFn>>,
+    by_name: FxHashMap<String, Vec<ForeignFn>>,
 }
 
 impl CrateGuardFns {
@@ -91,8 +91,8 @@ impl CrateGuardFns {
     /// package form one group), with every other method of the same names.
     pub fn gather<'f>(
         files: impl Iterator<Item = (FileId, Option<&'f Path>, &'f FileFlows)> + Clone,
-    ) -> HashMap<Option<PathBuf>, CrateGuardFns> {
-        let mut out: HashMap<Option<PathBuf>, CrateGuardFns> = HashMap::default();
+    ) -> FxHashMap<Option<PathBuf>, CrateGuardFns> {
+        let mut out: FxHashMap<Option<PathBuf>, CrateGuardFns> = FxHashMap::default();
         for (file, krate, flows) in files.clone() {
             for g in flows.guard_fns.iter() {
                 out.entry(krate.map(Path::to_path_buf))

@@ -6,7 +6,7 @@
 //! The tables are embedded at build time and parsed once. This module only answers
 //! look-ups; deciding what a call means in context is the walker's job.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -386,17 +386,17 @@ pub struct Extensions {
 /// All tables, indexed for look-up.
 #[derive(Debug)]
 pub struct Known {
-    guard_methods: HashMap<String, GuardMethod>,
+    guard_methods: FxHashMap<String, GuardMethod>,
     passthrough: Vec<String>,
     condvar: Vec<String>,
     blocking_acquire: Vec<String>,
     streams: Vec<String>,
     /// Lock types whose guards are awaited.
     pub async_locks: Vec<String>,
-    blocking_fns: HashMap<String, BlockingFn>,
-    blocking_methods: HashMap<String, Vec<BlockingMethod>>,
-    constructors: HashMap<String, Vec<String>>,
-    type_names: HashMap<String, String>,
+    blocking_fns: FxHashMap<String, BlockingFn>,
+    blocking_methods: FxHashMap<String, Vec<BlockingMethod>>,
+    constructors: FxHashMap<String, Vec<String>>,
+    type_names: FxHashMap<String, String>,
     method_types: Vec<MethodType>,
 }
 
@@ -414,7 +414,7 @@ impl Known {
     pub fn from_toml(locks: &str, blocking: &str) -> Result<Known, toml::de::Error> {
         let locks: LocksFile = toml::from_str(locks)?;
         let blocking: BlockingFile = toml::from_str(blocking)?;
-        let mut blocking_methods: HashMap<String, Vec<BlockingMethod>> = HashMap::default();
+        let mut blocking_methods: FxHashMap<String, Vec<BlockingMethod>> = FxHashMap::default();
         for m in blocking.method {
             blocking_methods.entry(m.name.clone()).or_default().push(m);
         }

@@ -6,7 +6,7 @@
 //! the declared types of the fields a returned place names. It does not follow a
 //! guard wrapped in a struct of the crate's own.
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::FxHashSet;
 
 use crate::flow::{Body, BodyKind, Returned};
 use crate::graph::{BodyIdx, BodyRef};
@@ -49,8 +49,8 @@ impl Rule for ExposedGuard {
         // Types of the crate that no code outside it can name: declared private or
         // `pub(crate)`, `pub(super)`, `pub(in ..)`, and never also plainly `pub` under
         // the same name.
-        let mut private: HashSet<(CrateId, &str)> = HashSet::default();
-        let mut exported: HashSet<(CrateId, &str)> = HashSet::default();
+        let mut private: FxHashSet<(CrateId, &str)> = FxHashSet::default();
+        let mut exported: FxHashSet<(CrateId, &str)> = FxHashSet::default();
         for (k, t) in &cx.model.type_decls {
             if t.is_exported {
                 exported.insert((*k, t.name.as_str()));

@@ -6,7 +6,7 @@
 //! crate root up to its first call that can start a thread, and private functions
 //! called only from there. Test code is `test-shared-state`'s.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::flow::methods::THREAD_STARTERS;
 use crate::flow::{Body, BodyKind, Call};
@@ -49,7 +49,7 @@ impl Rule for GlobalMutableState {
 
 /// One finding per `static mut` item, labelled at its uses in the same file.
 fn static_muts(cx: &RuleCx<'_>, out: &mut Vec<Finding>) {
-    let mut uses: HashMap<(u32, &str), Vec<(Span, bool)>> = HashMap::default();
+    let mut uses: FxHashMap<(u32, &str), Vec<(Span, bool)>> = FxHashMap::default();
     for BodyRef { file, body, .. } in cx.bodies() {
         for r in &body.static_refs {
             uses.entry((file.0, r.name.as_str()))

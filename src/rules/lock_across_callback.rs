@@ -2,7 +2,7 @@
 //! function parameter, a `Box<dyn Fn..>` field, or a trait object (a listener taken
 //! out of a locked collection). Page: rules/lock-across-callback.md.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap;
 
 use rustc_hash::FxHashSet;
 
@@ -131,9 +131,9 @@ const MAX_DEPTH: usize = 4;
 struct Judge<'c, 'a> {
     cx: &'c RuleCx<'a>,
     /// `user_param` answers, by (body, parameter).
-    params: HashMap<(BodyIdx, String), Option<Vec<Label>>>,
+    params: FxHashMap<(BodyIdx, String), Option<Vec<Label>>>,
     /// `runs_user_code` answers, by body.
-    bodies: HashMap<BodyIdx, Option<Vec<Label>>>,
+    bodies: FxHashMap<BodyIdx, Option<Vec<Label>>>,
     /// The traits each crate serves itself (see [`served_traits`]).
     served: FxHashSet<(CrateId, String)>,
 }
@@ -142,8 +142,8 @@ impl<'c, 'a> Judge<'c, 'a> {
     fn new(cx: &'c RuleCx<'a>) -> Self {
         Judge {
             cx,
-            params: HashMap::default(),
-            bodies: HashMap::default(),
+            params: FxHashMap::default(),
+            bodies: FxHashMap::default(),
             served: served_traits(cx),
         }
     }

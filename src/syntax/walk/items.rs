@@ -175,8 +175,7 @@ impl<'a> FileWalker<'a> {
             syn::ReturnType::Type(_, ty) => Some(type_text(ty)),
         };
         let is_test = is_test_fn(attrs);
-        let mut bounds = Vec::with_capacity(cx.bounds.len());
-        bounds.extend(cx.bounds.iter().cloned());
+        let mut bounds = cx.bounds.clone();
         // A function's own type parameters shadow the `impl`'s of the same name.
         let own = trait_bounds(&sig.generics);
         bounds.retain(|(p, _)| !own.iter().any(|(q, _)| q == p));

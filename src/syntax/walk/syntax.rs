@@ -322,52 +322,47 @@ pub(super) fn is_shared_clone(path: &syn::Path) -> bool {
 
 pub(super) fn place_segments(e: &syn::Expr) -> Option<Vec<String>> {
     let mut out = Vec::new();
-    place_segments_into(e, &mut out)?;
+    place(e, Some(&mut out))?;
     Some(out)
-}
-
-/// The place expression under `e` (see [`place_segments`]) and its root path, when
-/// it is one.
-fn place_base(e: &syn::Expr) -> Option<&syn::Path> {
-    match strip(e) {
-        syn::Expr::Path(p) if p.qself.is_none() => Some(&p.path),
-        syn::Expr::Field(f) => place_base(&f.base),
-        syn::Expr::Reference(r) => place_base(&r.expr),
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place_base(&u.expr),
-        syn::Expr::MethodCall(m) if is_place_method(m) => place_base(&m.receiver),
-        _ => None,
-    }
 }
 
 /// Whether [`place_segments`] reads `e` as a place, without writing its segments.
 pub(super) fn is_place(e: &syn::Expr) -> bool {
-    place_base(e).is_some()
+    place(e, None).is_some()
 }
 
 /// The first of [`place_segments`], without writing the others.
 pub(super) fn place_root(e: &syn::Expr) -> Option<String> {
-    place_base(e)?.segments.first().map(|s| s.ident.to_string())
+    place(e, None)?
+        .segments
+        .first()
+        .map(|s| s.ident.to_string())
 }
 
-fn place_segments_into(e: &syn::Expr, out: &mut Vec<String>) -> Option<()> {
+/// The root path of the place expression `e` is, if it is one; with `out`, its
+/// segments (the path's, then each field's) are written there.
+fn place<'e>(e: &'e syn::Expr, out: Option<&mut Vec<String>>) -> Option<&'e syn::Path> {
     match strip(e) {
         syn::Expr::Path(p) if p.qself.is_none() => {
-            out.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
-            Some(())
+            if let Some(out) = out {
+                out.extend(p.path.segments.iter().map(|s| s.ident.to_string()));
+            }
+            Some(&p.path)
         }
-        syn::Expr::Field(f) => {
-            place_segments_into(&f.base, out)?;
-            out.push(match &f.member {
-                syn::Member::Named(n) => n.to_string(),
-                syn::Member::Unnamed(i) => i.index.to_string(),
-            });
-            Some(())
-        }
-        syn::Expr::Reference(r) => place_segments_into(&r.expr, out),
-        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
-            place_segments_into(&u.expr, out)
-        }
-        syn::Expr::MethodCall(m) if is_place_method(m) => place_segments_into(&m.receiver, out),
+        syn::Expr::Field(f) => match out {
+            Some(out) => {
+                let root = place(&f.base, Some(&mut *out))?;
+                out.push(match &f.member {
+                    syn::Member::Named(n) => n.to_string(),
+                    syn::Member::Unnamed(i) => i.index.to_string(),
+                });
+                Some(root)
+            }
+            None => place(&f.base, None),
+        },
+        syn::Expr::Reference(r) => place(&r.expr, out),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => place(&u.expr, out),
+        syn::Expr::MethodCall(m) if is_place_method(m) => place(&m.receiver, out),
         _ => None,
     }
 }
